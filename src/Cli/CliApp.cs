@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using VideoVCReg.Cli.Commands;
+using VideoVCReg.Cli.Hosting;
+
+namespace VideoVCReg.Cli;
+
+/// <summary>The verb tree. Verbs are thin: parse, call the library, return an exit code.</summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("VideoVCReg: fine-tune video transformers for action recognition with Variance-Covariance Regularization");
+        foreach (var o in GlobalOptions.All) root.Options.Add(o);
+        root.Subcommands.Add(InfoCommand.Build());
+        root.SetAction(parse => new HelpAction().Invoke(parse));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line, not a help page: scripts read the reason, people can ask for --help.
+            var reason = string.Join(" ", parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
+            Console.Error.WriteLine($"videovcreg: {reason} (see 'videovcreg --help')");
+            return 2;
+        }
+        return await parse.InvokeAsync();
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace VideoVCReg.Cli.Hosting;
+
+/// <summary>
+/// Builds the generic host for one verb. Configuration layers, later wins:
+/// configs/default.json (next to the executable), `--config FILE`, environment `VIDEOVCREG_*`,
+/// then the options typed on the command line.
+/// </summary>
+public static class AppHost
+{
+    public static IHost Build(ParseResult parse, Action<IServiceCollection>? services = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var configDir = Path.Combine(AppContext.BaseDirectory, "configs");
+        builder.Configuration.AddJsonFile(Path.Combine(configDir, "default.json"), optional: true);
+        var extra = parse.GetValue(GlobalOptions.Config);
+        if (extra != null)
+        {
+            if (!File.Exists(extra)) throw new UserInputException($"{extra}: configuration file not found");
+            builder.Configuration.AddJsonFile(Path.GetFullPath(extra), optional: false);
+        }
+        builder.Configuration.AddEnvironmentVariables("VIDEOVCREG_");
+        builder.Configuration.AddInMemoryCollection(ConfigOverrides.From(parse));
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        // Logs go to stderr so that `--json` output on stdout stays machine-readable.
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+            o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (parse.GetValue(GlobalOptions.Verbose)) builder.Logging.SetMinimumLevel(LogLevel.Debug);
+
+        builder.Services.AddOptions<RuntimeOptions>().BindConfiguration("Runtime").ValidateOnStart();
+        services?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}
+
+/// <summary>Options every verb shares.</summary>
+public sealed record RuntimeOptions
+{
+    public string Device { get; init; } = "auto";
+    public int Threads { get; init; }
+    public long Seed { get; init; } = 0;
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+using VideoVCReg.Models.Runtime;
+
+namespace VideoVCReg.Cli.Hosting;
+
+/// <summary>
+/// Runs one verb inside a host: builds it, applies the runtime options, maps known failures to a
+/// one-line message and exit code 1, and turns Ctrl+C into a clean stop (exit 130).
+/// </summary>
+public static class Verb
+{
+    public static void SetAction(Command command, Func<VerbContext, Task<int>> body,
+        Action<IServiceCollection>? services = null)
+    {
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                using var host = AppHost.Build(parse, services);
+                var runtime = host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value;
+                if (runtime.Threads > 0) torch.set_num_threads(runtime.Threads);
+                return await body(new VerbContext(parse, host.Services, runtime, ct));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("videovcreg: stopped (Ctrl+C)");
+                return 130;
+            }
+            catch (Exception e) when (IsUserFacing(e))
+            {
+                Console.Error.WriteLine($"videovcreg: {OneLine(e.Message)}");
+                return 1;
+            }
+        });
+    }
+
+    static bool IsUserFacing(Exception e) => e is UserInputException or IOException or InvalidDataException
+        or ArgumentException or InvalidOperationException or OptionsValidationException or NotSupportedException
+        or FormatException;
+
+    static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+}
+
+public sealed record VerbContext(ParseResult Parse, IServiceProvider Services, RuntimeOptions Runtime, CancellationToken Cancel)
+{
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+    public T Options<T>() where T : class => Services.GetRequiredService<IOptions<T>>().Value;
+    public torch.Device Device => TorchDevice.Resolve(Runtime.Device);
+}

@@ -1,0 +1,3 @@
+using VideoVCReg.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,56 @@
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Foundation;
+
+public class CliContractTests
+{
+    [Fact]
+    public void Help_lists_every_verb_and_exits_zero()
+    {
+        var r = CliProcess.Run("--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var verb in VideoVCReg.Cli.CliApp.BuildRoot().Subcommands)
+            Assert.Contains(verb.Name, r.Stdout);
+    }
+
+    [Fact]
+    public void Every_verb_has_help()
+    {
+        foreach (var verb in VideoVCReg.Cli.CliApp.BuildRoot().Subcommands)
+        {
+            var r = CliProcess.Run(verb.Name, "--help");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Contains($"videovcreg {verb.Name}", r.Stdout);
+        }
+    }
+
+    [Theory]
+    [InlineData("no-such-verb")]
+    [InlineData("info", "--no-such-option")]
+    [InlineData("--device", "tpu", "info")]
+    public void Bad_invocations_exit_nonzero_with_one_line(params string[] args)
+    {
+        var r = CliProcess.Run(args);
+        Assert.NotEqual(0, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("videovcreg: ", lines[0]);
+    }
+
+    [Fact]
+    public void Info_computes_on_the_automatic_device()
+    {
+        var r = CliProcess.Run("info", "--device", "auto");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches(@"libtorch\s+2\.10", r.Stdout);
+        Assert.Matches(@"matmul .*\d+\.\d GFLOP/s", r.Stdout);
+    }
+
+    [Fact]
+    public void Config_file_that_does_not_exist_is_a_one_line_error()
+    {
+        var r = CliProcess.Run("info", "--config", "/nonexistent/x.json");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("/nonexistent/x.json", r.Stderr);
+    }
+}
