@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>
+/// `videovcreg bench ...`: speed goals as ratios against a baseline measured in the same run,
+/// because shared machines are noisy. Benchmarks never gate tests.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Build()
+    {
+        var cmd = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same run");
+        // One line per benchmark: each subcommand lives in its own file.
+        return cmd;
+    }
+}
