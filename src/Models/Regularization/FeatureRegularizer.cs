@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Regularization;
+
+/// <summary>
+/// One interface for every feature regularizer (VCReg fast and naive, DeCov, WLD-Reg), so the training
+/// loop, the placements and the command line treat them alike. <see cref="Apply"/> runs at each placement
+/// during the forward pass. Regularizers that need an explicit loss accumulate it there and hand it over in
+/// <see cref="TakeLoss"/>; the fast VCReg injects its gradient in the backward and has no loss to add.
+/// </summary>
+public abstract class FeatureRegularizer
+{
+    readonly List<Tensor> pending = [];
+
+    /// <summary>Returns the tensor the network continues with (the same values).</summary>
+    public abstract Tensor Apply(Tensor features);
+
+    /// <summary>Regularizers are active in training only; in eval mode placements pass features through.</summary>
+    public bool Enabled { get; set; } = true;
+
+    protected void AddLoss(Tensor loss) { lock (pending) pending.Add(loss); }
+
+    /// <summary>The explicit loss gathered since the last call, or null when there is none to add.</summary>
+    public Tensor? TakeLoss()
+    {
+        lock (pending)
+        {
+            if (pending.Count == 0) return null;
+            var total = pending.Count == 1 ? pending[0] : stack(pending).sum();
+            pending.Clear();
+            return total;
+        }
+    }
+
+    /// <summary>Regularizer terms for logging (name → value) since the last call; empty when logging is off.</summary>
+    public virtual IReadOnlyDictionary<string, double> TakeStats() => new Dictionary<string, double>();
+}

@@ -1,0 +1,48 @@
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Regularization;
+
+/// <summary>Where the feature dimension d sits in a tensor of rank &gt; 2.</summary>
+public enum FeatureLayout
+{
+    /// <summary>Rank 2 and 3 (ViT tokens [B, N, D]) use the last axis; rank 4 and 5 (NCHW, NCTHW) use axis 1.</summary>
+    Auto,
+    ChannelsLast,
+    ChannelsFirst,
+}
+
+/// <summary>
+/// Paper §3.2: every spatial (and temporal) position is a sample. Tokens [B, N, D] give n = B·N;
+/// NCHW maps give d = C, n = B·H·W; video maps [B, C, T, H, W] give n = B·T·H·W.
+/// </summary>
+public static class FeatureSamples
+{
+    static bool ChannelsFirst(Tensor x, FeatureLayout layout) => x.dim() > 2 && layout switch
+    {
+        FeatureLayout.ChannelsFirst => true,
+        FeatureLayout.ChannelsLast => false,
+        _ => x.dim() >= 4,
+    };
+
+    /// <summary>The (n, d) matrix of samples; a view where the layout allows.</summary>
+    public static Tensor ToMatrix(Tensor x, FeatureLayout layout)
+    {
+        if (x.dim() < 2) throw new ArgumentException($"VCReg needs at least a [n, d] tensor, got shape [{string.Join(", ", x.shape)}]");
+        var last = ChannelsFirst(x, layout) ? x.movedim([1], [-1]) : x;
+        return last.reshape(-1, last.shape[^1]);
+    }
+
+    /// <summary>Puts an (n, d) matrix back into the shape and layout of <paramref name="like"/>.</summary>
+    public static Tensor FromMatrix(Tensor m, Tensor like, FeatureLayout layout)
+    {
+        if (!ChannelsFirst(like, layout)) return m.reshape(like.shape);
+        var shape = like.shape.ToList();
+        long c = shape[1];
+        shape.RemoveAt(1);
+        shape.Add(c);
+        return m.reshape(shape.ToArray()).movedim([-1], [1]);
+    }
+
+    /// <summary>float64 stays float64 (for exactness tests); everything else is computed in float32.</summary>
+    public static ScalarType ComputeType(Tensor x) => x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+}

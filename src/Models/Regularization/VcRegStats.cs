@@ -1,0 +1,48 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Regularization;
+
+/// <summary>
+/// ℓ_var and ℓ_cov as seen by the fast variant's last backward, summed over placements, for logging.
+/// Only allocated when logging is on; otherwise the backward skips this work entirely.
+/// </summary>
+public sealed class VcRegStats
+{
+    readonly object gate = new();
+    Tensor? var, cov;
+
+    internal void Record(Tensor diag, Tensor? offDiagonal, long d, VcRegOptions o)
+    {
+        using var _ = no_grad();
+        var v = nn.functional.relu(1 - (diag + o.Epsilon).sqrt()).mean().detach();
+        Tensor c;
+        if (offDiagonal is null) c = zeros_like(v);
+        else
+        {
+            var penalty = o.SmoothL1Delta is double delta
+                ? where(offDiagonal.abs() <= delta, offDiagonal.pow(2), 2 * delta * offDiagonal.abs() - delta * delta)
+                : offDiagonal.pow(2);
+            c = (penalty.sum() / (d * (d - 1))).detach();
+        }
+        lock (gate)
+        {
+            var = var is null ? v.MoveToOuterDisposeScope() : Accumulate(var, v);
+            cov = cov is null ? c.MoveToOuterDisposeScope() : Accumulate(cov, c);
+        }
+    }
+
+    static Tensor Accumulate(Tensor total, Tensor add) { total.add_(add); return total; }
+
+    /// <summary>Returns and clears the totals since the last call (0, 0 when nothing was recorded).</summary>
+    public (double Var, double Cov) Take()
+    {
+        lock (gate)
+        {
+            var result = (var?.ToDouble() ?? 0.0, cov?.ToDouble() ?? 0.0);
+            var?.Dispose(); cov?.Dispose();
+            var = cov = null;
+            return result;
+        }
+    }
+}
