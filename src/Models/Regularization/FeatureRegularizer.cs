@@ -32,6 +32,9 @@ public abstract class FeatureRegularizer
         }
     }
 
+    /// <summary>Call after each backward: rethrows a failure that happened inside a custom backward.</summary>
+    public virtual void AfterBackward() { }
+
     /// <summary>Regularizer terms for logging (name → value) since the last call; empty when logging is off.</summary>
     public virtual IReadOnlyDictionary<string, double> TakeStats() => new Dictionary<string, double>();
 }

@@ -17,7 +17,7 @@ public enum FeatureLayout
 /// </summary>
 public static class FeatureSamples
 {
-    static bool ChannelsFirst(Tensor x, FeatureLayout layout) => x.dim() > 2 && layout switch
+    public static bool IsChannelsFirst(Tensor x, FeatureLayout layout) => x.dim() > 2 && layout switch
     {
         FeatureLayout.ChannelsFirst => true,
         FeatureLayout.ChannelsLast => false,
@@ -28,14 +28,14 @@ public static class FeatureSamples
     public static Tensor ToMatrix(Tensor x, FeatureLayout layout)
     {
         if (x.dim() < 2) throw new ArgumentException($"VCReg needs at least a [n, d] tensor, got shape [{string.Join(", ", x.shape)}]");
-        var last = ChannelsFirst(x, layout) ? x.movedim([1], [-1]) : x;
+        var last = IsChannelsFirst(x, layout) ? x.movedim([1], [-1]) : x;
         return last.reshape(-1, last.shape[^1]);
     }
 
     /// <summary>Puts an (n, d) matrix back into the shape and layout of <paramref name="like"/>.</summary>
     public static Tensor FromMatrix(Tensor m, Tensor like, FeatureLayout layout)
     {
-        if (!ChannelsFirst(like, layout)) return m.reshape(like.shape);
+        if (!IsChannelsFirst(like, layout)) return m.reshape(like.shape);
         var shape = like.shape.ToList();
         long c = shape[1];
         shape.RemoveAt(1);

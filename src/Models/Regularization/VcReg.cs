@@ -27,6 +27,12 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
         return features;
     }
 
+    public override void AfterBackward()
+    {
+        if (VcRegFunction.TakeFailure() is Exception e)
+            throw new InvalidOperationException($"VCReg backward failed: {e.Message}", e);
+    }
+
     public override IReadOnlyDictionary<string, double> TakeStats()
     {
         if (!LogStats) return base.TakeStats();

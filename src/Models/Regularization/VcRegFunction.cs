@@ -33,33 +33,56 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         var x = ctx.get_saved_variables()[0];
         var o = (VcRegOptions)ctx.get_data("options");
         var stats = ctx.get_data("stats") as VcRegStats;
-        return [AddGradient(x, gradOutput, o, stats), null!, null!];
+        try
+        {
+            return [AddGradient(x, gradOutput, o, stats), null!, null!];
+        }
+        catch (Exception e)
+        {
+            // A managed exception escaping into libtorch's autograd engine kills the process; keep the
+            // step's gradient as it was and let VcReg.AfterBackward rethrow on the caller's side.
+            Interlocked.CompareExchange(ref failure, e, null);
+            return [gradOutput, null!, null!];
+        }
     }
+
+    static Exception? failure;
+
+    /// <summary>The first exception raised inside a backward since the last call, if any.</summary>
+    internal static Exception? TakeFailure() => Interlocked.Exchange(ref failure, null);
 
     internal static Tensor AddGradient(Tensor features, Tensor gradOutput, VcRegOptions o, VcRegStats? stats)
     {
         using var scope = NewDisposeScope();
-        var x = FeatureSamples.ToMatrix(features.detach(), o.Layout).to_type(FeatureSamples.ComputeType(features));
-        long n = x.shape[0], d = x.shape[1];
+        var type = FeatureSamples.ComputeType(features);
+        // Channels-first maps stay [B, d, L] views so nothing is permuted or copied; others are (n, d).
+        bool channelsFirst = FeatureSamples.IsChannelsFirst(features, o.Layout);
+        var f = features.detach();
+        var x = (channelsFirst ? f.reshape(f.shape[0], f.shape[1], -1) : f.reshape(-1, f.shape[^1])).to_type(type);
+        long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
         if (n < 2) return gradOutput.MoveToOuterDisposeScope(); // covariance undefined: nothing to add
-        var xc = x - x.mean([0], keepdim: true);
-        var c = xc.t().matmul(xc).div_(n - 1);
-        var diag = c.diagonal().clone();
-        var r = (diag + o.Epsilon).rsqrt();
-        r = r.where(r > 1.0, 0.0);
-        // Variance part: −α/(d(n−1)) · x_c ∘ r.
-        var g = xc * (r * (-o.Alpha / (d * (double)(n - 1))));
-        if (d > 1)
+        Tensor xc, c;
+        if (channelsFirst)
         {
-            c.diagonal().zero_();
-            var coff = o.SmoothL1Delta is double delta ? c.clamp(-delta, delta) : c;
-            // Covariance part, fused: g += 4β/(d(d−1)(n−1)) · x_c C_off.
-            // (the scale goes on the d×d factor: addmm's float alpha would cost float64 precision)
-            g = g.addmm_(xc, coff.mul(4 * o.Beta / (d * (double)(d - 1) * (n - 1))));
-            stats?.Record(diag, c, d, o);
+            xc = x - x.mean([0, 2], keepdim: true);
+            c = xc.matmul(xc.transpose(1, 2)).sum([0]).div_(n - 1);
         }
-        else stats?.Record(diag, null, d, o);
-        var grad = gradOutput + FeatureSamples.FromMatrix(g, features, o.Layout).to_type(gradOutput.dtype);
+        else
+        {
+            xc = x - x.mean([0], keepdim: true);
+            c = xc.t().matmul(xc).div_(n - 1);
+        }
+        var r = (c.diagonal() + o.Epsilon).rsqrt();
+        r = r.where(r > 1.0, 0.0);
+        stats?.Record(c, d, o);
+        // Both terms are x_c times one symmetric d×d matrix M: off-diagonal 4β/(d(d−1)(n−1))·C_off,
+        // diagonal −α/(d(n−1))·r. One GEMM then gives the whole added gradient.
+        var m = d > 1
+            ? (o.SmoothL1Delta is double delta ? c.clamp(-delta, delta) : c).mul(4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
+            : zeros_like(c);
+        m.diagonal().copy_(r.mul(-o.Alpha / (d * (double)(n - 1))));
+        var g = channelsFirst ? m.matmul(xc) : xc.matmul(m);
+        var grad = gradOutput + g.reshape(features.shape).to_type(gradOutput.dtype);
         return grad.MoveToOuterDisposeScope();
     }
 }

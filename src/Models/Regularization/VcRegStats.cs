@@ -12,17 +12,18 @@ public sealed class VcRegStats
     readonly object gate = new();
     Tensor? var, cov;
 
-    internal void Record(Tensor diag, Tensor? offDiagonal, long d, VcRegOptions o)
+    internal void Record(Tensor covariance, long d, VcRegOptions o)
     {
         using var _ = no_grad();
-        var v = nn.functional.relu(1 - (diag + o.Epsilon).sqrt()).mean().detach();
+        var v = nn.functional.relu(1 - (covariance.diagonal() + o.Epsilon).sqrt()).mean().detach();
         Tensor c;
-        if (offDiagonal is null) c = zeros_like(v);
+        if (d < 2) c = zeros_like(v);
         else
         {
+            var off = covariance * (1 - eye(d, dtype: covariance.dtype, device: covariance.device));
             var penalty = o.SmoothL1Delta is double delta
-                ? where(offDiagonal.abs() <= delta, offDiagonal.pow(2), 2 * delta * offDiagonal.abs() - delta * delta)
-                : offDiagonal.pow(2);
+                ? where(off.abs() <= delta, off.pow(2), 2 * delta * off.abs() - delta * delta)
+                : off.pow(2);
             c = (penalty.sum() / (d * (d - 1))).detach();
         }
         lock (gate)

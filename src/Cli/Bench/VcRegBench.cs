@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using TorchSharp;
+using VideoVCReg.Models.Image;
+using VideoVCReg.Models.Regularization;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Cli.Bench;
+
+/// <summary>
+/// Paper Table 8: forward + backward time of a whole network with a layer inserted after every block:
+/// identity, naive VCReg, fast VCReg, BatchNorm. Variants alternate within each round (order rotated)
+/// so drift on a shared machine hits them alike; the median of the rounds is reported.
+/// </summary>
+public static class VcRegBench
+{
+    public static readonly string[] Variants = ["identity", "naive", "fast", "bn"];
+
+    public sealed record NetworkResult(string Network, int InsertedLayers, int Batch, int Rounds,
+        IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios);
+
+    public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, CancellationToken cancel,
+        Action<string>? progress = null)
+    {
+        torch.manual_seed(0);
+        nn.Module<Tensor, Tensor> model = network switch
+        {
+            "vit_b_32" => VitImage.B32(),
+            "convnext_tiny" => ConvNeXt.Tiny(),
+            _ => throw new ArgumentException($"unknown network '{network}': expected vit_b_32 or convnext_tiny"),
+        };
+        model.to(device).train();
+        var sites = ((IRegularizationSites)model).BlockModules;
+        var input = randn(batch, 3, 224, 224, device: device);
+        var options = new VcRegOptions { Alpha = 1.0, Beta = 0.1 };
+        var regs = new Dictionary<string, FeatureRegularizer>
+        {
+            ["identity"] = new PassThrough(),
+            ["naive"] = new VcReg(options, fast: false),
+            ["fast"] = new VcReg(options, fast: true),
+            ["bn"] = new InsertedBatchNorm(device),
+        };
+        var times = Variants.ToDictionary(v => v, _ => new List<double>());
+        for (int round = 0; round < warmup + rounds; round++)
+        {
+            for (int k = 0; k < Variants.Length; k++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var v = Variants[(k + round) % Variants.Length];
+                double s = Step(model, sites, regs[v], input, device);
+                if (round >= warmup) times[v].Add(s);
+                progress?.Invoke($"{network} round {round + 1}/{warmup + rounds} {v} {s:F3}s");
+            }
+        }
+        var median = times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+        var ratios = median.ToDictionary(kv => kv.Key, kv => kv.Value / median["identity"]);
+        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios);
+    }
+
+    static double Step(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
+        FeatureRegularizer reg, Tensor input, Device device)
+    {
+        using var attached = AttachedRegularizer.AttachTo(sites, reg);
+        using var scope = NewDisposeScope();
+        model.zero_grad();
+        if (device.type == DeviceType.CUDA) cuda.synchronize();
+        var sw = Stopwatch.StartNew();
+        var loss = model.call(input).logsumexp(1).mean();
+        var extra = reg.TakeLoss();
+        if (extra is not null) loss = loss + extra;
+        loss.backward();
+        reg.AfterBackward();
+        if (device.type == DeviceType.CUDA) cuda.synchronize();
+        else _ = loss.item<float>();
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    static double Median(List<double> xs)
+    {
+        var s = xs.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}

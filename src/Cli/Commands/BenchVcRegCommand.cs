@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Text.Json;
+using VideoVCReg.Cli.Bench;
+using VideoVCReg.Cli.Hosting;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>`videovcreg bench vcreg`: the paper's Table 8 on this machine.</summary>
+public static class BenchVcRegCommand
+{
+    public static Command Build()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: network → {inserted_layers, median_s, ratios}" };
+        var batch = new Option<int?>("--batch") { Description = "Batch size (default 8 on CPU, 128 on GPU, as in the paper)" };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds per variant (median reported)", DefaultValueFactory = _ => 5 };
+        var networks = new Option<string[]>("--networks")
+        {
+            Description = "Networks to measure", DefaultValueFactory = _ => ["vit_b_32", "convnext_tiny"], AllowMultipleArgumentsPerToken = true,
+        };
+        var cmd = new Command("vcreg", "Table 8: forward+backward time with identity, naive VCReg, fast VCReg and BatchNorm inserted after every block of ViT-B/32 (12) and ConvNeXt-T (18)")
+        {
+            json, batch, rounds, networks,
+        };
+        Verb.SetAction(cmd, ctx =>
+        {
+            var device = ctx.Device;
+            int b = ctx.Parse.GetValue(batch) ?? (device.type == TorchSharp.DeviceType.CUDA ? 128 : 8);
+            int r = ctx.Parse.GetValue(rounds);
+            if (b < 2 || r < 1) throw new ArgumentException("--batch must be ≥ 2 and --rounds ≥ 1");
+            var results = new List<VcRegBench.NetworkResult>();
+            foreach (var net in ctx.Parse.GetValue(networks)!)
+            {
+                var res = VcRegBench.Run(net, device, b, r, warmup: 1, ctx.Cancel,
+                    line => { if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.Write($"\r{line}".PadRight(60)); });
+                results.Add(res);
+            }
+            if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.WriteLine();
+            if (ctx.Parse.GetValue(json))
+            {
+                var obj = results.ToDictionary(x => x.Network, x => new
+                {
+                    device = device.ToString(), batch = x.Batch, rounds = x.Rounds, inserted_layers = x.InsertedLayers,
+                    median_s = x.MedianSeconds, ratios = x.Ratios,
+                });
+                Console.WriteLine(JsonSerializer.Serialize(obj));
+                return Task.FromResult(0);
+            }
+            Console.WriteLine($"device {device}, batch {b}, median of {r} rounds, forward+backward of the whole network");
+            Console.WriteLine($"{"network",-14} {"inserted",8} {"identity",10} {"naive",10} {"fast",10} {"bn",10}   naive/fast");
+            foreach (var x in results)
+            {
+                string Cell(string v) => $"{x.MedianSeconds[v]:F3}s".PadLeft(10);
+                Console.WriteLine($"{x.Network,-14} {x.InsertedLayers,8} {Cell("identity")} {Cell("naive")} {Cell("fast")} {Cell("bn")}   {x.MedianSeconds["naive"] / x.MedianSeconds["fast"]:F2}");
+                Console.WriteLine($"{"  ratio",-14} {"",8} {x.Ratios["identity"],10:F3} {x.Ratios["naive"],10:F3} {x.Ratios["fast"],10:F3} {x.Ratios["bn"],10:F3}");
+            }
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}

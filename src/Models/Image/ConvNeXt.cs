@@ -1,0 +1,86 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoVCReg.Models.Regularization;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Image;
+
+/// <summary>
+/// ConvNeXt (Liu et al., 2022) in torchvision's layout: `features.0` stem, stages at odd indices, downsampling
+/// layers at `features.2/4/6`, `classifier.0` LayerNorm2d and `classifier.2` Linear.
+/// ConvNeXt-T: depths (3, 3, 9, 3), widths (96, 192, 384, 768), so 18 blocks and 3 downsamples.
+/// </summary>
+public sealed class ConvNeXt : nn.Module<Tensor, Tensor>, IRegularizationSites
+{
+    readonly Sequential features, classifier;
+    readonly List<nn.Module<Tensor, Tensor>> blocks = [], downsamples = [];
+
+    public ConvNeXt(long[] depths, long[] widths, long numClasses = 1000, double stochasticDepth = 0.1) : base(nameof(ConvNeXt))
+    {
+        var stem = nn.Sequential(nn.Conv2d(3, widths[0], 4, stride: 4), new LayerNorm2d(widths[0]));
+        var layers = new List<nn.Module<Tensor, Tensor>> { stem };
+        long total = depths.Sum(), index = 0;
+        for (int s = 0; s < depths.Length; s++)
+        {
+            var stage = new List<nn.Module<Tensor, Tensor>>();
+            for (int b = 0; b < depths[s]; b++, index++)
+            {
+                // Linear decay of the drop probability over all blocks, as torchvision does.
+                var block = new CNBlock(widths[s], stochasticDepth * index / Math.Max(1, total - 1));
+                stage.Add(block);
+                blocks.Add(block);
+            }
+            layers.Add(nn.Sequential(stage.ToArray()));
+            if (s + 1 < depths.Length)
+            {
+                var down = nn.Sequential(new LayerNorm2d(widths[s]), nn.Conv2d(widths[s], widths[s + 1], 2, stride: 2));
+                layers.Add(down);
+                downsamples.Add(down);
+            }
+        }
+        features = nn.Sequential(layers.ToArray());
+        classifier = nn.Sequential(new LayerNorm2d(widths[^1]), nn.Flatten(1), nn.Linear(widths[^1], numClasses));
+        RegisterComponents();
+    }
+
+    public static ConvNeXt Tiny(long numClasses = 1000) => new([3, 3, 9, 3], [96, 192, 384, 768], numClasses);
+
+    public nn.Module<Tensor, Tensor> Classifier => (nn.Module<Tensor, Tensor>)classifier.children().Last();
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
+
+    public override Tensor forward(Tensor x)
+    {
+        var f = features.call(x);                                         // (B, C, h, w)
+        return classifier.call(nn.functional.adaptive_avg_pool2d(f, 1));  // (B, classes)
+    }
+}
+
+/// <summary>torchvision's CNBlock: dw 7×7 conv, LayerNorm, 4× MLP, layer scale, stochastic depth, residual.</summary>
+public sealed class CNBlock : nn.Module<Tensor, Tensor>
+{
+    readonly Sequential block;
+    readonly Parameter layer_scale;
+    readonly double dropPath;
+
+    public CNBlock(long dim, double dropPath) : base(nameof(CNBlock))
+    {
+        this.dropPath = dropPath;
+        block = nn.Sequential(
+            nn.Conv2d(dim, dim, 7, padding: 3, groups: dim),
+            new Permute(0, 2, 3, 1),
+            nn.LayerNorm(dim, 1e-6),
+            nn.Linear(dim, 4 * dim),
+            nn.GELU(),
+            nn.Linear(4 * dim, dim),
+            new Permute(0, 3, 1, 2));
+        layer_scale = new Parameter(full(dim, 1, 1, 1e-6));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = layer_scale * block.call(x);
+        return x + StochasticDepth.Apply(y, dropPath, training);
+    }
+}

@@ -1,0 +1,123 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VideoVCReg.Models.Regularization;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Image;
+
+/// <summary>
+/// Image ViT in torchvision's layout (`conv_proj`, `class_token`, `encoder.pos_embedding`,
+/// `encoder.layers.encoder_layer_N`, `encoder.ln`, `heads.head`). ViT-B/32: patch 32, width 768,
+/// depth 12, 12 heads, MLP 3072, classifier on the class token.
+/// </summary>
+public sealed class VitImage : nn.Module<Tensor, Tensor>, IRegularizationSites
+{
+    readonly Conv2d conv_proj;
+    readonly Parameter class_token;
+    readonly VitEncoder encoder;
+    readonly Sequential heads;
+    readonly long patch;
+
+    public VitImage(long imageSize, long patch, long dim, long depth, long heads, long mlpDim, long numClasses = 1000) : base(nameof(VitImage))
+    {
+        this.patch = patch;
+        conv_proj = nn.Conv2d(3, dim, patch, stride: patch);
+        class_token = new Parameter(zeros(1, 1, dim));
+        long tokens = (imageSize / patch) * (imageSize / patch) + 1;
+        encoder = new VitEncoder(tokens, dim, depth, heads, mlpDim);
+        this.heads = nn.Sequential(("head", nn.Linear(dim, numClasses)));
+        RegisterComponents();
+    }
+
+    public static VitImage B32(long numClasses = 1000, long imageSize = 224) => new(imageSize, 32, 768, 12, 12, 3072, numClasses);
+
+    public nn.Module<Tensor, Tensor> Classifier => (nn.Module<Tensor, Tensor>)heads.children().First();
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => encoder.Layers;
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => [];
+
+    public override Tensor forward(Tensor x)
+    {
+        var t = conv_proj.call(x).flatten(2).transpose(1, 2);          // (B, N, D)
+        t = cat([class_token.expand(t.shape[0], -1, -1), t], 1);        // (B, 1+N, D)
+        t = encoder.call(t);
+        return heads.call(t[.., 0]);                                    // (B, classes)
+    }
+}
+
+public sealed class VitEncoder : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter pos_embedding;
+    readonly ModuleDict<nn.Module<Tensor, Tensor>> layers;
+    readonly LayerNorm ln;
+
+    public VitEncoder(long tokens, long dim, long depth, long heads, long mlpDim) : base(nameof(VitEncoder))
+    {
+        pos_embedding = new Parameter(empty(1, tokens, dim).normal_(0, 0.02));
+        layers = new ModuleDict<nn.Module<Tensor, Tensor>>();
+        for (int i = 0; i < depth; i++) layers.Add(($"encoder_layer_{i}", new VitEncoderBlock(dim, heads, mlpDim)));
+        ln = nn.LayerNorm(dim, 1e-6);
+        RegisterComponents();
+    }
+
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> Layers => layers.values().ToList();
+
+    public override Tensor forward(Tensor x)
+    {
+        x = x + pos_embedding;
+        foreach (var layer in layers.values()) x = layer.call(x);
+        return ln.call(x);
+    }
+}
+
+/// <summary>torchvision's EncoderBlock: pre-norm attention and MLP (`mlp.0`, `mlp.3`), each with a residual.</summary>
+public sealed class VitEncoderBlock : nn.Module<Tensor, Tensor>
+{
+    readonly LayerNorm ln_1, ln_2;
+    readonly FusedSelfAttention self_attention;
+    readonly Sequential mlp;
+
+    public VitEncoderBlock(long dim, long heads, long mlpDim) : base(nameof(VitEncoderBlock))
+    {
+        ln_1 = nn.LayerNorm(dim, 1e-6);
+        self_attention = new FusedSelfAttention(dim, heads);
+        ln_2 = nn.LayerNorm(dim, 1e-6);
+        mlp = nn.Sequential(nn.Linear(dim, mlpDim), nn.GELU(), nn.Dropout(0.0), nn.Linear(mlpDim, dim), nn.Dropout(0.0));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = x + self_attention.call(ln_1.call(x));
+        return x + mlp.call(ln_2.call(x));
+    }
+}
+
+/// <summary>
+/// nn.MultiheadAttention's parameter layout (`in_proj_weight`, `in_proj_bias`, `out_proj`) computed with
+/// the fused scaled_dot_product_attention kernel.
+/// </summary>
+public sealed class FusedSelfAttention : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter in_proj_weight, in_proj_bias;
+    readonly Linear out_proj;
+    readonly long heads;
+
+    public FusedSelfAttention(long dim, long heads) : base(nameof(FusedSelfAttention))
+    {
+        this.heads = heads;
+        in_proj_weight = new Parameter(empty(3 * dim, dim));
+        nn.init.xavier_uniform_(in_proj_weight);
+        in_proj_bias = new Parameter(zeros(3 * dim));
+        out_proj = nn.Linear(dim, dim);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        long b = x.shape[0], n = x.shape[1], d = x.shape[2];
+        var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias)
+            .reshape(b, n, 3, heads, d / heads).permute(2, 0, 3, 1, 4);   // (3, B, h, N, d/h)
+        var o = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]);
+        return out_proj.call(o.transpose(1, 2).reshape(b, n, d));
+    }
+}

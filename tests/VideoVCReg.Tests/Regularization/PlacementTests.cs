@@ -1,0 +1,83 @@
+using TorchSharp;
+using VideoVCReg.Models.Image;
+using VideoVCReg.Models.Regularization;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Tests.Regularization;
+
+/// <summary>Placements attach by composition (hooks): the model's code and state_dict keys are untouched.</summary>
+public class PlacementTests
+{
+    static ConvNeXt SmallConvNeXt() => new([1, 2], [4, 8], numClasses: 3, stochasticDepth: 0.0);
+
+    [Theory]
+    [InlineData("head", 1)]
+    [InlineData("blocks", 3)]
+    [InlineData("downsample", 1)]
+    [InlineData("blocks+downsample", 4)]
+    public void Convnext_sites_follow_the_placement(string placement, int sites)
+    {
+        var model = SmallConvNeXt();
+        var keys = model.state_dict().Keys.ToList();
+        using var attached = AttachedRegularizer.Attach(model, new VcReg(new VcRegOptions()), PlacementNames.Parse(placement));
+        Assert.Equal(sites, attached.SiteCount);
+        Assert.Equal(keys, model.state_dict().Keys.ToList());
+    }
+
+    [Fact]
+    public void Vit_b32_has_twelve_block_sites_and_torchvision_keys()
+    {
+        var model = VitImage.B32(numClasses: 10);
+        using var attached = AttachedRegularizer.Attach(model, new VcReg(new VcRegOptions()), Placement.Blocks);
+        Assert.Equal(12, attached.SiteCount);
+        var keys = model.state_dict().Keys.ToHashSet();
+        foreach (var k in new[] { "conv_proj.weight", "class_token", "encoder.pos_embedding", "encoder.layers.encoder_layer_11.self_attention.in_proj_weight",
+                     "encoder.layers.encoder_layer_0.mlp.3.bias", "encoder.ln.weight", "heads.head.weight" })
+            Assert.Contains(k, keys);
+        Assert.Equal(18, AttachedRegularizer.Attach(ConvNeXt.Tiny(), new VcReg(new VcRegOptions()), Placement.Blocks).SiteCount);
+    }
+
+    [Fact]
+    public void Fast_and_naive_give_the_same_parameter_gradients_through_a_network()
+    {
+        var input = randn([4, 3, 32, 32], float64, generator: new Generator(3));
+        var o = new VcRegOptions { Alpha = 1.0, Beta = 0.5 };
+        Dictionary<string, Tensor> Grads(bool fast)
+        {
+            torch.manual_seed(42);
+            var model = SmallConvNeXt().to(float64);
+            var reg = new VcReg(o, fast);
+            using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.BlocksAndDownsample);
+            var loss = model.call(input).logsumexp(1).mean();
+            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
+            loss.backward();
+            reg.AfterBackward();
+            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        }
+        var fast = Grads(true);
+        var naive = Grads(false);
+        foreach (var (name, g) in naive)
+        {
+            double err = (fast[name] - g).abs().max().item<double>(), scale = g.abs().max().item<double>();
+            Assert.True(err <= 1e-8 * Math.Max(scale, 1e-12), $"{name}: |fast − naive| = {err:E3}, scale {scale:E3}");
+        }
+    }
+
+    [Fact]
+    public void Removing_the_attachment_restores_the_plain_gradient()
+    {
+        var input = randn([2, 3, 32, 32], float64, generator: new Generator(5));
+        torch.manual_seed(1);
+        var model = SmallConvNeXt().to(float64);
+        model.call(input).sum().backward();
+        var plain = model.parameters().First().grad!.clone();
+        model.zero_grad();
+        var attached = AttachedRegularizer.Attach(model, new VcReg(new VcRegOptions { Alpha = 5, Beta = 5 }), Placement.Blocks);
+        model.call(input).sum().backward();
+        Assert.True((model.parameters().First().grad! - plain).abs().max().item<double>() > 1e-9, "regularizer changed nothing");
+        attached.Dispose();
+        model.zero_grad();
+        model.call(input).sum().backward();
+        Assert.Equal(0.0, (model.parameters().First().grad! - plain).abs().max().item<double>(), 12);
+    }
+}
