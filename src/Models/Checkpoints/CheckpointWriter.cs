@@ -15,10 +15,12 @@ public static class CheckpointWriter
     {
         using var scope = NewDisposeScope();
         var ours = new Dictionary<string, Tensor>();
-        foreach (var (k, v) in model.state_dict()) ours[k] = v.detach().cpu().contiguous().clone();
+        foreach (var (k, v) in model.state_dict()) ours[k] = v.detach().cpu();
         var named = model.Config.Family == "vivit" ? CheckpointLayouts.ToHfVivit(ours) : ours;
         var sd = new Hashtable();
-        foreach (var (k, v) in named) sd[k] = v;
+        // Every tensor gets its own storage at offset 0: PyBridge's pickler writes only a view's own bytes
+        // but records the view's storage offset, so a chunk of qkv would be saved pointing past its data.
+        foreach (var (k, v) in named) sd[k] = v.contiguous().clone();
         Hashtable root = model.Config.Family == "vivit" ? sd : new Hashtable { ["model"] = sd };
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir != null) Directory.CreateDirectory(dir);
