@@ -1,0 +1,83 @@
+using System.Collections;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Checkpoints;
+
+/// <summary>
+/// Reads a checkpoint file into a flat, ordered name → tensor map: zip pickles through <see cref="TorchZipReader"/>,
+/// .safetensors through TorchSharp.PyBridge. Wrappers such as {'model': ..., 'epoch': 3} are unwrapped here.
+/// </summary>
+public static class CheckpointFile
+{
+    /// <summary>Keys that wrap the state_dict in training checkpoints, in the order they are tried.</summary>
+    static readonly string[] Wrappers = ["model", "module", "state_dict", "model_state"];
+
+    public static Dictionary<string, Tensor> Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: checkpoint not found", path);
+        if (new FileInfo(path).Length == 0) throw new InvalidDataException($"{path}: empty file, not a checkpoint");
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return ReadSafetensors(path);
+        var root = TorchZipReader.Read(path);
+        return Flatten(Unwrap(root, path), path);
+    }
+
+    static Dictionary<string, Tensor> ReadSafetensors(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[8];
+        if (stream.Read(head) < 8) throw new InvalidDataException($"{path}: truncated safetensors file (no header)");
+        ulong headerLength = BitConverter.ToUInt64(head);
+        if (headerLength == 0 || headerLength > (ulong)stream.Length - 8 || headerLength > 100_000_000)
+            throw new InvalidDataException($"{path}: not a safetensors file (header length {headerLength} does not fit a {stream.Length}-byte file)");
+        Dictionary<string, Tensor> dict;
+        long dataEnd;
+        try
+        {
+            // Validate the header ourselves so that a damaged file gets a clear message, not a PyBridge internal one.
+            var json = new byte[headerLength];
+            stream.ReadExactly(json);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            dataEnd = 8 + (long)headerLength;
+            foreach (var entry in doc.RootElement.EnumerateObject())
+                if (entry.Name != "__metadata__")
+                    dataEnd = Math.Max(dataEnd, 8 + (long)headerLength + entry.Value.GetProperty("data_offsets")[1].GetInt64());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path}: damaged safetensors header ({e.Message})", e);
+        }
+        if (dataEnd > stream.Length) throw new InvalidDataException($"{path}: truncated safetensors file ({stream.Length} bytes, its header needs {dataEnd})");
+        stream.Position = 0;
+        try { dict = TorchSharp.PyBridge.Safetensors.LoadStateDict(stream, leaveOpen: true); }
+        catch (NotImplementedException e) { throw new NotSupportedException($"{path}: {e.Message}", e); }
+        // PyBridge returns a Dictionary in header order; keep it.
+        return dict;
+    }
+
+    /// <summary>Descends through {'model': ...}/{'module': ...} wrappers to the dict that holds tensors.</summary>
+    static Hashtable Unwrap(object root, string path)
+    {
+        if (root is not Hashtable table) throw new InvalidDataException($"{path}: the pickle holds a {root?.GetType().Name ?? "None"}, not a state_dict");
+        for (int depth = 0; depth < 4; depth++)
+        {
+            if (table.Values.OfType<Tensor>().Any()) return table;
+            var inner = Wrappers.Select(w => table[w]).OfType<Hashtable>().FirstOrDefault();
+            if (inner == null) break;
+            table = inner;
+        }
+        if (!table.Values.OfType<Tensor>().Any())
+            throw new InvalidDataException($"{path}: no tensors found (top-level keys: {string.Join(", ", table.Keys.Cast<object>().Take(10))})");
+        return table;
+    }
+
+    static Dictionary<string, Tensor> Flatten(Hashtable table, string path)
+    {
+        var keys = table is TorchZipReader.PickledDict d ? d.Order : table.Keys.Cast<object>().ToList();
+        var result = new Dictionary<string, Tensor>();
+        foreach (var k in keys)
+            if (k is string name && table[k] is Tensor t) result[name] = t;
+        if (result.Count == 0) throw new InvalidDataException($"{path}: no tensors found");
+        return result;
+    }
+}

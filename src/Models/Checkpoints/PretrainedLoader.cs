@@ -1,0 +1,108 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Checkpoints;
+
+/// <summary>What the user asks for on top of the preset: `--num-classes`, `--frames`, `--size`.</summary>
+public sealed record LoadOptions(int? NumClasses = null, int? Frames = null, int? ImageSize = null);
+
+public sealed record LoadedModel(VisionTransformer Model, CheckpointLayout? Layout, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// The one entry point: read → detect layout → remap → build the model the preset and the checkpoint describe
+/// → strict load. Strict means one message listing every missing, unexpected and mis-shaped key. The only
+/// tolerated differences are the ones the user asked for: another class count re-initialises the head,
+/// another frame count or size resamples learned positions (sin-cos tables are simply recomputed).
+/// </summary>
+public static class PretrainedLoader
+{
+    public static LoadedModel Load(ModelConfig preset, string? weights, LoadOptions? options = null)
+    {
+        options ??= new LoadOptions();
+        var warnings = new List<string>();
+        if (weights is null)
+            return new LoadedModel(new VisionTransformer(Override(preset, options, preset.NumClasses)), null, warnings);
+
+        var raw = CheckpointFile.Read(weights);
+        try
+        {
+            var remapped = CheckpointLayouts.Remap(raw, weights);
+            var fromCkpt = remapped.Apply(preset);          // the checkpoint's own architecture
+            var config = Override(fromCkpt, options, fromCkpt.NumClasses);
+            var model = new VisionTransformer(config);
+            try
+            {
+                LoadStrict(model, fromCkpt, remapped, weights, warnings);
+                return new LoadedModel(model, remapped.Layout, warnings);
+            }
+            catch { model.Dispose(); throw; }
+        }
+        finally
+        {
+            foreach (var t in raw.Values) t.Dispose();
+        }
+    }
+
+    static ModelConfig Override(ModelConfig c, LoadOptions o, int classes) => (c with
+    {
+        NumClasses = o.NumClasses ?? classes,
+        Frames = o.Frames ?? c.Frames,
+        ImageSize = o.ImageSize ?? c.ImageSize,
+    }).Validate();
+
+    static void LoadStrict(VisionTransformer model, ModelConfig ckptConfig, Remapped src, string path, List<string> warnings)
+    {
+        var config = model.Config;
+        var target = model.state_dict();
+        var missing = new List<string>();
+        var shapes = new List<string>();
+        var fresh = new List<string>();
+        var plan = new List<(Tensor To, Tensor From)>();
+        var disposeAfter = new List<Tensor>();
+
+        foreach (var (name, dst) in target)
+        {
+            if (!src.State.TryGetValue(name, out var value))
+            {
+                if (src.MayBeMissing.Contains(name)) fresh.Add(name);
+                else missing.Add(name);
+                continue;
+            }
+            if (name == "pos_embed" && !value.shape.SequenceEqual(dst.shape) && value.dim() == 3 && value.shape[2] == dst.shape[2])
+            {
+                int prefix = config.ClsToken ? 1 : 0;
+                value = PositionEmbedding.Resample(value, prefix,
+                    (ckptConfig.GridT, ckptConfig.GridHW, ckptConfig.GridHW), (config.GridT, config.GridHW, config.GridHW));
+                disposeAfter.Add(value);
+                warnings.Add($"position embeddings resampled from {ckptConfig.Frames}x{ckptConfig.ImageSize}² to {config.Frames}x{config.ImageSize}²");
+            }
+            if (name.StartsWith("head.") && config.NumClasses != ckptConfig.NumClasses) continue;
+            if (!value.shape.SequenceEqual(dst.shape)) { shapes.Add($"{name} (checkpoint [{string.Join(", ", value.shape)}], model [{string.Join(", ", dst.shape)}])"); continue; }
+            plan.Add((dst, value));
+        }
+        var unexpected = src.State.Keys.Where(k => !target.ContainsKey(k)).ToList();
+
+        if (missing.Count + unexpected.Count + shapes.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"missing {missing.Count} [{string.Join(", ", missing)}]");
+            if (unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count} [{string.Join(", ", unexpected)}]");
+            if (shapes.Count > 0) parts.Add($"shape mismatch {shapes.Count} [{string.Join("; ", shapes)}]");
+            foreach (var t in disposeAfter) t.Dispose();
+            throw new InvalidDataException(
+                $"{path}: {src.Layout} checkpoint does not fit model {config.Name} ({config.EmbedDim} wide, depth {config.Depth}): {string.Join("; ", parts)}");
+        }
+
+        using (no_grad())
+            foreach (var (to, from) in plan) to.copy_(from);
+        foreach (var t in disposeAfter) t.Dispose();
+
+        if (config.NumClasses != ckptConfig.NumClasses && ckptConfig.NumClasses > 0 && src.State.ContainsKey("head.weight"))
+        {
+            model.ResetHead(config.NumClasses);
+            warnings.Add($"head re-initialised for {config.NumClasses} classes (the checkpoint's head has {ckptConfig.NumClasses}); trunc_normal(0.02) × init_scale {config.InitScale}");
+        }
+        if (fresh.Count > 0)
+            warnings.Add($"{src.Layout} checkpoint has no {string.Join(", ", fresh)}: initialised fresh (fine-tuning start)");
+    }
+}
