@@ -13,7 +13,7 @@ namespace VideoVCReg.Models;
 /// Hook points for regularizers: `blocks.N` outputs ([B, N, D] per block) and `pre_logits`, an Identity
 /// whose output is the pooled feature entering the head ([B, D]); neither owns state_dict keys.
 /// </summary>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, Regularization.IRegularizationSites
 {
     readonly PatchEmbed3d patch_embed;
     readonly Parameter? cls_token;       // [1, 1, D] (ViViT)
@@ -54,6 +54,11 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public ModuleList<Block> Blocks => blocks;
     public nn.Module<Tensor, Tensor> PreLogits => pre_logits;
     public nn.Module<Tensor, Tensor> Head => head;
+
+    // Regularization sites: the head's input (paper Table 2 places VCReg there) and every block output.
+    nn.Module<Tensor, Tensor> Regularization.IRegularizationSites.Classifier => head;
+    IReadOnlyList<nn.Module<Tensor, Tensor>> Regularization.IRegularizationSites.BlockModules => blocks.Cast<nn.Module<Tensor, Tensor>>().ToList();
+    IReadOnlyList<nn.Module<Tensor, Tensor>> Regularization.IRegularizationSites.DownsampleModules => [];
 
     /// <summary>VideoMAE's _init_weights: trunc_normal(0.02) linears with zero bias, unit LayerNorms, head × init_scale.</summary>
     void InitWeights()

@@ -61,11 +61,10 @@ public sealed class CNBlock : nn.Module<Tensor, Tensor>
 {
     readonly Sequential block;
     readonly Parameter layer_scale;
-    readonly double dropPath;
+    readonly DropPath stochastic_depth;
 
     public CNBlock(long dim, double dropPath) : base(nameof(CNBlock))
     {
-        this.dropPath = dropPath;
         block = nn.Sequential(
             nn.Conv2d(dim, dim, 7, padding: 3, groups: dim),
             new Permute(0, 2, 3, 1),
@@ -75,12 +74,13 @@ public sealed class CNBlock : nn.Module<Tensor, Tensor>
             nn.Linear(4 * dim, dim),
             new Permute(0, 3, 1, 2));
         layer_scale = new Parameter(full(dim, 1, 1, 1e-6));
+        stochastic_depth = new DropPath(dropPath);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         var y = layer_scale * block.call(x);
-        return x + StochasticDepth.Apply(y, dropPath, training);
+        return x + stochastic_depth.call(y);
     }
 }

@@ -18,7 +18,11 @@ public abstract class FeatureRegularizer
     /// <summary>Regularizers are active in training only; in eval mode placements pass features through.</summary>
     public bool Enabled { get; set; } = true;
 
-    protected void AddLoss(Tensor loss) { lock (pending) pending.Add(loss); }
+    /// <summary>
+    /// Keeps a loss made inside the model's forward. Models run their forward in dispose scopes, so the
+    /// tensor is detached from them here and handed back in the caller's scope by <see cref="TakeLoss"/>.
+    /// </summary>
+    protected void AddLoss(Tensor loss) { lock (pending) pending.Add(loss.DetachFromDisposeScope()); }
 
     /// <summary>The explicit loss gathered since the last call, or null when there is none to add.</summary>
     public Tensor? TakeLoss()
@@ -26,7 +30,9 @@ public abstract class FeatureRegularizer
         lock (pending)
         {
             if (pending.Count == 0) return null;
-            var total = pending.Count == 1 ? pending[0] : stack(pending).sum();
+            // A new tensor in the caller's scope; the graph keeps what backward needs, so the handles can go.
+            var total = pending.Count == 1 ? pending[0].alias() : stack(pending).sum();
+            foreach (var t in pending) t.Dispose();
             pending.Clear();
             return total;
         }

@@ -23,7 +23,7 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
         if (Fast) return VcRegFunction.apply(features, Options, stats!);
         var (v, c) = VcRegLoss.Terms(features, Options);
         AddLoss(Options.Alpha * v + Options.Beta * c);
-        if (LogStats) lock (naiveTerms) naiveTerms.Add((v.detach(), c.detach()));
+        if (LogStats) lock (naiveTerms) naiveTerms.Add((v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));
         return features;
     }
 
@@ -44,6 +44,7 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
         lock (naiveTerms)
         {
             double sv = naiveTerms.Sum(t => t.Var.ToDouble()), sc = naiveTerms.Sum(t => t.Cov.ToDouble());
+            foreach (var (v, c) in naiveTerms) { v.Dispose(); c.Dispose(); }
             naiveTerms.Clear();
             return new Dictionary<string, double> { ["vcreg_var"] = sv, ["vcreg_cov"] = sc };
         }

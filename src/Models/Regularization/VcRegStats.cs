@@ -28,8 +28,8 @@ public sealed class VcRegStats
         }
         lock (gate)
         {
-            var = var is null ? v.MoveToOuterDisposeScope() : Accumulate(var, v);
-            cov = cov is null ? c.MoveToOuterDisposeScope() : Accumulate(cov, c);
+            var = var is null ? v.DetachFromDisposeScope() : Accumulate(var, v);
+            cov = cov is null ? c.DetachFromDisposeScope() : Accumulate(cov, c);
         }
     }
 

@@ -8,6 +8,18 @@ namespace VideoVCReg.Tests.Regularization;
 /// <summary>Placements attach by composition (hooks): the model's code and state_dict keys are untouched.</summary>
 public class PlacementTests
 {
+    /// <summary>Relative to the largest gradient in the model: a parameter whose true gradient is ~0 only shows rounding noise.</summary>
+    internal static void AssertSameGradients(Dictionary<string, Tensor> fast, Dictionary<string, Tensor> naive)
+    {
+        double scale = naive.Values.Max(g => g.abs().max().item<double>());
+        Assert.True(scale > 1e-6, "no gradient reached the parameters");
+        foreach (var (name, g) in naive)
+        {
+            double err = (fast[name] - g).abs().max().item<double>();
+            Assert.True(err <= 1e-8 * scale, $"{name}: |fast − naive| = {err:E3}, largest gradient {scale:E3}");
+        }
+    }
+
     static ConvNeXt SmallConvNeXt() => new([1, 2], [4, 8], numClasses: 3, stochasticDepth: 0.0);
 
     [Theory]
@@ -56,11 +68,7 @@ public class PlacementTests
         }
         var fast = Grads(true);
         var naive = Grads(false);
-        foreach (var (name, g) in naive)
-        {
-            double err = (fast[name] - g).abs().max().item<double>(), scale = g.abs().max().item<double>();
-            Assert.True(err <= 1e-8 * Math.Max(scale, 1e-12), $"{name}: |fast − naive| = {err:E3}, scale {scale:E3}");
-        }
+        AssertSameGradients(fast, naive);
     }
 
     [Fact]
@@ -79,5 +87,34 @@ public class PlacementTests
         model.zero_grad();
         model.call(input).sum().backward();
         Assert.Equal(0.0, (model.parameters().First().grad! - plain).abs().max().item<double>(), 12);
+    }
+}
+
+public class VideoModelPlacementTests
+{
+    [Fact]
+    public void Vcreg_attaches_to_the_video_vit_head_and_blocks_with_exact_gradients()
+    {
+        var config = VideoVCReg.Models.ModelPresets.Get("videomae-s") with { EmbedDim = 48, Depth = 2, NumHeads = 2, Frames = 4, ImageSize = 32, NumClasses = 5, DropPathRate = 0, HeadDropout = 0 };
+        var input = randn([3, 3, 4, 32, 32], float64, generator: new Generator(8));
+        var o = new VcRegOptions { Alpha = 1.0, Beta = 0.3 };
+        Dictionary<string, Tensor> Grads(bool fast)
+        {
+            torch.manual_seed(11);
+            var model = new VideoVCReg.Models.VisionTransformer(config).to(float64);
+            model.train();
+            var reg = new VcReg(o, fast);
+            using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.Blocks);
+            Assert.Equal(3, attached.SiteCount);
+            var loss = model.call(input).logsumexp(1).mean();
+            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
+            loss.backward();
+            reg.AfterBackward();
+            return model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        }
+        var fast = Grads(true);
+        var naive = Grads(false);
+        Assert.NotEmpty(naive);
+        PlacementTests.AssertSameGradients(fast, naive);
     }
 }

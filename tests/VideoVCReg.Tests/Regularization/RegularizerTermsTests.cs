@@ -54,6 +54,27 @@ public class RegularizerTermsTests
     }
 
     [Fact]
+    public void Losses_and_stats_survive_dispose_scopes_of_forward_and_step()
+    {
+        var x = tensor(Sample(), float64);
+        foreach (var fast in new[] { true, false })
+        {
+            var reg = new VcReg(new VcRegOptions(), fast, logStats: true);
+            var (v, _) = VcRegLoss.Terms(x, new VcRegOptions());
+            using (NewDisposeScope())
+            {
+                var xf = x.clone().requires_grad_(true);
+                Tensor y;
+                using (NewDisposeScope()) y = reg.Apply(xf).MoveToOuterDisposeScope(); // the model's forward scope
+                var loss = y.sum();
+                if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
+                loss.backward();
+            }
+            Assert.Equal(v.item<double>(), reg.TakeStats()["vcreg_var"], 10);
+        }
+    }
+
+    [Fact]
     public void Logging_off_reports_nothing()
     {
         var reg = new VcReg(new VcRegOptions(), fast: true, logStats: false);
