@@ -14,6 +14,9 @@ public static class CliApp
         foreach (var o in GlobalOptions.All) root.Options.Add(o);
         root.Subcommands.Add(InfoCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(ModelsCommand.Build());
+        root.Subcommands.Add(InspectCommand.Build());
+        root.Subcommands.Add(PredictCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

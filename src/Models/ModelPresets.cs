@@ -9,9 +9,16 @@ public static class ModelPresets
 
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "configs", FileName);
 
-    public static IReadOnlyDictionary<string, ModelConfig> Load(string? path = null)
+    /// <summary>The shipped presets, with those of <paramref name="extra"/> (a file of the same form) layered over them.</summary>
+    public static IReadOnlyDictionary<string, ModelConfig> Load(string? extra = null)
     {
-        path ??= DefaultPath;
+        var all = new SortedDictionary<string, ModelConfig>(LoadFile(DefaultPath), StringComparer.Ordinal);
+        if (extra != null) foreach (var (k, v) in LoadFile(extra)) all[k] = v;
+        return all;
+    }
+
+    static SortedDictionary<string, ModelConfig> LoadFile(string path)
+    {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model presets file not found", path);
         Dictionary<string, JsonElement>? raw;
         try { raw = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path)); }
@@ -27,9 +34,9 @@ public static class ModelPresets
         return presets;
     }
 
-    public static ModelConfig Get(string name, string? path = null)
+    public static ModelConfig Get(string name, string? extra = null)
     {
-        var all = Load(path);
+        var all = Load(extra);
         return all.TryGetValue(name, out var c) ? c
             : throw new ArgumentException($"unknown model preset '{name}' (known: {string.Join(", ", all.Keys)})");
     }
