@@ -16,7 +16,8 @@ public static class VcRegBench
     public static readonly string[] Variants = ["identity", "naive", "fast", "bn"];
 
     public sealed record NetworkResult(string Network, int InsertedLayers, int Batch, int Rounds,
-        IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios);
+        IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios,
+        IReadOnlyDictionary<string, double> LayerSeconds);
 
     public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, CancellationToken cancel,
         Action<string>? progress = null)
@@ -53,7 +54,49 @@ public static class VcRegBench
         }
         var median = times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
         var ratios = median.ToDictionary(kv => kv.Key, kv => kv.Value / median["identity"]);
-        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios);
+        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios,
+            LayerOnly(model, sites, input, regs, device, rounds));
+    }
+
+    /// <summary>
+    /// The inserted layers alone: forward + backward of each variant on tensors of the sites' real shapes,
+    /// summed over sites. This isolates the regularizer's own cost, which whole-network timings on a busy
+    /// machine bury in noise.
+    /// </summary>
+    static Dictionary<string, double> LayerOnly(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
+        Tensor input, Dictionary<string, FeatureRegularizer> regs, Device device, int rounds)
+    {
+        var shapes = new List<long[]>();
+        using (var probe = AttachedRegularizer.AttachTo(sites, new ShapeProbe(shapes)))
+        using (no_grad()) model.call(input);
+        var times = Variants.ToDictionary(v => v, _ => new List<double>());
+        for (int round = 0; round < rounds + 1; round++)
+            for (int k = 0; k < Variants.Length; k++)
+            {
+                var v = Variants[(k + round) % Variants.Length];
+                double total = 0;
+                foreach (var shape in shapes)
+                {
+                    using var scope = NewDisposeScope();
+                    var x = randn(shape, device: device).requires_grad_(true);
+                    var upstream = randn(shape, device: device);
+                    if (device.type == DeviceType.CUDA) cuda.synchronize();
+                    var sw = Stopwatch.StartNew();
+                    var loss = (regs[v].Apply(x) * upstream).sum();
+                    if (regs[v].TakeLoss() is Tensor extra) loss = loss + extra;
+                    loss.backward();
+                    regs[v].AfterBackward();
+                    if (device.type == DeviceType.CUDA) cuda.synchronize(); else _ = x.grad!.sum().item<float>();
+                    total += sw.Elapsed.TotalSeconds;
+                }
+                if (round > 0) times[v].Add(total);
+            }
+        return times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+    }
+
+    sealed class ShapeProbe(List<long[]> shapes) : FeatureRegularizer
+    {
+        public override Tensor Apply(Tensor features) { shapes.Add(features.shape); return features; }
     }
 
     static double Step(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
