@@ -28,6 +28,8 @@ internal sealed class FrameIndex
     /// <summary>Reads every packet of <paramref name="stream"/> once; leaves the demuxer at the end.</summary>
     internal static FrameIndex Scan(FormatContextHandle format, PacketHandle packet, int stream)
     {
+        // Seeks use the keyframe's presentation time: MP4 and Matroska index keyframes by it, and
+        // its decode time (earlier when B-frames follow) would land a whole GOP too early.
         var packets = new List<(long Key, long Seek, bool IsKey)>();
         bool timed = true;
         while (format.ReadPacket(packet) >= 0)
@@ -36,9 +38,8 @@ internal sealed class FrameIndex
             if (packet.StreamIndex == stream && packet.Size > 0 && (packet.Flags & Av.PacketFlagDiscard) == 0)
             {
                 long key = packet.Pts != Av.NoPts ? packet.Pts : packet.Dts;
-                long seek = packet.Dts != Av.NoPts ? packet.Dts : key;
                 if (key == Av.NoPts) timed = false;
-                packets.Add((key, seek, (packet.Flags & Av.PacketFlagKey) != 0));
+                packets.Add((key, key, (packet.Flags & Av.PacketFlagKey) != 0));
             }
             packet.Unref();
         }

@@ -32,6 +32,10 @@ public sealed partial class VideoReader : IDisposable
     public int OutputHeight { get; }
     public int FrameBytes => OutputWidth * OutputHeight * 3;
 
+    /// <summary>Work counters, for tests that check random access decodes from the nearest keyframe only.</summary>
+    internal long DecodedFrames { get; private set; }
+    internal long Seeks { get; private set; }
+
     public static VideoReader Open(string path, VideoReaderOptions? options = null) => new(path, options ?? VideoReaderOptions.Default);
 
     VideoReader(string path, VideoReaderOptions options)
@@ -147,6 +151,7 @@ public sealed partial class VideoReader : IDisposable
             {
                 stalls = 0;
                 received++;
+                DecodedFrames++;
                 long id = timed ? index.FrameOf(frame.Timestamp) : last + 1;
                 if (id < 0) { frame.Unref(); continue; }
                 identified++;
@@ -210,6 +215,7 @@ public sealed partial class VideoReader : IDisposable
 
     bool Seek(int slot)
     {
+        Seeks++;
         if (format.SeekBackward(stream, index.SeekTarget(slot)) < 0) return false;
         ResetDecoder();
         codec.Flush();

@@ -12,6 +12,7 @@ public static class BenchCommand
     {
         var cmd = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same run");
         // One line per benchmark: each subcommand lives in its own file.
+        cmd.Subcommands.Add(BenchDecodeCommand.Build());
         return cmd;
     }
 }

@@ -81,3 +81,23 @@ public class ExactnessTests(TestVideos videos)
         FrameAssert.SameFrame(raw, rgb, "frame 20 at short side 128");
     }
 }
+
+/// <summary>Random access costs one GOP at most; sequential reads never seek.</summary>
+[Collection(VideoCollection.Name)]
+public class SeekCostTests(TestVideos videos)
+{
+    [Fact]
+    public void Random_access_decodes_from_the_nearest_keyframe_and_sequential_reads_never_seek()
+    {
+        using var reader = VideoReader.Open(videos.H264Mp4); // 75 frames, keyframe every 24, B-frames
+        var rgb = new byte[reader.FrameBytes];
+        reader.ReadFrame(60, rgb);
+        // Frame 60 lies in the GOP that starts at 48: decoding it needs frames 48..60 plus the decoder's reorder delay.
+        Assert.InRange(reader.DecodedFrames, 13, 13 + 8);
+        Assert.Equal(1, reader.Seeks);
+        for (long k = 61; k < 75; k++) reader.ReadFrame(k, rgb);
+        Assert.Equal(1, reader.Seeks);
+        reader.ReadFrame(5, rgb);
+        Assert.Equal(2, reader.Seeks);
+    }
+}
