@@ -14,6 +14,7 @@ public static class CliApp
         foreach (var o in GlobalOptions.All) root.Options.Add(o);
         root.Subcommands.Add(InfoCommand.Build());
         root.Subcommands.Add(VideoCommand.Build());
+        root.Subcommands.Add(DataCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
