@@ -13,6 +13,8 @@ public static class CliApp
         var root = new RootCommand("VideoVCReg: fine-tune video transformers for action recognition with Variance-Covariance Regularization");
         foreach (var o in GlobalOptions.All) root.Options.Add(o);
         root.Subcommands.Add(InfoCommand.Build());
+        root.Subcommands.Add(VideoCommand.Build());
+        root.Subcommands.Add(DataCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         root.Subcommands.Add(ModelsCommand.Build());
         root.Subcommands.Add(InspectCommand.Build());

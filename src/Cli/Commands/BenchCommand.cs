@@ -14,6 +14,7 @@ public static class BenchCommand
         // One line per benchmark: each subcommand lives in its own file.
         cmd.Subcommands.Add(BenchVcRegCommand.Build());
         cmd.Subcommands.Add(BenchModelCommand.Build());
+        cmd.Subcommands.Add(BenchDecodeCommand.Build());
         return cmd;
     }
 }

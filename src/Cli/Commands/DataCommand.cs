@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>`videovcreg data ...`: datasets.</summary>
+public static class DataCommand
+{
+    public static Command Build()
+    {
+        var cmd = new Command("data", "Datasets: generate the synthetic motion dataset");
+        cmd.Subcommands.Add(DataSynthCommand.Build());
+        return cmd;
+    }
+}

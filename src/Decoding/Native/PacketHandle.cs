@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace VideoVCReg.Decoding.Native;
+
+/// <summary>A reusable AVPacket; <see cref="Unref"/> after each read, freed with av_packet_free.</summary>
+internal sealed class PacketHandle : SafeHandle
+{
+    PacketHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    internal static PacketHandle Alloc()
+    {
+        FfmpegRuntime.EnsureLoaded();
+        var h = new PacketHandle();
+        h.SetHandle(LibAvCodec.av_packet_alloc());
+        if (h.IsInvalid) throw new OutOfMemoryException("av_packet_alloc failed");
+        return h;
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    internal IntPtr Pointer => handle;
+
+    internal long Pts => Mem.I64(handle, Layout.PacketPts);
+    internal long Dts => Mem.I64(handle, Layout.PacketDts);
+    internal int Size => Mem.I32(handle, Layout.PacketSize);
+    internal int StreamIndex => Mem.I32(handle, Layout.PacketStreamIndex);
+    internal int Flags => Mem.I32(handle, Layout.PacketFlags);
+
+    internal void Unref() => LibAvCodec.av_packet_unref(handle);
+
+    protected override bool ReleaseHandle()
+    {
+        LibAvCodec.av_packet_free(ref handle);
+        return true;
+    }
+}

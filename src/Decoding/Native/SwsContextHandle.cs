@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace VideoVCReg.Decoding.Native;
+
+/// <summary>
+/// A swscale context converting decoded frames to packed RGB24 at a fixed output size, resizing in
+/// the same pass. It is rebuilt only when the source format, size or colour description changes.
+/// </summary>
+internal sealed unsafe class SwsContextHandle : SafeHandle
+{
+    int srcW, srcH, srcFormat = -1, colorspace = -1, range = -1;
+    readonly int dstW, dstH, flags;
+
+    internal SwsContextHandle(int width, int height, int flags) : base(IntPtr.Zero, ownsHandle: true)
+    {
+        FfmpegRuntime.EnsureLoaded();
+        (dstW, dstH, this.flags) = (width, height, flags);
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>Converts <paramref name="frame"/> into <paramref name="rgb"/> (dstW·dstH·3 bytes, rows packed).</summary>
+    internal bool TryScale(FrameHandle frame, Span<byte> rgb)
+    {
+        if (rgb.Length < dstW * dstH * 3) throw new ArgumentException($"RGB buffer holds {rgb.Length} bytes, {dstW * dstH * 3} needed");
+        if (!Prepare(frame)) return false;
+        fixed (byte* dst = rgb)
+        {
+            byte** planes = stackalloc byte*[4] { dst, null, null, null };
+            int* strides = stackalloc int[4] { dstW * 3, 0, 0, 0 };
+            return LibSwScale.sws_scale(handle, frame.Planes, frame.Strides, 0, frame.Height, (IntPtr)planes, (IntPtr)strides) == dstH;
+        }
+    }
+
+    bool Prepare(FrameHandle frame)
+    {
+        int w = frame.Width, h = frame.Height, fmt = frame.Format, cs = frame.Colorspace, cr = frame.ColorRange;
+        if (w == srcW && h == srcH && fmt == srcFormat && cs == colorspace && cr == range && !IsInvalid) return true;
+        if (w <= 0 || h <= 0 || fmt < 0) return false;
+        var ctx = LibSwScale.sws_getCachedContext(handle, w, h, fmt, dstW, dstH, Av.PixFmtRgb24, flags, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
+        SetHandle(ctx); // sws_getCachedContext freed the old context if it made a new one
+        if (ctx == IntPtr.Zero) { srcFormat = -1; return false; }
+        // Same colour handling as the ffmpeg CLI's scale filter (5.1): the frame's matrix (BT.601 when
+        // unspecified) and its range when tagged, else what swscale inferred from the pixel format (yuvj*).
+        LibSwScale.sws_getColorspaceDetails(ctx, out _, out int srcFull, out var table, out int dstFull, out int brightness, out int contrast, out int saturation);
+        if (cr == Av.ColorRangeJpeg) srcFull = 1;
+        else if (cr == Av.ColorRangeMpeg) srcFull = 0;
+        LibSwScale.sws_setColorspaceDetails(ctx, LibSwScale.sws_getCoefficients(cs), srcFull, table, dstFull, brightness, contrast, saturation);
+        (srcW, srcH, srcFormat, colorspace, range) = (w, h, fmt, cs, cr);
+        return true;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        LibSwScale.sws_freeContext(handle);
+        return true;
+    }
+}

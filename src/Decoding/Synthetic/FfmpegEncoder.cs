@@ -1,0 +1,31 @@
+using System.Diagnostics;
+
+namespace VideoVCReg.Decoding.Synthetic;
+
+/// <summary>Encodes RGB24 frames to a file by piping them as rawvideo into the ffmpeg CLI.</summary>
+static class FfmpegEncoder
+{
+    public static void Encode(string path, int width, int height, int fps, IEnumerable<byte[]> frames, string[] codec)
+    {
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", $"{fps}", "-i", "-" })
+            psi.ArgumentList.Add(a);
+        foreach (var a in codec) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(path);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e) { throw new InvalidOperationException($"ffmpeg: cannot start ({e.Message}); install Debian's ffmpeg package"); }
+        using (p)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            try
+            {
+                foreach (var f in frames) p.StandardInput.BaseStream.Write(f);
+                p.StandardInput.Close();
+            }
+            catch (IOException) { /* ffmpeg quit early: its stderr says why */ }
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"{path}: ffmpeg failed to encode ({err.Result.Trim()})");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace VideoVCReg.Decoding.Synthetic;
+
+/// <summary>
+/// Renders one synthetic video as RGB24 frames: a few shapes drifting with the class's velocity (plus a
+/// little per-shape jitter) over a textured background that differs per video, with fresh noise per frame,
+/// so that appearance says nothing about the class and motion says everything.
+/// </summary>
+public sealed class MotionRenderer(MotionClass motion, int width, int height, int seed)
+{
+    readonly Random rng = new(seed);
+
+    public IEnumerable<byte[]> Frames(int count)
+    {
+        var background = Texture();
+        int shapes = 2 + rng.Next(3);
+        var pos = new (double X, double Y)[shapes];
+        var vel = new (double X, double Y)[shapes];
+        var size = new int[shapes];
+        var colour = new (byte R, byte G, byte B)[shapes];
+        var round = new bool[shapes];
+        for (int s = 0; s < shapes; s++)
+        {
+            pos[s] = (rng.NextDouble() * width, rng.NextDouble() * height);
+            double speed = motion.SpeedPixelsPerFrame * (0.85 + 0.3 * rng.NextDouble());
+            double angle = motion.DirectionRadians + (rng.NextDouble() - 0.5) * 0.3;
+            vel[s] = (speed * Math.Cos(angle), -speed * Math.Sin(angle)); // image y grows downwards
+            size[s] = Math.Max(6, Math.Min(width, height) / (5 + rng.Next(4)));
+            colour[s] = ((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+            round[s] = rng.Next(2) == 0;
+        }
+        for (int t = 0; t < count; t++)
+        {
+            var frame = (byte[])background.Clone();
+            for (int i = 0; i < frame.Length; i++) frame[i] = (byte)Math.Clamp(frame[i] + rng.Next(-12, 13), 0, 255);
+            for (int s = 0; s < shapes; s++)
+            {
+                Draw(frame, pos[s], size[s], colour[s], round[s]);
+                pos[s] = (Wrap(pos[s].X + vel[s].X, width), Wrap(pos[s].Y + vel[s].Y, height));
+            }
+            yield return frame;
+        }
+    }
+
+    static double Wrap(double v, int n) => ((v % n) + n) % n;
+
+    byte[] Texture()
+    {
+        var tex = new byte[width * height * 3];
+        double fx = 0.02 + 0.1 * rng.NextDouble(), fy = 0.02 + 0.1 * rng.NextDouble(), phase = rng.NextDouble() * 6.28;
+        var baseColour = new[] { 60 + rng.Next(120), 60 + rng.Next(120), 60 + rng.Next(120) };
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                double v = 35 * Math.Sin(fx * x + phase) * Math.Cos(fy * y) + 20 * Math.Sin(0.37 * x * fy + 0.23 * y * fx);
+                for (int c = 0; c < 3; c++)
+                    tex[(y * width + x) * 3 + c] = (byte)Math.Clamp(baseColour[c] + v + rng.Next(-20, 21), 0, 255);
+            }
+        return tex;
+    }
+
+    void Draw(byte[] frame, (double X, double Y) centre, int size, (byte R, byte G, byte B) c, bool round)
+    {
+        int half = size / 2;
+        for (int dy = -half; dy <= half; dy++)
+            for (int dx = -half; dx <= half; dx++)
+            {
+                if (round && dx * dx + dy * dy > half * half) continue;
+                // Shapes wrap around the edges, so every frame shows the same amount of motion.
+                int x = (int)Wrap(centre.X + dx, width), y = (int)Wrap(centre.Y + dy, height);
+                int i = (y * width + x) * 3;
+                frame[i] = c.R; frame[i + 1] = c.G; frame[i + 2] = c.B;
+            }
+    }
+}

@@ -1,0 +1,251 @@
+using VideoVCReg.Decoding.Native;
+
+namespace VideoVCReg.Decoding;
+
+/// <summary>
+/// Frame-accurate, in-process video decoding through FFmpeg. Frame <c>K</c> is the K-th frame the
+/// decoder outputs (what <c>ffmpeg -vf select=eq(n\,K)</c> picks). Reading frame K seeks to the last
+/// keyframe at or before it and decodes forward; reading K+1 next just decodes on. Frames come out as
+/// packed RGB24 (<see cref="OutputWidth"/>×<see cref="OutputHeight"/>×3 bytes) into the caller's
+/// buffer, so the hot path allocates nothing. Not thread-safe: one reader per thread.
+/// </summary>
+public sealed partial class VideoReader : IDisposable
+{
+    const int MaxStalls = 1000;
+
+    readonly VideoReaderOptions options;
+    readonly int stream;
+    readonly FrameIndex index;
+    readonly PacketHandle packet;
+    readonly FrameHandle frame;
+    readonly SwsContextHandle scaler;
+    FormatContextHandle format;
+    CodecContextHandle codec;
+
+    // Decoder position: `last` is the index of the frame it output last since it was positioned.
+    bool positioned, draining, pending, timed;
+    long last = -1;
+
+    public string Path { get; }
+    public VideoInfo Info { get; }
+    public int OutputWidth { get; }
+    public int OutputHeight { get; }
+    public int FrameBytes => OutputWidth * OutputHeight * 3;
+
+    /// <summary>Work counters, for tests that check random access decodes from the nearest keyframe only.</summary>
+    internal long DecodedFrames { get; private set; }
+    internal long Seeks { get; private set; }
+
+    public static VideoReader Open(string path, VideoReaderOptions? options = null) => new(path, options ?? VideoReaderOptions.Default);
+
+    VideoReader(string path, VideoReaderOptions options)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a directory, not a video file" : $"{path}: no such file", path);
+        if (new FileInfo(path).Length == 0) throw new InvalidDataException($"{path}: empty file");
+        Path = path;
+        this.options = options;
+        format = OpenFormat(path);
+        try
+        {
+            stream = format.BestVideoStream();
+            if (stream < 0) throw new InvalidDataException($"{path}: no video stream (audio-only, or not a video)");
+            var st = format.Stream(stream);
+            if (st.Width <= 0 || st.Height <= 0) throw new InvalidDataException($"{path}: the video stream has no decodable frame (size unknown)");
+            packet = PacketHandle.Alloc();
+            frame = FrameHandle.Alloc();
+            index = FrameIndex.Scan(format, packet, stream);
+            timed = index.Timed;
+            if (index.Count == 0) throw new InvalidDataException($"{path}: the video stream holds no frames");
+            codec = CodecContextHandle.Open(st, options.Threads, path);
+            Info = Describe(st, index, format.Duration);
+            (OutputWidth, OutputHeight) = OutputSize(st.Width, st.Height, options.ShortSide);
+            // Bicubic, like the ffmpeg CLI's auto-inserted scaler; at native size swscale converts without resampling.
+            scaler = new SwsContextHandle(OutputWidth, OutputHeight, Av.SwsBicubic);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    static FormatContextHandle OpenFormat(string path)
+    {
+        int rc = FormatContextHandle.TryOpen(path, out var ctx);
+        if (rc < 0 || ctx == null) throw new InvalidDataException($"{path}: not a readable video ({AvError.Message(rc)})");
+        return ctx;
+    }
+
+    static VideoInfo Describe(StreamView st, FrameIndex index, long formatDuration)
+    {
+        int frames = index.Count;
+        double duration = st.Duration > 0 && st.Duration != Av.NoPts ? st.Duration * st.TimeBase
+            : formatDuration > 0 && formatDuration != Av.NoPts ? formatDuration / 1e6 : 0;
+        double fps = st.AvgFrameRate > 0 ? st.AvgFrameRate : st.RFrameRate > 0 ? st.RFrameRate : duration > 0 ? frames / duration : 0;
+        // Headers that miscount frames misstate the duration too; the packets' own timestamps do not.
+        if (index.Timed && frames > 1 && st.TimeBase > 0)
+        {
+            double span = index.TimestampSpan * st.TimeBase;
+            duration = span + span / (frames - 1);
+        }
+        else if (fps > 0 && (duration <= 0 || st.NbFrames > 0 && st.NbFrames != frames)) duration = frames / fps;
+        return new VideoInfo(st.Width, st.Height, frames, fps, duration, st.CodecName, st.Rotation, Math.Max(0, st.NbFrames));
+    }
+
+    static (int W, int H) OutputSize(int w, int h, int shortSide)
+    {
+        if (shortSide <= 0) return (w, h);
+        return w <= h
+            ? (shortSide, Math.Max(1, (int)Math.Round((double)h * shortSide / w)))
+            : (Math.Max(1, (int)Math.Round((double)w * shortSide / h)), shortSide);
+    }
+
+    /// <summary>Decodes frame <paramref name="frameIndex"/> into <paramref name="rgb"/> (at least <see cref="FrameBytes"/> bytes).</summary>
+    public void ReadFrame(long frameIndex, Span<byte> rgb)
+    {
+        ObjectDisposedException.ThrowIf(format.IsClosed, this);
+        if (frameIndex < 0 || frameIndex >= Info.Frames)
+            throw new ArgumentOutOfRangeException(null, $"{Path}: frame {frameIndex} is past the end (the video has {Info.Frames} frames, 0..{Info.Frames - 1})");
+        if (rgb.Length < FrameBytes) throw new ArgumentException($"RGB buffer holds {rgb.Length} bytes, {FrameBytes} needed");
+
+        if (positioned && frameIndex > last && !KeyframeAhead(frameIndex))
+        {
+            if (DecodeTo(frameIndex, rgb, afterSeek: false) == Outcome.Found) return;
+        }
+        if (timed)
+        {
+            // Some demuxers land after the asked timestamp (dts vs pts); one keyframe further back then does it.
+            for (int slot = index.KeyframeSlotFor(frameIndex), tries = 0; slot >= 0 && tries < 2; slot--, tries++)
+            {
+                if (!Seek(slot)) break;
+                var outcome = DecodeTo(frameIndex, rgb, afterSeek: true);
+                if (outcome == Outcome.Found) return;
+                if (outcome == Outcome.Missing) throw Undecodable(frameIndex);
+            }
+        }
+        Rewind();
+        if (DecodeTo(frameIndex, rgb, afterSeek: false) != Outcome.Found) throw Undecodable(frameIndex);
+    }
+
+    InvalidDataException Undecodable(long frameIndex) =>
+        new($"{Path}: frame {frameIndex} could not be decoded (damaged stream, or fewer decodable frames than the {Info.Frames} packets)");
+
+    /// <summary>True when a keyframe lies between the decoder's position and the target: seeking beats decoding on.</summary>
+    bool KeyframeAhead(long frameIndex)
+    {
+        if (!timed) return false;
+        int slot = index.KeyframeSlotFor(frameIndex);
+        return slot >= 0 && index.KeyframeFrame(slot) > last + 1;
+    }
+
+    enum Outcome { Found, LandedLate, Missing }
+
+    Outcome DecodeTo(long target, Span<byte> rgb, bool afterSeek)
+    {
+        bool first = afterSeek;
+        int stalls = 0, received = 0, identified = 0;
+        while (true)
+        {
+            int rc = codec.Receive(frame);
+            if (rc == 0)
+            {
+                stalls = 0;
+                received++;
+                DecodedFrames++;
+                long id = timed ? index.FrameOf(frame.Timestamp) : last + 1;
+                if (id < 0) { frame.Unref(); continue; }
+                identified++;
+                last = id;
+                if (first)
+                {
+                    first = false;
+                    if (id > target) { frame.Unref(); return Outcome.LandedLate; }
+                }
+                if (id == target)
+                {
+                    bool ok = scaler.TryScale(frame, rgb);
+                    frame.Unref();
+                    return ok ? Outcome.Found : Outcome.Missing;
+                }
+                frame.Unref();
+                if (id > target) return Outcome.Missing;
+                continue;
+            }
+            if (rc == Av.ErrorEof || (rc == Av.ErrorAgain && draining) || ++stalls > MaxStalls)
+            {
+                if (timed && received > 0 && identified == 0)
+                {
+                    // The decoder's timestamps do not match the packets': fall back to counting frames.
+                    timed = false;
+                    Rewind();
+                    return DecodeTo(target, rgb, afterSeek: false);
+                }
+                return Outcome.Missing;
+            }
+            Feed();
+        }
+    }
+
+    /// <summary>Sends the next packet of our stream, or starts draining at the end of the input.</summary>
+    void Feed()
+    {
+        if (draining) return;
+        while (true)
+        {
+            if (!pending)
+            {
+                // Like the ffmpeg CLI, any read error ends the input (damaged tails are common).
+                if (format.ReadPacket(packet) < 0)
+                {
+                    draining = true;
+                    codec.Send(null);
+                    return;
+                }
+                if (packet.StreamIndex != stream) { packet.Unref(); continue; }
+                pending = true;
+            }
+            // EAGAIN: the decoder wants frames taken out first; keep the packet for the next call.
+            if (codec.Send(packet) == Av.ErrorAgain) return;
+            // Other errors mean a damaged packet: it is skipped, as the ffmpeg CLI does.
+            pending = false;
+            packet.Unref();
+            return;
+        }
+    }
+
+    bool Seek(int slot)
+    {
+        Seeks++;
+        if (format.SeekBackward(stream, index.SeekTarget(slot)) < 0) return false;
+        ResetDecoder();
+        codec.Flush();
+        return true;
+    }
+
+    /// <summary>Reopens the file and decoder at frame 0: the fallback when seeking is impossible or untrustworthy.</summary>
+    void Rewind()
+    {
+        codec.Dispose();
+        format.Dispose();
+        format = OpenFormat(Path);
+        codec = CodecContextHandle.Open(format.Stream(stream), options.Threads, Path);
+        ResetDecoder();
+    }
+
+    void ResetDecoder()
+    {
+        if (pending) packet.Unref();
+        pending = draining = false;
+        positioned = true;
+        last = -1;
+    }
+
+    public void Dispose()
+    {
+        codec?.Dispose();
+        format?.Dispose();
+        scaler?.Dispose();
+        frame?.Dispose();
+        packet?.Dispose();
+    }
+}

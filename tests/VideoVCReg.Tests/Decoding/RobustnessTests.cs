@@ -1,0 +1,80 @@
+using VideoVCReg.Decoding;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Decoding;
+
+/// <summary>The two failures users of Python decoders report (decord #195, #373), and bad input through the CLI.</summary>
+[Collection(VideoCollection.Name)]
+public class RobustnessTests(TestVideos videos)
+{
+    [Fact]
+    public void Reading_the_same_frames_of_an_avi_a_thousand_times_returns_identical_bytes()
+    {
+        using var reader = VideoReader.Open(videos.Mpeg4Avi);
+        long[] indices = [40, 3, 17, 88];
+        var reference = FfmpegCli.ReferenceFrames(videos.Mpeg4Avi, 320, 240, indices);
+        var first = indices.Select(_ => new byte[reader.FrameBytes]).ToArray();
+        for (int i = 0; i < indices.Length; i++) reader.ReadFrame(indices[i], first[i]);
+        for (int i = 0; i < indices.Length; i++)
+            FrameAssert.SameFrame(reference[indices.Order().ToList().IndexOf(indices[i])], first[i], $"frame {indices[i]}");
+
+        var rgb = new byte[reader.FrameBytes];
+        int differing = 0;
+        for (int round = 0; round < 1000; round++)
+            for (int i = 0; i < indices.Length; i++)
+            {
+                reader.ReadFrame(indices[i], rgb);
+                if (!rgb.AsSpan().SequenceEqual(first[i])) differing++;
+            }
+        Assert.Equal(0, differing);
+    }
+
+    [Fact]
+    public void Past_the_real_end_of_an_overclaiming_file_is_a_clear_error_not_a_hang()
+    {
+        int real = FfmpegCli.CountDecodedFrames(videos.OverclaimingAvi);
+        using var reader = VideoReader.Open(videos.OverclaimingAvi);
+        Assert.Equal(60, reader.Info.ContainerFrames);
+        Assert.True(real < 60, $"the truncated file still decodes {real} frames");
+        Assert.Equal(real, reader.Info.Frames);
+
+        var rgb = new byte[reader.FrameBytes];
+        reader.ReadFrame(real - 1, rgb);
+        var last = FfmpegCli.ReferenceFrames(videos.OverclaimingAvi, 320, 240, [real - 1])[0];
+        FrameAssert.SameFrame(last, rgb, "last real frame");
+        foreach (var k in new long[] { real, 45, 59 })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadFrame(k, rgb));
+            Assert.Equal($"{videos.OverclaimingAvi}: frame {k} is past the end (the video has {real} frames, 0..{real - 1})", e.Message);
+        }
+        // The reader is still usable afterwards.
+        reader.ReadFrame(real - 1, rgb);
+        FrameAssert.SameFrame(last, rgb, "last real frame after errors");
+    }
+
+    public static TheoryData<string, string[], string> BadInputs => new()
+    {
+        { "missing", ["info"], "no such file" },
+        { nameof(TestVideos.Empty), ["info"], "empty file" },
+        { nameof(TestVideos.TruncatedMp4), ["info"], "not a readable video" },
+        { nameof(TestVideos.RandomBytes), ["info"], "not a readable video" },
+        { nameof(TestVideos.AudioOnly), ["info"], "no video stream" },
+        { nameof(TestVideos.NoDecodableFrames), ["frames", "--at", "0"], "frame 0 could not be decoded" },
+        { nameof(TestVideos.Mpeg4Avi), ["frames", "--at", "3,90"], "frame 90 is past the end (the video has 90 frames" },
+        { nameof(TestVideos.OverclaimingAvi), ["frames", "--at", "59"], "frame 59 is past the end" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void Bad_input_is_one_line_naming_the_file_and_exit_code_1(string name, string[] verb, string reason)
+    {
+        var file = name == "missing" ? Path.Combine(videos.Dir, "does-not-exist.mp4") : (string)typeof(TestVideos).GetProperty(name)!.GetValue(videos)!;
+        string[] args = verb[0] == "frames" ? ["video", .. verb, file, "--out", Path.Combine(videos.Dir, "out-" + name)] : ["video", .. verb, file];
+        var r = CliProcess.Run(args);
+        Assert.Equal(1, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith($"videovcreg: {file}: ", lines[0]);
+        Assert.Contains(reason, lines[0]);
+    }
+}

@@ -1,0 +1,59 @@
+using VideoVCReg.Decoding;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Decoding;
+
+public class SyntheticDatasetTests
+{
+    [Fact]
+    public void Data_synth_writes_decodable_videos_and_well_formed_split_files_reproducibly()
+    {
+        var root = Directory.CreateTempSubdirectory("videovcreg-synth-").FullName;
+        try
+        {
+            string a = Path.Combine(root, "a"), b = Path.Combine(root, "b");
+            foreach (var dir in new[] { a, b })
+            {
+                var r = CliProcess.Run("data", "synth", "--out", dir, "--classes", "2", "--videos-per-class", "6", "--seed", "5");
+                Assert.True(r.ExitCode == 0, r.Stderr);
+            }
+            var classes = Directory.GetDirectories(Path.Combine(a, "videos")).Select(Path.GetFileName).Order().ToArray();
+            Assert.Equal(2, classes.Length);
+            foreach (var cls in classes)
+            {
+                var videos = Directory.GetFiles(Path.Combine(a, "videos", cls!)).Select(Path.GetFileName).Order().ToArray();
+                Assert.Equal(6, videos.Length);
+                Assert.Equal(5, videos.Count(v => v!.EndsWith(".avi")));
+                Assert.Equal(1, videos.Count(v => v!.EndsWith(".mp4")));
+                foreach (var v in videos)
+                {
+                    var path = Path.Combine(a, "videos", cls!, v!);
+                    using var reader = VideoReader.Open(path);
+                    Assert.Equal(reader.Info.Codec, v!.EndsWith(".mp4") ? "h264" : "mpeg4");
+                    Assert.InRange(reader.Info.Frames, 40, 80);
+                    Assert.Equal(FfmpegCli.CountDecodedFrames(path), reader.Info.Frames);
+                    var rgb = new byte[reader.FrameBytes];
+                    reader.ReadFrame(reader.Info.Frames - 1, rgb);
+                }
+                for (int k = 1; k <= 3; k++)
+                {
+                    var split = Path.Combine(a, "splits", $"{cls}_test_split{k}.txt");
+                    var lines = File.ReadAllLines(split).Select(l => l.Split(' ')).ToArray();
+                    Assert.All(lines, l => Assert.Equal(2, l.Length));
+                    Assert.Equal(videos, lines.Select(l => l[0]).Order().ToArray());
+                    Assert.All(lines, l => Assert.Contains(l[1], new[] { "1", "2" }));
+                    Assert.Equal(4, lines.Count(l => l[1] == "1")); // 70 % of 6, rounded
+                    Assert.Equal(File.ReadAllText(split), File.ReadAllText(Path.Combine(b, "splits", $"{cls}_test_split{k}.txt")));
+                }
+                // Same seed, same pixels.
+                var first = Path.Combine("videos", cls!, videos[0]!);
+                using var ra = VideoReader.Open(Path.Combine(a, first));
+                using var rb = VideoReader.Open(Path.Combine(b, first));
+                var fa = new byte[ra.FrameBytes]; var fb = new byte[rb.FrameBytes];
+                ra.ReadFrame(10, fa); rb.ReadFrame(10, fb);
+                Assert.Equal(fa, fb);
+            }
+        }
+        finally { Directory.Delete(root, true); }
+    }
+}
