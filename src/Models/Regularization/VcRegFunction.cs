@@ -62,6 +62,11 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
         if (n < 2) return gradOutput.MoveToOuterDisposeScope(); // covariance undefined: nothing to add
         Tensor xc, c;
+        if (!channelsFirst && n < d && o.SmoothL1Delta is null && stats is null)
+        {
+            xc = x - x.mean([0], keepdim: true);
+            return (gradOutput + GramGradient(xc, n, d, o).reshape(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
+        }
         if (channelsFirst)
         {
             xc = x - x.mean([0, 2], keepdim: true);
@@ -84,5 +89,23 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         var g = channelsFirst ? m.matmul(xc) : xc.matmul(m);
         var grad = gradOutput + g.reshape(features.shape).to_type(gradOutput.dtype);
         return grad.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The same gradient when there are fewer samples than features (ViT tokens at small batch): x_c C =
+    /// (x_c x_cᵀ) x_c / (n−1), so the n×n Gram matrix replaces the d×d covariance and the cost drops from
+    /// 4nd² to 4n²d. diag C is a column sum of squares. Smooth-L1 needs C's entries, so it keeps the d×d path.
+    /// </summary>
+    static Tensor GramGradient(Tensor xc, long n, long d, VcRegOptions o)
+    {
+        var diag = xc.pow(2).sum([0]).div_(n - 1);                        // (d,) = diag C
+        var r = (diag + o.Epsilon).rsqrt();
+        r = r.where(r > 1.0, 0.0);
+        double kv = o.Alpha / (d * (double)(n - 1));
+        double kc = d > 1 ? 4 * o.Beta / (d * (double)(d - 1) * (n - 1)) : 0;
+        // g = x_c ∘ (−kv·r − kc·diag C) + kc/(n−1) · (x_c x_cᵀ) x_c
+        var scale = r.mul(-kv).sub_(diag.mul(kc));
+        var gram = xc.matmul(xc.t()).mul_(kc / (n - 1));                 // (n, n)
+        return (xc * scale).addmm_(gram, xc);
     }
 }

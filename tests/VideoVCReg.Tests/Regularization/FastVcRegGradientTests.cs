@@ -50,6 +50,9 @@ public class FastVcRegGradientTests
         { [3, 5, 8], 1.0, 0.5 },        // tokens [B, N, D]
         { [2, 6, 3, 4], 0.8, 0.4 },     // NCHW: d = C, n = B·H·W
         { [2, 5, 2, 3, 3], 0.6, 1.1 },  // NCTHW: n = B·T·H·W
+        { [5, 12], 1.0, 0.7 },          // n < d: the Gram-matrix path
+        { [2, 3, 16], 0.9, 1.2 },       // tokens with n = 6 < d = 16
+        { [4, 9], 0.0, 1.0 },           // n < d, β only
     };
 
     [Theory]
