@@ -19,7 +19,7 @@ public static class VcRegBench
         IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios,
         IReadOnlyDictionary<string, double> LayerSeconds);
 
-    public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, CancellationToken cancel,
+    public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, VcRegOptions options, CancellationToken cancel,
         Action<string>? progress = null)
     {
         torch.manual_seed(0);
@@ -32,7 +32,6 @@ public static class VcRegBench
         model.to(device).train();
         var sites = ((IRegularizationSites)model).BlockModules;
         var input = randn(batch, 3, 224, 224, device: device);
-        var options = new VcRegOptions { Alpha = 1.0, Beta = 0.1 };
         var regs = new Dictionary<string, FeatureRegularizer>
         {
             ["identity"] = new PassThrough(),

@@ -21,16 +21,19 @@ public static class BenchVcRegCommand
         {
             json, batch, rounds, networks,
         };
+        RegularizerCliOptions.AddTo(cmd, all: false);
         Verb.SetAction(cmd, ctx =>
         {
             var device = ctx.Device;
+            var vcreg = ctx.Options<Models.Regularization.RegularizerOptions>();
+            if (vcreg.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
             int b = ctx.Parse.GetValue(batch) ?? (device.type == TorchSharp.DeviceType.CUDA ? 128 : 8);
             int r = ctx.Parse.GetValue(rounds);
             if (b < 2 || r < 1) throw new ArgumentException("--batch must be ≥ 2 and --rounds ≥ 1");
             var results = new List<VcRegBench.NetworkResult>();
             foreach (var net in ctx.Parse.GetValue(networks)!)
             {
-                var res = VcRegBench.Run(net, device, b, r, warmup: 1, ctx.Cancel,
+                var res = VcRegBench.Run(net, device, b, r, warmup: 1, vcreg.ToVcReg(), ctx.Cancel,
                     line => { if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.Write($"\r{line}".PadRight(60)); });
                 results.Add(res);
             }

@@ -38,6 +38,7 @@ public static class AppHost
         if (parse.GetValue(GlobalOptions.Verbose)) builder.Logging.SetMinimumLevel(LogLevel.Debug);
 
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration("Runtime").ValidateOnStart();
+        builder.Services.AddOptions<Models.Regularization.RegularizerOptions>().BindConfiguration("Regularizer");
         services?.Invoke(builder.Services);
         return builder.Build();
     }

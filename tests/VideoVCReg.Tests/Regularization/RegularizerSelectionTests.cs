@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using VideoVCReg.Cli;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Models.Regularization;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Regularization;
+
+/// <summary>The regularizer is chosen from configs/default.json, overridden by the command line.</summary>
+public class RegularizerSelectionTests
+{
+    [Theory]
+    [InlineData("vcreg", typeof(VcReg), true)]
+    [InlineData("vcreg-naive", typeof(VcReg), false)]
+    [InlineData("decov", typeof(DeCov), false)]
+    [InlineData("wld-reg", typeof(WldReg), false)]
+    public void Factory_builds_each_kind(string kind, Type type, bool fast)
+    {
+        var (reg, placement) = RegularizerFactory.Create(new RegularizerOptions { Kind = kind, Placement = "blocks", Weight = 0.25, Gamma = 3 });
+        Assert.IsType(type, reg);
+        Assert.Equal(Placement.Blocks, placement);
+        switch (reg)
+        {
+            case VcReg v: Assert.Equal(fast, v.Fast); break;
+            case DeCov d: Assert.Equal(0.25, d.Weight); break;
+            case WldReg w: Assert.Equal(0.25, w.Weight); Assert.Equal(3, w.Gamma); break;
+        }
+    }
+
+    [Fact]
+    public void None_means_no_regularizer()
+    {
+        var (reg, placement) = RegularizerFactory.Create(new RegularizerOptions { Kind = "none" });
+        Assert.Null(reg);
+        Assert.Equal(Placement.None, placement);
+    }
+
+    [Fact]
+    public void Every_problem_is_listed_in_one_message()
+    {
+        var e = Assert.Throws<ArgumentException>(() => RegularizerFactory.Create(
+            new RegularizerOptions { Kind = "l2", Placement = "nowhere", Alpha = -1, SmoothL1Delta = 0 }));
+        foreach (var part in new[] { "'l2'", "nowhere", "alpha", "SmoothL1Delta" }) Assert.Contains(part, e.Message);
+    }
+
+    [Fact]
+    public void Command_line_overrides_the_configuration_file()
+    {
+        var parse = CliApp.BuildRoot().Parse(["bench", "vcreg", "--alpha", "3", "--smooth-l1", "0.05"]);
+        Assert.Empty(parse.Errors);
+        using var host = AppHost.Build(parse);
+        var o = host.Services.GetRequiredService<IOptions<RegularizerOptions>>().Value;
+        Assert.Equal(3.0, o.Alpha);           // typed
+        Assert.Equal(0.05, o.SmoothL1Delta);  // typed
+        Assert.Equal(0.1, o.Beta);            // configs/default.json
+        Assert.Equal("head", o.Placement);    // configs/default.json
+    }
+
+    [Fact]
+    public void Invalid_weights_fail_before_any_work_with_one_line()
+    {
+        var r = CliProcess.Run("bench", "vcreg", "--alpha", "-1");
+        Assert.Equal(1, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains("alpha (-1)", lines[0]);
+    }
+}
