@@ -126,16 +126,9 @@ public static class BenchModelCommand
         var script = Path.Combine(AppContext.BaseDirectory, "bench", "torch_model.py");
         if (!File.Exists(script)) throw new FileNotFoundException($"{script}: PyTorch peer script not found (rebuild, or pass --no-pytorch)");
         if (!File.Exists("/usr/bin/python3")) throw new InvalidOperationException("/usr/bin/python3 not found: install python3-torch (or pass --no-pytorch)");
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, "--frames", $"{frames}", "--size", $"{size}", "--batch", "2", "--iters", $"{iters}",
-                     "--threads", $"{torch.get_num_threads()}" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException($"bench/torch_model.py failed (exit {p.ExitCode}): {err.Result.Trim().Split('\n').LastOrDefault()}");
+        var output = Bench.ExternalProcess.Run("/usr/bin/python3",
+            [script, "--frames", $"{frames}", "--size", $"{size}", "--batch", "2", "--iters", $"{iters}", "--threads", $"{torch.get_num_threads()}"],
+            CancellationToken.None);
         using var doc = JsonDocument.Parse(output);
         return (doc.RootElement.GetProperty("forward_clips_per_s").GetDouble(), doc.RootElement.GetProperty("train_clips_per_s").GetDouble());
     }
