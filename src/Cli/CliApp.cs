@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.CommandLine.Help;
 using VideoVCReg.Cli.Commands;
 using VideoVCReg.Cli.Hosting;
@@ -33,6 +34,24 @@ public static class CliApp
             Console.Error.WriteLine($"videovcreg: {reason} (see 'videovcreg --help')");
             return 2;
         }
-        return await parse.InvokeAsync();
+        // Ctrl+C (SIGINT) or SIGTERM cancels the verb's token so it can stop cleanly (exit 130);
+        // a second Ctrl+C ends the process at once.
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return;
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cts.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
     }
 }

@@ -27,7 +27,7 @@ public static class Verb
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                Console.Error.WriteLine("videovcreg: stopped (Ctrl+C)");
+                Console.Error.WriteLine("videovcreg: stopped (interrupted)");
                 return 130;
             }
             catch (Exception e) when (IsUserFacing(e))
