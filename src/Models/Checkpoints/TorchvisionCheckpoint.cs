@@ -1,0 +1,43 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Models.Checkpoints;
+
+/// <summary>
+/// Loads a torchvision state_dict (what `torch.save(model.state_dict())` and torchvision's own weight files hold)
+/// into the image models of <c>Models/Image</c>, whose field names are torchvision's keys. Strict: one error lists
+/// every missing, unexpected and mis-shaped key, and nothing is copied unless everything fits.
+/// </summary>
+public static class TorchvisionCheckpoint
+{
+    public static void LoadStrict(nn.Module model, string path)
+    {
+        var raw = CheckpointFile.Read(path);
+        try { LoadStrict(model, FromTorchvision(raw), path); }
+        finally { foreach (var t in raw.Values) t.Dispose(); }
+    }
+
+    /// <summary>The remap for torchvision's layout: the identity, since the image models use its names.</summary>
+    public static IReadOnlyDictionary<string, Tensor> FromTorchvision(IReadOnlyDictionary<string, Tensor> raw) => raw;
+
+    /// <param name="source">Names the state_dict in the error (usually its file).</param>
+    public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        var target = model.state_dict();
+        var missing = target.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var unexpected = state.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var shapes = target.Where(kv => state.TryGetValue(kv.Key, out var v) && !v.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key} (checkpoint [{string.Join(", ", state[kv.Key].shape)}], model [{string.Join(", ", kv.Value.shape)}])")
+            .ToList();
+        if (missing.Count + unexpected.Count + shapes.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"missing {missing.Count} [{string.Join(", ", missing)}]");
+            if (unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count} [{string.Join(", ", unexpected)}]");
+            if (shapes.Count > 0) parts.Add($"shape mismatch {shapes.Count} [{string.Join("; ", shapes)}]");
+            throw new InvalidDataException($"{source}: torchvision state_dict does not fit {model.GetName()}: {string.Join("; ", parts)}");
+        }
+        using (no_grad())
+            foreach (var (name, dst) in target) dst.copy_(state[name]);
+    }
+}
