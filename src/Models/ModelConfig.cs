@@ -42,6 +42,8 @@ public sealed record ModelConfig
     /// <summary>Stochastic depth at the last block; block i gets rate·i/(depth-1).</summary>
     public double DropPathRate { get; init; }
     public double HeadDropout { get; init; }
+    /// <summary>Input normalisation the weights were trained with: "imagenet" (VideoMAE) or "inception" (mean = std = 0.5, ViViT's [-1, 1]).</summary>
+    public string Normalization { get; init; } = "imagenet";
     /// <summary>VideoMAE multiplies the freshly initialised head by this (init_scale).</summary>
     public double InitScale { get; init; } = 0.001;
 
@@ -72,6 +74,7 @@ public sealed record ModelConfig
         Check(Pooling is "mean" or "first", $"pooling '{Pooling}' is not mean or first");
         Check(Activation is "gelu" or "gelu_tanh", $"activation '{Activation}' is not gelu or gelu_tanh");
         Check(PosEmbed is "sincos" or "learned", $"pos_embed '{PosEmbed}' is not sincos or learned");
+        Check(Normalization is "imagenet" or "inception", $"normalization '{Normalization}' is not imagenet or inception");
         Check(NumClasses >= 0, "num_classes must be >= 0");
         return this;
     }

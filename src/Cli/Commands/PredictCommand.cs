@@ -5,6 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Decoding;
+using VideoVCReg.Decoding.Datasets;
+using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Decoding.Transforms;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.IO;
@@ -12,7 +16,11 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Commands;
 
-/// <summary>`videovcreg predict`: one clip through a preset (with optional weights) to logits.</summary>
+/// <summary>
+/// `videovcreg predict`: one clip through a preset (with optional weights) to logits. A `--video` goes through
+/// the single-view test transform first (centre clip, short side = model size, centre crop, the preset's
+/// normalisation), then the same path as a `--clip`.
+/// </summary>
 public static class PredictCommand
 {
     public static Command Build()
@@ -20,20 +28,22 @@ public static class PredictCommand
         var model = new Option<string>("--model") { Description = "Preset name (see 'videovcreg models')", Required = true };
         var weights = new Option<string?>("--weights") { Description = "Checkpoint: .pth/.pt/.bin or .safetensors, any supported layout" };
         var clip = new Option<string?>("--clip") { Description = "NumPy .npy, float32, [C, T, H, W], already normalised" };
-        var video = new Option<string?>("--video") { Description = "A video file (needs the Decoding reader; not available yet)" };
+        var video = new Option<string?>("--video") { Description = "A video file: the centre clip, centre-cropped and normalised as the preset expects" };
+        var rate = new Option<int>("--sampling-rate") { Description = "With --video: take every N-th frame", DefaultValueFactory = _ => 4 };
+        var names = new Option<string?>("--classes") { Description = "Class names: a text file (one per line, in label order) or an HMDB51-layout dataset folder" };
         var classes = new Option<int?>("--num-classes") { Description = "Classes of the head; a different count re-initialises it" };
         var frames = new Option<int?>("--frames") { Description = "Frames per clip, if not the preset's" };
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
         var presets = new Option<string?>("--presets") { Description = "Extra presets JSON, same form as configs/models.json, layered over it" };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON object with a logits array" };
-        var cmd = new Command("predict", "Run one clip through a model and print its logits / top-5 classes")
-            { model, weights, clip, video, classes, frames, size, presets, json };
+        var cmd = new Command("predict", "Run one clip or video through a model and print its logits / top-5 classes")
+            { model, weights, clip, video, rate, names, classes, frames, size, presets, json };
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            if (p.GetValue(video) is { } v)
-                throw new NotSupportedException($"--video {v}: video decoding is not available in this build yet; pass a clip with --clip CLIP.npy");
-            var clipPath = p.GetValue(clip) ?? throw new ArgumentException("predict needs --clip CLIP.npy");
+            string? clipPath = p.GetValue(clip), videoPath = p.GetValue(video);
+            if ((clipPath is null) == (videoPath is null)) throw new ArgumentException("predict needs exactly one of --clip CLIP.npy or --video FILE");
+            var classNames = p.GetValue(names) is { } n ? ReadClassNames(n) : null;
             var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("predict");
             var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
             var loaded = PretrainedLoader.Load(preset, p.GetValue(weights), new LoadOptions(p.GetValue(classes), p.GetValue(frames), p.GetValue(size)));
@@ -41,27 +51,53 @@ public static class PredictCommand
             using var net = loaded.Model;
             net.to(ctx.Device).eval();
             using var scope = NewDisposeScope();
-            var x = NpyFile.ReadFloat32(clipPath);
             var c = net.Config;
+            var source = clipPath ?? videoPath!;
+            var x = clipPath != null ? NpyFile.ReadFloat32(clipPath) : TestView(videoPath!, c, p.GetValue(rate), (int)ctx.Runtime.Seed);
             if (x.dim() != 4 || x.shape[0] != c.InChans || x.shape[1] != c.Frames || x.shape[2] != c.ImageSize || x.shape[3] != c.ImageSize)
                 throw new InvalidDataException(
-                    $"{clipPath}: clip shape [{string.Join(", ", x.shape)}], model {c.Name} expects [{c.InChans}, {c.Frames}, {c.ImageSize}, {c.ImageSize}] (see --frames/--size)");
+                    $"{source}: clip shape [{string.Join(", ", x.shape)}], model {c.Name} expects [{c.InChans}, {c.Frames}, {c.ImageSize}, {c.ImageSize}] (see --frames/--size)");
             float[] logits;
             using (no_grad()) logits = net.call(x.unsqueeze(0).to(ctx.Device)).squeeze(0).cpu().data<float>().ToArray();
+            var probs = softmax(tensor(logits), 0).data<float>().ToArray();
+            var top = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).Take(5).ToArray();
+            string? Name(int i) => classNames != null && i < classNames.Count ? classNames[i] : null;
             if (p.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = c.Name, layout = loaded.Layout?.ToString(), num_classes = logits.Length, logits,
+                    top5 = top.Select(i => new { index = i, name = Name(i), logit = logits[i], p = probs[i] }),
                 }));
                 return Task.FromResult(0);
             }
-            var probs = softmax(tensor(logits), 0).data<float>().ToArray();
             Console.WriteLine($"model {c.Name}, {logits.Length} classes{(loaded.Layout is { } l ? $", weights {l}" : ", random weights")}");
-            foreach (var i in Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).Take(5))
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  class {i,4}  logit {logits[i],9:F4}  p {probs[i]:F4}"));
+            foreach (var i in top)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  class {i,4}  logit {logits[i],9:F4}  p {probs[i]:F4}{(Name(i) is { } name ? "  " + name : "")}"));
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>The single-view test transform, through the loader's own pipeline so training, evaluation and predict agree.</summary>
+    static Tensor TestView(string path, ModelConfig c, int samplingRate, int seed)
+    {
+        if (samplingRate < 1) throw new ArgumentException("--sampling-rate must be at least 1");
+        var pipeline = new ViewPipeline(new ViewOptions
+        {
+            ClipLength = c.Frames, SamplingRate = samplingRate, CropSize = c.ImageSize,
+            Normalization = Normalization.Named(c.Normalization), TestClips = 1, TestCrops = 1,
+        }, ViewMode.Test);
+        using var reader = VideoReader.Open(path, pipeline.ReaderOptions);
+        var rng = new Random(seed);
+        using var decoded = reader.ReadClip(pipeline.Frames(reader.Info.Frames, 0, rng));
+        return pipeline.Finish(decoded, new MediaItem(path, -1, Path.GetFileName(path)), 0, rng, seed);
+    }
+
+    static IReadOnlyList<string> ReadClassNames(string source)
+    {
+        if (Directory.Exists(source)) return Hmdb51.ClassNames(source);
+        if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such class-names file or dataset folder", source);
+        return [.. File.ReadAllLines(source).Select(l => l.Trim()).Where(l => l.Length > 0)];
     }
 }

@@ -173,6 +173,7 @@ public static partial class CheckpointLayouts
         return new(CheckpointLayout.HfVivit, o, c => VariantFromKeys(c with
         {
             Family = "vivit", ClsToken = true, PosEmbed = "learned", Pooling = "first", QkvBias = "full", Activation = "gelu_tanh",
+            Normalization = "inception",   // the HF ViViT image processor maps pixels to [-1, 1]
         }, o), new HashSet<string>());
     }
 

@@ -1,4 +1,4 @@
-namespace VideoVCReg.Decoding.Synthetic;
+namespace VideoVCReg.Decoding;
 
 /// <summary>Derives per-item seeds. Not HashCode.Combine: that is randomised per process, and a dataset must be reproducible.</summary>
 static class Seeds
@@ -14,6 +14,14 @@ static class Seeds
             h = (h ^ (h >> 27)) * 0x94D049BB133111EB;
             h ^= h >> 31;
         }
+        return (int)(h & int.MaxValue);
+    }
+
+    /// <summary>A stable 31-bit hash of a string (FNV-1a), for seeds derived from video ids.</summary>
+    public static int Of(string s)
+    {
+        uint h = 2166136261;
+        foreach (char c in s) h = (h ^ c) * 16777619;
         return (int)(h & int.MaxValue);
     }
 }

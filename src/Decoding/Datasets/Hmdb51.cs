@@ -1,0 +1,64 @@
+namespace VideoVCReg.Decoding.Datasets;
+
+public enum SplitSubset { Train = 1, Test = 2 }
+
+/// <summary>
+/// The HMDB51 layout: videos under <c>videos/&lt;class&gt;/</c> (or <c>&lt;class&gt;/</c> directly under the root) and
+/// the official split files <c>&lt;class&gt;_test_split&lt;k&gt;.txt</c> anywhere below the root, lines
+/// <c>&lt;name&gt; &lt;id&gt;</c> with 1 = train, 2 = test, 0 = unused. Class ids follow the sorted class names.
+/// </summary>
+public static class Hmdb51
+{
+    public sealed record SplitEntry(string Class, string Name, int Id, string SplitFile, int Line);
+
+    public static string VideoRoot(string root)
+    {
+        var videos = Path.Combine(root, "videos");
+        return Directory.Exists(videos) ? videos : root;
+    }
+
+    /// <summary>Every entry of every split file of fold <paramref name="split"/>, keyed by class (sorted).</summary>
+    public static SortedDictionary<string, List<SplitEntry>> ReadSplit(string root, int split)
+    {
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such dataset folder");
+        if (split is < 1 or > 3) throw new ArgumentException($"HMDB51 split must be 1, 2 or 3, got {split}");
+        var suffix = $"_test_split{split}.txt";
+        var files = Directory.EnumerateFiles(root, "*" + suffix, SearchOption.AllDirectories).ToList();
+        if (files.Count == 0)
+            throw new InvalidDataException($"{root}: no split files (<class>{suffix}) in this dataset folder");
+        var byClass = new SortedDictionary<string, List<SplitEntry>>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var cls = Path.GetFileName(file)[..^suffix.Length];
+            var entries = byClass[cls] = [];
+            int n = 0;
+            foreach (var raw in File.ReadLines(file))
+            {
+                n++;
+                var line = raw.Trim();
+                if (line.Length == 0) continue;
+                var parts = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length != 2 || !int.TryParse(parts[1], out int id) || id is < 0 or > 2)
+                    throw new InvalidDataException($"{file}:{n}: expected '<name> <0|1|2>', got '{line}'");
+                entries.Add(new SplitEntry(cls, parts[0], id, file, n));
+            }
+        }
+        return byClass;
+    }
+
+    public static string VideoPath(string root, SplitEntry e) => Path.Combine(VideoRoot(root), e.Class, e.Name);
+
+    public static MediaDataset Load(string root, int split, SplitSubset subset)
+    {
+        var byClass = ReadSplit(root, split);
+        var classes = byClass.Keys.ToList();
+        var items = new List<MediaItem>();
+        for (int label = 0; label < classes.Count; label++)
+            foreach (var e in byClass[classes[label]].Where(e => e.Id == (int)subset))
+                items.Add(new MediaItem(VideoPath(root, e), label, $"{e.Class}/{e.Name}"));
+        return new MediaDataset($"{root} split {split} {subset.ToString().ToLowerInvariant()}", classes, items);
+    }
+
+    /// <summary>The sorted class names of a dataset folder (from its split-1 files), e.g. for naming predictions.</summary>
+    public static IReadOnlyList<string> ClassNames(string root) => [.. ReadSplit(root, 1).Keys];
+}

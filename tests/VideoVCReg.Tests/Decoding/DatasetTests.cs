@@ -1,0 +1,118 @@
+using VideoVCReg.Decoding.Datasets;
+
+namespace VideoVCReg.Tests.Decoding;
+
+[Collection(SynthDataCollection.Name)]
+public class DatasetTests(SynthData data)
+{
+    [Fact]
+    public void Hmdb51_split_gives_train_and_test_items_with_labels_from_sorted_class_names()
+    {
+        var train = Hmdb51.Load(data.Dir, 2, SplitSubset.Train);
+        var test = Hmdb51.Load(data.Dir, 2, SplitSubset.Test);
+        var classes = Directory.GetDirectories(Path.Combine(data.Dir, "videos")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(classes, train.Classes);
+        Assert.Equal(SynthData.Classes * SynthData.PerClass, train.Count + test.Count);
+        Assert.Empty(train.Items.Select(i => i.Id).Intersect(test.Items.Select(i => i.Id)));
+        foreach (var item in train.Items.Concat(test.Items))
+        {
+            Assert.True(File.Exists(item.Path), item.Path);
+            Assert.Equal(classes[item.Label], Path.GetFileName(Path.GetDirectoryName(item.Path)));
+        }
+        // Each item sits in the subset its split-2 line names.
+        foreach (var line in Directory.GetFiles(Path.Combine(data.Dir, "splits"), "*_test_split2.txt").SelectMany(File.ReadAllLines))
+        {
+            var parts = line.Split(' ');
+            var inTrain = train.Items.Any(i => i.Id.EndsWith("/" + parts[0]));
+            Assert.Equal(parts[1] == "1", inTrain);
+        }
+    }
+
+    [Fact]
+    public void A_folder_without_split_files_is_a_one_line_error_naming_the_folder()
+    {
+        var dir = Directory.CreateTempSubdirectory("videovcreg-nosplits-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "videos", "walk"));
+            var e = Assert.Throws<InvalidDataException>(() => Hmdb51.Load(dir, 1, SplitSubset.Train));
+            Assert.Contains(dir, e.Message);
+            Assert.Contains("no split files", e.Message);
+            var r = Support.CliProcess.Run("data", "check", dir);
+            Assert.Equal(1, r.ExitCode);
+            var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(dir, line);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void List_file_and_kinetics_csv_read_paths_and_labels()
+    {
+        var dir = Directory.CreateTempSubdirectory("videovcreg-lists-").FullName;
+        try
+        {
+            File.WriteAllLines(Path.Combine(dir, "train.csv"), ["a/x.mp4 3", "/abs/y.avi 0", "", "b c/z.mp4 1"]);
+            var list = ListFile.Load(Path.Combine(dir, "train.csv"));
+            Assert.Equal([Path.Combine(dir, "a/x.mp4"), "/abs/y.avi", Path.Combine(dir, "b c/z.mp4")], list.Items.Select(i => i.Path));
+            Assert.Equal([3, 0, 1], list.Items.Select(i => i.Label));
+            Assert.Equal(4, list.Classes.Count);
+            File.WriteAllLines(Path.Combine(dir, "bad.csv"), ["a/x.mp4 three"]);
+            Assert.Contains("bad.csv:1", Assert.Throws<InvalidDataException>(() => ListFile.Load(Path.Combine(dir, "bad.csv"))).Message);
+
+            File.WriteAllLines(Path.Combine(dir, "k400.csv"),
+                ["label,youtube_id,time_start,time_end,split", "\"riding a bike\",abc123,5,15,train", "abseiling,zz_9-x,120,130,train"]);
+            Directory.CreateDirectory(Path.Combine(dir, "riding a bike"));
+            File.WriteAllText(Path.Combine(dir, "riding a bike", "abc123_000005_000015.mp4"), "x");
+            var k = KineticsCsv.Load(Path.Combine(dir, "k400.csv"), dir);
+            Assert.Equal(["abseiling", "riding a bike"], k.Classes);
+            Assert.Equal(Path.Combine(dir, "riding a bike", "abc123_000005_000015.mp4"), k.Items[0].Path);   // found in its label folder
+            Assert.Equal(Path.Combine(dir, "zz_9-x_000120_000130.mp4"), k.Items[1].Path);
+            Assert.Equal([1, 0], k.Items.Select(i => i.Label));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Hold_out_is_stratified_seeded_and_disjoint()
+    {
+        var items = Enumerable.Range(0, 3).SelectMany(c => Enumerable.Range(0, 10 + 5 * c).Select(i => new MediaItem($"/{c}/{i}", c, $"{c}/{i:D2}"))).ToList();
+        var ds = new MediaDataset("t", ["a", "b", "c"], items);
+        var (train, val) = HoldOut.Split(ds, 0.2, seed: 4);
+        var (train2, val2) = HoldOut.Split(ds, 0.2, seed: 4);
+        var (_, val3) = HoldOut.Split(ds, 0.2, seed: 5);
+        Assert.Equal(val.Items, val2.Items);
+        Assert.Equal(train.Items, train2.Items);
+        Assert.NotEqual(val.Items.Select(i => i.Id).Order(), val3.Items.Select(i => i.Id).Order());
+        for (int c = 0; c < 3; c++) Assert.Equal((int)Math.Round(0.2 * (10 + 5 * c)), val.Items.Count(i => i.Label == c));
+        Assert.Empty(train.Items.Intersect(val.Items));
+        Assert.Equal(items.Select(i => i.Id).Order(), train.Items.Concat(val.Items).Select(i => i.Id).Order());
+    }
+
+    [Fact]
+    public void Data_check_lists_a_corrupt_video_and_a_split_entry_without_its_video()
+    {
+        var ok = Support.CliProcess.Run("data", "check", data.Dir);
+        Assert.True(ok.ExitCode == 0, ok.Stdout + ok.Stderr);
+        Assert.Contains($"ok: {SynthData.Classes * SynthData.PerClass} videos decode", ok.Stdout);
+
+        var dir = data.Copy();
+        try
+        {
+            var videos = Directory.GetFiles(Path.Combine(dir, "videos"), "*.avi", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+            var corrupt = videos[0];
+            File.WriteAllBytes(corrupt, new byte[] { 1, 2, 3 }.Concat(new byte[5000]).ToArray());
+            var removed = videos[^1];
+            File.Delete(removed);
+            var r = Support.CliProcess.Run("data", "check", dir);
+            Assert.Equal(1, r.ExitCode);
+            var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(lines, l => l.StartsWith(corrupt + ":"));
+            // The removed video is listed in all three folds.
+            Assert.Equal(3, lines.Count(l => l.Contains("_test_split") && l.Contains(Path.GetFileName(removed)) && l.Contains("does not exist")));
+            int total = SynthData.Classes * SynthData.PerClass;
+            Assert.Equal($"4 problem(s) in {dir}: {total - 1} videos scanned, {3 * total} split entries", lines[^1]);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
