@@ -70,7 +70,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, Regularizatio
             else if (name.EndsWith(".bias") || name is "q_bias" || name.EndsWith("q_bias") || name.EndsWith("v_bias")) p.zero_();
             else if (name.EndsWith("attn.scale")) p.fill_(Math.Log(10));
             else if (name.EndsWith("gamma_1") || name.EndsWith("gamma_2")) p.fill_(Config.InitValues);
-            else if (!name.StartsWith("patch_embed")) nn.init.trunc_normal_(p, std: 0.02);
+            else if (!name.StartsWith("patch_embed")) TruncatedNormal.Fill(p, std: 0.02);
         }
         ResetHead(Config.NumClasses);
     }
@@ -81,7 +81,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, Regularizatio
         if (head is not Linear lin) return;
         if (lin.weight!.shape[0] != numClasses) throw new InvalidOperationException($"head has {lin.weight.shape[0]} outputs, not {numClasses}");
         using var _ = no_grad();
-        nn.init.trunc_normal_(lin.weight, std: 0.02);
+        TruncatedNormal.Fill(lin.weight, std: 0.02);
         lin.weight.mul_(Config.InitScale);
         lin.bias!.zero_();
     }

@@ -54,3 +54,21 @@ public class CliContractTests
         Assert.Contains("/nonexistent/x.json", r.Stderr);
     }
 }
+
+public class SeedTests
+{
+    [Fact]
+    public void Seed_makes_random_weight_predictions_reproducible()
+    {
+        var clip = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
+        var npy = Path.Combine(clip, "clip0.npy");
+        string Logits(string seed)
+        {
+            var r = Support.CliProcess.Run("predict", "--model", "videomae-s", "--clip", npy, "--frames", "4", "--size", "16", "--num-classes", "3", "--json", "--seed", seed);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return System.Text.Json.JsonDocument.Parse(r.Stdout).RootElement.GetProperty("logits").GetRawText();
+        }
+        Assert.Equal(Logits("7"), Logits("7"));
+        Assert.NotEqual(Logits("7"), Logits("8"));
+    }
+}
