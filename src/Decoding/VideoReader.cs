@@ -30,7 +30,7 @@ public sealed partial class VideoReader : IDisposable
     public VideoInfo Info { get; }
     public int OutputWidth { get; }
     public int OutputHeight { get; }
-    public int FrameBytes => OutputWidth * OutputHeight * 3;
+    public int FrameBytes => checked(OutputWidth * OutputHeight * 3);
 
     /// <summary>Work counters, for tests that check random access decodes from the nearest keyframe only.</summary>
     internal long DecodedFrames { get; private set; }
@@ -59,6 +59,10 @@ public sealed partial class VideoReader : IDisposable
             codec = CodecContextHandle.Open(st, options.Threads, path);
             Info = Describe(st, index, format.Duration);
             (OutputWidth, OutputHeight) = OutputSize(st.Width, st.Height, options.ShortSide);
+            // A degenerate aspect ratio (1×2,000,000 is a valid stream) would ask for terabytes after the
+            // short-side resize; refuse it here, where it is one clear error and one skipped video.
+            if ((long)OutputWidth * OutputHeight * 3 > MaxFrameBytes)
+                throw new InvalidDataException($"{path}: output frame {OutputWidth}x{OutputHeight} (from {st.Width}x{st.Height}) exceeds the 1 GiB RGB24 limit per frame");
             // Bicubic, like the ffmpeg CLI's auto-inserted scaler; at native size swscale converts without resampling.
             scaler = new SwsContextHandle(OutputWidth, OutputHeight, Av.SwsBicubic);
         }
@@ -92,12 +96,14 @@ public sealed partial class VideoReader : IDisposable
         return new VideoInfo(st.Width, st.Height, frames, fps, duration, st.CodecName, st.Rotation, Math.Max(0, st.NbFrames));
     }
 
+    /// <summary>Largest output frame in RGB24 bytes (also keeps <see cref="FrameBytes"/> and Span lengths within int).</summary>
+    const long MaxFrameBytes = 1L << 30;
+
     static (int W, int H) OutputSize(int w, int h, int shortSide)
     {
         if (shortSide <= 0) return (w, h);
-        return w <= h
-            ? (shortSide, Math.Max(1, (int)Math.Round((double)h * shortSide / w)))
-            : (Math.Max(1, (int)Math.Round((double)w * shortSide / h)), shortSide);
+        static int Clamp(double v) => (int)Math.Min(int.MaxValue, Math.Max(1, Math.Round(v)));
+        return w <= h ? (shortSide, Clamp((double)h * shortSide / w)) : (Clamp((double)w * shortSide / h), shortSide);
     }
 
     /// <summary>Decodes frame <paramref name="frameIndex"/> into <paramref name="rgb"/> (at least <see cref="FrameBytes"/> bytes).</summary>
@@ -225,10 +231,15 @@ public sealed partial class VideoReader : IDisposable
     /// <summary>Reopens the file and decoder at frame 0: the fallback when seeking is impossible or untrustworthy.</summary>
     void Rewind()
     {
+        // Open the replacements first: if that fails the reader keeps its old, consistent state (a half
+        // torn-down reader would hand a freed decoder to FFmpeg on the next read).
+        var newFormat = OpenFormat(Path);
+        CodecContextHandle newCodec;
+        try { newCodec = CodecContextHandle.Open(newFormat.Stream(stream), options.Threads, Path); }
+        catch { newFormat.Dispose(); throw; }
         codec.Dispose();
         format.Dispose();
-        format = OpenFormat(Path);
-        codec = CodecContextHandle.Open(format.Stream(stream), options.Threads, Path);
+        (format, codec) = (newFormat, newCodec);
         ResetDecoder();
     }
 

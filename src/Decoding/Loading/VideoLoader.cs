@@ -63,7 +63,13 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
                 var reader = queues[b % options.Workers].Reader;
                 ClipBatch? batch;
                 try { batch = reader.ReadAsync(stop.Token).AsTask().GetAwaiter().GetResult(); }
-                catch (ChannelClosedException e) when (e.InnerException != null) { throw e.InnerException; }
+                catch (ChannelClosedException e) when (e.InnerException != null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                    throw;
+                }
+                // A worker that saw the cancellation closes its queue without an error; report it as what it is.
+                catch (ChannelClosedException) when (cancel.IsCancellationRequested) { throw new OperationCanceledException(cancel); }
                 if (batch != null) yield return batch;
             }
             if (!bad.IsEmpty) log.LogWarning("epoch {Epoch}: {Summary}", epoch, Summary());
@@ -114,7 +120,9 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
                 var clip = cache.Clip(item, i, v, rng);
                 clips.Add(pipeline.Finish(clip, item, v, rng, options.Seed));
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException)
+            // Whatever one video throws (decoder, tensor allocation, transform) costs that video only; a
+            // cancellation or running out of memory is not the video's fault and stops the epoch.
+            catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
             {
                 Interlocked.Increment(ref skippedViews);
                 if (bad.TryAdd(item.Path, e.Message)) log.LogWarning("skipping unreadable video {Path}: {Reason}", item.Path, e.Message);

@@ -10,11 +10,18 @@ internal sealed unsafe class SwsContextHandle : SafeHandle
 {
     int srcW, srcH, srcFormat = -1, colorspace = -1, range = -1;
     readonly int dstW, dstH, flags;
+    // swscale's unscaled x86 converters (yuv420p/422p → RGB) write whole groups of 8 pixels and skip a row's
+    // tail that does not fit the stride. Rows padded to a multiple of 8 pixels, as the ffmpeg CLI's frame
+    // buffers are, get every pixel; such a scratch image is kept here when the width needs it.
+    readonly int paddedStride;
+    readonly byte[]? scratch;
 
     internal SwsContextHandle(int width, int height, int flags) : base(IntPtr.Zero, ownsHandle: true)
     {
         FfmpegRuntime.EnsureLoaded();
         (dstW, dstH, this.flags) = (width, height, flags);
+        paddedStride = (width + 7) / 8 * 8 * 3;
+        if (paddedStride != width * 3) scratch = GC.AllocateUninitializedArray<byte>(checked(paddedStride * height + 64), pinned: true);
     }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
@@ -24,12 +31,16 @@ internal sealed unsafe class SwsContextHandle : SafeHandle
     {
         if (rgb.Length < dstW * dstH * 3) throw new ArgumentException($"RGB buffer holds {rgb.Length} bytes, {dstW * dstH * 3} needed");
         if (!Prepare(frame)) return false;
-        fixed (byte* dst = rgb)
+        int row = dstW * 3;
+        fixed (byte* dst = scratch is null ? rgb : scratch)
         {
             byte** planes = stackalloc byte*[4] { dst, null, null, null };
-            int* strides = stackalloc int[4] { dstW * 3, 0, 0, 0 };
-            return LibSwScale.sws_scale(handle, frame.Planes, frame.Strides, 0, frame.Height, (IntPtr)planes, (IntPtr)strides) == dstH;
+            int* strides = stackalloc int[4] { scratch is null ? row : paddedStride, 0, 0, 0 };
+            if (LibSwScale.sws_scale(handle, frame.Planes, frame.Strides, 0, frame.Height, (IntPtr)planes, (IntPtr)strides) != dstH) return false;
         }
+        if (scratch is not null)
+            for (int y = 0; y < dstH; y++) scratch.AsSpan(y * paddedStride, row).CopyTo(rgb.Slice(y * row, row));
+        return true;
     }
 
     bool Prepare(FrameHandle frame)

@@ -39,11 +39,31 @@ public static class CheckpointFile
             stream.ReadExactly(json);
             using var doc = System.Text.Json.JsonDocument.Parse(json);
             dataEnd = 8 + (long)headerLength;
+            long dataLength = stream.Length - dataEnd;
             foreach (var entry in doc.RootElement.EnumerateObject())
-                if (entry.Name != "__metadata__")
-                    dataEnd = Math.Max(dataEnd, 8 + (long)headerLength + entry.Value.GetProperty("data_offsets")[1].GetInt64());
+            {
+                if (entry.Name == "__metadata__") continue;
+                // Every tensor must be a known dtype whose shape fills exactly its byte range inside the file,
+                // checked before PyBridge allocates anything from the header's word.
+                var v = entry.Value;
+                var offsets = v.GetProperty("data_offsets");
+                if (offsets.GetArrayLength() != 2) throw new InvalidDataException($"tensor {entry.Name}: data_offsets must have two entries");
+                long begin = offsets[0].GetInt64(), end = offsets[1].GetInt64();
+                if (begin < 0 || end < begin || end > dataLength)
+                    throw new InvalidDataException($"tensor {entry.Name}: bytes [{begin}, {end}) lie outside the {dataLength}-byte data section (truncated?)");
+                long size = SafetensorsElementSize(v.GetProperty("dtype").GetString(), entry.Name);
+                foreach (var dim in v.GetProperty("shape").EnumerateArray())
+                {
+                    long n = dim.GetInt64();
+                    if (n < 0) throw new InvalidDataException($"tensor {entry.Name}: negative dimension {n}");
+                    size = n == 0 ? 0 : checked(size * n);
+                }
+                if (size != end - begin) throw new InvalidDataException($"tensor {entry.Name}: its shape needs {size} bytes, its offsets give {end - begin}");
+                dataEnd = Math.Max(dataEnd, 8 + (long)headerLength + end);
+            }
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or EndOfStreamException
+                                      or FormatException or OverflowException or InvalidDataException)
         {
             throw new InvalidDataException($"{path}: damaged safetensors header ({e.Message})", e);
         }
@@ -54,6 +74,15 @@ public static class CheckpointFile
         // PyBridge returns a Dictionary in header order; keep it.
         return dict;
     }
+
+    static long SafetensorsElementSize(string? dtype, string name) => dtype switch
+    {
+        "F64" or "I64" or "U64" => 8,
+        "F32" or "I32" or "U32" => 4,
+        "F16" or "BF16" or "I16" or "U16" => 2,
+        "I8" or "U8" or "BOOL" => 1,
+        _ => throw new InvalidDataException($"tensor {name}: unknown dtype '{dtype}'"),
+    };
 
     /// <summary>Descends through {'model': ...}/{'module': ...} wrappers to the dict that holds tensors.</summary>
     static Hashtable Unwrap(object root, string path)

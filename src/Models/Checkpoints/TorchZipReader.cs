@@ -42,9 +42,15 @@ public static class TorchZipReader
                     using var unpickler = new StorageUnpickler(zip, prefix, path);
                     return unpickler.load(stream);
                 }
-                catch (Exception e) when (e is PickleException or InvalidCastException or EndOfStreamException or IOException && e is not FileNotFoundException)
+                // A damaged or hostile pickle can fail in many ways inside the unpickler (index, cast, format,
+                // overflow, null errors); each is one clear error naming the file, never a stack trace.
+                catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
                 {
-                    throw new InvalidDataException($"{path}: cannot read the pickle ({e.Message})", e);
+                    throw new InvalidDataException($"{path}: {e.Message}", e);
+                }
+                catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
+                {
+                    throw new InvalidDataException($"{path}: cannot read the pickle ({e.GetType().Name}: {e.Message})", e);
                 }
             }
         }
@@ -79,9 +85,12 @@ public static class TorchZipReader
             long numel = Convert.ToInt64(t[4]);
             if (storages.TryGetValue(key, out var s)) return s;
             var entry = zip.GetEntry($"{prefix}data/{key}") ?? throw new InvalidDataException($"{path}: storage data/{key} is missing from the archive");
+            // Check the claimed size against the bytes really there before allocating anything.
+            long elementSize = torch.empty(0, dtype).ElementSize;
+            if (numel < 0 || numel > entry.Length / elementSize)
+                throw new InvalidDataException($"{path}: storage data/{key} claims {numel} elements, but holds {entry.Length} bytes (truncated or damaged?)");
+            long bytes = numel * elementSize;
             s = torch.empty(numel, dtype);
-            long bytes = numel * s.ElementSize;
-            if (entry.Length < bytes) throw new InvalidDataException($"{path}: storage data/{key} has {entry.Length} bytes, expected {bytes} (truncated?)");
             var buffer = new byte[bytes];
             using (var es = entry.Open()) es.ReadExactly(buffer);
             s.bytes = buffer;
@@ -114,8 +123,10 @@ public static class TorchZipReader
             long offset = Convert.ToInt64(args[1]);
             var size = ((object[])args[2]).Select(Convert.ToInt64).ToArray();
             var stride = ((object[])args[3]).Select(Convert.ToInt64).ToArray();
+            if (offset < 0 || size.Any(n => n < 0) || stride.Any(st => st < 0) || size.Length != stride.Length)
+                throw new InvalidDataException($"tensor with size [{string.Join(", ", size)}], stride [{string.Join(", ", stride)}], offset {offset} is malformed");
             if (size.Contains(0)) return torch.empty(size, storage.dtype);
-            long extent = offset + 1 + size.Zip(stride, (n, s) => (n - 1) * s).Sum();
+            long extent = checked(offset + 1 + size.Zip(stride, (n, s) => (n - 1) * s).Sum());
             if (extent > storage.numel())
                 throw new InvalidDataException($"tensor of size [{string.Join(", ", size)}] at offset {offset} reaches past its storage of {storage.numel()} elements");
             return storage.as_strided(size, stride, offset);

@@ -10,7 +10,7 @@ public class ExactnessTests(TestVideos videos)
     public static TheoryData<string> Files => new()
     {
         nameof(TestVideos.Mpeg4Avi), nameof(TestVideos.H264Mp4), nameof(TestVideos.Vp9Webm), nameof(TestVideos.MjpegAvi),
-        nameof(TestVideos.OddSize), nameof(TestVideos.VariableFrameRate), nameof(TestVideos.WrongCountAvi),
+        nameof(TestVideos.OddSize), nameof(TestVideos.OddWidthRaw), nameof(TestVideos.VariableFrameRate), nameof(TestVideos.WrongCountAvi),
     };
 
     string PathOf(string name) => (string)typeof(TestVideos).GetProperty(name)!.GetValue(videos)!;

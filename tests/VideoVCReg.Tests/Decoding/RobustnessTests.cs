@@ -8,6 +8,22 @@ namespace VideoVCReg.Tests.Decoding;
 public class RobustnessTests(TestVideos videos)
 {
     [Fact]
+    public void A_degenerate_aspect_ratio_is_refused_before_any_huge_allocation()
+    {
+        // 1×2,000,000 yuv420p is a valid stream; a 256 short side would ask for 256×512,000,000 RGB.
+        var path = Path.Combine(videos.Dir, "thin.y4m");
+        using (var f = File.Create(path))
+        {
+            f.Write("YUV4MPEG2 W1 H2000000 F25:1 C420jpeg\nFRAME\n"u8);
+            f.Write(new byte[2_000_000 + 2 * 1_000_000]);
+        }
+        using (var native = VideoReader.Open(path)) Assert.Equal((1, 2_000_000), (native.Info.Width, native.Info.Height));
+        var e = Assert.Throws<InvalidDataException>(() => VideoReader.Open(path, new VideoReaderOptions(256)));
+        Assert.StartsWith(path, e.Message);
+        Assert.Contains("exceeds the 1 GiB", e.Message);
+    }
+
+    [Fact]
     public void Reading_the_same_frames_of_an_avi_a_thousand_times_returns_identical_bytes()
     {
         using var reader = VideoReader.Open(videos.Mpeg4Avi);

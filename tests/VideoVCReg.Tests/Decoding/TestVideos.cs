@@ -22,6 +22,8 @@ public sealed class TestVideos : IDisposable
     public string Vp9Webm { get; }
     public string MjpegAvi { get; }
     public string OddSize { get; }
+    /// <summary>Raw yuv420p at a width that is not a multiple of 8: swscale's unscaled x86 path skips the row tail unless the output rows are padded.</summary>
+    public string OddWidthRaw { get; }
     public string VariableFrameRate { get; }
     /// <summary>A valid AVI whose headers claim three times its 60 frames.</summary>
     public string WrongCountAvi { get; }
@@ -42,6 +44,7 @@ public sealed class TestVideos : IDisposable
         MjpegAvi = Encode("mjpeg.avi", "160x120", 30, 2, "-c:v", "mjpeg", "-q:v", "3");
         // testsrc2 rounds its size to even numbers, so the odd size comes from a scale filter.
         OddSize = Encode("odd.avi", "320x240", 25, 2, "-vf", "scale=321:241", "-c:v", "mpeg4", "-q:v", "4");
+        OddWidthRaw = Encode("odd101.y4m", "320x240", 25, 1, "-vf", "scale=101:50", "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe");
         // Frame times 0, 1, 3, 4, 6, 7, ... thirtieths of a second: a variable frame rate with B-frames.
         VariableFrameRate = Encode("vfr.mkv", "192x144", 30, 2, "-vf", "setpts='(N+floor(N/2))/(30*TB)'", "-fps_mode", "passthrough",
             "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "15");
