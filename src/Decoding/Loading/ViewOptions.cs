@@ -16,6 +16,8 @@ public sealed record ViewOptions
     public int SamplingRate { get; init; } = 4;
     public int CropSize { get; init; } = 224;
     public int TrainShortSide { get; init; } = 256;
+    /// <summary>Smallest share of the frame the training random resized crop keeps (MMAction2's <c>area_range</c> minimum); VideoMAE's 0.08.</summary>
+    public double CropMinArea { get; init; } = 0.08;
     public string? RandAugment { get; init; } = Transforms.RandAugment.VideoMaeSpec;
     public bool HorizontalFlip { get; init; } = true;
     public double ErasingProbability { get; init; } = 0.25;

@@ -16,7 +16,9 @@ public sealed class ViewPipeline(ViewOptions options, ViewMode mode)
     readonly TrainSampler train = new(options.ClipLength, options.SamplingRate);
     readonly TestSampler test = new(options.ClipLength, options.SamplingRate, options.TestClips, options.TestCrops);
     readonly RandAugment? augment = options.RandAugment is { } spec ? RandAugment.Parse(spec) : null;
-    readonly RandomResizedCrop crop = RandomResizedCrop.VideoMae(options.CropSize);
+    readonly RandomResizedCrop crop = options.CropMinArea is > 0 and <= 1
+        ? RandomResizedCrop.VideoMae(options.CropSize) with { Scale = (options.CropMinArea, 1.0) }
+        : throw new ArgumentOutOfRangeException(nameof(options), $"CropMinArea must be in (0, 1], got {options.CropMinArea}");
     readonly RandomErasing erasing = new(options.ErasingProbability);
 
     public ViewOptions Options => options;

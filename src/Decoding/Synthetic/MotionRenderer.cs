@@ -1,18 +1,24 @@
 namespace VideoVCReg.Decoding.Synthetic;
 
 /// <summary>
-/// Renders one synthetic video as RGB24 frames: a few shapes drifting with the class's velocity (plus a
+/// Renders one synthetic video as RGB24 frames: five to eight shapes drifting with the class's velocity (plus a
 /// little per-shape jitter) over a textured background that differs per video, with fresh noise per frame,
 /// so that appearance says nothing about the class and motion says everything.
 /// </summary>
+/// <remarks>
+/// The motion has to outweigh the appearance for a small model to learn it from a few dozen videos: shapes
+/// cover a fifth to a quarter of the short side and, per channel, contrast with the background's base colour
+/// (dark on light, light on dark), and the per-frame noise is mild (±6). With two to four small shapes of
+/// any colour and ±12 noise, a 3-D CNN memorised each video's colours and stayed at chance on held-out ones.
+/// </remarks>
 public sealed class MotionRenderer(MotionClass motion, int width, int height, int seed)
 {
     readonly Random rng = new(seed);
 
     public IEnumerable<byte[]> Frames(int count)
     {
-        var background = Texture();
-        int shapes = 2 + rng.Next(3);
+        var (background, baseColour) = Texture();
+        int shapes = 5 + rng.Next(4);
         var pos = new (double X, double Y)[shapes];
         var vel = new (double X, double Y)[shapes];
         var size = new int[shapes];
@@ -24,14 +30,14 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
             double speed = motion.SpeedPixelsPerFrame * (0.85 + 0.3 * rng.NextDouble());
             double angle = motion.DirectionRadians + (rng.NextDouble() - 0.5) * 0.3;
             vel[s] = (speed * Math.Cos(angle), -speed * Math.Sin(angle)); // image y grows downwards
-            size[s] = Math.Max(6, Math.Min(width, height) / (5 + rng.Next(4)));
-            colour[s] = ((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+            size[s] = Math.Max(8, Math.Min(width, height) / (4 + rng.Next(2)));
+            colour[s] = (Contrasting(baseColour[0]), Contrasting(baseColour[1]), Contrasting(baseColour[2]));
             round[s] = rng.Next(2) == 0;
         }
         for (int t = 0; t < count; t++)
         {
             var frame = (byte[])background.Clone();
-            for (int i = 0; i < frame.Length; i++) frame[i] = (byte)Math.Clamp(frame[i] + rng.Next(-12, 13), 0, 255);
+            for (int i = 0; i < frame.Length; i++) frame[i] = (byte)Math.Clamp(frame[i] + rng.Next(-6, 7), 0, 255);
             for (int s = 0; s < shapes; s++)
             {
                 Draw(frame, pos[s], size[s], colour[s], round[s]);
@@ -41,9 +47,12 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
         }
     }
 
+    /// <summary>A channel value at least 72 away from the background's base (60–179): light on dark, dark on light.</summary>
+    byte Contrasting(int background) => (byte)(background < 128 ? 200 + rng.Next(56) : rng.Next(56));
+
     static double Wrap(double v, int n) => ((v % n) + n) % n;
 
-    byte[] Texture()
+    (byte[] Pixels, int[] Base) Texture()
     {
         var tex = new byte[width * height * 3];
         double fx = 0.02 + 0.1 * rng.NextDouble(), fy = 0.02 + 0.1 * rng.NextDouble(), phase = rng.NextDouble() * 6.28;
@@ -55,7 +64,7 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
                 for (int c = 0; c < 3; c++)
                     tex[(y * width + x) * 3 + c] = (byte)Math.Clamp(baseColour[c] + v + rng.Next(-20, 21), 0, 255);
             }
-        return tex;
+        return (tex, baseColour);
     }
 
     void Draw(byte[] frame, (double X, double Y) centre, int size, (byte R, byte G, byte B) c, bool round)
