@@ -39,7 +39,6 @@ public static class CheckpointFile
             stream.ReadExactly(json);
             using var doc = System.Text.Json.JsonDocument.Parse(json);
             dataEnd = 8 + (long)headerLength;
-            long dataLength = stream.Length - dataEnd;
             foreach (var entry in doc.RootElement.EnumerateObject())
             {
                 if (entry.Name == "__metadata__") continue;
@@ -49,8 +48,9 @@ public static class CheckpointFile
                 var offsets = v.GetProperty("data_offsets");
                 if (offsets.GetArrayLength() != 2) throw new InvalidDataException($"tensor {entry.Name}: data_offsets must have two entries");
                 long begin = offsets[0].GetInt64(), end = offsets[1].GetInt64();
-                if (begin < 0 || end < begin || end > dataLength)
-                    throw new InvalidDataException($"tensor {entry.Name}: bytes [{begin}, {end}) lie outside the {dataLength}-byte data section (truncated?)");
+                // A range past the end of the file is truncation, reported below for the whole file.
+                if (begin < 0 || end < begin)
+                    throw new InvalidDataException($"tensor {entry.Name}: byte range [{begin}, {end}) is malformed");
                 long size = SafetensorsElementSize(v.GetProperty("dtype").GetString(), entry.Name);
                 foreach (var dim in v.GetProperty("shape").EnumerateArray())
                 {
