@@ -48,15 +48,7 @@ public static class ImageFixtures
     /// <summary>Key → shape of torchvision's full-size model, asked of torchvision itself (no weights are written).</summary>
     public static Dictionary<string, long[]> TorchvisionKeys(string arch)
     {
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(File("make_image_fixtures.py"));
-        psi.ArgumentList.Add("keys");
-        psi.ArgumentList.Add(arch);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var json = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"make_image_fixtures.py keys {arch} failed: {err.Result}");
+        var json = Support.PythonScript.Run(File("make_image_fixtures.py"), "keys", arch);
         return JsonSerializer.Deserialize<Dictionary<string, long[]>>(json)!;
     }
 

@@ -10,17 +10,7 @@ public class CheckpointLoadingTests
 {
     static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("vvcreg-models-").FullName, name);
 
-    static void Python(params string[] args)
-    {
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(ModelFixtures.Script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"python {string.Join(' ', args)} failed: {err.Result}");
-    }
+    static void Python(params string[] args) => Support.PythonScript.Run(ModelFixtures.Script, args);
 
     [Fact]
     public void Truncated_file_is_a_one_line_error_naming_the_file()

@@ -13,13 +13,7 @@ public class HostileCheckpointTests
     static string Dir()
     {
         var dir = Directory.CreateTempSubdirectory("videovcreg-hostile-").FullName;
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(ModelFixtures.File("make_hostile_checkpoints.py"));
-        psi.ArgumentList.Add(dir);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, err);
+        PythonScript.Run(ModelFixtures.File("make_hostile_checkpoints.py"), dir);
         return dir;
     }
 
