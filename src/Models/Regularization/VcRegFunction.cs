@@ -62,10 +62,14 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
         if (n < 2) return gradOutput.MoveToOuterDisposeScope(); // covariance undefined: nothing to add
         Tensor xc, c;
-        if (!channelsFirst && n < d && o.SmoothL1Delta is null && stats is null)
+        if (n < d && o.SmoothL1Delta is null && stats is null)
         {
-            xc = x - x.mean([0], keepdim: true);
-            return (gradOutput + GramGradient(xc, n, d, o).reshape(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
+            // Maps with fewer positions than channels (late CNN stages) pay one small (n, d) copy for it.
+            var m2 = channelsFirst ? x.permute(0, 2, 1).reshape(n, d) : x;
+            xc = m2 - m2.mean([0], keepdim: true);
+            var g2 = GramGradient(xc, n, d, o);
+            var back = channelsFirst ? g2.reshape(x.shape[0], x.shape[2], d).permute(0, 2, 1).reshape(features.shape) : g2.reshape(features.shape);
+            return (gradOutput + back.to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
         }
         if (channelsFirst)
         {

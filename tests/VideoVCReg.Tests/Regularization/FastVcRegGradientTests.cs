@@ -53,6 +53,7 @@ public class FastVcRegGradientTests
         { [5, 12], 1.0, 0.7 },          // n < d: the Gram-matrix path
         { [2, 3, 16], 0.9, 1.2 },       // tokens with n = 6 < d = 16
         { [4, 9], 0.0, 1.0 },           // n < d, β only
+        { [2, 16, 2, 2], 0.7, 0.9 },    // NCHW with n = 8 < d = 16 (late CNN stage): Gram path on maps
     };
 
     [Theory]
