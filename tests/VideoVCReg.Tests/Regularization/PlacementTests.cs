@@ -54,10 +54,11 @@ public class PlacementTests
     {
         var input = randn([4, 3, 32, 32], float64, generator: new Generator(3));
         var o = new VcRegOptions { Alpha = 1.0, Beta = 0.5 };
+        // One model for both runs: a global seed would race with tests running in parallel.
+        var model = SmallConvNeXt().to(float64);
         Dictionary<string, Tensor> Grads(bool fast)
         {
-            torch.manual_seed(42);
-            var model = SmallConvNeXt().to(float64);
+            model.zero_grad();
             var reg = new VcReg(o, fast);
             using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.BlocksAndDownsample);
             var loss = model.call(input).logsumexp(1).mean();
@@ -98,11 +99,12 @@ public class VideoModelPlacementTests
         var config = VideoVCReg.Models.ModelPresets.Get("videomae-s") with { EmbedDim = 48, Depth = 2, NumHeads = 2, Frames = 4, ImageSize = 32, NumClasses = 5, DropPathRate = 0, HeadDropout = 0 };
         var input = randn([3, 3, 4, 32, 32], float64, generator: new Generator(8));
         var o = new VcRegOptions { Alpha = 1.0, Beta = 0.3 };
+        // One model for both runs: a global seed would race with tests running in parallel.
+        var model = new VideoVCReg.Models.VisionTransformer(config).to(float64);
+        model.train();
         Dictionary<string, Tensor> Grads(bool fast)
         {
-            torch.manual_seed(11);
-            var model = new VideoVCReg.Models.VisionTransformer(config).to(float64);
-            model.train();
+            model.zero_grad();
             var reg = new VcReg(o, fast);
             using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.Blocks);
             Assert.Equal(3, attached.SiteCount);
