@@ -59,48 +59,54 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         bool channelsFirst = FeatureSamples.IsChannelsFirst(features, o.Layout);
         var f = features.detach();
         var x = (channelsFirst ? f.reshape(f.shape[0], f.shape[1], -1) : f.reshape(-1, f.shape[^1])).to_type(type);
+        var go = gradOutput.reshape(x.shape).to_type(type);
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
-        if (n < 2) return gradOutput.MoveToOuterDisposeScope(); // covariance undefined: nothing to add
-        Tensor xc, c;
+        if (n < 2) return gradOutput.alias().MoveToOuterDisposeScope(); // covariance undefined: nothing to add
+        Tensor sum;
         if (n < d && o.SmoothL1Delta is null && stats is null)
         {
             // Maps with fewer positions than channels (late CNN stages) pay one small (n, d) copy for it.
-            var m2 = channelsFirst ? x.permute(0, 2, 1).reshape(n, d) : x;
-            xc = m2 - m2.mean([0], keepdim: true);
-            var g2 = GramGradient(xc, n, d, o);
-            var back = channelsFirst ? g2.reshape(x.shape[0], x.shape[2], d).permute(0, 2, 1).reshape(features.shape) : g2.reshape(features.shape);
-            return (gradOutput + back.to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
-        }
-        if (channelsFirst)
-        {
-            xc = x - x.mean([0, 2], keepdim: true);
-            c = xc.matmul(xc.transpose(1, 2)).sum([0]).div_(n - 1);
+            var rows = channelsFirst ? x.permute(0, 2, 1).reshape(n, d) : x;
+            var xc = rows - rows.mean([0], keepdim: true);
+            sum = channelsFirst
+                ? go + GramGradient(xc, n, d, o, onto: null).view(x.shape[0], x.shape[2], d).permute(0, 2, 1)
+                : GramGradient(xc, n, d, o, onto: go);
         }
         else
         {
-            xc = x - x.mean([0], keepdim: true);
-            c = xc.t().matmul(xc).div_(n - 1);
+            Tensor xc, c;
+            if (channelsFirst)
+            {
+                xc = x - x.mean([0, 2], keepdim: true);
+                c = xc.matmul(xc.transpose(1, 2)).sum([0]).div_(n - 1);
+            }
+            else
+            {
+                xc = x - x.mean([0], keepdim: true);
+                c = xc.t().matmul(xc).div_(n - 1);
+            }
+            var r = (c.diagonal() + o.Epsilon).rsqrt();
+            r = r.where(r > 1.0, 0.0);
+            stats?.Record(c, d, o);
+            // Both terms are x_c times one symmetric d×d matrix M: off-diagonal 4β/(d(d−1)(n−1))·C_off,
+            // diagonal −α/(d(n−1))·r. One GEMM adds both (TorchSharp 0.107's baddbmm mixes up its operands,
+            // so maps add the incoming gradient after their batched GEMM).
+            var m = d > 1
+                ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
+                : zeros_like(c);
+            m.diagonal().copy_(r.mul(-o.Alpha / (d * (double)(n - 1))));
+            sum = channelsFirst ? m.matmul(xc).add_(go) : addmm(go, xc, m, 1, 1);
         }
-        var r = (c.diagonal() + o.Epsilon).rsqrt();
-        r = r.where(r > 1.0, 0.0);
-        stats?.Record(c, d, o);
-        // Both terms are x_c times one symmetric d×d matrix M: off-diagonal 4β/(d(d−1)(n−1))·C_off,
-        // diagonal −α/(d(n−1))·r. One GEMM then gives the whole added gradient.
-        var m = d > 1
-            ? (o.SmoothL1Delta is double delta ? c.clamp(-delta, delta) : c).mul(4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
-            : zeros_like(c);
-        m.diagonal().copy_(r.mul(-o.Alpha / (d * (double)(n - 1))));
-        var g = channelsFirst ? m.matmul(xc) : xc.matmul(m);
-        var grad = gradOutput + g.reshape(features.shape).to_type(gradOutput.dtype);
-        return grad.MoveToOuterDisposeScope();
+        return sum.reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// The same gradient when there are fewer samples than features (ViT tokens at small batch): x_c C =
+    /// The added gradient when there are fewer samples than features (ViT tokens at small batch): x_c C =
     /// (x_c x_cᵀ) x_c / (n−1), so the n×n Gram matrix replaces the d×d covariance and the cost drops from
     /// 4nd² to 4n²d. diag C is a column sum of squares. Smooth-L1 needs C's entries, so it keeps the d×d path.
+    /// The result is <paramref name="onto"/> (never modified) plus the added gradient, in one fresh tensor.
     /// </summary>
-    static Tensor GramGradient(Tensor xc, long n, long d, VcRegOptions o)
+    static Tensor GramGradient(Tensor xc, long n, long d, VcRegOptions o, Tensor? onto)
     {
         var diag = xc.pow(2).sum([0]).div_(n - 1);                        // (d,) = diag C
         var r = (diag + o.Epsilon).rsqrt();
@@ -110,6 +116,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         // g = x_c ∘ (−kv·r − kc·diag C) + kc/(n−1) · (x_c x_cᵀ) x_c
         var scale = r.mul(-kv).sub_(diag.mul(kc));
         var gram = xc.matmul(xc.t()).mul_(kc / (n - 1));                 // (n, n)
-        return (xc * scale).addmm_(gram, xc);
+        var sum = onto is null ? xc * scale : onto.addcmul(xc, scale, 1);
+        return sum.addmm_(gram, xc);
     }
 }
