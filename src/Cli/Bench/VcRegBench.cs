@@ -27,7 +27,8 @@ public static class VcRegBench
         {
             "vit_b_32" => VitImage.B32(),
             "convnext_tiny" => ConvNeXt.Tiny(),
-            _ => throw new ArgumentException($"unknown network '{network}': expected vit_b_32 or convnext_tiny"),
+            "resnet50" => ResNet.R50(),
+            _ => throw new ArgumentException($"unknown network '{network}': expected vit_b_32, convnext_tiny or resnet50"),
         };
         model.to(device).train();
         var sites = ((IRegularizationSites)model).BlockModules;

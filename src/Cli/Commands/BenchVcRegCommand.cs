@@ -15,7 +15,7 @@ public static class BenchVcRegCommand
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds per variant (median reported)", DefaultValueFactory = _ => 5 };
         var networks = new Option<string[]>("--networks")
         {
-            Description = "Networks to measure", DefaultValueFactory = _ => ["vit_b_32", "convnext_tiny"], AllowMultipleArgumentsPerToken = true,
+            Description = "Networks to measure: vit_b_32, convnext_tiny, resnet50 (16 blocks)", DefaultValueFactory = _ => ["vit_b_32", "convnext_tiny"], AllowMultipleArgumentsPerToken = true,
         };
         var cmd = new Command("vcreg", "Table 8: forward+backward time with identity, naive VCReg, fast VCReg and BatchNorm inserted after every block of ViT-B/32 (12) and ConvNeXt-T (18)")
         {

@@ -41,10 +41,18 @@ public class TorchvisionParityTests
     [Theory]
     [InlineData("vit_b_32")]
     [InlineData("convnext_tiny")]
+    [InlineData("resnet50")]
+    [InlineData("resnet18")]
     public void Full_size_preset_has_exactly_torchvision_keys_and_shapes(string arch)
     {
         using var scope = NewDisposeScope();
-        using nn.Module<Tensor, Tensor> model = arch == "vit_b_32" ? VitImage.B32() : ConvNeXt.Tiny();
+        using nn.Module<Tensor, Tensor> model = arch switch
+        {
+            "vit_b_32" => VitImage.B32(),
+            "convnext_tiny" => ConvNeXt.Tiny(),
+            "resnet50" => ResNet.R50(),
+            _ => ResNet.R18(),
+        };
         var ours = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
         var theirs = ImageFixtures.TorchvisionKeys(arch);
         Assert.Empty(theirs.Keys.Except(ours.Keys));   // missing here
