@@ -89,7 +89,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
             r = r.where(r > 1.0, 0.0);
             stats?.Record(c, d, o);
             // Both terms are x_c times one symmetric d×d matrix M: off-diagonal 4β/(d(d−1)(n−1))·C_off,
-            // diagonal −α/(d(n−1))·r. One GEMM adds both (TorchSharp 0.107's baddbmm mixes up its operands,
+            // diagonal −α/(d(n−1))·r. One GEMM adds both (TorchSharp 0.107's baddbmm rotates its operands,
             // so maps add the incoming gradient after their batched GEMM).
             var m = d > 1
                 ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
