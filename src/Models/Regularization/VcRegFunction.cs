@@ -89,13 +89,15 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
             r = r.where(r > 1.0, 0.0);
             stats?.Record(c, d, o);
             // Both terms are x_c times one symmetric d×d matrix M: off-diagonal 4β/(d(d−1)(n−1))·C_off,
-            // diagonal −α/(d(n−1))·r. One GEMM adds both (TorchSharp 0.107's baddbmm rotates its operands,
-            // so maps add the incoming gradient after their batched GEMM).
+            // diagonal −α/(d(n−1))·r. One GEMM adds both; for tokens it accumulates onto the incoming gradient.
             var m = d > 1
                 ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
                 : zeros_like(c);
             m.diagonal().copy_(r.mul(-o.Alpha / (d * (double)(n - 1))));
-            sum = channelsFirst ? m.matmul(xc).add_(go) : addmm(go, xc, m, 1, 1);
+            // Maps: the sum takes the incoming gradient's memory layout (often channels-last from the convolution
+            // behind it); handing back a plain NCHW gradient made ConvNeXt's backward convert layouts downstream.
+            if (channelsFirst) return (gradOutput + m.matmul(xc).view(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
+            sum = addmm(go, xc, m, 1, 1);
         }
         return sum.reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
     }
