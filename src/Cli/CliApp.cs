@@ -20,12 +20,26 @@ public static class CliApp
         root.Subcommands.Add(ModelsCommand.Build());
         root.Subcommands.Add(InspectCommand.Build());
         root.Subcommands.Add(PredictCommand.Build());
+        root.Subcommands.Add(FineTuneCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }
 
+    /// <summary>
+    /// What `videovcreg` with no arguments runs: the whole pipeline at a CPU-friendly size on the synthetic dataset
+    /// with random weights (synthesise → fine-tune with fast VCReg → 10×3 test → runs/main/results.json).
+    /// </summary>
+    public static readonly string[] MainJob =
+        ["finetune", "--model", "videomae-s", "--frames", "8", "--size", "112", "--epochs", "3", "--warmup-epochs", "1",
+         "--batch-size", "4", "--out", "runs/main"];
+
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine($"videovcreg: no verb given, running the main job: videovcreg {string.Join(' ', MainJob)} (see 'videovcreg --help' for the verbs)");
+            args = MainJob;
+        }
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {

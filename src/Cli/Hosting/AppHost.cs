@@ -39,6 +39,8 @@ public static class AppHost
 
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration("Runtime").ValidateOnStart();
         builder.Services.AddOptions<Models.Regularization.RegularizerOptions>().BindConfiguration("Regularizer");
+        builder.Services.AddOptions<FineTune.TrainOptions>().BindConfiguration("FineTune");
+        builder.Services.AddOptions<DataOptions>().BindConfiguration("Data");
         services?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Decoding.Datasets;
+using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Decoding.Synthetic;
+using VideoVCReg.Decoding.Transforms;
+using VideoVCReg.Eval;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.Regularization;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>One fine-tuning run: data → model → <see cref="Trainer"/> → test with <see cref="Evaluator"/> → results.json.</summary>
+sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir)
+{
+    readonly ILogger log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("finetune");
+
+    public int Execute()
+    {
+        var train = ctx.Options<TrainOptions>();
+        var data = ctx.Options<DataOptions>();
+        var regOptions = ctx.Options<RegularizerOptions>();
+        var problems = train.Problems().Concat(data.Problems()).Concat(regOptions.Problems()).ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+        int seed = (int)ctx.Runtime.Seed;
+
+        string root = data.Path ?? Synthesize(data, seed);
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: dataset folder not found");
+        var trainSplit = Hmdb51.Load(root, data.Split, SplitSubset.Train);
+        var testSplit = Hmdb51.Load(root, data.Split, SplitSubset.Test);
+        var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed) : (trainSplit, null);
+
+        var preset = ModelPresets.Get(modelName, presets);
+        var loaded = PretrainedLoader.Load(preset, weights, new LoadOptions(trainSplit.Classes.Count, frames, size));
+        foreach (var w in loaded.Warnings) log.LogWarning("{Warning}", w);
+        using var model = loaded.Model;
+        var c = model.Config;
+        var (regularizer, placement) = RegularizerFactory.Create(regOptions);
+        log.LogInformation("{Model} ({Params:N0} parameters, {Weights}) on {Device}; {Train} training / {Val} validation / {Test} test videos, {Classes} classes; regularizer {Reg} at {Placement}",
+            c.Name, model.ParameterCount(), loaded.Layout?.ToString() ?? "random weights", ctx.Device, fit.Count, val?.Count ?? 0, testSplit.Count,
+            trainSplit.Classes.Count, regOptions.Kind, regOptions.Placement);
+
+        var views = new ViewOptions
+        {
+            ClipLength = c.Frames, SamplingRate = data.SamplingRate, CropSize = c.ImageSize,
+            TrainShortSide = (int)Math.Round(c.ImageSize * 256 / 224.0), // VideoMAE decodes at 256 for 224 crops
+            Normalization = Normalization.Named(c.Normalization), NoiseSigma = data.Noise,
+            TestClips = data.TestClips, TestCrops = data.TestCrops,
+        };
+        var loaderLog = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("loader");
+        var trainLoader = new VideoLoader(fit, new ViewPipeline(views, ViewMode.Train),
+            new LoaderOptions(train.BatchSize, data.Workers, seed, DropLast: fit.Count >= train.BatchSize), loaderLog);
+        var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
+            new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
+
+        var trainer = new Trainer(model, train, ctx.Device, log)
+        {
+            Regularization = regularizer is null ? null : (regularizer, placement),
+            Validate = valLoader is null ? null : (epoch, cancel) => Evaluator.Run(model, valLoader.Epoch(epoch, cancel), ctx.Device, cancel).Metrics(),
+            SaveCheckpoint = path => CheckpointWriter.Save(model, path),
+        };
+        var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), outDir, ctx.Cancel);
+
+        var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
+        var result = Evaluator.Run(model, testLoader.Epoch(0, ctx.Cancel), ctx.Device, ctx.Cancel);
+        var skipped = trainLoader.SkippedVideos.Concat(valLoader?.SkippedVideos ?? new Dictionary<string, string>()).Concat(testLoader.SkippedVideos)
+            .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value);
+        var summary = new
+        {
+            model = c.Name, weights, data = root, split = data.Split, epochs = epochs.Count,
+            regularizer = regOptions, noise = data.Noise, test_views = $"{data.TestClips}x{data.TestCrops}",
+            test = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy },
+            final_train_loss = epochs[^1].TrainLoss, skipped_videos = skipped,
+            predictions = result.Predictions,
+        };
+        var resultsPath = Path.Combine(outDir, "results.json");
+        File.WriteAllText(resultsPath + ".partial", JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        File.Move(resultsPath + ".partial", resultsPath, overwrite: true);
+        Console.WriteLine(FormattableString.Invariant(
+            $"split {data.Split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped; {resultsPath}"));
+        return 0;
+    }
+
+    /// <summary>The synthetic motion dataset, written once under the run folder and reused by later runs.</summary>
+    string Synthesize(DataOptions data, int seed)
+    {
+        var root = Path.Combine(outDir, "synthetic-data");
+        if (File.Exists(Path.Combine(root, ".complete"))) return root;
+        log.LogInformation("no --data: writing the synthetic motion dataset ({Classes} classes × {PerClass} videos) to {Root}", data.SynthClasses, data.SynthVideosPerClass, root);
+        SyntheticDataset.Write(root, new SynthOptions(data.SynthClasses, data.SynthVideosPerClass, seed), cancel: ctx.Cancel);
+        File.WriteAllText(Path.Combine(root, ".complete"), "");
+        return root;
+    }
+}

@@ -1,0 +1,34 @@
+namespace VideoVCReg.Cli.Hosting;
+
+/// <summary>
+/// Where training data comes from and how clips are cut, bound from the `Data` configuration section. No
+/// <see cref="Path"/> means the synthetic motion dataset, written once under the run's output folder.
+/// Defaults follow VideoMAE's HMDB51 scripts (sampling rate 2) and the paper's test protocol (10 clips × 3 crops).
+/// </summary>
+public sealed record DataOptions
+{
+    public string? Path { get; init; }
+    public int Split { get; init; } = 1;
+    public double ValidationShare { get; init; } = 0.1;
+    public int Workers { get; init; } = 2;
+    public int SamplingRate { get; init; } = 2;
+    /// <summary>σ of the §5.3 Gaussian corruption on normalised clips (train and test); 0 is off.</summary>
+    public double Noise { get; init; }
+    public int TestClips { get; init; } = 10;
+    public int TestCrops { get; init; } = 3;
+    public int SynthClasses { get; init; } = 8;
+    public int SynthVideosPerClass { get; init; } = 12;
+
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (Split is < 1 or > 3) p.Add($"Data:Split must be 1, 2 or 3 (got {Split})");
+        if (ValidationShare is < 0 or >= 1) p.Add($"Data:ValidationShare must be in [0, 1) (got {ValidationShare})");
+        if (Workers < 1) p.Add($"Data:Workers must be ≥ 1 (got {Workers})");
+        if (SamplingRate < 1) p.Add($"Data:SamplingRate must be ≥ 1 (got {SamplingRate})");
+        if (Noise < 0) p.Add($"Data:Noise must be ≥ 0 (got {Noise})");
+        if (TestClips < 1 || TestCrops < 1) p.Add($"Data:TestClips and Data:TestCrops must be ≥ 1 (got {TestClips}, {TestCrops})");
+        if (SynthClasses < 2 || SynthVideosPerClass < 4) p.Add("Data:SynthClasses must be ≥ 2 and Data:SynthVideosPerClass ≥ 4");
+        return p;
+    }
+}

@@ -1,0 +1,40 @@
+using TorchSharp;
+using VideoVCReg.Decoding.Loading;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Eval;
+
+/// <summary>
+/// Runs a model over test batches (any number of views per video, e.g. 10 clips × 3 crops) in eval mode without
+/// gradients and merges the views per video (<see cref="ViewScores"/>). Video and image batches alike.
+/// </summary>
+public static class Evaluator
+{
+    public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<ClipBatch> batches, Device device, CancellationToken cancel = default)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        var scores = new ViewScores();
+        try
+        {
+            using var _ = no_grad();
+            foreach (var batch in batches)
+            {
+                using var b = batch;
+                using var scope = NewDisposeScope();
+                cancel.ThrowIfCancellationRequested();
+                var logits = model.call(b.Clips.to(device)).to_type(ScalarType.Float32).cpu().contiguous();
+                var labels = b.Labels.cpu().data<long>().ToArray();
+                var flat = logits.data<float>().ToArray();
+                int classes = (int)logits.shape[1];
+                for (int i = 0; i < b.Count; i++)
+                    scores.Add(b.VideoIds[i], (int)labels[i], flat.AsSpan(i * classes, classes));
+            }
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+        return scores.Result();
+    }
+}

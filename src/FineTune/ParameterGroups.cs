@@ -1,0 +1,45 @@
+using TorchSharp;
+using VideoVCReg.Models;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.FineTune;
+
+/// <summary>One optimizer group: its parameters, the lr multiplier (layer decay) and its weight decay.</summary>
+public sealed record ParameterGroup(string Name, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, double LrScale, double WeightDecay);
+
+/// <summary>
+/// VideoMAE's optimizer groups (optim_factory.py): no weight decay for 1-D tensors (biases, norms, layer
+/// scales), position tables and tokens; with layer decay, patch_embed / tokens / position table are layer 0,
+/// blocks.i is layer i+1, everything after the blocks (fc_norm, head) is layer L+1, and layer k's lr is
+/// scaled by decay^(L+1−k). Models other than the video ViT get one layer.
+/// </summary>
+public static class ParameterGroups
+{
+    public static IReadOnlyList<ParameterGroup> For(nn.Module model, double weightDecay, double layerDecay)
+    {
+        int layers = model is VisionTransformer v ? v.Config.Depth + 2 : 1;
+        var groups = new Dictionary<(int Layer, bool Decay), List<TorchSharp.Modules.Parameter>>();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (!p.requires_grad) continue;
+            bool decay = p.dim() > 1 && !NoDecayName(name);
+            int layer = layers == 1 ? 0 : LayerOf(name, layers);
+            var key = (layer, decay);
+            if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
+            list.Add(p);
+        }
+        return [.. groups.OrderBy(g => g.Key.Layer).ThenBy(g => g.Key.Decay).Select(g => new ParameterGroup(
+            $"layer_{g.Key.Layer}_{(g.Key.Decay ? "decay" : "no_decay")}", g.Value,
+            Math.Pow(layerDecay, layers - 1 - g.Key.Layer), g.Key.Decay ? weightDecay : 0.0))];
+    }
+
+    static bool NoDecayName(string name) =>
+        name.EndsWith(".bias") || name is "pos_embed" or "cls_token" or "class_token" || name.EndsWith("pos_embedding");
+
+    static int LayerOf(string name, int layers)
+    {
+        if (name.StartsWith("patch_embed.") || name is "pos_embed" or "cls_token") return 0;
+        if (name.StartsWith("blocks.")) return int.Parse(name.Split('.')[1]) + 1;
+        return layers - 1;
+    }
+}

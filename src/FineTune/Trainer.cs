@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using VideoVCReg.Models.Regularization;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.FineTune;
+
+/// <summary>
+/// The one training loop, for video and image models alike: AdamW over <see cref="ParameterGroups"/>, the
+/// per-step <see cref="LrSchedule"/>, cross-entropy with label smoothing plus any explicit regularizer loss
+/// (the fast VCReg adds its gradient in the backward instead), optional gradient clipping.
+/// After each epoch: the caller's validation, then `checkpoint-last.pth` (and `checkpoint-best.pth` when
+/// validation top-1 improves), each written to a temporary file and renamed, and one line of metrics.jsonl.
+/// A non-finite loss stops the run before its step touches the weights (<see cref="NonFiniteLossException"/>);
+/// a checkpoint is never written from non-finite weights.
+/// </summary>
+public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions options, Device device, ILogger? log = null)
+{
+    readonly ILogger log = log ?? NullLogger.Instance;
+
+    /// <summary>The regularizer and where it sits; attached for training steps only.</summary>
+    public (FeatureRegularizer Regularizer, Placement Placement)? Regularization { get; init; }
+
+    /// <summary>Returns validation metrics for an epoch (top1 in [0, 1] is the one "best" follows); null: none.</summary>
+    public Func<int, CancellationToken, IReadOnlyDictionary<string, double>>? Validate { get; init; }
+
+    /// <summary>Writes the model to a path; the loop makes it atomic. Null: no checkpoints.</summary>
+    public Action<string>? SaveCheckpoint { get; init; }
+
+    public List<EpochRecord> Fit(TrainData data, string outDir, CancellationToken cancel = default)
+    {
+        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
+        if (data.StepsPerEpoch < 1) throw new ArgumentException("the training set gives no batch: nothing to train on");
+        Directory.CreateDirectory(outDir);
+        model.to(device);
+        var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
+        var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
+            new TorchSharp.Modules.AdamW.Options { LearningRate = options.PeakLr, weight_decay = g.WeightDecay, beta1 = options.Beta1, beta2 = options.Beta2 })));
+        var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * data.StepsPerEpoch,
+            (int)Math.Round(options.WarmupEpochs * data.StepsPerEpoch));
+        var trainable = groups.SelectMany(g => g.Parameters).ToList();
+        var metricsPath = Path.Combine(outDir, "metrics.jsonl");
+        var records = new List<EpochRecord>();
+        string? lastGood = null;
+        double bestTop1 = double.NegativeInfinity;
+        int step = 0;
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            var watch = Stopwatch.StartNew();
+            double lossSum = 0, lrMax = 0;
+            long correct = 0, samples = 0;
+            int steps = 0;
+            model.train();
+            using (var attached = Regularization is { } r && r.Placement != Placement.None
+                       ? AttachedRegularizer.Attach((IRegularizationSites)model, r.Regularizer, r.Placement) : null)
+            {
+                foreach (var batch in data.Epoch(epoch, cancel))
+                {
+                    using var _ = batch;
+                    using var scope = NewDisposeScope();
+                    cancel.ThrowIfCancellationRequested();
+                    double lr = schedule.At(step);
+                    lrMax = Math.Max(lrMax, lr);
+                    for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
+                    var x = batch.Clips.to(device);
+                    var y = batch.Labels.to(device);
+                    var logits = model.call(x);
+                    var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
+                    if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
+                    double value = loss.item<float>();
+                    if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, steps, value, lastGood);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    attached?.Regularizer.AfterBackward();
+                    if (options.ClipGrad is double clip) nn.utils.clip_grad_norm_(trainable, clip);
+                    optimizer.step();
+                    lossSum += value * batch.Count;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    samples += batch.Count;
+                    steps++;
+                    step++;
+                }
+            }
+            if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
+            var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
+            var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
+            string? saved = null;
+            if (SaveCheckpoint != null)
+            {
+                EnsureFiniteWeights(epoch, steps, lastGood);
+                saved = lastGood = WriteAtomically(Path.Combine(outDir, "checkpoint-last.pth"));
+                if (val.TryGetValue("top1", out var top1) && top1 > bestTop1)
+                {
+                    bestTop1 = top1;
+                    WriteAtomically(Path.Combine(outDir, "checkpoint-best.pth"));
+                }
+            }
+            var record = new EpochRecord(epoch, steps, (int)samples, lossSum / samples, (double)correct / samples, lrMax,
+                watch.Elapsed.TotalSeconds, reg, val, saved);
+            records.Add(record);
+            File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, JsonOptions) + "\n");
+            log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s{Val}",
+                epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds,
+                val.Count == 0 ? "" : ", validation " + string.Join(", ", val.Select(kv => $"{kv.Key} {kv.Value:G4}")));
+        }
+        return records;
+    }
+
+    static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    void EnsureFiniteWeights(int epoch, int steps, string? lastGood)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (!isfinite(p).all().item<bool>())
+                throw new NonFiniteLossException(epoch, steps, double.NaN, lastGood, $"parameter {name} is not finite");
+    }
+
+    string WriteAtomically(string path)
+    {
+        var tmp = path + ".partial";
+        SaveCheckpoint!(tmp);
+        File.Move(tmp, path, overwrite: true);
+        return path;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using VideoVCReg.Tests.Decoding;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.FineTune;
+
+/// <summary>`videovcreg finetune` end to end on real encoded videos, one of them damaged.</summary>
+[Collection(SynthDataCollection.Name)]
+public class FineTuneCliTests(SynthData synth)
+{
+    const string TinyPreset = """
+        { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
+                    "frames": 4, "image_size": 32, "num_classes": 400 } }
+        """;
+
+    [Fact]
+    public void Fine_tunes_skips_a_bad_video_and_tests_every_view()
+    {
+        var data = synth.Copy();
+        var work = Directory.CreateTempSubdirectory("finetune-cli-").FullName;
+        try
+        {
+            // Damage one training video of split 1: the run must log it, leave it out, and finish.
+            var (cls, name) = Directory.GetFiles(Path.Combine(data, "splits"), "*_test_split1.txt")
+                .SelectMany(f => File.ReadAllLines(f).Select(l => (Class: Path.GetFileName(f)[..^"_test_split1.txt".Length], Line: l.Split(' '))))
+                .Where(x => x.Line.Length == 2 && x.Line[1] == "1").Select(x => (x.Class, x.Line[0])).First();
+            var bad = Path.Combine(data, "videos", cls, name);
+            File.WriteAllBytes(bad, File.ReadAllBytes(bad)[..200]);
+            int testVideos = Directory.GetFiles(Path.Combine(data, "splits"), "*_test_split1.txt")
+                .Sum(f => File.ReadAllLines(f).Count(l => l.Trim().EndsWith(" 2")));
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var outDir = Path.Combine(work, "run");
+            var r = CliProcess.Run("finetune", "--presets", presets, "--model", "tiny", "--data", data, "--out", outDir,
+                "--epochs", "2", "--batch-size", "2", "--workers", "1", "--val-share", "0.2", "--test-clips", "2", "--test-crops", "2",
+                "--reg", "vcreg", "--placement", "blocks", "--alpha", "2", "--log-reg", "--noise", "0.5", "--threads", "1");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("split 1 test: top-1", r.Stdout);
+            Assert.Contains(name, r.Stderr);                               // the skip is logged, naming the file
+
+            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+            var test = results.RootElement.GetProperty("test");
+            Assert.Equal(testVideos, test.GetProperty("videos").GetInt32());
+            Assert.Equal(testVideos * 4, test.GetProperty("views").GetInt32());
+            Assert.InRange(test.GetProperty("top1").GetDouble(), 0, 1);
+            Assert.Contains(results.RootElement.GetProperty("skipped_videos").EnumerateObject(), p => p.Name.EndsWith(name));
+            Assert.Equal(2.0, results.RootElement.GetProperty("regularizer").GetProperty("alpha").GetDouble());
+
+            var epochs = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(2, epochs.Count);
+            Assert.All(epochs, e => Assert.True(e.GetProperty("regularizer").GetProperty("vcreg_var").GetDouble() > 0));
+            Assert.All(epochs, e => Assert.True(e.GetProperty("validation").TryGetProperty("top1", out _)));
+            Assert.True(new FileInfo(Path.Combine(outDir, "checkpoint-last.pth")).Length > 10_000);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            Directory.Delete(data, true);
+        }
+    }
+
+    [Fact]
+    public void Missing_dataset_is_one_line_naming_it()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-dataset-" + Guid.NewGuid().ToString("N"));
+        var r = CliProcess.Run("finetune", "--data", missing, "--out", Path.Combine(Path.GetTempPath(), "unused-run"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(missing, r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Bad_settings_are_listed_together()
+    {
+        var r = CliProcess.Run("finetune", "--epochs", "0", "--lr", "-1", "--reg", "decov", "--reg-weight", "-2");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        foreach (var part in new[] { "epochs must be", "learning rate must be", "Regularizer:Weight must be" })
+            Assert.Contains(part, r.Stderr);
+    }
+}
