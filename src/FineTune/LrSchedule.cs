@@ -8,7 +8,7 @@ public sealed class LrSchedule(double peak, double min, int totalSteps, int warm
 {
     public double At(int step)
     {
-        if (step < warmupSteps) return warmupSteps == 1 ? peak : start + (peak - start) * step / (warmupSteps - 1);
+        if (step < warmupSteps) return warmupSteps == 1 ? start : start + (peak - start) * step / (warmupSteps - 1);
         int span = Math.Max(1, totalSteps - warmupSteps);
         double t = Math.Min(step - warmupSteps, span) / (double)span;
         return min + 0.5 * (peak - min) * (1 + Math.Cos(Math.PI * t));

@@ -9,7 +9,7 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<TorchSharp.Module
 
 /// <summary>
 /// VideoMAE's optimizer groups (optim_factory.py): no weight decay for 1-D tensors (biases, norms, layer
-/// scales), position tables and tokens; with layer decay, patch_embed / tokens / position table are layer 0,
+/// scales; ConvNeXt's [C, 1, 1] layer_scale too), position tables and tokens; with layer decay, patch_embed / tokens / position table are layer 0,
 /// blocks.i is layer i+1, everything after the blocks (fc_norm, head) is layer L+1, and layer k's lr is
 /// scaled by decay^(L+1−k). Models other than the video ViT get one layer.
 /// </summary>
@@ -34,7 +34,7 @@ public static class ParameterGroups
     }
 
     static bool NoDecayName(string name) =>
-        name.EndsWith(".bias") || name is "pos_embed" or "cls_token" or "class_token" || name.EndsWith("pos_embedding");
+        name.EndsWith(".bias") || name.EndsWith("layer_scale") || name is "pos_embed" or "cls_token" or "class_token" || name.EndsWith("pos_embedding");
 
     static int LayerOf(string name, int layers)
     {

@@ -43,6 +43,9 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
             (int)Math.Round(options.WarmupEpochs * data.StepsPerEpoch));
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
+        // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
+        File.WriteAllText(metricsPath, "");
+        File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
         var records = new List<EpochRecord>();
         string? lastGood = null;
         double bestTop1 = double.NegativeInfinity;
@@ -70,12 +73,16 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
                     var logits = model.call(x);
                     var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
                     if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
-                    double value = loss.item<float>();
+                    double value = loss.ToDouble();
                     if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, steps, value, lastGood);
                     optimizer.zero_grad();
                     loss.backward();
                     attached?.Regularizer.AfterBackward();
-                    if (options.ClipGrad is double clip) nn.utils.clip_grad_norm_(trainable, clip);
+                    // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
+                    double norm = options.ClipGrad is double clip
+                        ? nn.utils.clip_grad_norm_(trainable, clip)
+                        : GradientNorm(trainable);
+                    if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}");
                     optimizer.step();
                     lossSum += value * batch.Count;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
@@ -111,12 +118,20 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
 
     static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
+    {
+        using var scope = NewDisposeScope();
+        var norms = parameters.Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToList();
+        return norms.Count == 0 ? 0 : stack(norms).norm().ToDouble();
+    }
+
     void EnsureFiniteWeights(int epoch, int steps, string? lastGood)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var (name, p) in model.named_parameters())
             if (!isfinite(p).all().item<bool>())
-                throw new NonFiniteLossException(epoch, steps, double.NaN, lastGood, $"parameter {name} is not finite");
+                throw new NonFiniteLossException(epoch, steps - 1, double.NaN, lastGood, $"parameter {name} is not finite");
     }
 
     string WriteAtomically(string path)

@@ -40,6 +40,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         using var model = loaded.Model;
         var c = model.Config;
         var (regularizer, placement) = RegularizerFactory.Create(regOptions);
+        if (regularizer is not null) using (AttachedRegularizer.Attach(model, regularizer, placement)) { } // a placement without sites fails now, not after data loading
         log.LogInformation("{Model} ({Params:N0} parameters, {Weights}) on {Device}; {Train} training / {Val} validation / {Test} test videos, {Classes} classes; regularizer {Reg} at {Placement}",
             c.Name, model.ParameterCount(), loaded.Layout?.ToString() ?? "random weights", ctx.Device, fit.Count, val?.Count ?? 0, testSplit.Count,
             trainSplit.Classes.Count, regOptions.Kind, regOptions.Placement);
@@ -71,7 +72,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value);
         var summary = new
         {
-            model = c.Name, weights, data = root, split = data.Split, epochs = epochs.Count,
+            model = c.Name, weights, tested_weights = "final (checkpoint-last.pth)", data = root, split = data.Split, epochs = epochs.Count,
             regularizer = regOptions, noise = data.Noise, test_views = $"{data.TestClips}x{data.TestCrops}",
             test = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy },
             final_train_loss = epochs[^1].TrainLoss, skipped_videos = skipped,
@@ -89,10 +90,13 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
     string Synthesize(DataOptions data, int seed)
     {
         var root = Path.Combine(outDir, "synthetic-data");
-        if (File.Exists(Path.Combine(root, ".complete"))) return root;
+        var marker = Path.Combine(root, ".complete");
+        var stamp = $"{data.SynthClasses} {data.SynthVideosPerClass} {seed}";
+        if (File.Exists(marker) && File.ReadAllText(marker) == stamp) return root;
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true); // other settings, or an interrupted write
         log.LogInformation("no --data: writing the synthetic motion dataset ({Classes} classes × {PerClass} videos) to {Root}", data.SynthClasses, data.SynthVideosPerClass, root);
         SyntheticDataset.Write(root, new SynthOptions(data.SynthClasses, data.SynthVideosPerClass, seed), cancel: ctx.Cancel);
-        File.WriteAllText(Path.Combine(root, ".complete"), "");
+        File.WriteAllText(marker, stamp);
         return root;
     }
 }

@@ -8,8 +8,8 @@ namespace VideoVCReg.Models.Image;
 /// <summary>
 /// ResNet (He et al., 2016) in torchvision's layout: `conv1`, `bn1`, `layer1`..`layer4` of blocks, `fc`;
 /// stride on the 3×3 conv of a bottleneck (torchvision's "v1.5"). ResNet-50: bottlenecks (3, 4, 6, 3), so
-/// 16 block sites; the downsample sites are the shortcut projections (`layerK.0.downsample`), one per stage
-/// whose input shape changes (4 in ResNet-50, 3 in ResNet-18).
+/// 16 block sites; the downsample sites are the strided shortcut projections (`layer2/3/4.0.downsample`, the
+/// layers that halve the resolution), 3 in ResNet-50 and ResNet-18.
 /// </summary>
 public sealed class ResNet : nn.Module<Tensor, Tensor>, IRegularizationSites
 {
@@ -38,7 +38,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>, IRegularizationSites
                 if (b == 0 && (stride != 1 || inplanes != planes * expansion))
                 {
                     down = nn.Sequential(new PointwiseConv(inplanes, planes * expansion, stride), nn.BatchNorm2d(planes * expansion));
-                    downsamples.Add(down);
+                    if (stride != 1) downsamples.Add(down); // layer1's projection only widens: not a downsampling layer
                 }
                 nn.Module<Tensor, Tensor> block = bottleneck ? new Bottleneck(inplanes, planes, stride, down) : new BasicBlock(inplanes, planes, stride, down);
                 stage.Add(block);

@@ -59,7 +59,6 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         bool channelsFirst = FeatureSamples.IsChannelsFirst(features, o.Layout);
         var f = features.detach();
         var x = (channelsFirst ? f.reshape(f.shape[0], f.shape[1], -1) : f.reshape(-1, f.shape[^1])).to_type(type);
-        var go = gradOutput.reshape(x.shape).to_type(type);
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
         if (n < 2) return gradOutput.alias().MoveToOuterDisposeScope(); // covariance undefined: nothing to add
         Tensor sum;
@@ -68,6 +67,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
             // Maps with fewer positions than channels (late CNN stages) pay one small (n, d) copy for it.
             var rows = channelsFirst ? x.permute(0, 2, 1).reshape(n, d) : x;
             var xc = rows - rows.mean([0], keepdim: true);
+            var go = gradOutput.reshape(x.shape).to_type(type);
             sum = channelsFirst
                 ? go + GramGradient(xc, n, d, o, onto: null).view(x.shape[0], x.shape[2], d).permute(0, 2, 1)
                 : GramGradient(xc, n, d, o, onto: go);
@@ -97,7 +97,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
             // Maps: the sum takes the incoming gradient's memory layout (often channels-last from the convolution
             // behind it); handing back a plain NCHW gradient made ConvNeXt's backward convert layouts downstream.
             if (channelsFirst) return (gradOutput + m.matmul(xc).view(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
-            sum = addmm(go, xc, m, 1, 1);
+            sum = addmm(gradOutput.reshape(x.shape).to_type(type), xc, m, 1, 1);
         }
         return sum.reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
     }

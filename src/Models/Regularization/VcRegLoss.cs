@@ -13,6 +13,9 @@ public static class VcRegLoss
     {
         var x = FeatureSamples.ToMatrix(features, o.Layout).to_type(FeatureSamples.ComputeType(features));
         long n = x.shape[0], d = x.shape[1];
+        // One sample has no covariance: no loss, as the fast variant adds no gradient (a batch can shrink to one
+        // clip when videos fail to decode).
+        if (n < 2) { var zero = (x * 0).sum(); return (zero, zero); }
         var xc = x - x.mean([0], keepdim: true);
         var c = xc.t().matmul(xc) / (n - 1);
         var lvar = nn.functional.relu(1 - (c.diagonal() + o.Epsilon).sqrt()).mean();

@@ -32,7 +32,7 @@ public class FineTuneCliTests(SynthData synth)
             File.WriteAllText(presets, TinyPreset);
             var outDir = Path.Combine(work, "run");
             var r = CliProcess.Run("finetune", "--presets", presets, "--model", "tiny", "--data", data, "--out", outDir,
-                "--epochs", "2", "--batch-size", "2", "--workers", "1", "--val-share", "0.2", "--test-clips", "2", "--test-crops", "2",
+                "--epochs", "2", "--warmup-epochs", "1", "--batch-size", "2", "--workers", "1", "--val-share", "0.2", "--test-clips", "2", "--test-crops", "2",
                 "--reg", "vcreg", "--placement", "blocks", "--alpha", "2", "--log-reg", "--noise", "0.5", "--threads", "1");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Contains("split 1 test: top-1", r.Stdout);
@@ -75,7 +75,7 @@ public class FineTuneCliTests(SynthData synth)
         var r = CliProcess.Run("finetune", "--epochs", "0", "--lr", "-1", "--reg", "decov", "--reg-weight", "-2");
         Assert.Equal(1, r.ExitCode);
         Assert.Single(r.Stderr.Trim().Split('\n'));
-        foreach (var part in new[] { "epochs must be", "learning rate must be", "Regularizer:Weight must be" })
+        foreach (var part in new[] { "FineTune:Epochs (--epochs) must be", "FineTune:BaseLr (--lr) must be", "Regularizer:Weight must be" })
             Assert.Contains(part, r.Stderr);
     }
 }

@@ -137,4 +137,23 @@ public class FastVcRegGradientTests
         var scale = xr.grad!.abs().max().item<double>();
         Assert.True(err <= 1e-2 * scale, $"bf16 gradient off by {err:E3} (scale {scale:E3})");
     }
+
+    [Theory]
+    [InlineData(6)]     // n = 24 ≥ d = 6: the d×d path
+    [InlineData(40)]    // n = 24 < d = 40: the Gram path
+    public void Channels_last_maps_keep_the_upstream_layout_and_leave_it_untouched(int channels)
+    {
+        // NCHW shape with NHWC strides, as gradients behind ConvNeXt's permutes and many convolutions arrive.
+        var x0 = Features([2, 3, 4, channels], 13, FeatureLayout.ChannelsLast).permute(0, 3, 1, 2);
+        var upstream = randn([2, 3, 4, channels], float64, generator: new Generator(14)).permute(0, 3, 1, 2);
+        var before = upstream.clone();
+        var o = new VcRegOptions { Alpha = 1.1, Beta = 0.6 };
+        var xf = x0.detach().requires_grad_(true);
+        var fast = torch.autograd.grad([VcRegFunction.apply(xf, o, null!)], [xf], [upstream])[0];
+        var xn = x0.detach().requires_grad_(true);
+        ((xn * upstream).sum() + VcRegLoss.Weighted(xn, o)).backward();
+        AssertClose(fast, xn.grad!, upstream);
+        Assert.Equal(upstream.stride(), fast.stride());
+        Assert.True(upstream.equal(before).all().item<bool>(), "the incoming gradient was modified in place");
+    }
 }
