@@ -32,7 +32,8 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: dataset folder not found");
         var trainSplit = Hmdb51.Load(root, data.Split, SplitSubset.Train);
         var testSplit = Hmdb51.Load(root, data.Split, SplitSubset.Test);
-        var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed) : (trainSplit, null);
+        var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed,
+            i => Hmdb51.SourceMovie(i.Path, trainSplit.Classes[i.Label])) : (trainSplit, null);
 
         var preset = ModelPresets.Get(modelName, presets);
         var loaded = PretrainedLoader.Load(preset, weights, new LoadOptions(trainSplit.Classes.Count, frames, size));

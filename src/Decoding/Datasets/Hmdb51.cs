@@ -59,6 +59,17 @@ public static class Hmdb51
         return new MediaDataset($"{root} split {split} {subset.ToString().ToLowerInvariant()}", classes, items);
     }
 
+    /// <summary>
+    /// The source movie of an HMDB51 clip: its file name up to the action, e.g. `April_09` for
+    /// `April_09_brush_hair_u_nm_np1_ba_goo_0.avi` of class `brush_hair`; the whole name when the pattern is absent.
+    /// </summary>
+    public static string SourceMovie(string path, string className)
+    {
+        var stem = System.IO.Path.GetFileNameWithoutExtension(path);
+        int i = stem.IndexOf("_" + className + "_", StringComparison.Ordinal);
+        return i > 0 ? stem[..i] : stem;
+    }
+
     /// <summary>The sorted class names of a dataset folder (from its split-1 files), e.g. for naming predictions.</summary>
     public static IReadOnlyList<string> ClassNames(string root) => [.. ReadSplit(root, 1).Keys];
 }

@@ -90,6 +90,31 @@ public class DatasetTests(SynthData data)
     }
 
     [Fact]
+    public void Hold_out_keeps_the_clips_of_one_source_movie_together()
+    {
+        // brush_hair: movies A (3 clips), B (2), C (1), D (4); run: E (2), F (2), G (2).
+        var spec = new[] { ("brush_hair", "A", 3), ("brush_hair", "B", 2), ("brush_hair", "C", 1), ("brush_hair", "D", 4),
+                           ("run", "E", 2), ("run", "F", 2), ("run", "G", 2) };
+        string[] classes = ["brush_hair", "run"];
+        var items = spec.SelectMany(s => Enumerable.Range(0, s.Item3).Select(k =>
+            new MediaItem($"/v/{s.Item1}/{s.Item2}_movie_{s.Item1}_f_nm_np1_fr_goo_{k}.avi", Array.IndexOf(classes, s.Item1), $"{s.Item1}/{s.Item2}{k}"))).ToList();
+        Assert.Equal("A_movie", Hmdb51.SourceMovie(items[0].Path, "brush_hair"));
+        var ds = new MediaDataset("t", classes, items);
+        foreach (var seed in new[] { 1, 2, 3, 4, 5 })
+        {
+            var (train, val) = HoldOut.Split(ds, 0.3, seed, i => Hmdb51.SourceMovie(i.Path, classes[i.Label]));
+            var trainMovies = train.Items.Select(i => Hmdb51.SourceMovie(i.Path, classes[i.Label])).ToHashSet();
+            Assert.All(val.Items, i => Assert.DoesNotContain(Hmdb51.SourceMovie(i.Path, classes[i.Label]), trainMovies));
+            for (int c = 0; c < 2; c++)
+            {
+                Assert.Contains(val.Items, i => i.Label == c);         // every class is validated ...
+                Assert.Contains(train.Items, i => i.Label == c);       // ... and still trained on
+            }
+            Assert.Equal(items.Count, train.Count + val.Count);
+        }
+    }
+
+    [Fact]
     public void Data_check_lists_a_corrupt_video_and_a_split_entry_without_its_video()
     {
         var ok = Support.CliProcess.Run("data", "check", data.Dir);

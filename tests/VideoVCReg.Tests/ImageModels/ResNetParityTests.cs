@@ -80,21 +80,8 @@ public class ResNetParityTests
         // than channels (the Gram path), the earlier ones more (the d×d path).
         var model = new ResNet(bottleneck: true, [1, 1, 1, 1], numClasses: 3, widths: [4, 8, 8, 16]).to(float64);
         var input = randn([2, 3, 32, 32], float64, generator: new Generator(4));
-        var o = new VcRegOptions { Alpha = 1.5, Beta = 0.7 };
-        Dictionary<string, Tensor> Grads(bool fast)
-        {
-            model.zero_grad();
-            var reg = new VcReg(o, fast);
-            using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.BlocksAndDownsample);
-            Assert.Equal(1 + 4 + 3, attached.SiteCount);
-            var loss = model.call(input).logsumexp(1).mean();
-            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
-            loss.backward();
-            reg.AfterBackward();
-            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
-        }
-        var fast = Grads(true);
-        var naive = Grads(false);
+        var (fast, naive) = Regularization.PlacementTests.FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.5, Beta = 0.7 },
+            Placement.Head | Placement.BlocksAndDownsample, 1 + 4 + 3);
         model.zero_grad();
         model.call(input).logsumexp(1).mean().backward();
         var plain = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());

@@ -20,6 +20,28 @@ public class PlacementTests
         }
     }
 
+    /// <summary>
+    /// Parameter gradients of one model with the fast, then the naive VCReg at a placement (one model for both
+    /// runs: a global seed would race with tests running in parallel).
+    /// </summary>
+    internal static (Dictionary<string, Tensor> Fast, Dictionary<string, Tensor> Naive) FastAndNaiveGradients(
+        nn.Module<Tensor, Tensor> model, Tensor input, VcRegOptions o, Placement placement, int sites)
+    {
+        Dictionary<string, Tensor> Grads(bool fast)
+        {
+            model.zero_grad();
+            var reg = new VcReg(o, fast);
+            using var attached = AttachedRegularizer.Attach((IRegularizationSites)model, reg, placement);
+            Assert.Equal(sites, attached.SiteCount);
+            var loss = model.call(input).logsumexp(1).mean();
+            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
+            loss.backward();
+            reg.AfterBackward();
+            return model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        }
+        return (Grads(true), Grads(false));
+    }
+
     static ConvNeXt SmallConvNeXt() => new([1, 2], [4, 8], numClasses: 3, stochasticDepth: 0.0);
 
     [Theory]
@@ -53,22 +75,9 @@ public class PlacementTests
     public void Fast_and_naive_give_the_same_parameter_gradients_through_a_network()
     {
         var input = randn([4, 3, 32, 32], float64, generator: new Generator(3));
-        var o = new VcRegOptions { Alpha = 1.0, Beta = 0.5 };
-        // One model for both runs: a global seed would race with tests running in parallel.
         var model = SmallConvNeXt().to(float64);
-        Dictionary<string, Tensor> Grads(bool fast)
-        {
-            model.zero_grad();
-            var reg = new VcReg(o, fast);
-            using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.BlocksAndDownsample);
-            var loss = model.call(input).logsumexp(1).mean();
-            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
-            loss.backward();
-            reg.AfterBackward();
-            return model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
-        }
-        var fast = Grads(true);
-        var naive = Grads(false);
+        var (fast, naive) = FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.0, Beta = 0.5 }, Placement.Head | Placement.BlocksAndDownsample, 1 + 3 + 1);
+        Assert.Equal(model.parameters().Count(), naive.Count);
         AssertSameGradients(fast, naive);
     }
 
@@ -98,24 +107,9 @@ public class VideoModelPlacementTests
     {
         var config = VideoVCReg.Models.ModelPresets.Get("videomae-s") with { EmbedDim = 48, Depth = 2, NumHeads = 2, Frames = 4, ImageSize = 32, NumClasses = 5, DropPathRate = 0, HeadDropout = 0 };
         var input = randn([3, 3, 4, 32, 32], float64, generator: new Generator(8));
-        var o = new VcRegOptions { Alpha = 1.0, Beta = 0.3 };
-        // One model for both runs: a global seed would race with tests running in parallel.
         var model = new VideoVCReg.Models.VisionTransformer(config).to(float64);
         model.train();
-        Dictionary<string, Tensor> Grads(bool fast)
-        {
-            model.zero_grad();
-            var reg = new VcReg(o, fast);
-            using var attached = AttachedRegularizer.Attach(model, reg, Placement.Head | Placement.Blocks);
-            Assert.Equal(3, attached.SiteCount);
-            var loss = model.call(input).logsumexp(1).mean();
-            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
-            loss.backward();
-            reg.AfterBackward();
-            return model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
-        }
-        var fast = Grads(true);
-        var naive = Grads(false);
+        var (fast, naive) = PlacementTests.FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.0, Beta = 0.3 }, Placement.Head | Placement.Blocks, 3);
         Assert.NotEmpty(naive);
         PlacementTests.AssertSameGradients(fast, naive);
     }
