@@ -17,7 +17,15 @@ public static class VcRegBench
 
     public sealed record NetworkResult(string Network, int InsertedLayers, int Batch, int Rounds,
         IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios,
-        IReadOnlyDictionary<string, double> LayerSeconds);
+        IReadOnlyDictionary<string, double> LayerSeconds)
+    {
+        /// <summary>
+        /// 1 + the inserted layers' own time over the identity network's step: the ratio the whole-network one
+        /// tends to, without its noise (on a shared 2-core machine that swings by ±5 %, more than the effect).
+        /// </summary>
+        public IReadOnlyDictionary<string, double> LayerRatios => LayerSeconds.ToDictionary(
+            kv => kv.Key, kv => 1 + (kv.Value - LayerSeconds["identity"]) / MedianSeconds["identity"]);
+    }
 
     public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, VcRegOptions options, CancellationToken cancel,
         Action<string>? progress = null)

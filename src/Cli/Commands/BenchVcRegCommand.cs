@@ -44,6 +44,7 @@ public static class BenchVcRegCommand
                 {
                     device = device.ToString(), batch = x.Batch, rounds = x.Rounds, inserted_layers = x.InsertedLayers,
                     median_s = x.MedianSeconds, ratios = x.Ratios, layers_only_s = x.LayerSeconds,
+                    layers_only_ratios = x.LayerRatios,
                 });
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 return Task.FromResult(0);
@@ -57,6 +58,7 @@ public static class BenchVcRegCommand
                 Console.WriteLine($"{"  ratio",-14} {"",8} {x.Ratios["identity"],10:F3} {x.Ratios["naive"],10:F3} {x.Ratios["fast"],10:F3} {x.Ratios["bn"],10:F3}");
                 string Layer(string v) => $"{x.LayerSeconds[v] * 1000:F1}ms".PadLeft(10);
                 Console.WriteLine($"{"  layers only",-14} {"",8} {Layer("identity")} {Layer("naive")} {Layer("fast")} {Layer("bn")}   {x.LayerSeconds["naive"] / x.LayerSeconds["fast"]:F2}");
+                Console.WriteLine($"{"  1 + layers",-14} {"",8} {x.LayerRatios["identity"],10:F3} {x.LayerRatios["naive"],10:F3} {x.LayerRatios["fast"],10:F3} {x.LayerRatios["bn"],10:F3}");
             }
             return Task.FromResult(0);
         });

@@ -66,4 +66,22 @@ public class RegularizerSelectionTests
         Assert.Single(lines);
         Assert.Contains("alpha (-1)", lines[0]);
     }
+
+    [Fact]
+    public void Bench_vcreg_json_has_the_ratios_of_every_variant()
+    {
+        var r = CliProcess.Run("bench", "vcreg", "--json", "--batch", "2", "--rounds", "1", "--networks", "vit_b_32", "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var vit = doc.RootElement.GetProperty("vit_b_32");
+        Assert.Equal(12, vit.GetProperty("inserted_layers").GetInt32());
+        foreach (var table in new[] { "ratios", "median_s", "layers_only_s", "layers_only_ratios" })
+            foreach (var v in new[] { "identity", "naive", "fast", "bn" })
+                Assert.True(vit.GetProperty(table).GetProperty(v).GetDouble() > 0, $"{table}.{v}");
+        Assert.Equal(1.0, vit.GetProperty("ratios").GetProperty("identity").GetDouble());
+        // The inserted VCReg layers cost something of their own, and the fast backward less than the naive one.
+        var layers = vit.GetProperty("layers_only_s");
+        Assert.True(layers.GetProperty("fast").GetDouble() > layers.GetProperty("identity").GetDouble());
+        Assert.True(layers.GetProperty("naive").GetDouble() > layers.GetProperty("fast").GetDouble());
+    }
 }
