@@ -5,7 +5,7 @@ namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
 /// `videovcreg finetune`: fine-tune a video preset on an HMDB51-layout dataset (synthetic when none is given)
-/// with a feature regularizer, validate every epoch, then test one split with N clips × M crops.
+/// with a feature regularizer, validate every epoch, test each split with N clips × M crops, and report per split and mean.
 /// </summary>
 public static class FineTuneCommand
 {
@@ -16,8 +16,8 @@ public static class FineTuneCommand
         var presets = new Option<string?>("--presets") { Description = "Extra presets JSON layered over configs/models.json" };
         var frames = new Option<int?>("--frames") { Description = "Frames per clip, if not the preset's" };
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
-        var outDir = new Option<string>("--out") { Description = "Run folder: metrics.jsonl, checkpoint-last/best.pth, results.json", DefaultValueFactory = _ => "runs/finetune" };
-        var cmd = new Command("finetune", "Fine-tune a video transformer with a feature regularizer (VCReg by default), then test one split")
+        var outDir = new Option<string>("--out") { Description = "Run folder: split<k>/ (metrics.jsonl, checkpoint-last/best.pth, results.json) and the report over splits", DefaultValueFactory = _ => "runs/finetune" };
+        var cmd = new Command("finetune", "Fine-tune a video transformer with a feature regularizer (VCReg by default), test each split, report per split and mean")
         {
             model, weights, presets, frames, size, outDir,
             Opt<int>("--epochs", "FineTune:Epochs", "Training epochs (default 50)"),
@@ -30,7 +30,7 @@ public static class FineTuneCommand
             Opt<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"),
             Opt<double>("--clip-grad", "FineTune:ClipGrad", "Clip the gradient norm to this (default off)"),
             Opt<string>("--data", "Data:Path", "HMDB51-layout dataset folder; absent: a synthetic one under --out"),
-            Opt<int>("--split", "Data:Split", "Official split 1, 2 or 3 (default 1)"),
+            Opt<string>("--split", "Data:Split", "Official splits: 1, 2, 3, a list such as 1,3, or all (default 1); each starts from the same weights"),
             Opt<double>("--val-share", "Data:ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"),
             Opt<int>("--workers", "Data:Workers", "Decode workers (default 2)"),
             Opt<int>("--sampling-rate", "Data:SamplingRate", "Take every N-th frame (default 2, VideoMAE's HMDB51 setting)"),

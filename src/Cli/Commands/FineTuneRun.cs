@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,36 +15,52 @@ using VideoVCReg.Models.Regularization;
 
 namespace VideoVCReg.Cli.Commands;
 
-/// <summary>One fine-tuning run: data → model → <see cref="Trainer"/> → test with <see cref="Evaluator"/> → results.json.</summary>
+/// <summary>
+/// One fine-tuning run over one or more splits. Per split, from the same starting weights: data → model →
+/// <see cref="Trainer"/> → test with <see cref="Evaluator"/> → split{k}/results.json. Then the report over the
+/// splits (<see cref="SplitReport"/>).
+/// </summary>
 sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir)
 {
     readonly ILogger log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("finetune");
+    readonly ILogger loaderLog = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("loader");
+    readonly TrainOptions train = ctx.Options<TrainOptions>();
+    readonly DataOptions data = ctx.Options<DataOptions>();
+    readonly RegularizerOptions regOptions = ctx.Options<RegularizerOptions>();
+    readonly int seed = (int)ctx.Runtime.Seed;
 
     public int Execute()
     {
-        var train = ctx.Options<TrainOptions>();
-        var data = ctx.Options<DataOptions>();
-        var regOptions = ctx.Options<RegularizerOptions>();
         var problems = train.Problems().Concat(data.Problems()).Concat(regOptions.Problems()).ToList();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-        int seed = (int)ctx.Runtime.Seed;
-
-        string root = data.Path ?? Synthesize(data, seed);
+        string root = data.Path ?? Synthesize();
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: dataset folder not found");
-        var trainSplit = Hmdb51.Load(root, data.Split, SplitSubset.Train);
-        var testSplit = Hmdb51.Load(root, data.Split, SplitSubset.Test);
+        var preset = ModelPresets.Get(modelName, presets);
+        var outcomes = new List<SplitOutcome>();
+        foreach (int split in data.SplitList())
+            outcomes.Add(RunSplit(root, preset, split, Path.Combine(outDir, $"split{split}")));
+        var title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {regOptions.Kind} at {regOptions.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views";
+        var mean = SplitReport.Write(outDir, title, outcomes);
+        Console.WriteLine(FormattableString.Invariant(
+            $"mean over {outcomes.Count} split(s): top-1 {mean.Top1:P1} ± {mean.Top1Std:P1}, top-5 {mean.Top5:P1}; {Path.Combine(outDir, "report.md")}"));
+        return 0;
+    }
+
+    SplitOutcome RunSplit(string root, ModelConfig preset, int split, string dir)
+    {
+        var trainSplit = Hmdb51.Load(root, split, SplitSubset.Train);
+        var testSplit = Hmdb51.Load(root, split, SplitSubset.Test);
         var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed,
             i => Hmdb51.SourceMovie(i.Path, trainSplit.Classes[i.Label])) : (trainSplit, null);
 
-        var preset = ModelPresets.Get(modelName, presets);
         var loaded = PretrainedLoader.Load(preset, weights, new LoadOptions(trainSplit.Classes.Count, frames, size));
         foreach (var w in loaded.Warnings) log.LogWarning("{Warning}", w);
         using var model = loaded.Model;
         var c = model.Config;
         var (regularizer, placement) = RegularizerFactory.Create(regOptions);
         if (regularizer is not null) using (AttachedRegularizer.Attach(model, regularizer, placement)) { } // a placement without sites fails now, not after data loading
-        log.LogInformation("{Model} ({Params:N0} parameters, {Weights}) on {Device}; {Train} training / {Val} validation / {Test} test videos, {Classes} classes; regularizer {Reg} at {Placement}",
-            c.Name, model.ParameterCount(), loaded.Layout?.ToString() ?? "random weights", ctx.Device, fit.Count, val?.Count ?? 0, testSplit.Count,
+        log.LogInformation("split {Split}: {Model} ({Params:N0} parameters, {Weights}) on {Device}; {Train} training / {Val} validation / {Test} test videos, {Classes} classes; regularizer {Reg} at {Placement}",
+            split, c.Name, model.ParameterCount(), loaded.Layout?.ToString() ?? "random weights", ctx.Device, fit.Count, val?.Count ?? 0, testSplit.Count,
             trainSplit.Classes.Count, regOptions.Kind, regOptions.Placement);
 
         var views = new ViewOptions
@@ -53,19 +70,17 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             Normalization = Normalization.Named(c.Normalization), NoiseSigma = data.Noise,
             TestClips = data.TestClips, TestCrops = data.TestCrops,
         };
-        var loaderLog = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("loader");
         var trainLoader = new VideoLoader(fit, new ViewPipeline(views, ViewMode.Train),
             new LoaderOptions(train.BatchSize, data.Workers, seed, DropLast: fit.Count >= train.BatchSize), loaderLog);
         var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
             new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
-
         var trainer = new Trainer(model, train, ctx.Device, log)
         {
             Regularization = regularizer is null ? null : (regularizer, placement),
             Validate = valLoader is null ? null : (epoch, cancel) => Evaluator.Run(model, valLoader.Epoch(epoch, cancel), ctx.Device, cancel).Metrics(),
             SaveCheckpoint = path => CheckpointWriter.Save(model, path),
         };
-        var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), outDir, ctx.Cancel);
+        var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), dir, ctx.Cancel);
 
         var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
         var result = Evaluator.Run(model, testLoader.Epoch(0, ctx.Cancel), ctx.Device, ctx.Cancel);
@@ -73,22 +88,23 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value);
         var summary = new
         {
-            model = c.Name, weights, tested_weights = "final (checkpoint-last.pth)", data = root, split = data.Split, epochs = epochs.Count,
+            model = c.Name, weights, tested_weights = "final (checkpoint-last.pth)", data = root, split, epochs = epochs.Count,
             regularizer = regOptions, noise = data.Noise, test_views = $"{data.TestClips}x{data.TestCrops}",
             test = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy },
             final_train_loss = epochs[^1].TrainLoss, skipped_videos = skipped,
             predictions = result.Predictions,
         };
-        var resultsPath = Path.Combine(outDir, "results.json");
+        var resultsPath = Path.Combine(dir, "results.json");
         File.WriteAllText(resultsPath + ".partial", JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         File.Move(resultsPath + ".partial", resultsPath, overwrite: true);
         Console.WriteLine(FormattableString.Invariant(
-            $"split {data.Split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped; {resultsPath}"));
-        return 0;
+            $"split {split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped; {resultsPath}"));
+        return new SplitOutcome(split, result, [.. epochs.Select(e => e.TrainLoss)],
+            [.. epochs.Select(e => e.Validation.TryGetValue("top1", out var t) ? t : (double?)null)]);
     }
 
-    /// <summary>The synthetic motion dataset, written once under the run folder and reused by later runs.</summary>
-    string Synthesize(DataOptions data, int seed)
+    /// <summary>The synthetic motion dataset, written once under the run folder and reused by later runs with the same settings.</summary>
+    string Synthesize()
     {
         var root = Path.Combine(outDir, "synthetic-data");
         var marker = Path.Combine(root, ".complete");

@@ -8,7 +8,8 @@ namespace VideoVCReg.Cli.Hosting;
 public sealed record DataOptions
 {
     public string? Path { get; init; }
-    public int Split { get; init; } = 1;
+    /// <summary>Official splits to run, each from the same starting weights: "1", "1,3" or "all".</summary>
+    public string Split { get; init; } = "1";
     public double ValidationShare { get; init; } = 0.1;
     public int Workers { get; init; } = 2;
     public int SamplingRate { get; init; } = 2;
@@ -19,10 +20,20 @@ public sealed record DataOptions
     public int SynthClasses { get; init; } = 8;
     public int SynthVideosPerClass { get; init; } = 12;
 
+    public IReadOnlyList<int> SplitList()
+    {
+        if (Split.Trim() == "all") return [1, 2, 3];
+        var parts = Split.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var list = parts.Select(s => int.TryParse(s, out var k) && k is >= 1 and <= 3 ? k : -1).Distinct().ToList();
+        if (list.Count == 0 || list.Contains(-1))
+            throw new FormatException($"Data:Split (--split) must be 1, 2, 3, a comma list of them or all (got '{Split}')");
+        return list;
+    }
+
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
-        if (Split is < 1 or > 3) p.Add($"Data:Split must be 1, 2 or 3 (got {Split})");
+        try { SplitList(); } catch (FormatException e) { p.Add(e.Message); }
         if (ValidationShare is < 0 or >= 1) p.Add($"Data:ValidationShare must be in [0, 1) (got {ValidationShare})");
         if (Workers < 1) p.Add($"Data:Workers must be ≥ 1 (got {Workers})");
         if (SamplingRate < 1) p.Add($"Data:SamplingRate must be ≥ 1 (got {SamplingRate})");

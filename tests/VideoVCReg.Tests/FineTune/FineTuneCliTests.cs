@@ -36,9 +36,11 @@ public class FineTuneCliTests(SynthData synth)
                 "--reg", "vcreg", "--placement", "blocks", "--alpha", "2", "--log-reg", "--noise", "0.5", "--threads", "1");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Contains("split 1 test: top-1", r.Stdout);
+            Assert.Contains("mean over 1 split(s): top-1", r.Stdout);
             Assert.Contains(name, r.Stderr);                               // the skip is logged, naming the file
 
-            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+            var splitDir = Path.Combine(outDir, "split1");
+            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(splitDir, "results.json")));
             var test = results.RootElement.GetProperty("test");
             Assert.Equal(testVideos, test.GetProperty("videos").GetInt32());
             Assert.Equal(testVideos * 4, test.GetProperty("views").GetInt32());
@@ -46,11 +48,16 @@ public class FineTuneCliTests(SynthData synth)
             Assert.Contains(results.RootElement.GetProperty("skipped_videos").EnumerateObject(), p => p.Name.EndsWith(name));
             Assert.Equal(2.0, results.RootElement.GetProperty("regularizer").GetProperty("alpha").GetDouble());
 
-            var epochs = File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var epochs = File.ReadAllLines(Path.Combine(splitDir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
             Assert.Equal(2, epochs.Count);
             Assert.All(epochs, e => Assert.True(e.GetProperty("regularizer").GetProperty("vcreg_var").GetDouble() > 0));
             Assert.All(epochs, e => Assert.True(e.GetProperty("validation").TryGetProperty("top1", out _)));
-            Assert.True(new FileInfo(Path.Combine(outDir, "checkpoint-last.pth")).Length > 10_000);
+            Assert.True(new FileInfo(Path.Combine(splitDir, "checkpoint-last.pth")).Length > 10_000);
+            // The report over splits carries the same test top-1.
+            using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")));
+            Assert.Equal(test.GetProperty("top1").GetDouble(), report.RootElement.GetProperty("mean").GetProperty("top1").GetDouble(), 12);
+            Assert.Contains("| mean |", File.ReadAllText(Path.Combine(outDir, "report.md")));
+            Assert.True(new FileInfo(Path.Combine(outDir, "test_accuracy.png")).Length > 1000);
         }
         finally
         {
@@ -75,6 +82,9 @@ public class FineTuneCliTests(SynthData synth)
         var r = CliProcess.Run("finetune", "--epochs", "0", "--lr", "-1", "--reg", "decov", "--reg-weight", "-2");
         Assert.Equal(1, r.ExitCode);
         Assert.Single(r.Stderr.Trim().Split('\n'));
+        var r2 = CliProcess.Run("finetune", "--split", "4");
+        Assert.Equal(1, r2.ExitCode);
+        Assert.Contains("Data:Split (--split) must be", r2.Stderr);
         foreach (var part in new[] { "FineTune:Epochs (--epochs) must be", "FineTune:BaseLr (--lr) must be", "Regularizer:Weight must be" })
             Assert.Contains(part, r.Stderr);
     }
