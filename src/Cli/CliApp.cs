@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(InspectCommand.Build());
         root.Subcommands.Add(PredictCommand.Build());
         root.Subcommands.Add(FineTuneCommand.Build());
+        root.Subcommands.Add(EvalCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

@@ -29,15 +29,8 @@ public static class FineTuneCommand
             Opt<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"),
             Opt<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"),
             Opt<double>("--clip-grad", "FineTune:ClipGrad", "Clip the gradient norm to this (default off)"),
-            Opt<string>("--data", "Data:Path", "HMDB51-layout dataset folder; absent: a synthetic one under --out"),
-            Opt<string>("--split", "Data:Split", "Official splits: 1, 2, 3, a list such as 1,3, or all (default 1); each starts from the same weights"),
-            Opt<double>("--val-share", "Data:ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"),
-            Opt<int>("--workers", "Data:Workers", "Decode workers (default 2)"),
-            Opt<int>("--sampling-rate", "Data:SamplingRate", "Take every N-th frame (default 2, VideoMAE's HMDB51 setting)"),
-            Opt<double>("--noise", "Data:Noise", "σ of Gaussian noise added to normalised clips, train and test (paper §5.3; default 0)"),
-            Opt<int>("--test-clips", "Data:TestClips", "Temporal clips per test video (default 10)"),
-            Opt<int>("--test-crops", "Data:TestCrops", "Spatial crops per test clip (default 3)"),
         };
+        DataCliOptions.AddTo(cmd, training: true);
         RegularizerCliOptions.AddTo(cmd);
         Verb.SetAction(cmd, ctx =>
         {

@@ -63,13 +63,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             split, c.Name, model.ParameterCount(), loaded.Layout?.ToString() ?? "random weights", ctx.Device, fit.Count, val?.Count ?? 0, testSplit.Count,
             trainSplit.Classes.Count, regOptions.Kind, regOptions.Placement);
 
-        var views = new ViewOptions
-        {
-            ClipLength = c.Frames, SamplingRate = data.SamplingRate, CropSize = c.ImageSize,
-            TrainShortSide = (int)Math.Round(c.ImageSize * 256 / 224.0), // VideoMAE decodes at 256 for 224 crops
-            Normalization = Normalization.Named(c.Normalization), NoiseSigma = data.Noise,
-            TestClips = data.TestClips, TestCrops = data.TestCrops,
-        };
+        var views = SplitTest.Views(c, data);
         var trainLoader = new VideoLoader(fit, new ViewPipeline(views, ViewMode.Train),
             new LoaderOptions(train.BatchSize, data.Workers, seed, DropLast: fit.Count >= train.BatchSize), loaderLog);
         var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
@@ -82,9 +76,8 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         };
         var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), dir, ctx.Cancel);
 
-        var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
-        var result = Evaluator.Run(model, testLoader.Epoch(0, ctx.Cancel), ctx.Device, ctx.Cancel);
-        var skipped = trainLoader.SkippedVideos.Concat(valLoader?.SkippedVideos ?? new Dictionary<string, string>()).Concat(testLoader.SkippedVideos)
+        var (result, testSkipped) = SplitTest.Score(model, testSplit, views, train.BatchSize, data.Workers, seed, ctx.Device, loaderLog, ctx.Cancel);
+        var skipped = trainLoader.SkippedVideos.Concat(valLoader?.SkippedVideos ?? new Dictionary<string, string>()).Concat(testSkipped)
             .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value);
         var summary = new
         {

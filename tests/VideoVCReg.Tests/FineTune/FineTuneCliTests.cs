@@ -58,6 +58,17 @@ public class FineTuneCliTests(SynthData synth)
             Assert.Equal(test.GetProperty("top1").GetDouble(), report.RootElement.GetProperty("mean").GetProperty("top1").GetDouble(), 12);
             Assert.Contains("| mean |", File.ReadAllText(Path.Combine(outDir, "report.md")));
             Assert.True(new FileInfo(Path.Combine(outDir, "test_accuracy.png")).Length > 1000);
+
+            // `eval` of the saved final weights, with the same views, gives the same test result.
+            var evalDir = Path.Combine(work, "eval");
+            var e = CliProcess.Run("eval", "--presets", presets, "--model", "tiny", "--weights", Path.Combine(splitDir, "checkpoint-last.pth"),
+                "--data", data, "--split", "1", "--test-clips", "2", "--test-crops", "2", "--noise", "0.5", "--out", evalDir, "--threads", "1");
+            Assert.True(e.ExitCode == 0, e.Stderr);
+            using var evalReport = JsonDocument.Parse(File.ReadAllText(Path.Combine(evalDir, "report.json")));
+            var evalSplit = evalReport.RootElement.GetProperty("splits")[0];
+            Assert.Equal(testVideos, evalSplit.GetProperty("videos").GetInt32());
+            Assert.Equal(test.GetProperty("top1").GetDouble(), evalSplit.GetProperty("top1").GetDouble(), 12);
+            Assert.Equal(test.GetProperty("top5").GetDouble(), evalSplit.GetProperty("top5").GetDouble(), 12);
         }
         finally
         {
@@ -74,6 +85,26 @@ public class FineTuneCliTests(SynthData synth)
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(missing, r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Eval_refuses_a_head_that_does_not_fit_the_dataset()
+    {
+        var work = Directory.CreateTempSubdirectory("eval-cli-").FullName;
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            // A tiny model saved with 400 classes; the synthetic dataset has 3.
+            var weights = Path.Combine(work, "tiny400.pth");
+            using (var m = new VideoVCReg.Models.VisionTransformer(VideoVCReg.Models.ModelPresets.Get("tiny", presets)))
+                VideoVCReg.Models.Checkpoints.CheckpointWriter.Save(m, weights);
+            var r = CliProcess.Run("eval", "--presets", presets, "--model", "tiny", "--weights", weights, "--data", synth.Dir, "--out", Path.Combine(work, "out"));
+            Assert.Equal(1, r.ExitCode);
+            Assert.Single(r.Stderr.Trim().Split('\n'));
+            Assert.Contains("the head has 400 classes, the dataset 3", r.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
     }
 
     [Fact]

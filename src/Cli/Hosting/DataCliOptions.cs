@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace VideoVCReg.Cli.Hosting;
+
+/// <summary>The command-line face of the `Data` configuration section, shared by `finetune` and `eval`.</summary>
+public static class DataCliOptions
+{
+    /// <summary>Adds the dataset and view options; <paramref name="training"/> adds the hold-out share too.</summary>
+    public static void AddTo(Command command, bool training)
+    {
+        command.Options.Add(Option<string>("--data", "Path", training
+            ? "HMDB51-layout dataset folder; absent: a synthetic one under --out" : "HMDB51-layout dataset folder"));
+        command.Options.Add(Option<string>("--split", "Split", "Official splits: 1, 2, 3, a list such as 1,3, or all (default 1)"));
+        if (training) command.Options.Add(Option<double>("--val-share", "ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"));
+        command.Options.Add(Option<int>("--workers", "Workers", "Decode workers (default 2)"));
+        command.Options.Add(Option<int>("--sampling-rate", "SamplingRate", "Take every N-th frame (default 2, VideoMAE's HMDB51 setting)"));
+        command.Options.Add(Option<double>("--noise", "Noise", "σ of Gaussian noise added to normalised clips (paper §5.3; default 0)"));
+        command.Options.Add(Option<int>("--test-clips", "TestClips", "Temporal clips per test video (default 10)"));
+        command.Options.Add(Option<int>("--test-crops", "TestCrops", "Spatial crops per test clip (default 3)"));
+    }
+
+    static ConfigOption<T> Option<T>(string name, string key, string description) => new ConfigOption<T>(name, $"Data:{key}", description).Init();
+}
