@@ -39,7 +39,9 @@ def clip(path, start, clip_len, rate, fps):
     container.seek(first_pts + int(start / fps / tb), stream=stream, backward=True, any_frame=False)
     got = []
     for frame in container.decode(stream):
-        k = round(float((frame.pts - first_pts) * tb) * fps)
+        # AVI with B-frames leaves pts unset on I/P frames: PyAV then has only the decode-order dts.
+        ts = frame.pts if frame.pts is not None else frame.dts
+        k = round(float((ts - first_pts) * tb) * fps)
         if k in wanted:
             got.append(frame.to_ndarray(format="rgb24"))
         if k >= last:

@@ -3,7 +3,8 @@ namespace VideoVCReg.Decoding;
 /// <summary>
 /// Metadata of a video stream. <see cref="Frames"/> is counted from the packets, so it is right
 /// even when the container's own count (<see cref="ContainerFrames"/>, 0 when absent) is not.
-/// <see cref="Rotation"/> (clockwise degrees from the display matrix) is reported, not applied.
+/// <see cref="Rotation"/> is the clockwise display rotation in degrees (from the display matrix); the reader applies it
+/// unless <see cref="VideoReaderOptions.AutoRotate"/> is off. Width and height are the coded, unrotated size.
 /// </summary>
 public sealed record VideoInfo(int Width, int Height, int Frames, double Fps, double Duration, string Codec,
     int Rotation, long ContainerFrames);

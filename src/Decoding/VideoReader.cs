@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using VideoVCReg.Decoding.Native;
 
 namespace VideoVCReg.Decoding;
@@ -7,7 +8,11 @@ namespace VideoVCReg.Decoding;
 /// decoder outputs (what <c>ffmpeg -vf select=eq(n\,K)</c> picks). Reading frame K seeks to the last
 /// keyframe at or before it and decodes forward; reading K+1 next just decodes on. Frames come out as
 /// packed RGB24 (<see cref="OutputWidth"/>×<see cref="OutputHeight"/>×3 bytes) into the caller's
-/// buffer, so the hot path allocates nothing. Not thread-safe: one reader per thread.
+/// buffer, so the hot path allocates nothing. Frames are identified by the pts they carry out of the
+/// decoder (see <see cref="FrameIndex"/>); every seek is checked against where it should land.
+/// MPEG-4 Part 2 goes through FFmpeg's <c>mpeg4_unpack_bframes</c> filter, so DivX "packed" B-frames
+/// (a P and a B VOP in one packet, then an empty placeholder) become one picture per packet.
+/// Not thread-safe: one reader per thread.
 /// </summary>
 public sealed partial class VideoReader : IDisposable
 {
@@ -19,12 +24,24 @@ public sealed partial class VideoReader : IDisposable
     readonly PacketHandle packet;
     readonly FrameHandle frame;
     readonly SwsContextHandle scaler;
+    readonly int rotation, scaledWidth, scaledHeight;
+    readonly RotatedPlanes? turner;
+    // Formats RotatedPlanes cannot turn are scaled unturned, then turned as RGB.
+    SwsContextHandle? unturnedScaler;
+    byte[]? unturned;
     FormatContextHandle format;
     CodecContextHandle codec;
+    BitstreamFilterHandle? filter;
 
     // Decoder position: `last` is the index of the frame it output last since it was positioned.
-    bool positioned, draining, pending, timed;
+    bool positioned, draining, pending, timed, filterEnded;
     long last = -1;
+    Stamping stamping;
+    // After a seek: the keyframe slot the first packet must not come after (-1: nothing to check).
+    int landingSlot = -1;
+    bool landedLate;
+
+    enum Stamping { Container, PositionAsTag, FromIndex }
 
     public string Path { get; }
     public VideoInfo Info { get; }
@@ -53,18 +70,28 @@ public sealed partial class VideoReader : IDisposable
             if (st.Width <= 0 || st.Height <= 0) throw new InvalidDataException($"{path}: the video stream has no decodable frame (size unknown)");
             packet = PacketHandle.Alloc();
             frame = FrameHandle.Alloc();
-            index = FrameIndex.Scan(format, packet, stream);
-            timed = index.Timed;
-            if (index.Count == 0) throw new InvalidDataException($"{path}: the video stream holds no frames");
+            var packets = FrameIndex.ScanPackets(format, packet, stream);
+            if (packets.Count == 0) throw new InvalidDataException($"{path}: the video stream holds no frames");
             codec = CodecContextHandle.Open(st, options.Threads, path);
+            if (st.CodecId == Av.CodecIdMpeg4) filter = BitstreamFilterHandle.Open("mpeg4_unpack_bframes", st, path);
+            index = FrameIndex.HasPresentationTimes(packets) ? FrameIndex.FromPresentationTimes(packets)
+                : FrameIndex.HasPositions(packets) ? FrameIndex.FromDecodeOutput(packets, LearnOutputOrder())
+                : FrameIndex.Untimed(packets.Count);
+            if (index.Count == 0) throw new InvalidDataException($"{path}: no frame of the video stream could be decoded");
+            timed = index.Timed;
+            if (index.Restamps) stamping = Stamping.FromIndex;
+            st = format.Stream(stream); // learning the order reopened the file: the old view is gone
             Info = Describe(st, index, format.Duration);
-            (OutputWidth, OutputHeight) = OutputSize(st.Width, st.Height, options.ShortSide);
+            rotation = options.AutoRotate ? Info.Rotation : 0;
+            (scaledWidth, scaledHeight) = OutputSize(st.Width, st.Height, options.ShortSide);
+            (OutputWidth, OutputHeight) = FrameRotation.Size(scaledWidth, scaledHeight, rotation);
             // A degenerate aspect ratio (1×2,000,000 is a valid stream) would ask for terabytes after the
             // short-side resize; refuse it here, where it is one clear error and one skipped video.
             if ((long)OutputWidth * OutputHeight * 3 > MaxFrameBytes)
                 throw new InvalidDataException($"{path}: output frame {OutputWidth}x{OutputHeight} (from {st.Width}x{st.Height}) exceeds the 1 GiB RGB24 limit per frame");
             // Bicubic, like the ffmpeg CLI's auto-inserted scaler; at native size swscale converts without resampling.
             scaler = new SwsContextHandle(OutputWidth, OutputHeight, Av.SwsBicubic);
+            if (rotation != 0) turner = new RotatedPlanes(rotation);
         }
         catch
         {
@@ -87,13 +114,54 @@ public sealed partial class VideoReader : IDisposable
             : formatDuration > 0 && formatDuration != Av.NoPts ? formatDuration / 1e6 : 0;
         double fps = st.AvgFrameRate > 0 ? st.AvgFrameRate : st.RFrameRate > 0 ? st.RFrameRate : duration > 0 ? frames / duration : 0;
         // Headers that miscount frames misstate the duration too; the packets' own timestamps do not.
-        if (index.Timed && frames > 1 && st.TimeBase > 0)
+        if (index.TimestampSpan > 0 && frames > 1 && st.TimeBase > 0)
         {
             double span = index.TimestampSpan * st.TimeBase;
             duration = span + span / (frames - 1);
         }
         else if (fps > 0 && (duration <= 0 || st.NbFrames > 0 && st.NbFrames != frames)) duration = frames / fps;
         return new VideoInfo(st.Width, st.Height, frames, fps, duration, st.CodecName, st.Rotation, Math.Max(0, st.NbFrames));
+    }
+
+    // Learnt orders by file identity: the loader opens the same videos every epoch, and one decoding
+    // pass per open would double the cost of these files. Bounded so that a huge dataset cannot grow it forever.
+    static readonly ConcurrentDictionary<(string Path, long Length, DateTime Written), long[]> LearntOrders = new();
+    const int MaxLearntOrders = 50_000;
+
+    /// <summary>Drops the learnt presentation orders (benchmarks measure a first open with it).</summary>
+    public static void ForgetLearntOrders() => LearntOrders.Clear();
+
+    /// <summary>
+    /// Decodes the whole stream once with every packet tagged pts = its byte offset and returns the tags in output
+    /// order: the presentation order that the container does not state.
+    /// </summary>
+    long[] LearnOutputOrder()
+    {
+        var file = new FileInfo(Path);
+        var key = (file.FullName, file.Length, file.LastWriteTimeUtc);
+        if (LearntOrders.TryGetValue(key, out var known)) return known;
+        stamping = Stamping.PositionAsTag;
+        Rewind();
+        var tags = new List<long>();
+        for (int stalls = 0; ;)
+        {
+            int rc = codec.Receive(frame);
+            if (rc == 0)
+            {
+                stalls = 0;
+                tags.Add(frame.Pts);
+                frame.Unref();
+                continue;
+            }
+            if (rc == Av.ErrorEof || (rc == Av.ErrorAgain && draining) || ++stalls > MaxStalls) break;
+            Feed();
+        }
+        stamping = Stamping.Container;
+        positioned = false;
+        var order = tags.ToArray();
+        if (LearntOrders.Count >= MaxLearntOrders) LearntOrders.Clear();
+        LearntOrders[key] = order;
+        return order;
     }
 
     /// <summary>Largest output frame in RGB24 bytes (also keeps <see cref="FrameBytes"/> and Span lengths within int).</summary>
@@ -118,19 +186,28 @@ public sealed partial class VideoReader : IDisposable
         {
             if (DecodeTo(frameIndex, rgb, afterSeek: false) == Outcome.Found) return;
         }
-        if (timed)
-        {
-            // Some demuxers land after the asked timestamp (dts vs pts); one keyframe further back then does it.
-            for (int slot = index.KeyframeSlotFor(frameIndex), tries = 0; slot >= 0 && tries < 2; slot--, tries++)
-            {
-                if (!Seek(slot)) break;
-                var outcome = DecodeTo(frameIndex, rgb, afterSeek: true);
-                if (outcome == Outcome.Found) return;
-                if (outcome == Outcome.Missing) throw Undecodable(frameIndex);
-            }
-        }
+        if (timed && SeekAndDecode(frameIndex, rgb)) return;
         Rewind();
         if (DecodeTo(frameIndex, rgb, afterSeek: false) != Outcome.Found) throw Undecodable(frameIndex);
+    }
+
+    /// <summary>
+    /// Seeks to the keyframe before the target and decodes on. A demuxer may land after the keyframe
+    /// (MPEG-TS seeks by dts, so a keyframe's pts lands one packet late): then the keyframe's other
+    /// timestamp, then one keyframe further back are tried. False sends the caller to decode from the start.
+    /// </summary>
+    bool SeekAndDecode(long frameIndex, Span<byte> rgb)
+    {
+        for (int slot = index.KeyframeSlotFor(frameIndex), tries = 0; slot >= 0 && tries < 2; slot--, tries++)
+            foreach (long timestamp in index.SeekTargets(slot))
+            {
+                if (!Seek(slot, timestamp)) continue;
+                var outcome = DecodeTo(frameIndex, rgb, afterSeek: true);
+                if (outcome == Outcome.Found) return true;
+                // A frame missing after a good landing is missing for good: decoding from the start decides.
+                if (outcome == Outcome.Missing) return false;
+            }
+        return false;
     }
 
     InvalidDataException Undecodable(long frameIndex) =>
@@ -169,7 +246,7 @@ public sealed partial class VideoReader : IDisposable
                 }
                 if (id == target)
                 {
-                    bool ok = scaler.TryScale(frame, rgb);
+                    bool ok = Convert(rgb);
                     frame.Unref();
                     return ok ? Outcome.Found : Outcome.Missing;
                 }
@@ -189,7 +266,20 @@ public sealed partial class VideoReader : IDisposable
                 return Outcome.Missing;
             }
             Feed();
+            if (landedLate) return Outcome.LandedLate;
         }
+    }
+
+    /// <summary>The decoded frame as RGB24 at the output size, turned upright when asked.</summary>
+    bool Convert(Span<byte> rgb)
+    {
+        if (turner is null) return scaler.TryScale(frame, rgb);
+        if (RotatedPlanes.Supports(frame.Format)) return scaler.TryScale(turner.Turn(frame), rgb);
+        unturnedScaler ??= new SwsContextHandle(scaledWidth, scaledHeight, Av.SwsBicubic);
+        unturned ??= GC.AllocateUninitializedArray<byte>(FrameBytes);
+        if (!unturnedScaler.TryScale(frame, unturned)) return false;
+        FrameRotation.Rotate(unturned, scaledWidth, scaledHeight, rotation, rgb);
+        return true;
     }
 
     /// <summary>Sends the next packet of our stream, or starts draining at the end of the input.</summary>
@@ -200,14 +290,12 @@ public sealed partial class VideoReader : IDisposable
         {
             if (!pending)
             {
-                // Like the ffmpeg CLI, any read error ends the input (damaged tails are common).
-                if (format.ReadPacket(packet) < 0)
+                if (!NextPacket())
                 {
                     draining = true;
                     codec.Send(null);
                     return;
                 }
-                if (packet.StreamIndex != stream) { packet.Unref(); continue; }
                 pending = true;
             }
             // EAGAIN: the decoder wants frames taken out first; keep the packet for the next call.
@@ -219,12 +307,52 @@ public sealed partial class VideoReader : IDisposable
         }
     }
 
-    bool Seek(int slot)
+    /// <summary>Fills <see cref="packet"/> with the next packet for the decoder: demuxed, stamped, unpacked.</summary>
+    bool NextPacket()
+    {
+        while (true)
+        {
+            if (filter != null)
+            {
+                int rc = filter.Receive(packet);
+                if (rc == 0) return true;
+                if (rc == Av.ErrorEof || (rc == Av.ErrorAgain && filterEnded)) return false;
+                // Any other error dropped a damaged packet; EAGAIN wants more input.
+            }
+            // Like the ffmpeg CLI, any read error ends the input (damaged tails are common).
+            if (format.ReadPacket(packet) < 0)
+            {
+                if (filter == null || filterEnded) return false;
+                filter.Send(null);
+                filterEnded = true;
+                continue;
+            }
+            if (packet.StreamIndex != stream) { packet.Unref(); continue; }
+            // Stamped before the filter, so a picture the filter moves to another packet keeps its own pts.
+            if (stamping == Stamping.PositionAsTag) packet.Pts = packet.Pos;
+            else if (stamping == Stamping.FromIndex) packet.Pts = index.RestampedPts(packet.Pos);
+            if (landingSlot >= 0) CheckLanding();
+            if (filter == null) return true;
+            if (filter.Send(packet) < 0) packet.Unref();
+        }
+    }
+
+    /// <summary>The first listed packet after a seek must not come after the keyframe in decode order.</summary>
+    void CheckLanding()
+    {
+        long id = index.FrameOf(packet.Pts);
+        if (id < 0) return;
+        landedLate = index.DecodePosition(id) > index.DecodePosition(index.KeyframeFrame(landingSlot));
+        landingSlot = -1;
+    }
+
+    bool Seek(int slot, long timestamp)
     {
         Seeks++;
-        if (format.SeekBackward(stream, index.SeekTarget(slot)) < 0) return false;
+        if (format.SeekBackward(stream, timestamp) < 0) return false;
         ResetDecoder();
         codec.Flush();
+        landingSlot = slot;
         return true;
     }
 
@@ -246,7 +374,9 @@ public sealed partial class VideoReader : IDisposable
     void ResetDecoder()
     {
         if (pending) packet.Unref();
-        pending = draining = false;
+        pending = draining = landedLate = filterEnded = false;
+        landingSlot = -1;
+        filter?.Flush();
         positioned = true;
         last = -1;
     }
@@ -254,8 +384,11 @@ public sealed partial class VideoReader : IDisposable
     public void Dispose()
     {
         codec?.Dispose();
+        filter?.Dispose();
         format?.Dispose();
         scaler?.Dispose();
+        unturnedScaler?.Dispose();
+        turner?.Dispose();
         frame?.Dispose();
         packet?.Dispose();
     }

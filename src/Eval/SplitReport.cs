@@ -1,3 +1,4 @@
+using VideoVCReg.Models.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -94,14 +95,9 @@ public static class SplitReport
 
     static void Save(ScottPlot.Plot plot, string path)
     {
-        var tmp = path + ".partial.png";
-        plot.SavePng(tmp, 800, 500);
-        File.Move(tmp, path, overwrite: true);
+        var png = plot.GetImageBytes(800, 500, ScottPlot.ImageFormat.Png);
+        AtomicFile.Write(path, s => s.Write(png));
     }
 
-    static void Atomic(string path, string text)
-    {
-        File.WriteAllText(path + ".partial", text);
-        File.Move(path + ".partial", path, overwrite: true);
-    }
+    static void Atomic(string path, string text) => AtomicFile.WriteText(path, text);
 }

@@ -3,7 +3,8 @@ namespace VideoVCReg.FineTune;
 /// <summary>
 /// The fine-tuning recipe. Optimizer and schedule follow VideoMAE's run_class_finetuning.py defaults: AdamW
 /// (0.9, 0.999), base lr 1e-3 scaled by batch/256, layer decay 0.75, weight decay 0.05 (not on biases, norms,
-/// position tables or tokens), label smoothing 0.1, 5 warm-up epochs from 1e-6, then cosine to 1e-6, per step.
+/// position tables or tokens), label smoothing 0.1, 5 warm-up epochs from 1e-6 (at most a tenth of the run unless
+/// set), then cosine to 1e-6, per step.
 /// Epochs (50) and batch (8) are those of its HMDB51 scripts, which also change lr to 1e-3 or 5e-4 and layer
 /// decay to 0.7. Mixup and cutmix are not part of it (yet); drop path comes with the model preset.
 /// </summary>
@@ -14,7 +15,9 @@ public sealed record TrainOptions
     /// <summary>Base learning rate at batch 256; the applied peak is BaseLr · BatchSize / 256, as VideoMAE.</summary>
     public double BaseLr { get; init; } = 1e-3;
     public double MinLr { get; init; } = 1e-6;
-    public double WarmupEpochs { get; init; } = 5;
+    /// <summary>Linear warm-up in epochs; null: VideoMAE's 5, capped at a tenth of the run (its 5 of 50) so short runs work.</summary>
+    public double? WarmupEpochs { get; init; }
+    public double EffectiveWarmupEpochs => WarmupEpochs ?? Math.Min(5, Epochs / 10.0);
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>Per-layer lr factor: block i of L gets LayerDecay^(L+1−(i+1)); 1 turns it off.</summary>
     public double LayerDecay { get; init; } = 0.75;
@@ -31,15 +34,19 @@ public sealed record TrainOptions
         var p = new List<string>();
         if (Epochs < 1) p.Add($"FineTune:Epochs (--epochs) must be ≥ 1 (got {Epochs})");
         if (BatchSize < 1) p.Add($"FineTune:BatchSize (--batch-size) must be ≥ 1 (got {BatchSize})");
-        if (!(BaseLr > 0)) p.Add($"FineTune:BaseLr (--lr) must be > 0 (got {BaseLr})");
-        if (MinLr < 0 || MinLr > PeakLr) p.Add($"FineTune:MinLr (--min-lr) must be in [0, peak lr {PeakLr:G3}] (got {MinLr})");
+        // Infinity and NaN pass a "> 0" test the wrong way or not at all; every rate must be a finite number.
+        if (!(BaseLr > 0 && double.IsFinite(BaseLr))) p.Add($"FineTune:BaseLr (--lr) must be a finite number > 0 (got {BaseLr})");
+        // Judged against the peak only when the peak itself is valid, so one bad setting gives one complaint.
+        else if (BatchSize >= 1 && !(MinLr >= 0 && MinLr <= PeakLr)) p.Add($"FineTune:MinLr (--min-lr) must be in [0, peak lr {PeakLr:G3}] (got {MinLr})");
         // VideoMAE's cosine_scheduler asserts the same: a warm-up as long as the run never reaches the peak.
-        if (WarmupEpochs < 0 || (WarmupEpochs > 0 && WarmupEpochs >= Epochs))
-            p.Add($"FineTune:WarmupEpochs (--warmup-epochs) must be ≥ 0 and fewer than the {Epochs} epochs (got {WarmupEpochs})");
-        if (WeightDecay < 0) p.Add($"FineTune:WeightDecay (--weight-decay) must be ≥ 0 (got {WeightDecay})");
+        double warmup = EffectiveWarmupEpochs;
+        if (!(warmup >= 0) || (warmup > 0 && warmup >= Epochs))
+            p.Add($"FineTune:WarmupEpochs (--warmup-epochs) must be ≥ 0 and fewer than the {Epochs} epochs (got {warmup})");
+        if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) p.Add($"FineTune:WeightDecay (--weight-decay) must be a finite number ≥ 0 (got {WeightDecay})");
         if (!(LayerDecay > 0 && LayerDecay <= 1)) p.Add($"FineTune:LayerDecay (--layer-decay) must be in (0, 1] (got {LayerDecay})");
-        if (LabelSmoothing < 0 || LabelSmoothing >= 1) p.Add($"FineTune:LabelSmoothing (--label-smoothing) must be in [0, 1) (got {LabelSmoothing})");
-        if (ClipGrad is <= 0) p.Add($"FineTune:ClipGrad (--clip-grad) must be > 0 (got {ClipGrad})");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"FineTune:LabelSmoothing (--label-smoothing) must be in [0, 1) (got {LabelSmoothing})");
+        if (ClipGrad is double clip && !(clip > 0 && double.IsFinite(clip))) p.Add($"FineTune:ClipGrad (--clip-grad) must be a finite number > 0 (got {ClipGrad})");
+        if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) p.Add($"FineTune:Beta1/Beta2 must be in [0, 1) (got {Beta1}, {Beta2})");
         return p;
     }
 }

@@ -27,10 +27,22 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
     /// <summary>Returns validation metrics for an epoch (top1 in [0, 1] is the one "best" follows); null: none.</summary>
     public Func<int, CancellationToken, IReadOnlyDictionary<string, double>>? Validate { get; init; }
 
-    /// <summary>Writes the model to a path; the loop makes it atomic. Null: no checkpoints.</summary>
-    public Action<string>? SaveCheckpoint { get; init; }
+    /// <summary>
+    /// Writes the model to a path, atomically (<see cref="Models.IO.AtomicFile"/>), with the training state
+    /// beside it when given (checkpoint-last). Null: no checkpoints.
+    /// </summary>
+    public Action<string, IReadOnlyDictionary<string, System.Collections.Hashtable>?>? SaveCheckpoint { get; init; }
 
-    public List<EpochRecord> Fit(TrainData data, string outDir, CancellationToken cancel = default)
+    /// <summary>The run's effective settings as JSON; a resume with other settings is refused.</summary>
+    public string Settings { get; init; } = "{}";
+
+    /// <summary>
+    /// Trains from the first epoch, or, with <paramref name="resumeFrom"/> (a checkpoint-last.pth holding
+    /// <see cref="TrainingState"/>), from the epoch after the one it saved: optimizer moments, step, best
+    /// top-1, torch's random state and metrics.jsonl continue, so the run equals one never interrupted.
+    /// The caller builds the model from that checkpoint's weights.
+    /// </summary>
+    public List<EpochRecord> Fit(TrainData data, string outDir, CancellationToken cancel = default, string? resumeFrom = null)
     {
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         if (data.StepsPerEpoch < 1) throw new ArgumentException("the training set gives no batch: nothing to train on");
@@ -40,17 +52,36 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
         var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
             new TorchSharp.Modules.AdamW.Options { LearningRate = options.PeakLr, weight_decay = g.WeightDecay, beta1 = options.Beta1, beta2 = options.Beta2 })));
         var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * data.StepsPerEpoch,
-            (int)Math.Round(options.WarmupEpochs * data.StepsPerEpoch));
+            (int)Math.Round(options.EffectiveWarmupEpochs * data.StepsPerEpoch));
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
-        // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
-        File.WriteAllText(metricsPath, "");
-        File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
+        var lines = new List<string>();
         var records = new List<EpochRecord>();
         string? lastGood = null;
         double bestTop1 = double.NegativeInfinity;
-        int step = 0;
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        int step = 0, first = 0;
+        if (resumeFrom is not null)
+        {
+            var state = TrainingState.Read(resumeFrom) ?? throw new InvalidDataException($"{resumeFrom}: holds weights only, no training state to resume from");
+            if (state.Settings != Settings)
+                throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({SettingsDiff(state.Settings, Settings)}); repeat its options, or --force to start over");
+            var done = File.Exists(metricsPath) ? File.ReadAllLines(metricsPath).Where(l => l.Trim().Length > 0).ToList() : [];
+            if (done.Count < state.EpochsDone)
+                throw new InvalidDataException($"{metricsPath}: {done.Count} epoch(s) recorded, the checkpoint has {state.EpochsDone}");
+            // Lines past the checkpoint belong to an epoch whose weights were lost with the process: it runs again.
+            lines.AddRange(done.Take(state.EpochsDone));
+            records.AddRange(lines.Select(l => JsonSerializer.Deserialize<EpochRecord>(l, JsonOptions)!));
+            state.Restore(optimizer, resumeFrom);
+            (first, step, bestTop1, lastGood) = (state.EpochsDone, state.Step, state.BestTop1, resumeFrom);
+            log.LogInformation("resuming {Dir} after epoch {Epoch} of {Epochs} (step {Step})", outDir, first, options.Epochs, step);
+        }
+        else
+        {
+            // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
+            Models.IO.AtomicFile.WriteText(metricsPath, "");
+            File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
+        }
+        for (int epoch = first; epoch < options.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
             double lossSum = 0, lrMax = 0;
@@ -94,21 +125,26 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
             if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
             var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
             var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
-            string? saved = null;
+            var lastPath = Path.Combine(outDir, "checkpoint-last.pth");
+            if (SaveCheckpoint != null) EnsureFiniteWeights(epoch, steps, lastGood);
+            var record = new EpochRecord(epoch, steps, (int)samples, lossSum / samples, (double)correct / samples, lrMax,
+                watch.Elapsed.TotalSeconds, reg, val, SaveCheckpoint != null ? lastPath : null);
+            records.Add(record);
+            // Metrics first, then the checkpoint: a run killed between the two has a line too many, which a
+            // resume drops and recomputes; the other order would lose an epoch's line for good. The file is
+            // rewritten whole (it is small), so a kill while writing leaves the previous epochs intact.
+            lines.Add(JsonSerializer.Serialize(record, JsonOptions));
+            Models.IO.AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
             if (SaveCheckpoint != null)
             {
-                EnsureFiniteWeights(epoch, steps, lastGood);
-                saved = lastGood = WriteAtomically(Path.Combine(outDir, "checkpoint-last.pth"));
                 if (val.TryGetValue("top1", out var top1) && top1 > bestTop1)
                 {
                     bestTop1 = top1;
-                    WriteAtomically(Path.Combine(outDir, "checkpoint-best.pth"));
+                    SaveCheckpoint(Path.Combine(outDir, "checkpoint-best.pth"), null);
                 }
+                SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings));
+                lastGood = lastPath;
             }
-            var record = new EpochRecord(epoch, steps, (int)samples, lossSum / samples, (double)correct / samples, lrMax,
-                watch.Elapsed.TotalSeconds, reg, val, saved);
-            records.Add(record);
-            File.AppendAllText(metricsPath, JsonSerializer.Serialize(record, JsonOptions) + "\n");
             log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s{Val}",
                 epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds,
                 val.Count == 0 ? "" : ", validation " + string.Join(", ", val.Select(kv => $"{kv.Key} {kv.Value:G4}")));
@@ -134,11 +170,18 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
                 throw new NonFiniteLossException(epoch, steps - 1, double.NaN, lastGood, $"parameter {name} is not finite");
     }
 
-    string WriteAtomically(string path)
+    /// <summary>The top-level settings whose values differ, for the refusal message.</summary>
+    public static string SettingsDiff(string saved, string now)
     {
-        var tmp = path + ".partial";
-        SaveCheckpoint!(tmp);
-        File.Move(tmp, path, overwrite: true);
-        return path;
+        try
+        {
+            using var a = JsonDocument.Parse(saved);
+            using var b = JsonDocument.Parse(now);
+            var left = a.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
+            var right = b.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
+            var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order();
+            return string.Join("; ", keys.Select(k => $"{k}: {left.GetValueOrDefault(k) ?? "unset"} then, {right.GetValueOrDefault(k) ?? "unset"} now"));
+        }
+        catch (JsonException) { return "unreadable saved settings"; }
     }
 }

@@ -55,8 +55,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, Regularizatio
     public nn.Module<Tensor, Tensor> PreLogits => pre_logits;
     public nn.Module<Tensor, Tensor> Head => head;
 
-    // Regularization sites: the head's input (paper Table 2 places VCReg there) and every block output.
-    nn.Module<Tensor, Tensor> Regularization.IRegularizationSites.Classifier => head;
+    // Regularization sites: the features entering the head (paper Table 2 places VCReg there), taken in
+    // front of head_dropout so VideoMAEv2's 0.5 dropout never reaches them, and every block output.
+    nn.Module<Tensor, Tensor> Regularization.IRegularizationSites.HeadInput => head_dropout;
     IReadOnlyList<nn.Module<Tensor, Tensor>> Regularization.IRegularizationSites.BlockModules => blocks.Cast<nn.Module<Tensor, Tensor>>().ToList();
     IReadOnlyList<nn.Module<Tensor, Tensor>> Regularization.IRegularizationSites.DownsampleModules => [];
 

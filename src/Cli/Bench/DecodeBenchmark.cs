@@ -30,6 +30,26 @@ static class DecodeBenchmark
     }
 
     /// <summary>
+    /// Milliseconds to open the file the first time (a container without presentation times costs one
+    /// decoding pass then) and again (the learnt order is reused), median of <paramref name="repeats"/>.
+    /// </summary>
+    public static (double First, double Again) OpenCost(string path, int repeats, CancellationToken cancel)
+    {
+        var first = new List<double>();
+        var again = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            VideoReader.ForgetLearntOrders();
+            var sw = Stopwatch.StartNew();
+            using (VideoReader.Open(path)) first.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            using (VideoReader.Open(path)) again.Add(sw.Elapsed.TotalMilliseconds);
+            cancel.ThrowIfCancellationRequested();
+        }
+        return (first.Order().ElementAt(repeats / 2), again.Order().ElementAt(repeats / 2));
+    }
+
+    /// <summary>
     /// Random training clips, clips/s: each opens the file (as a loader does for a fresh video), takes a
     /// random window of ClipLength×SamplingRate frames and decodes every SamplingRate-th frame of it.
     /// </summary>

@@ -32,11 +32,12 @@ public static class BenchDecodeCommand
             var ours = new JsonObject();
             var pyav = new JsonObject();
             var full = new JsonObject(); var clip = new JsonObject(); var pyFull = new JsonObject(); var pyClip = new JsonObject();
-            var fullRatio = new JsonObject(); var clipRatio = new JsonObject(); var clipVsVideo = new JsonObject();
+            var fullRatio = new JsonObject(); var clipRatio = new JsonObject(); var clipVsVideo = new JsonObject(); var openMs = new JsonObject();
             var script = Path.Combine(AppContext.BaseDirectory, "bench", "pyav_decode.py");
             var videos = BenchVideos.Ensure(ctx.Cancel);
             foreach (var video in videos)
             {
+                var (firstOpen, againOpen) = DecodeBenchmark.OpenCost(video.Path, 5, ctx.Cancel);
                 var (frames, fps) = DecodeBenchmark.FullDecode(video.Path, 3, ctx.Cancel);
                 double clipsPerS = DecodeBenchmark.ClipSampling(video.Path, frames, nClips, seed, ctx.Cancel);
                 var peer = JsonNode.Parse(ExternalProcess.Run("/usr/bin/python3",
@@ -52,11 +53,13 @@ public static class BenchDecodeCommand
                 clipRatio[video.Name] = Math.Round(clipsPerS / peerClips, 2);
                 // How many clips fit in the time one full decode of the video takes (goal: at least 3).
                 clipVsVideo[video.Name] = Math.Round(clipsPerS * frames / fps, 2);
+                openMs[video.Name] = new JsonObject { ["first"] = Math.Round(firstOpen, 1), ["again"] = Math.Round(againOpen, 1) };
                 if (!ctx.Parse.GetValue(json))
                 {
                     Console.WriteLine($"{video.Name} ({frames} frames)");
                     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  full decode → RGB24   ours {0,9:F1} frames/s   PyAV {1,9:F1}   ratio {2:F2}", fps, peerFps, fps / peerFps));
                     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  16×4 random clips     ours {0,9:F2} clips/s    PyAV {1,9:F2}   ratio {2:F2}", clipsPerS, peerClips, clipsPerS / peerClips));
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  open                  first {0,7:F1} ms      again {1,7:F1} ms", firstOpen, againOpen));
                     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  clip vs whole video   {0:F2}× faster than decoding the whole video", clipsPerS * frames / fps));
                 }
             }
@@ -79,6 +82,7 @@ public static class BenchDecodeCommand
                     ["full_decode_ratio_vs_pyav"] = fullRatio,
                     ["clip_sampling_ratio_vs_pyav"] = clipRatio,
                     ["clip_speedup_vs_full_video"] = clipVsVideo,
+                    ["open_ms"] = openMs,
                     ["loader_clips_per_s"] = new JsonObject { ["workers_1"] = Math.Round(loader1, 2), ["workers_2"] = Math.Round(loader2, 2) },
                     ["loader_scaling_1_to_2"] = Math.Round(loader2 / loader1, 2),
                     ["loader_clips"] = nLoader,

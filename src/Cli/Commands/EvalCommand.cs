@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Decoding.Datasets;
 using VideoVCReg.Eval;
+using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Checkpoints;
 
@@ -44,6 +45,7 @@ public static class EvalCommand
             var log = loggers.CreateLogger("eval");
             var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
             string dir = p.GetValue(outDir)!, file = p.GetValue(weights)!;
+            using var folder = RunFolder.Acquire(dir);
             var outcomes = new List<SplitOutcome>();
             foreach (int split in data.SplitList())
             {
@@ -56,8 +58,14 @@ public static class EvalCommand
                 net.to(ctx.Device);
                 var (result, skipped) = SplitTest.Score(net, test, SplitTest.Views(net.Config, data), p.GetValue(batch), data.Workers,
                     (int)ctx.Runtime.Seed, ctx.Device, loggers.CreateLogger("loader"), ctx.Cancel);
+                var resultsPath = SplitTest.WriteResults(Path.Combine(dir, $"split{split}"), new
+                {
+                    model = net.Config.Name, weights = file, data = data.Path, split, noise = data.Noise, test_views = $"{data.TestClips}x{data.TestCrops}",
+                    test = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy },
+                    skipped_videos = skipped, predictions = result.Predictions,
+                });
                 Console.WriteLine(FormattableString.Invariant(
-                    $"split {split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped"));
+                    $"split {split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped; {resultsPath}"));
                 outcomes.Add(new SplitOutcome(split, result, [], []));
             }
             var title = $"{Path.GetFileName(file)}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views";

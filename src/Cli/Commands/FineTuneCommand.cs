@@ -17,14 +17,15 @@ public static class FineTuneCommand
         var frames = new Option<int?>("--frames") { Description = "Frames per clip, if not the preset's" };
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
         var outDir = new Option<string>("--out") { Description = "Run folder: split<k>/ (metrics.jsonl, checkpoint-last/best.pth, results.json) and the report over splits", DefaultValueFactory = _ => "runs/finetune" };
+        var force = new Option<bool>("--force") { Description = "Replace a finished or unfinished run in --out (its splits, reports and plots are deleted first)" };
         var cmd = new Command("finetune", "Fine-tune a video transformer with a feature regularizer (VCReg by default), test each split, report per split and mean")
         {
-            model, weights, presets, frames, size, outDir,
+            model, weights, presets, frames, size, outDir, force,
             Opt<int>("--epochs", "FineTune:Epochs", "Training epochs (default 50)"),
             Opt<int>("--batch-size", "FineTune:BatchSize", "Clips per step (default 8)"),
             Opt<double>("--lr", "FineTune:BaseLr", "Base learning rate at batch 256; the peak is lr·batch/256 (default 1e-3)"),
             Opt<double>("--min-lr", "FineTune:MinLr", "Final learning rate of the cosine (default 1e-6)"),
-            Opt<double>("--warmup-epochs", "FineTune:WarmupEpochs", "Linear warm-up, in epochs (default 5)"),
+            Opt<double>("--warmup-epochs", "FineTune:WarmupEpochs", "Linear warm-up, in epochs (default 5, at most a tenth of the run)"),
             Opt<double>("--weight-decay", "FineTune:WeightDecay", "AdamW weight decay, not on biases, norms, tokens, position tables (default 0.05)"),
             Opt<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"),
             Opt<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"),
@@ -35,7 +36,7 @@ public static class FineTuneCommand
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!);
+            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!, p.GetValue(force));
             return Task.FromResult(run.Execute());
         });
         return cmd;

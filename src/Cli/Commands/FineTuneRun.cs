@@ -20,7 +20,7 @@ namespace VideoVCReg.Cli.Commands;
 /// <see cref="Trainer"/> → test with <see cref="Evaluator"/> → split{k}/results.json. Then the report over the
 /// splits (<see cref="SplitReport"/>).
 /// </summary>
-sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir)
+sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir, bool force = false)
 {
     readonly ILogger log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("finetune");
     readonly ILogger loaderLog = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("loader");
@@ -33,12 +33,35 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
     {
         var problems = train.Problems().Concat(data.Problems()).Concat(regOptions.Problems()).ToList();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+        using var folder = RunFolder.Acquire(outDir);
+        if (folder.Finished && !force)
+            throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        // VideoMAE's auto_resume: an unfinished run in --out continues where its last checkpoint left it.
+        bool resume = folder.Unfinished && !force;
+        if (force) folder.Clear();
+        if (resume) log.LogInformation("{Out} holds an unfinished run: resuming it (--force starts over)", outDir);
+        // The run's settings, kept beside it: a resume with other settings would silently be another run.
+        var settingsPath = Path.Combine(outDir, "settings.json");
+        var settings = SettingsJson(data.Path is null ? Path.Combine(outDir, "synthetic-data") : data.Path, split: null);
+        if (resume && File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
+            throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+        Models.IO.AtomicFile.WriteText(settingsPath, settings);
         string root = data.Path ?? Synthesize();
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: dataset folder not found");
         var preset = ModelPresets.Get(modelName, presets);
         var outcomes = new List<SplitOutcome>();
         foreach (int split in data.SplitList())
-            outcomes.Add(RunSplit(root, preset, split, Path.Combine(outDir, $"split{split}")));
+        {
+            var dir = Path.Combine(outDir, $"split{split}");
+            if (resume && File.Exists(Path.Combine(dir, "results.json")))
+            {
+                log.LogInformation("split {Split} finished before: its results are kept", split);
+                outcomes.Add(SplitTest.ReadOutcome(dir, split));
+                continue;
+            }
+            var last = Path.Combine(dir, "checkpoint-last.pth");
+            outcomes.Add(RunSplit(root, preset, split, dir, resume && File.Exists(last) ? last : null));
+        }
         var title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {regOptions.Kind} at {regOptions.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views";
         var mean = SplitReport.Write(outDir, title, outcomes);
         Console.WriteLine(FormattableString.Invariant(
@@ -46,14 +69,15 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         return 0;
     }
 
-    SplitOutcome RunSplit(string root, ModelConfig preset, int split, string dir)
+    SplitOutcome RunSplit(string root, ModelConfig preset, int split, string dir, string? resumeFrom)
     {
         var trainSplit = Hmdb51.Load(root, split, SplitSubset.Train);
         var testSplit = Hmdb51.Load(root, split, SplitSubset.Test);
         var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed,
             i => Hmdb51.SourceMovie(i.Path, trainSplit.Classes[i.Label])) : (trainSplit, null);
 
-        var loaded = PretrainedLoader.Load(preset, weights, new LoadOptions(trainSplit.Classes.Count, frames, size));
+        // A resumed split starts from its own last weights; the training state in that file does the rest.
+        var loaded = PretrainedLoader.Load(preset, resumeFrom ?? weights, new LoadOptions(trainSplit.Classes.Count, frames, size));
         foreach (var w in loaded.Warnings) log.LogWarning("{Warning}", w);
         using var model = loaded.Model;
         var c = model.Config;
@@ -72,9 +96,10 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         {
             Regularization = regularizer is null ? null : (regularizer, placement),
             Validate = valLoader is null ? null : (epoch, cancel) => Evaluator.Run(model, valLoader.Epoch(epoch, cancel), ctx.Device, cancel).Metrics(),
-            SaveCheckpoint = path => CheckpointWriter.Save(model, path),
+            SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),
+            Settings = SettingsJson(root, split),
         };
-        var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), dir, ctx.Cancel);
+        var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), dir, ctx.Cancel, resumeFrom);
 
         var (result, testSkipped) = SplitTest.Score(model, testSplit, views, train.BatchSize, data.Workers, seed, ctx.Device, loaderLog, ctx.Cancel);
         var skipped = trainLoader.SkippedVideos.Concat(valLoader?.SkippedVideos ?? new Dictionary<string, string>()).Concat(testSkipped)
@@ -87,14 +112,23 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             final_train_loss = epochs[^1].TrainLoss, skipped_videos = skipped,
             predictions = result.Predictions,
         };
-        var resultsPath = Path.Combine(dir, "results.json");
-        File.WriteAllText(resultsPath + ".partial", JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
-        File.Move(resultsPath + ".partial", resultsPath, overwrite: true);
+        var resultsPath = SplitTest.WriteResults(dir, summary);
         Console.WriteLine(FormattableString.Invariant(
             $"split {split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped; {resultsPath}"));
         return new SplitOutcome(split, result, [.. epochs.Select(e => e.TrainLoss)],
             [.. epochs.Select(e => e.Validation.TryGetValue("top1", out var t) ? t : (double?)null)]);
     }
+
+    /// <summary>
+    /// What decides a run's numbers, as JSON: a resume with any of it changed would be a different run. Workers
+    /// and threads are left out: batches do not depend on the worker count, and a resume may use other hardware.
+    /// </summary>
+    string SettingsJson(string root, int? split) => JsonSerializer.Serialize(new SortedDictionary<string, object?>
+    {
+        ["model"] = modelName, ["weights"] = weights, ["frames"] = frames, ["size"] = size, ["data"] = Path.GetFullPath(root), ["split"] = split, ["splits"] = data.Split,
+        ["seed"] = seed, ["train"] = train, ["regularizer"] = regOptions,
+        ["views"] = new { data.SamplingRate, data.ValidationShare, data.Noise, data.TestClips, data.TestCrops, data.SynthClasses, data.SynthVideosPerClass },
+    });
 
     /// <summary>The synthetic motion dataset, written once under the run folder and reused by later runs with the same settings.</summary>
     string Synthesize()

@@ -36,24 +36,29 @@ public static class PredictCommand
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
         var presets = new Option<string?>("--presets") { Description = "Extra presets JSON, same form as configs/models.json, layered over it" };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON object with a logits array" };
+        var noRotate = new Option<bool>("--no-autorotate") { Description = "With --video: do not turn the picture upright by the stream's display rotation" };
         var cmd = new Command("predict", "Run one clip or video through a model and print its logits / top-5 classes")
-            { model, weights, clip, video, rate, names, classes, frames, size, presets, json };
+            { model, weights, clip, video, rate, names, classes, frames, size, presets, json, noRotate };
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
             string? clipPath = p.GetValue(clip), videoPath = p.GetValue(video);
             if ((clipPath is null) == (videoPath is null)) throw new ArgumentException("predict needs exactly one of --clip CLIP.npy or --video FILE");
+            if (p.GetValue(classes) is < 1) throw new ArgumentException($"--num-classes must be ≥ 1 (got {p.GetValue(classes)})");
             var classNames = p.GetValue(names) is { } n ? ReadClassNames(n) : null;
             var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("predict");
             var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
             var loaded = PretrainedLoader.Load(preset, p.GetValue(weights), new LoadOptions(p.GetValue(classes), p.GetValue(frames), p.GetValue(size)));
             foreach (var w in loaded.Warnings) log.LogWarning("{Warning}", w);
             using var net = loaded.Model;
+            // A head-less model (a pretraining checkpoint) would print its features as if they were class scores.
+            if (net.Config.NumClasses < 1)
+                throw new ArgumentException($"{p.GetValue(weights) ?? p.GetValue(model)}: the model has no classification head; give --num-classes N to add a fresh one");
             net.to(ctx.Device).eval();
             using var scope = NewDisposeScope();
             var c = net.Config;
             var source = clipPath ?? videoPath!;
-            var x = clipPath != null ? NpyFile.ReadFloat32(clipPath) : TestView(videoPath!, c, p.GetValue(rate), (int)ctx.Runtime.Seed);
+            var x = clipPath != null ? NpyFile.ReadFloat32(clipPath) : TestView(videoPath!, c, p.GetValue(rate), (int)ctx.Runtime.Seed, !p.GetValue(noRotate));
             if (x.dim() != 4 || x.shape[0] != c.InChans || x.shape[1] != c.Frames || x.shape[2] != c.ImageSize || x.shape[3] != c.ImageSize)
                 throw new InvalidDataException(
                     $"{source}: clip shape [{string.Join(", ", x.shape)}], model {c.Name} expects [{c.InChans}, {c.Frames}, {c.ImageSize}, {c.ImageSize}] (see --frames/--size)");
@@ -80,13 +85,13 @@ public static class PredictCommand
     }
 
     /// <summary>The single-view test transform, through the loader's own pipeline so training, evaluation and predict agree.</summary>
-    static Tensor TestView(string path, ModelConfig c, int samplingRate, int seed)
+    static Tensor TestView(string path, ModelConfig c, int samplingRate, int seed, bool autoRotate)
     {
         if (samplingRate < 1) throw new ArgumentException("--sampling-rate must be at least 1");
         var pipeline = new ViewPipeline(new ViewOptions
         {
             ClipLength = c.Frames, SamplingRate = samplingRate, CropSize = c.ImageSize,
-            Normalization = Normalization.Named(c.Normalization), TestClips = 1, TestCrops = 1,
+            Normalization = Normalization.Named(c.Normalization), TestClips = 1, TestCrops = 1, AutoRotate = autoRotate,
         }, ViewMode.Test);
         using var reader = VideoReader.Open(path, pipeline.ReaderOptions);
         var rng = new Random(seed);

@@ -27,6 +27,42 @@ static class SplitTest
     {
         var loader = new VideoLoader(test, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(batch, workers, seed), log);
         var result = Evaluator.Run(model, loader.Epoch(0, cancel), device, cancel);
+        // A score over no video is not a result: 0 % would read as a model that is always wrong.
+        if (result.Videos == 0)
+            throw new InvalidDataException($"{test.Source}: none of the {test.Count} test videos could be decoded ({loader.Summary()})");
         return (result, loader.SkippedVideos);
+    }
+
+    /// <summary>A split that finished in an earlier process: its test result from results.json, its curves from metrics.jsonl.</summary>
+    public static SplitOutcome ReadOutcome(string splitDir, int split)
+    {
+        var path = Path.Combine(splitDir, "results.json");
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var t = doc.RootElement.GetProperty("test");
+            var predictions = doc.RootElement.GetProperty("predictions").EnumerateArray().Select(p => new VideoPrediction(
+                p.GetProperty("video_id").GetString()!, p.GetProperty("label").GetInt32(), p.GetProperty("predicted").GetInt32(),
+                p.GetProperty("views").GetInt32(), p.GetProperty("confidence").GetDouble())).ToList();
+            var result = new EvalResult(t.GetProperty("videos").GetInt32(), t.GetProperty("views").GetInt32(), t.GetProperty("top1").GetDouble(),
+                t.GetProperty("top5").GetDouble(), t.GetProperty("mean_class_accuracy").GetDouble(), predictions);
+            var epochs = File.ReadAllLines(Path.Combine(splitDir, "metrics.jsonl")).Where(l => l.Trim().Length > 0)
+                .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+            return new SplitOutcome(split, result, [.. epochs.Select(e => e.GetProperty("train_loss").GetDouble())],
+                [.. epochs.Select(e => e.GetProperty("validation").TryGetProperty("top1", out var v) ? v.GetDouble() : (double?)null)]);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FileNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: cannot read the finished split back ({e.Message}); --force starts the run over", e);
+        }
+    }
+
+    /// <summary>Writes a split's results.json (settings, test metrics, per-video predictions, skipped videos), atomically.</summary>
+    public static string WriteResults(string splitDir, object summary)
+    {
+        var path = Path.Combine(splitDir, "results.json");
+        Models.IO.AtomicFile.WriteText(path, System.Text.Json.JsonSerializer.Serialize(summary,
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower }));
+        return path;
     }
 }

@@ -24,10 +24,8 @@ public static class VideoCheckCommand
                 ctx.Cancel.ThrowIfCancellationRequested();
                 try
                 {
-                    using var reader = VideoReader.Open(path);
-                    if (rgb.Length < reader.FrameBytes) rgb = new byte[reader.FrameBytes];
-                    for (int k = 0; k < reader.Info.Frames; k++) reader.ReadFrame(k, rgb);
-                    Console.WriteLine($"ok {reader.Info.Frames} {path}");
+                    int frames = VideoCheck.DecodeAll(path, ref rgb, ctx.Cancel);
+                    Console.WriteLine($"ok {frames} {path}");
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException)
                 {

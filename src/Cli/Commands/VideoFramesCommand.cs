@@ -13,16 +13,18 @@ public static class VideoFramesCommand
         var file = new Argument<string>("FILE") { Description = "Video file" };
         var at = new Option<string>("--at") { Description = "Comma-separated frame indices (0-based, decode order of shown frames)", Required = true };
         var outDir = new Option<string>("--out") { Description = "Folder for frame_<index>.png (created if missing)", Required = true };
-        var cmd = new Command("frames", "Write chosen frames as lossless RGB PNGs at native resolution");
+        var noRotate = new Option<bool>("--no-autorotate") { Description = "Keep the stored picture: do not turn it upright by the stream's display rotation" };
+        var cmd = new Command("frames", "Write chosen frames as lossless RGB PNGs at native resolution, upright");
         cmd.Arguments.Add(file);
         cmd.Options.Add(at);
         cmd.Options.Add(outDir);
+        cmd.Options.Add(noRotate);
         Verb.SetAction(cmd, ctx =>
         {
             var path = ctx.Parse.GetValue(file)!;
             var indices = ParseIndices(ctx.Parse.GetValue(at)!);
             var dir = ctx.Parse.GetValue(outDir)!;
-            using var reader = VideoReader.Open(path);
+            using var reader = VideoReader.Open(path, new VideoReaderOptions(AutoRotate: !ctx.Parse.GetValue(noRotate)));
             Directory.CreateDirectory(dir);
             var rgb = new byte[reader.FrameBytes];
             foreach (var k in indices)

@@ -27,6 +27,7 @@ public static class VideoInfoCommand
                 {
                     file = path, width = i.Width, height = i.Height, frames = i.Frames, fps = i.Fps,
                     duration = i.Duration, codec = i.Codec, rotation = i.Rotation, container_frames = i.ContainerFrames,
+                    display_width = reader.OutputWidth, display_height = reader.OutputHeight,
                 }));
                 return Task.FromResult(0);
             }
@@ -37,7 +38,7 @@ public static class VideoInfoCommand
             Console.WriteLine($"frames    {i.Frames}" + (i.ContainerFrames > 0 && i.ContainerFrames != i.Frames ? $" (the container claims {i.ContainerFrames})" : ""));
             Console.WriteLine(string.Format(c, "fps       {0:0.###}", i.Fps));
             Console.WriteLine(string.Format(c, "duration  {0:0.###} s", i.Duration));
-            Console.WriteLine($"rotation  {i.Rotation}");
+            Console.WriteLine($"rotation  {i.Rotation}" + (i.Rotation != 0 ? $" (frames come out upright, {reader.OutputWidth}x{reader.OutputHeight}; --no-autorotate keeps them as stored)" : ""));
             return Task.FromResult(0);
         });
         return cmd;

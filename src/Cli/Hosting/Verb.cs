@@ -22,6 +22,7 @@ public static class Verb
             {
                 using var host = AppHost.Build(parse, services);
                 var runtime = host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value;
+                if (runtime.Threads < 0) throw new UserInputException($"Runtime:Threads (--threads) must be ≥ 0, 0 meaning all cores (got {runtime.Threads})");
                 if (runtime.Threads > 0) torch.set_num_threads(runtime.Threads);
                 torch.manual_seed(runtime.Seed); // random weights and augmentation draws reproduce with --seed
                 return await body(new VerbContext(parse, host.Services, runtime, ct));

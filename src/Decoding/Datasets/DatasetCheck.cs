@@ -20,6 +20,11 @@ public static class DatasetCheck
             try { folds.Add(Hmdb51.ReadSplit(root, k)); }
             catch (InvalidDataException) when (k > 1) { problems.Add(new(root, $"no split files for fold {k}")); }
         }
+        // A class whose split file lists nothing would train a head with a class no video teaches.
+        for (int k = 0; k < folds.Count; k++)
+            foreach (var (cls, list) in folds[k])
+                if (!list.Any(e => e.Id is 1 or 2))
+                    problems.Add(new(cls, $"class {cls} has no train or test video in fold {k + 1} (empty split file?)"));
         foreach (var e in folds.SelectMany(f => f.Values).SelectMany(v => v))
         {
             entries++;
@@ -36,9 +41,7 @@ public static class DatasetCheck
             cancel.ThrowIfCancellationRequested();
             try
             {
-                using var reader = VideoReader.Open(path);
-                if (rgb.Length < reader.FrameBytes) rgb = new byte[reader.FrameBytes];
-                for (int k = 0; k < reader.Info.Frames; k++) reader.ReadFrame(k, rgb);
+                VideoCheck.DecodeAll(path, ref rgb, cancel);
                 progress?.Report(path);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or NotSupportedException)

@@ -53,9 +53,17 @@ public static class Hmdb51
         var byClass = ReadSplit(root, split);
         var classes = byClass.Keys.ToList();
         var items = new List<MediaItem>();
+        var empty = new List<string>();
         for (int label = 0; label < classes.Count; label++)
+        {
+            int before = items.Count;
             foreach (var e in byClass[classes[label]].Where(e => e.Id == (int)subset))
                 items.Add(new MediaItem(VideoPath(root, e), label, $"{e.Class}/{e.Name}"));
+            if (items.Count == before) empty.Add(classes[label]);
+        }
+        // A class with no video would still get a head output and count in the class total, without a word.
+        if (empty.Count > 0)
+            throw new InvalidDataException($"{root}: split {split} lists no {subset.ToString().ToLowerInvariant()} video for class(es) {string.Join(", ", empty)} (empty split file?); remove the class's split files or add its videos");
         return new MediaDataset($"{root} split {split} {subset.ToString().ToLowerInvariant()}", classes, items);
     }
 

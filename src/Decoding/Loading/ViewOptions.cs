@@ -25,4 +25,6 @@ public sealed record ViewOptions
     public double NoiseSigma { get; init; }
     public int TestClips { get; init; } = 10;
     public int TestCrops { get; init; } = 3;
+    /// <summary>Turn phone videos upright by their display rotation before any crop (the ffmpeg CLI's default).</summary>
+    public bool AutoRotate { get; init; } = true;
 }

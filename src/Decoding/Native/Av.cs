@@ -4,7 +4,13 @@ namespace VideoVCReg.Decoding.Native;
 internal static class Av
 {
     internal const int MediaTypeVideo = 0;
+    internal const int CodecIdMpeg4 = 12;
     internal const int PixFmtRgb24 = 2;
+    internal const int PixFmtYuv420P = 0;
+    internal const int PixFmtYuv444P = 5;
+    internal const int PixFmtGray8 = 8;
+    internal const int PixFmtYuvj420P = 12;
+    internal const int PixFmtYuvj444P = 14;
     internal const int PacketDataDisplayMatrix = 5;
     internal const int PacketFlagKey = 0x1;
     // The demuxer marks packets whose frames lie outside the edit list; the decoder drops their output.

@@ -25,6 +25,9 @@ internal sealed class FrameHandle : SafeHandle
     internal int ColorRange => Mem.I32(handle, Layout.FrameColorRange);
     internal int Colorspace => Mem.I32(handle, Layout.FrameColorspace);
 
+    /// <summary>The pts as the decoder passed it on from the frame's packet.</summary>
+    internal long Pts => Mem.I64(handle, Layout.FramePts);
+
     /// <summary>The frame's presentation time; FFmpeg's best guess when the decoder left pts unset.</summary>
     internal long Timestamp
     {

@@ -24,11 +24,14 @@ internal static class Layout
     internal const int CodecParametersWidth = 56;
     internal const int CodecParametersHeight = 60;
 
+    internal const int BsfContextParIn = 24;
+
     internal const int PacketPts = 8;
     internal const int PacketDts = 16;
     internal const int PacketSize = 32;
     internal const int PacketStreamIndex = 36;
     internal const int PacketFlags = 40;
+    internal const int PacketPos = 72;
 
     internal const int FrameData = 0;
     internal const int FrameLinesize = 64;
@@ -56,11 +59,13 @@ internal static class Layout
         ["AVCodecParameters.codec_id"] = CodecParametersCodecId,
         ["AVCodecParameters.width"] = CodecParametersWidth,
         ["AVCodecParameters.height"] = CodecParametersHeight,
+        ["AVBSFContext.par_in"] = BsfContextParIn,
         ["AVPacket.pts"] = PacketPts,
         ["AVPacket.dts"] = PacketDts,
         ["AVPacket.size"] = PacketSize,
         ["AVPacket.stream_index"] = PacketStreamIndex,
         ["AVPacket.flags"] = PacketFlags,
+        ["AVPacket.pos"] = PacketPos,
         ["AVFrame.data"] = FrameData,
         ["AVFrame.linesize"] = FrameLinesize,
         ["AVFrame.width"] = FrameWidth,
@@ -77,6 +82,11 @@ internal static class Layout
     {
         ["AVMEDIA_TYPE_VIDEO"] = Av.MediaTypeVideo,
         ["AV_PIX_FMT_RGB24"] = Av.PixFmtRgb24,
+        ["AV_PIX_FMT_YUV420P"] = Av.PixFmtYuv420P,
+        ["AV_PIX_FMT_YUV444P"] = Av.PixFmtYuv444P,
+        ["AV_PIX_FMT_GRAY8"] = Av.PixFmtGray8,
+        ["AV_PIX_FMT_YUVJ420P"] = Av.PixFmtYuvj420P,
+        ["AV_PIX_FMT_YUVJ444P"] = Av.PixFmtYuvj444P,
         ["AV_PKT_DATA_DISPLAYMATRIX"] = Av.PacketDataDisplayMatrix,
         ["AV_PKT_FLAG_KEY"] = Av.PacketFlagKey,
         ["AV_PKT_FLAG_DISCARD"] = Av.PacketFlagDiscard,
@@ -86,6 +96,7 @@ internal static class Layout
         ["AVERROR_EOF"] = Av.ErrorEof,
         ["AVERROR(EAGAIN)"] = Av.ErrorAgain,
         ["AV_NOPTS_VALUE"] = Av.NoPts,
+        ["AV_CODEC_ID_MPEG4"] = Av.CodecIdMpeg4,
         ["AV_LOG_QUIET"] = Av.LogQuiet,
         ["SWS_BICUBIC"] = Av.SwsBicubic,
         ["SWS_BILINEAR"] = Av.SwsBilinear,

@@ -20,4 +20,13 @@ internal static partial class LibAvCodec
     [LibraryImport(Lib)] internal static partial IntPtr av_packet_alloc();
     [LibraryImport(Lib)] internal static partial void av_packet_free(ref IntPtr pkt);
     [LibraryImport(Lib)] internal static partial void av_packet_unref(IntPtr pkt);
+    [LibraryImport(Lib)] internal static partial int avcodec_parameters_copy(IntPtr dst, IntPtr src);
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr av_bsf_get_by_name(string name);
+    [LibraryImport(Lib)] internal static partial int av_bsf_alloc(IntPtr filter, out IntPtr ctx);
+    [LibraryImport(Lib)] internal static partial int av_bsf_init(IntPtr ctx);
+    [LibraryImport(Lib)] internal static partial int av_bsf_send_packet(IntPtr ctx, IntPtr pkt);
+    [LibraryImport(Lib)] internal static partial int av_bsf_receive_packet(IntPtr ctx, IntPtr pkt);
+    [LibraryImport(Lib)] internal static partial void av_bsf_flush(IntPtr ctx);
+    [LibraryImport(Lib)] internal static partial void av_bsf_free(ref IntPtr ctx);
 }

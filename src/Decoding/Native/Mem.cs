@@ -12,6 +12,9 @@ internal static unsafe class Mem
     internal static long I64(IntPtr p, int offset) => *(long*)((byte*)p + offset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SetI64(IntPtr p, int offset, long value) => *(long*)((byte*)p + offset) = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static IntPtr Ptr(IntPtr p, int offset) => *(IntPtr*)((byte*)p + offset);
 
     /// <summary>An AVRational {num, den} as a double; 0 when undefined.</summary>

@@ -19,11 +19,17 @@ internal sealed class PacketHandle : SafeHandle
     public override bool IsInvalid => handle == IntPtr.Zero;
     internal IntPtr Pointer => handle;
 
-    internal long Pts => Mem.I64(handle, Layout.PacketPts);
+    internal long Pts
+    {
+        get => Mem.I64(handle, Layout.PacketPts);
+        set => Mem.SetI64(handle, Layout.PacketPts, value);
+    }
     internal long Dts => Mem.I64(handle, Layout.PacketDts);
     internal int Size => Mem.I32(handle, Layout.PacketSize);
     internal int StreamIndex => Mem.I32(handle, Layout.PacketStreamIndex);
     internal int Flags => Mem.I32(handle, Layout.PacketFlags);
+    /// <summary>Byte offset of the packet in the file, -1 when unknown.</summary>
+    internal long Pos => Mem.I64(handle, Layout.PacketPos);
 
     internal void Unref() => LibAvCodec.av_packet_unref(handle);
 

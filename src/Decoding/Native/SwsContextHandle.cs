@@ -10,9 +10,11 @@ internal sealed unsafe class SwsContextHandle : SafeHandle
 {
     int srcW, srcH, srcFormat = -1, colorspace = -1, range = -1;
     readonly int dstW, dstH, flags;
-    // swscale's unscaled x86 converters (yuv420p/422p → RGB) write whole groups of 8 pixels and skip a row's
-    // tail that does not fit the stride. Rows padded to a multiple of 8 pixels, as the ffmpeg CLI's frame
-    // buffers are, get every pixel; such a scratch image is kept here when the width needs it.
+    // swscale's unscaled x86 converters (yuv420p/422p → RGB) work in whole groups of pixels: they skip a row's
+    // tail that does not fit the stride, and at some widths write past the row (120 pixels wide: past the
+    // end of a packed image, which corrupted the managed heap). Rows padded to a multiple of 32 pixels, as
+    // the ffmpeg CLI's frame buffers are, get every pixel and keep every write inside; such a scratch image
+    // (with a spare row) is kept here when the width needs it.
     readonly int paddedStride;
     readonly byte[]? scratch;
 
@@ -20,32 +22,38 @@ internal sealed unsafe class SwsContextHandle : SafeHandle
     {
         FfmpegRuntime.EnsureLoaded();
         (dstW, dstH, this.flags) = (width, height, flags);
-        paddedStride = (width + 7) / 8 * 8 * 3;
-        if (paddedStride != width * 3) scratch = GC.AllocateUninitializedArray<byte>(checked(paddedStride * height + 64), pinned: true);
+        paddedStride = (width + 31) / 32 * 32 * 3;
+        if (paddedStride != width * 3) scratch = GC.AllocateUninitializedArray<byte>(checked(paddedStride * (height + 1) + 64), pinned: true);
     }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
     /// <summary>Converts <paramref name="frame"/> into <paramref name="rgb"/> (dstW·dstH·3 bytes, rows packed).</summary>
-    internal bool TryScale(FrameHandle frame, Span<byte> rgb)
+    internal bool TryScale(FrameHandle frame, Span<byte> rgb) =>
+        TryScale(new SourceImage(frame.Planes, frame.Strides, frame.Width, frame.Height, frame.Format, frame.Colorspace, frame.ColorRange), rgb);
+
+    /// <summary>A picture to convert: plane pointers and strides (4 each) with the frame's description.</summary>
+    internal readonly record struct SourceImage(IntPtr Planes, IntPtr Strides, int Width, int Height, int Format, int Colorspace, int ColorRange);
+
+    internal bool TryScale(SourceImage src, Span<byte> rgb)
     {
         if (rgb.Length < dstW * dstH * 3) throw new ArgumentException($"RGB buffer holds {rgb.Length} bytes, {dstW * dstH * 3} needed");
-        if (!Prepare(frame)) return false;
+        if (!Prepare(src)) return false;
         int row = dstW * 3;
         fixed (byte* dst = scratch is null ? rgb : scratch)
         {
             byte** planes = stackalloc byte*[4] { dst, null, null, null };
             int* strides = stackalloc int[4] { scratch is null ? row : paddedStride, 0, 0, 0 };
-            if (LibSwScale.sws_scale(handle, frame.Planes, frame.Strides, 0, frame.Height, (IntPtr)planes, (IntPtr)strides) != dstH) return false;
+            if (LibSwScale.sws_scale(handle, src.Planes, src.Strides, 0, src.Height, (IntPtr)planes, (IntPtr)strides) != dstH) return false;
         }
         if (scratch is not null)
             for (int y = 0; y < dstH; y++) scratch.AsSpan(y * paddedStride, row).CopyTo(rgb.Slice(y * row, row));
         return true;
     }
 
-    bool Prepare(FrameHandle frame)
+    bool Prepare(SourceImage src)
     {
-        int w = frame.Width, h = frame.Height, fmt = frame.Format, cs = frame.Colorspace, cr = frame.ColorRange;
+        var (w, h, fmt, cs, cr) = (src.Width, src.Height, src.Format, src.Colorspace, src.ColorRange);
         if (w == srcW && h == srcH && fmt == srcFormat && cs == colorspace && cr == range && !IsInvalid) return true;
         if (w <= 0 || h <= 0 || fmt < 0) return false;
         var ctx = LibSwScale.sws_getCachedContext(handle, w, h, fmt, dstW, dstH, Av.PixFmtRgb24, flags, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);

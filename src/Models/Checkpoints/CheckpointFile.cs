@@ -15,6 +15,7 @@ public static class CheckpointFile
 
     public static Dictionary<string, Tensor> Read(string path)
     {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a directory, not a checkpoint file", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: checkpoint not found", path);
         if (new FileInfo(path).Length == 0) throw new InvalidDataException($"{path}: empty file, not a checkpoint");
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return ReadSafetensors(path);

@@ -11,7 +11,11 @@ namespace VideoVCReg.Models.Checkpoints;
 /// </summary>
 public static class CheckpointWriter
 {
-    public static void Save(VisionTransformer model, string path)
+    /// <summary>
+    /// Saves the model; <paramref name="extra"/> entries (a training run's optimizer and loop state, each a
+    /// dict of tensors) sit beside <c>'model'</c>, which a checkpoint with extras always has, whatever the family.
+    /// </summary>
+    public static void Save(VisionTransformer model, string path, IReadOnlyDictionary<string, Hashtable>? extra = null)
     {
         using var scope = NewDisposeScope();
         var ours = new Dictionary<string, Tensor>();
@@ -21,12 +25,8 @@ public static class CheckpointWriter
         // Every tensor gets its own storage at offset 0: PyBridge's pickler writes only a view's own bytes
         // but records the view's storage offset, so a chunk of qkv would be saved pointing past its data.
         foreach (var (k, v) in named) sd[k] = v.contiguous().clone();
-        Hashtable root = model.Config.Family == "vivit" ? sd : new Hashtable { ["model"] = sd };
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
-            TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, root);
-        File.Move(tmp, path, overwrite: true);
+        Hashtable root = model.Config.Family == "vivit" && extra is null ? sd : new Hashtable { ["model"] = sd };
+        foreach (var (k, v) in extra ?? new Dictionary<string, Hashtable>()) root[k] = v;
+        IO.AtomicFile.Write(path, stream => TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, root));
     }
 }

@@ -45,7 +45,7 @@ public sealed class ConvNeXt : nn.Module<Tensor, Tensor>, IRegularizationSites
 
     public static ConvNeXt Tiny(long numClasses = 1000) => new([3, 3, 9, 3], [96, 192, 384, 768], numClasses);
 
-    public nn.Module<Tensor, Tensor> Classifier => (nn.Module<Tensor, Tensor>)classifier.children().Last();
+    public nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)classifier.children().Last();
     public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 

@@ -58,7 +58,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>, IRegularizationSites
     public static ResNet R50(long numClasses = 1000) => new(bottleneck: true, [3, 4, 6, 3], numClasses);
     public static ResNet R18(long numClasses = 1000) => new(bottleneck: false, [2, 2, 2, 2], numClasses);
 
-    public nn.Module<Tensor, Tensor> Classifier => fc;
+    public nn.Module<Tensor, Tensor> HeadInput => fc;
     public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 

@@ -31,7 +31,7 @@ public sealed class VitImage : nn.Module<Tensor, Tensor>, IRegularizationSites
 
     public static VitImage B32(long numClasses = 1000, long imageSize = 224) => new(imageSize, 32, 768, 12, 12, 3072, numClasses);
 
-    public nn.Module<Tensor, Tensor> Classifier => (nn.Module<Tensor, Tensor>)heads.children().First();
+    public nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)heads.children().First();
     public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => encoder.Layers;
     public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => [];
 

@@ -5,7 +5,7 @@ namespace VideoVCReg.Models.Regularization;
 
 /// <summary>
 /// A regularizer hooked into a model at a placement, without editing the model: a forward pre-hook on the
-/// classifier (its input is the head feature) and forward hooks on block and downsample modules (their
+/// head input (its input is the representation, before any head dropout) and forward hooks on block and downsample modules (their
 /// outputs, after the residual). State-dict keys are untouched. Dispose removes the hooks.
 /// </summary>
 public sealed class AttachedRegularizer : IDisposable
@@ -21,7 +21,7 @@ public sealed class AttachedRegularizer : IDisposable
     {
         var a = new AttachedRegularizer(regularizer);
         if (placement.HasFlag(Placement.Head))
-            a.hooks.Add(model.Classifier.register_forward_pre_hook((_, input) => regularizer.Apply(input)).remove);
+            a.hooks.Add(model.HeadInput.register_forward_pre_hook((_, input) => regularizer.Apply(input)).remove);
         if (placement.HasFlag(Placement.Blocks))
             foreach (var m in model.BlockModules) a.AddOutputHook(m);
         if (placement.HasFlag(Placement.Downsample))

@@ -19,7 +19,7 @@ public class NativeLayoutTests
             var lines = new List<string>
             {
                 "#include <stdio.h>", "#include <stddef.h>", "#include <errno.h>",
-                "#include <libavformat/avformat.h>", "#include <libavcodec/avcodec.h>",
+                "#include <libavformat/avformat.h>", "#include <libavcodec/avcodec.h>", "#include <libavcodec/bsf.h>",
                 "#include <libavutil/frame.h>", "#include <libswscale/swscale.h>",
                 "int main(void) {",
             };

@@ -78,6 +78,9 @@ public class RobustnessTests(TestVideos videos)
         { nameof(TestVideos.NoDecodableFrames), ["frames", "--at", "0"], "frame 0 could not be decoded" },
         { nameof(TestVideos.Mpeg4Avi), ["frames", "--at", "3,90"], "frame 90 is past the end (the video has 90 frames" },
         { nameof(TestVideos.OverclaimingAvi), ["frames", "--at", "59"], "frame 59 is past the end" },
+        // It decodes the frames it has; only the container's own count shows the rest is missing.
+        { nameof(TestVideos.OverclaimingAvi), ["check"], "truncated or damaged: the container lists 60 frames, only" },
+        { nameof(TestVideos.ThirdOfAnAvi), ["check"], "truncated or damaged: the container lists 60 frames, only" },
     };
 
     [Theory]

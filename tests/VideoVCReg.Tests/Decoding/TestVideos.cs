@@ -29,6 +29,8 @@ public sealed class TestVideos : IDisposable
     public string WrongCountAvi { get; }
     /// <summary>The first 60% of an AVI: its header claims 60 frames, fewer are there.</summary>
     public string OverclaimingAvi { get; }
+    /// <summary>The first third of the same AVI's bytes, as a copy that stopped early.</summary>
+    public string ThirdOfAnAvi { get; }
     public string AudioOnly { get; }
     /// <summary>H.264 with every IDR slice removed: packets exist, no frame can be decoded.</summary>
     public string NoDecodableFrames { get; }
@@ -53,6 +55,8 @@ public sealed class TestVideos : IDisposable
         File.WriteAllBytes(WrongCountAvi, ClaimMoreFrames(avi, 3));
         OverclaimingAvi = Path.Combine(Dir, "overclaiming.avi");
         File.WriteAllBytes(OverclaimingAvi, avi[..(avi.Length * 6 / 10)]);
+        ThirdOfAnAvi = Path.Combine(Dir, "third.avi");
+        File.WriteAllBytes(ThirdOfAnAvi, avi[..(avi.Length / 3)]);
         AudioOnly = Path.Combine(Dir, "audio.wav");
         FfmpegCli.Run("-f", "lavfi", "-i", "sine=frequency=440:duration=1", AudioOnly);
         NoDecodableFrames = Encode("no-idr.mkv", "160x120", 30, 1, "-c:v", "libx264", "-x264-params", "keyint=1000", "-bsf:v", "filter_units=remove_types=5");

@@ -10,7 +10,12 @@ public class TrainOptionsTests
     [Fact]
     public void A_warm_up_as_long_as_the_run_is_refused()
     {
-        Assert.Contains(new TrainOptions { Epochs = 3 }.Problems(), p => p.StartsWith("FineTune:WarmupEpochs"));   // default 5 warm-up epochs
+        Assert.Contains(new TrainOptions { Epochs = 3, WarmupEpochs = 5 }.Problems(), p => p.StartsWith("FineTune:WarmupEpochs"));
+        // The default is VideoMAE's 5 epochs, capped at a tenth of the run: short runs work without the option.
+        Assert.Empty(new TrainOptions { Epochs = 3 }.Problems());
+        Assert.Equal(0.3, new TrainOptions { Epochs = 3 }.EffectiveWarmupEpochs, 12);
+        Assert.Equal(5, new TrainOptions { Epochs = 50 }.EffectiveWarmupEpochs);
+        Assert.Equal(5, new TrainOptions { Epochs = 100 }.EffectiveWarmupEpochs);
         Assert.Empty(new TrainOptions { Epochs = 3, WarmupEpochs = 1 }.Problems());
         Assert.Empty(new TrainOptions { Epochs = 1, WarmupEpochs = 0 }.Problems());
     }
@@ -25,5 +30,28 @@ public class TrainOptionsTests
         Assert.Equal(0.0, c.ToDouble());
         (v + c).backward();
         Assert.True(isfinite(x.grad!).all().item<bool>());
+    }
+}
+
+public class TrainOptionsValidationTests
+{
+    [Theory]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NaN)]
+    [InlineData(-1e-3)]
+    [InlineData(0)]
+    public void A_learning_rate_that_is_not_a_finite_positive_number_is_refused_alone(double lr)
+    {
+        var problems = new TrainOptions { BaseLr = lr }.Problems();
+        Assert.Single(problems);
+        Assert.StartsWith("FineTune:BaseLr", problems[0]);
+    }
+
+    [Fact]
+    public void A_zero_batch_gives_one_complaint_not_a_spurious_min_lr_one()
+    {
+        var problems = new TrainOptions { BatchSize = 0 }.Problems();
+        Assert.Single(problems);
+        Assert.StartsWith("FineTune:BatchSize", problems[0]);
     }
 }

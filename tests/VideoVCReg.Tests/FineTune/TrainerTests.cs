@@ -27,7 +27,7 @@ public class TrainerTests
             var trainer = new Trainer(model, Recipe(6), CPU)
             {
                 Regularization = (reg, Placement.Head),
-                SaveCheckpoint = path => CheckpointWriter.Save(model, path),
+                SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),
                 Validate = (_, _) => new Dictionary<string, double> { ["top1"] = 0.5 },
             };
             var records = trainer.Fit(new TrainData((_, _) => TinyVideo.AsClipBatches(batches), 6), dir);
@@ -80,7 +80,7 @@ public class TrainerTests
             byte[]? afterFirst = null;
             var trainer = new Trainer(model, Recipe(3), CPU)
             {
-                SaveCheckpoint = path => CheckpointWriter.Save(inner, path),
+                SaveCheckpoint = (path, state) => CheckpointWriter.Save(inner, path, state),
                 Validate = (epoch, _) =>
                 {
                     if (epoch == 0) afterFirst = CheckpointBytes(inner);

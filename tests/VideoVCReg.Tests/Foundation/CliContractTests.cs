@@ -37,6 +37,21 @@ public class CliContractTests
         Assert.StartsWith("videovcreg: ", lines[0]);
     }
 
+    /// <summary>Values that used to be taken silently, or with a misleading message (issue 10, part 8).</summary>
+    [Theory]
+    [InlineData("Runtime:Threads (--threads) must be ≥ 0", "info", "--threads", "-5")]
+    [InlineData("FineTune:BaseLr (--lr) must be a finite number > 0 (got Infinity)", "finetune", "--lr", "Infinity", "--out", "/nonexistent-never-created/x")]
+    [InlineData("--num-classes must be ≥ 1 (got 0)", "predict", "--model", "videomae-s", "--clip", "/tmp/x.npy", "--num-classes", "0")]
+    [InlineData("/tmp: is a directory, not a checkpoint file", "inspect", "/tmp")]
+    public void Absurd_values_are_refused_with_the_reason(string reason, params string[] args)
+    {
+        var r = CliProcess.Run(args);
+        Assert.Equal(1, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(reason, lines[0]);
+    }
+
     [Fact]
     public void Info_computes_on_the_automatic_device()
     {

@@ -114,3 +114,37 @@ public class VideoModelPlacementTests
         PlacementTests.AssertSameGradients(fast, naive);
     }
 }
+
+/// <summary>The head placement sees the representation itself, not the head dropout's output.</summary>
+public class HeadPlacementTests
+{
+    sealed class Recorder : FeatureRegularizer
+    {
+        public Tensor? Seen;
+        public override Tensor Apply(Tensor features)
+        {
+            Seen = features.detach().clone().DetachFromDisposeScope();
+            return features;
+        }
+    }
+
+    [Fact]
+    public void Head_placement_regularizes_the_features_before_head_dropout()
+    {
+        // VideoMAEv2's fine-tuning head dropout (0.5); nothing else random, so the features are reproducible.
+        var config = VideoVCReg.Tests.FineTune.TinyVideo.Config() with { HeadDropout = 0.5 };
+        using var model = new VideoVCReg.Models.VisionTransformer(config);
+        model.train();
+        var x = randn([4, 3, 4, 32, 32], generator: new Generator(3));
+        var recorder = new Recorder();
+        using var attached = AttachedRegularizer.Attach(model, recorder, Placement.Head);
+        using var logits = model.call(x);
+        using var features = model.ForwardFeatures(x);
+        Assert.NotNull(recorder.Seen);
+        Assert.Equal(features.shape, recorder.Seen!.shape);
+        Assert.True(recorder.Seen.allclose(features, rtol: 0, atol: 1e-6), "the head site saw something other than the pooled features");
+        // The dropout was active: the logits are not the head applied to the undropped features.
+        using var undropped = model.Head.call(features);
+        Assert.False(logits.allclose(undropped, rtol: 1e-4, atol: 1e-5), "head dropout did not act, so the test proves nothing");
+    }
+}

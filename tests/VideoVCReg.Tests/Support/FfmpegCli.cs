@@ -40,7 +40,20 @@ public static class FfmpegCli
         var err = p.StandardError.ReadToEndAsync();
         var text = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        return int.Parse(text.Trim().TrimEnd(','), CultureInfo.InvariantCulture);
+        // MPEG-TS lists the stream once per program and once on its own: the first line is the count.
+        return int.Parse(text.Trim().Split('\n')[0].Trim().TrimEnd(','), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Every frame the ffmpeg CLI decodes, in output order, packed RGB24 (autorotated unless told not to).</summary>
+    public static byte[][] AllFrames(string file, int width, int height, bool autorotate = true, string? filter = null, int? threads = null)
+    {
+        string[] input = autorotate ? ["-i", file] : ["-noautorotate", "-i", file];
+        if (threads is int t) input = ["-threads", t.ToString(CultureInfo.InvariantCulture), .. input];
+        string[] vf = filter is null ? [] : ["-vf", filter];
+        var raw = Run([.. input, .. vf, "-vsync", "0", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"]);
+        int n = width * height * 3;
+        if (raw.Length % n != 0) throw new InvalidOperationException($"ffmpeg gave {raw.Length} bytes, not a whole number of {width}x{height} frames");
+        return Enumerable.Range(0, raw.Length / n).Select(i => raw.AsSpan(i * n, n).ToArray()).ToArray();
     }
 
     public static byte[][] ReferenceFrames(string file, int width, int height, IEnumerable<long> indices)

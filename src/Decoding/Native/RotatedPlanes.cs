@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+
+namespace VideoVCReg.Decoding.Native;
+
+/// <summary>
+/// A decoded picture turned clockwise by 90, 180 or 270 degrees plane by plane, before RGB conversion
+/// and resizing, which is where the ffmpeg CLI's autorotation (transpose and flip filters) turns it.
+/// swscale's bicubic filter does not commute with a transpose (measured: up to 159 levels apart after
+/// a resize), so turning the RGB result afterwards would not give the CLI's picture. Only 8-bit planar
+/// formats whose chroma is subsampled alike in both directions qualify (<see cref="Supports"/>);
+/// for the rest the reader turns the RGB output instead.
+/// </summary>
+internal sealed unsafe class RotatedPlanes : IDisposable
+{
+    readonly int clockwise;
+    // swscale's SIMD converters use aligned loads and read whole vectors past a row's end, as FFmpeg's own
+    // frame buffers allow: rows are padded to 64 bytes and every plane starts 64-byte aligned.
+    const int Align = 64;
+    readonly byte*[] planes = new byte*[3];
+    readonly nuint[] sizes = new nuint[3];
+    readonly IntPtr planePointers = (IntPtr)NativeMemory.AlignedAlloc(4 * (nuint)IntPtr.Size, Align);
+    readonly IntPtr strides = (IntPtr)NativeMemory.AlignedAlloc(4 * sizeof(int), Align);
+
+    internal RotatedPlanes(int clockwise) => this.clockwise = clockwise;
+
+    /// <summary>log2 of the chroma subsampling, or -1 when the format is not handled here.</summary>
+    static int ChromaShift(int format) => format switch
+    {
+        Av.PixFmtYuv420P or Av.PixFmtYuvj420P => 1,
+        Av.PixFmtYuv444P or Av.PixFmtYuvj444P => 0,
+        Av.PixFmtGray8 => 0,
+        _ => -1,
+    };
+
+    internal static bool Supports(int format) => ChromaShift(format) >= 0;
+
+    /// <summary>The frame turned, as a source image for swscale; valid until the next call.</summary>
+    internal SwsContextHandle.SourceImage Turn(FrameHandle frame)
+    {
+        int w = frame.Width, h = frame.Height, shift = ChromaShift(frame.Format);
+        int count = frame.Format == Av.PixFmtGray8 ? 1 : 3;
+        var outPlanes = (IntPtr*)planePointers;
+        var outStrides = (int*)strides;
+        for (int p = 0; p < 4; p++) { outPlanes[p] = IntPtr.Zero; outStrides[p] = 0; }
+        for (int p = 0; p < count; p++)
+        {
+            int s = p == 0 ? 0 : shift;
+            int pw = (w + (1 << s) - 1) >> s, ph = (h + (1 << s) - 1) >> s;
+            var (rw, rh) = FrameRotation.Size(pw, ph, clockwise);
+            int rowBytes = (rw + Align - 1) / Align * Align;
+            nuint size = (nuint)rowBytes * (nuint)(rh + 1);
+            if (sizes[p] < size)
+            {
+                NativeMemory.AlignedFree(planes[p]);
+                planes[p] = (byte*)NativeMemory.AlignedAlloc(size, Align);
+                sizes[p] = size;
+            }
+            byte* src = (byte*)Mem.Ptr(frame.Planes, p * IntPtr.Size);
+            int stride = Mem.I32(frame.Strides, p * sizeof(int));
+            Turn(src, stride, pw, ph, planes[p], rowBytes, rw, rh);
+            outPlanes[p] = (IntPtr)planes[p];
+            outStrides[p] = rowBytes;
+        }
+        var (ow, oh) = FrameRotation.Size(w, h, clockwise);
+        return new SwsContextHandle.SourceImage(planePointers, strides, ow, oh, frame.Format, frame.Colorspace, frame.ColorRange);
+    }
+
+    void Turn(byte* src, int stride, int w, int h, byte* dst, int dstStride, int rw, int rh)
+    {
+        for (int y = 0; y < rh; y++)
+        {
+            byte* row = dst + (long)y * dstStride;
+            switch (clockwise)
+            {
+                case 90: for (int x = 0; x < rw; x++) row[x] = src[(long)(h - 1 - x) * stride + y]; break;
+                case 180: { byte* s = src + (long)(h - 1 - y) * stride; for (int x = 0; x < rw; x++) row[x] = s[w - 1 - x]; break; }
+                case 270: for (int x = 0; x < rw; x++) row[x] = src[(long)x * stride + (w - 1 - y)]; break;
+                default: throw new ArgumentOutOfRangeException(nameof(clockwise), clockwise, "rotation must be 90, 180 or 270");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~RotatedPlanes() => Free();
+
+    void Free()
+    {
+        for (int p = 0; p < planes.Length; p++) { NativeMemory.AlignedFree(planes[p]); planes[p] = null; sizes[p] = 0; }
+        NativeMemory.AlignedFree((void*)planePointers);
+        NativeMemory.AlignedFree((void*)strides);
+    }
+}

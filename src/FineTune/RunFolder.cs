@@ -1,0 +1,62 @@
+namespace VideoVCReg.FineTune;
+
+/// <summary>
+/// Exclusive use of a run's output folder. One process at a time holds <c>.lock</c> in it (an OS file lock,
+/// released when the process ends, however it ends); a second run into the same folder is refused with one
+/// line naming the holder. The folder's state decides what a new run may do: an empty folder is used; a
+/// finished run (<c>report.json</c> written) is never overwritten unless asked (<c>--force</c>); an
+/// unfinished one (checkpoints or metrics, no report) is resumed, or started over with <c>--force</c>.
+/// </summary>
+public sealed class RunFolder : IDisposable
+{
+    /// <summary>The file whose presence marks a finished run.</summary>
+    public const string FinishedMarker = "report.json";
+
+    readonly FileStream lockStream;
+
+    public string Path { get; }
+
+    RunFolder(string path, FileStream lockStream) => (Path, this.lockStream) = (path, lockStream);
+
+    public static RunFolder Acquire(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full)) throw new IOException($"{path}: is a file, not an output folder (--out)");
+        Directory.CreateDirectory(full);
+        var lockPath = System.IO.Path.Combine(full, ".lock");
+        // The lock file itself cannot be read while locked, so who holds it is written beside it.
+        var ownerPath = lockPath + "-owner";
+        FileStream stream;
+        try
+        {
+            // FileShare.None takes an exclusive flock on Unix: held until this process closes it or dies.
+            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            string holder = "";
+            try { holder = File.ReadAllText(ownerPath).Trim(); } catch (IOException) { }
+            throw new IOException($"{path}: another run is using this folder{(holder.Length > 0 ? $" ({holder})" : "")}; wait for it or choose another --out");
+        }
+        try { File.WriteAllText(ownerPath, $"pid {Environment.ProcessId} since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z"); }
+        catch (IOException) { } // only a courtesy for the message above
+        return new RunFolder(full, stream);
+    }
+
+    /// <summary>A run finished here: its report is written.</summary>
+    public bool Finished => File.Exists(System.IO.Path.Combine(Path, FinishedMarker));
+
+    /// <summary>A run started here and did not finish: some split has metrics or a checkpoint, and there is no report.</summary>
+    public bool Unfinished => !Finished && Directory.EnumerateDirectories(Path, "split*").Any(d =>
+        File.Exists(System.IO.Path.Combine(d, "checkpoint-last.pth")) || File.Exists(System.IO.Path.Combine(d, "metrics.jsonl")));
+
+    /// <summary>Removes what runs write here (splits, reports, plots), keeping caches such as the synthetic data.</summary>
+    public void Clear()
+    {
+        foreach (var d in Directory.EnumerateDirectories(Path, "split*")) Directory.Delete(d, recursive: true);
+        foreach (var f in new[] { "report.json", "report.md", "report.csv", "test_accuracy.png", "training_curves.png", "settings.json" })
+            File.Delete(System.IO.Path.Combine(Path, f));
+    }
+
+    public void Dispose() => lockStream.Dispose();
+}

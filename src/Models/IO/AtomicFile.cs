@@ -1,0 +1,53 @@
+namespace VideoVCReg.Models.IO;
+
+/// <summary>
+/// The one way a run writes a file: into <c>PATH.partial</c>, flushed to disk, then renamed over PATH, so a
+/// reader (or a run killed half-way) sees the old file or the new one, never a mix. When the write fails
+/// (a full disk, most often) the partial file is removed, so it cannot keep the disk full, and the error
+/// names the file.
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full);
+        if (dir != null) Directory.CreateDirectory(dir);
+        var tmp = full + ".partial";
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                // Writers such as PyBridge's pickler close the stream they are given; the flush to disk must still follow.
+                write(new KeepOpen(stream));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (e is IOException or UnauthorizedAccessException) throw new IOException($"{full}: could not be written ({e.Message})", e);
+            throw;
+        }
+    }
+
+    sealed class KeepOpen(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => inner.SetLength(value);
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+        protected override void Dispose(bool disposing) => inner.Flush();
+    }
+
+    public static void WriteText(string path, string text) =>
+        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
+}

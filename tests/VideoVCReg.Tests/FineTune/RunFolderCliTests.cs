@@ -1,0 +1,139 @@
+using System.Text.Json;
+using VideoVCReg.FineTune;
+using VideoVCReg.Tests.Decoding;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.FineTune;
+
+/// <summary>What a hostile (or hurried) user does to a run folder: re-runs, parallel runs, wrong paths, bad data.</summary>
+[Collection(SynthDataCollection.Name)]
+public class RunFolderCliTests(SynthData synth)
+{
+    const string TinyPreset = """
+        { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
+                    "frames": 4, "image_size": 32, "num_classes": 400 } }
+        """;
+
+    static string[] Quick(string presets, string data, string outDir) =>
+        ["finetune", "--presets", presets, "--model", "tiny", "--data", data, "--out", outDir, "--epochs", "1", "--batch-size", "2",
+         "--workers", "1", "--val-share", "0", "--test-clips", "1", "--test-crops", "1", "--threads", "1"];
+
+    static void OneLine(CliProcess.Result r, string expected)
+    {
+        Assert.Equal(1, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("videovcreg: ")).ToList();
+        Assert.Single(lines);
+        Assert.Contains(expected, lines[0]);
+    }
+
+    [Fact]
+    public void A_finished_run_is_refused_kept_byte_for_byte_and_replaced_only_with_force()
+    {
+        var work = Directory.CreateTempSubdirectory("runfolder-").FullName;
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var outDir = Path.Combine(work, "run");
+            var first = CliProcess.Run(Quick(presets, synth.Dir, outDir));
+            Assert.True(first.ExitCode == 0, first.Stderr);
+            var files = Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".lock")).Order().ToList();
+            var before = files.ToDictionary(f => f, File.ReadAllBytes);
+
+            OneLine(CliProcess.Run(Quick(presets, synth.Dir, outDir)), "holds a finished run (report.json); use --force");
+            Assert.Equal(files, Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".lock")).Order().ToList());
+            Assert.All(files, f => Assert.Equal(before[f], File.ReadAllBytes(f)));
+
+            // An unfinished run (the report gone, as when a run is killed before its end) is resumed: the finished
+            // split is kept as it was, the report is written again from it.
+            var results = Path.Combine(outDir, "split1", "results.json");
+            File.Delete(Path.Combine(outDir, "report.json"));
+            var again = CliProcess.Run(Quick(presets, synth.Dir, outDir));
+            Assert.True(again.ExitCode == 0, again.Stderr);
+            Assert.Contains("resuming it", again.Stderr);
+            Assert.Contains("split 1 finished before", again.Stderr);
+            Assert.Equal(before[results], File.ReadAllBytes(results));
+            Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
+
+            var forced = CliProcess.Run([.. Quick(presets, synth.Dir, outDir), "--force"]);
+            Assert.True(forced.ExitCode == 0, forced.Stderr);
+            Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
+            Assert.Single(File.ReadAllLines(Path.Combine(outDir, "split1", "metrics.jsonl")));
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
+    public void A_folder_in_use_by_another_run_is_refused_and_an_out_that_is_a_file_is_named()
+    {
+        var work = Directory.CreateTempSubdirectory("runfolder-lock-").FullName;
+        try
+        {
+            var outDir = Path.Combine(work, "busy");
+            using (RunFolder.Acquire(outDir))   // the OS lock, as another process running there holds it
+            {
+                OneLine(CliProcess.Run("finetune", "--data", synth.Dir, "--out", outDir, "--epochs", "1"), $"pid {Environment.ProcessId}");
+                OneLine(CliProcess.Run("eval", "--weights", "x.pth", "--data", synth.Dir, "--out", outDir), "another run is using this folder");
+            }
+            Assert.Throws<IOException>(() => { using var a = RunFolder.Acquire(outDir); using var b = RunFolder.Acquire(outDir); });
+            var file = Path.Combine(work, "a-file");
+            File.WriteAllText(file, "x");
+            OneLine(CliProcess.Run("finetune", "--data", synth.Dir, "--out", file, "--epochs", "1"), "is a file, not an output folder");
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
+    public void Eval_writes_per_video_results_and_fails_when_no_test_video_decodes()
+    {
+        var work = Directory.CreateTempSubdirectory("eval-results-").FullName;
+        var data = synth.Copy();
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset.Replace("400", SynthData.Classes.ToString()));
+            var weights = Path.Combine(work, "tiny.pth");
+            using (var m = new VideoVCReg.Models.VisionTransformer(VideoVCReg.Models.ModelPresets.Get("tiny", presets)))
+                VideoVCReg.Models.Checkpoints.CheckpointWriter.Save(m, weights);
+            string[] Eval(string outDir) => ["eval", "--presets", presets, "--model", "tiny", "--weights", weights, "--data", data,
+                "--test-clips", "1", "--test-crops", "1", "--out", outDir, "--threads", "1"];
+            var ok = CliProcess.Run(Eval(Path.Combine(work, "ok")));
+            Assert.True(ok.ExitCode == 0, ok.Stderr);
+            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "ok", "split1", "results.json")));
+            var tested = Directory.GetFiles(Path.Combine(data, "splits"), "*_test_split1.txt").Sum(f => File.ReadAllLines(f).Count(l => l.Trim().EndsWith(" 2")));
+            Assert.Equal(tested, results.RootElement.GetProperty("test").GetProperty("videos").GetInt32());
+            Assert.Equal(tested, results.RootElement.GetProperty("predictions").GetArrayLength());
+
+            // Every test video of split 1 damaged: no score exists, and saying 0 % would be a lie.
+            foreach (var f in Directory.GetFiles(Path.Combine(data, "splits"), "*_test_split1.txt"))
+                foreach (var line in File.ReadAllLines(f).Where(l => l.Trim().EndsWith(" 2")))
+                {
+                    var cls = Path.GetFileName(f)[..^"_test_split1.txt".Length];
+                    File.WriteAllBytes(Path.Combine(data, "videos", cls, line.Split(' ')[0]), [1, 2, 3]);
+                }
+            OneLine(CliProcess.Run(Eval(Path.Combine(work, "none"))), $"none of the {tested} test videos could be decoded");
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            Directory.Delete(data, true);
+        }
+    }
+
+    [Fact]
+    public void A_class_without_videos_is_refused_by_finetune_and_reported_by_data_check()
+    {
+        var data = synth.Copy();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(data, "videos", "zz_empty"));
+            for (int k = 1; k <= 3; k++) File.WriteAllText(Path.Combine(data, "splits", $"zz_empty_test_split{k}.txt"), "");
+            var r = CliProcess.Run("finetune", "--data", data, "--out", Path.Combine(data, "run"), "--epochs", "1");
+            OneLine(r, "lists no train video for class(es) zz_empty");
+            var check = CliProcess.Run("data", "check", data);
+            Assert.Equal(1, check.ExitCode);
+            Assert.Contains("class zz_empty has no train or test video in fold 1", check.Stdout + check.Stderr);
+        }
+        finally { Directory.Delete(data, true); }
+    }
+}
