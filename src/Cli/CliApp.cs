@@ -32,7 +32,7 @@ public static class CliApp
     /// </summary>
     public static readonly string[] MainJob =
         ["finetune", "--model", "videomae-s", "--frames", "8", "--size", "112", "--epochs", "3", "--warmup-epochs", "1",
-         "--batch-size", "4", "--out", "runs/main"];
+         "--batch-size", "4", "--out", "runs/main", "--force"]; // the demo's folder is rewritten on every run
 
     public static async Task<int> RunAsync(string[] args)
     {

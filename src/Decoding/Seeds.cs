@@ -1,7 +1,7 @@
 namespace VideoVCReg.Decoding;
 
 /// <summary>Derives per-item seeds. Not HashCode.Combine: that is randomised per process, and a dataset must be reproducible.</summary>
-static class Seeds
+public static class Seeds
 {
     public static int Mix(params int[] parts)
     {

@@ -6,7 +6,8 @@ namespace VideoVCReg.FineTune;
 /// position tables or tokens), label smoothing 0.1, 5 warm-up epochs from 1e-6 (at most a tenth of the run unless
 /// set), then cosine to 1e-6, per step.
 /// Epochs (50) and batch (8) are those of its HMDB51 scripts, which also change lr to 1e-3 or 5e-4 and layer
-/// decay to 0.7. Mixup and cutmix are not part of it (yet); drop path comes with the model preset.
+/// decay to 0.7. Mixup 0.8 / cutmix 1.0 (switch 0.5), repeated augmentation (2 views per video per step) and
+/// gradient accumulation (<see cref="UpdateFreq"/>) are its defaults too; <see cref="DropPath"/> overrides the preset's.
 /// </summary>
 public sealed record TrainOptions
 {
@@ -26,8 +27,27 @@ public sealed record TrainOptions
     public double? ClipGrad { get; init; }
     public double Beta1 { get; init; } = 0.9;
     public double Beta2 { get; init; } = 0.999;
+    /// <summary>Micro-batches per optimizer step (VideoMAE's --update_freq); the lr scales with the effective batch.</summary>
+    public int UpdateFreq { get; init; } = 1;
+    /// <summary>Mixup α (VideoMAE's --mixup 0.8); 0 with <see cref="Cutmix"/> 0 turns mixing off.</summary>
+    public double Mixup { get; init; } = 0.8;
+    /// <summary>Cutmix α (VideoMAE's --cutmix 1.0).</summary>
+    public double Cutmix { get; init; } = 1.0;
+    /// <summary>Probability that a batch is mixed at all (--mixup_prob 1.0).</summary>
+    public double MixupProb { get; init; } = 1.0;
+    /// <summary>Probability of cutmix rather than mixup when both are on (--mixup_switch_prob 0.5).</summary>
+    public double MixupSwitchProb { get; init; } = 0.5;
+    /// <summary>Views of each training video per step, each with its own augmentation (VideoMAE's --num_sample 2).</summary>
+    public int RepeatedAugment { get; init; } = 2;
+    /// <summary>Stochastic depth rate; null keeps the preset's (VideoMAE's --drop_path).</summary>
+    public double? DropPath { get; init; }
+    /// <summary>Which weights the test scores: "last" (the final epoch) or "best" (best validation top-1).</summary>
+    public string TestWeights { get; init; } = "last";
 
-    public double PeakLr => BaseLr * BatchSize / 256.0;
+    /// <summary>VideoMAE's scaling: the effective batch (videos per step × update_freq) over 256.</summary>
+    public double PeakLr => BaseLr * BatchSize * UpdateFreq / 256.0;
+
+    public Mixup MixupSettings => new(Mixup, Cutmix, MixupProb, MixupSwitchProb);
 
     public IReadOnlyList<string> Problems()
     {
@@ -47,6 +67,11 @@ public sealed record TrainOptions
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"FineTune:LabelSmoothing (--label-smoothing) must be in [0, 1) (got {LabelSmoothing})");
         if (ClipGrad is double clip && !(clip > 0 && double.IsFinite(clip))) p.Add($"FineTune:ClipGrad (--clip-grad) must be a finite number > 0 (got {ClipGrad})");
         if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) p.Add($"FineTune:Beta1/Beta2 must be in [0, 1) (got {Beta1}, {Beta2})");
+        if (UpdateFreq < 1) p.Add($"FineTune:UpdateFreq (--update-freq) must be ≥ 1 (got {UpdateFreq})");
+        if (RepeatedAugment < 1) p.Add($"FineTune:RepeatedAugment (--num-sample) must be ≥ 1 (got {RepeatedAugment})");
+        if (DropPath is double dp && !(dp >= 0 && dp < 1)) p.Add($"FineTune:DropPath (--drop-path) must be in [0, 1) (got {dp})");
+        if (TestWeights is not ("last" or "best")) p.Add($"FineTune:TestWeights (--test-weights) must be last or best (got '{TestWeights}')");
+        p.AddRange(MixupSettings.Problems());
         return p;
     }
 }

@@ -33,6 +33,12 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
     /// </summary>
     public Action<string, IReadOnlyDictionary<string, System.Collections.Hashtable>?>? SaveCheckpoint { get; init; }
 
+    /// <summary>Folder for TensorBoard event files (per optimizer step: loss, lr; per epoch: every metrics.jsonl number); null: none.</summary>
+    public string? TensorBoardDir { get; init; }
+
+    /// <summary>Seeds the mixup draws, per (epoch, micro-batch), so they repeat on a resume.</summary>
+    public int Seed { get; init; }
+
     /// <summary>The run's effective settings as JSON; a resume with other settings is refused.</summary>
     public string Settings { get; init; } = "{}";
 
@@ -51,8 +57,14 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
             new TorchSharp.Modules.AdamW.Options { LearningRate = options.PeakLr, weight_decay = g.WeightDecay, beta1 = options.Beta1, beta2 = options.Beta2 })));
-        var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * data.StepsPerEpoch,
-            (int)Math.Round(options.EffectiveWarmupEpochs * data.StepsPerEpoch));
+        // One optimizer step per UpdateFreq micro-batches; a last, incomplete group of an epoch is dropped
+        // (VideoMAE carries its gradient into the next epoch's first step, unscaled by the lr it was meant for).
+        int k = options.UpdateFreq, stepsPerEpoch = data.StepsPerEpoch / k;
+        if (stepsPerEpoch < 1) throw new ArgumentException($"{data.StepsPerEpoch} batch(es) per epoch make no optimizer step at --update-freq {k}");
+        var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * stepsPerEpoch,
+            (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch));
+        var mixup = options.MixupSettings;
+        var board = TensorBoardDir is null ? null : new EpochBoard(TensorBoardDir);
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         var lines = new List<string>();
@@ -84,43 +96,69 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
         for (int epoch = first; epoch < options.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
-            double lossSum = 0, lrMax = 0;
+            var waiting = TimeSpan.Zero;
+            double lossSum = 0, lrMax = 0, lr = 0;
             long correct = 0, samples = 0;
             int steps = 0;
             model.train();
             using (var attached = Regularization is { } r && r.Placement != Placement.None
                        ? AttachedRegularizer.Attach((IRegularizationSites)model, r.Regularizer, r.Placement) : null)
             {
-                foreach (var batch in data.Epoch(epoch, cancel))
+                if (attached != null) attached.Regularizer.GradientScale = 1.0 / k;
+                int micro = 0;
+                using var batches = data.Epoch(epoch, cancel).GetEnumerator();
+                while (true)
                 {
-                    using var _ = batch;
+                    // Time blocked on the loader: the share of it says whether decoding keeps up with the model.
+                    var asked = watch.Elapsed;
+                    if (!batches.MoveNext()) break;
+                    waiting += watch.Elapsed - asked;
+                    using var batch = batches.Current;
                     using var scope = NewDisposeScope();
                     cancel.ThrowIfCancellationRequested();
-                    double lr = schedule.At(step);
-                    lrMax = Math.Max(lrMax, lr);
-                    for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
+                    if (micro / k >= stepsPerEpoch) break; // the dropped incomplete group
+                    if (micro % k == 0)
+                    {
+                        lr = schedule.At(step);
+                        lrMax = Math.Max(lrMax, lr);
+                        for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
+                        optimizer.zero_grad();
+                    }
                     var x = batch.Clips.to(device);
                     var y = batch.Labels.to(device);
-                    var logits = model.call(x);
-                    var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
+                    Tensor logits, loss;
+                    if (mixup.Active && x.shape[0] > 1)
+                    {
+                        var (mixed, lambda, _) = mixup.Mix(x, new Random(Decoding.Seeds.Mix(Seed, epoch, micro, 0x313)));
+                        logits = model.call(mixed);
+                        loss = Mixup.SoftTargetLoss(logits, Mixup.Targets(y, (int)logits.shape[1], options.LabelSmoothing, lambda));
+                    }
+                    else
+                    {
+                        logits = model.call(x);
+                        loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
+                    }
                     if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
                     double value = loss.ToDouble();
                     if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, steps, value, lastGood);
-                    optimizer.zero_grad();
-                    loss.backward();
+                    (k == 1 ? loss : loss / k).backward();
                     attached?.Regularizer.AfterBackward();
+                    micro++;
+                    lossSum += value * batch.Count;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    samples += batch.Count;
+                    if (micro % k != 0) continue;
                     // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
                     double norm = options.ClipGrad is double clip
                         ? nn.utils.clip_grad_norm_(trainable, clip)
                         : GradientNorm(trainable);
                     if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}");
                     optimizer.step();
-                    lossSum += value * batch.Count;
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
-                    samples += batch.Count;
                     steps++;
                     step++;
+                    board?.Step(step, value, lr);
                 }
+                if (attached != null) attached.Regularizer.GradientScale = 1;
             }
             if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
             var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
@@ -128,7 +166,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
             var lastPath = Path.Combine(outDir, "checkpoint-last.pth");
             if (SaveCheckpoint != null) EnsureFiniteWeights(epoch, steps, lastGood);
             var record = new EpochRecord(epoch, steps, (int)samples, lossSum / samples, (double)correct / samples, lrMax,
-                watch.Elapsed.TotalSeconds, reg, val, SaveCheckpoint != null ? lastPath : null);
+                watch.Elapsed.TotalSeconds, reg, val, SaveCheckpoint != null ? lastPath : null, waiting.TotalSeconds / watch.Elapsed.TotalSeconds);
+            board?.Epoch(record);
             records.Add(record);
             // Metrics first, then the checkpoint: a run killed between the two has a line too many, which a
             // resume drops and recomputes; the other order would lose an epoch's line for good. The file is
@@ -145,8 +184,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
                 SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings));
                 lastGood = lastPath;
             }
-            log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s{Val}",
-                epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds,
+            log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",
+                epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds, record.DataWaitShare,
                 val.Count == 0 ? "" : ", validation " + string.Join(", ", val.Select(kv => $"{kv.Key} {kv.Value:G4}")));
         }
         return records;

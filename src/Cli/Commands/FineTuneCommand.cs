@@ -30,6 +30,14 @@ public static class FineTuneCommand
             Opt<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"),
             Opt<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"),
             Opt<double>("--clip-grad", "FineTune:ClipGrad", "Clip the gradient norm to this (default off)"),
+            Opt<int>("--update-freq", "FineTune:UpdateFreq", "Micro-batches accumulated per optimizer step; the lr scales with batch × update-freq (default 1)"),
+            Opt<double>("--mixup", "FineTune:Mixup", "Mixup α; 0 with --cutmix 0 turns mixing off (default 0.8)"),
+            Opt<double>("--cutmix", "FineTune:Cutmix", "Cutmix α (default 1.0)"),
+            Opt<double>("--mixup-prob", "FineTune:MixupProb", "Probability that a batch is mixed (default 1.0)"),
+            Opt<double>("--mixup-switch-prob", "FineTune:MixupSwitchProb", "Probability of cutmix instead of mixup when both are on (default 0.5)"),
+            Opt<int>("--num-sample", "FineTune:RepeatedAugment", "Augmented views of each training video per step (repeated augmentation; default 2)"),
+            Opt<double>("--drop-path", "FineTune:DropPath", "Stochastic depth rate, overriding the preset's"),
+            Opt<string>("--test-weights", "FineTune:TestWeights", "Weights the test scores: last or best (best validation top-1) (default last)"),
         };
         DataCliOptions.AddTo(cmd, training: true);
         RegularizerCliOptions.AddTo(cmd);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,7 +78,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             i => Hmdb51.SourceMovie(i.Path, trainSplit.Classes[i.Label])) : (trainSplit, null);
 
         // A resumed split starts from its own last weights; the training state in that file does the rest.
-        var loaded = PretrainedLoader.Load(preset, resumeFrom ?? weights, new LoadOptions(trainSplit.Classes.Count, frames, size));
+        var loaded = PretrainedLoader.Load(preset, resumeFrom ?? weights, new LoadOptions(trainSplit.Classes.Count, frames, size, train.DropPath));
         foreach (var w in loaded.Warnings) log.LogWarning("{Warning}", w);
         using var model = loaded.Model;
         var c = model.Config;
@@ -88,8 +89,10 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             trainSplit.Classes.Count, regOptions.Kind, regOptions.Placement);
 
         var views = SplitTest.Views(c, data);
-        var trainLoader = new VideoLoader(fit, new ViewPipeline(views, ViewMode.Train),
-            new LoaderOptions(train.BatchSize, data.Workers, seed, DropLast: fit.Count >= train.BatchSize), loaderLog);
+        // Repeated augmentation: each video gives RepeatedAugment views per step, so a step holds BatchSize videos.
+        int perStep = train.BatchSize * train.RepeatedAugment;
+        var trainLoader = new VideoLoader(fit, new ViewPipeline(views with { TrainViews = train.RepeatedAugment }, ViewMode.Train),
+            new LoaderOptions(perStep, data.Workers, seed, DropLast: fit.Count * train.RepeatedAugment >= perStep), loaderLog);
         var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
             new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
         var trainer = new Trainer(model, train, ctx.Device, log)
@@ -98,15 +101,24 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             Validate = valLoader is null ? null : (epoch, cancel) => Evaluator.Run(model, valLoader.Epoch(epoch, cancel), ctx.Device, cancel).Metrics(),
             SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),
             Settings = SettingsJson(root, split),
+            Seed = seed,
+            TensorBoardDir = Path.Combine(dir, "tensorboard"),
         };
         var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), dir, ctx.Cancel, resumeFrom);
 
-        var (result, testSkipped) = SplitTest.Score(model, testSplit, views, train.BatchSize, data.Workers, seed, ctx.Device, loaderLog, ctx.Cancel);
+        // --test-weights best: the weights of the best validation epoch, read back from checkpoint-best.pth.
+        var best = Path.Combine(dir, "checkpoint-best.pth");
+        bool useBest = train.TestWeights == "best" && File.Exists(best);
+        if (train.TestWeights == "best" && !useBest)
+            log.LogWarning("split {Split}: no checkpoint-best.pth (no validation share?): testing the final weights", split);
+        using var bestModel = useBest ? PretrainedLoader.Load(preset, best, new LoadOptions(trainSplit.Classes.Count, frames, size)).Model : null;
+        bestModel?.to(ctx.Device);
+        var (result, testSkipped) = SplitTest.Score(bestModel ?? model, testSplit, views, train.BatchSize, data.Workers, seed, ctx.Device, loaderLog, ctx.Cancel);
         var skipped = trainLoader.SkippedVideos.Concat(valLoader?.SkippedVideos ?? new Dictionary<string, string>()).Concat(testSkipped)
             .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value);
         var summary = new
         {
-            model = c.Name, weights, tested_weights = "final (checkpoint-last.pth)", data = root, split, epochs = epochs.Count,
+            model = c.Name, weights, tested_weights = useBest ? "best validation top-1 (checkpoint-best.pth)" : "final (checkpoint-last.pth)", data = root, split, epochs = epochs.Count,
             regularizer = regOptions, noise = data.Noise, test_views = $"{data.TestClips}x{data.TestCrops}",
             test = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy },
             final_train_loss = epochs[^1].TrainLoss, skipped_videos = skipped,

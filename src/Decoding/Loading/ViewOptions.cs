@@ -25,6 +25,8 @@ public sealed record ViewOptions
     public double NoiseSigma { get; init; }
     public int TestClips { get; init; } = 10;
     public int TestCrops { get; init; } = 3;
+    /// <summary>Training views per video per epoch, each augmented on its own (VideoMAE's repeated augmentation, --num_sample).</summary>
+    public int TrainViews { get; init; } = 1;
     /// <summary>Turn phone videos upright by their display rotation before any crop (the ffmpeg CLI's default).</summary>
     public bool AutoRotate { get; init; } = true;
 }

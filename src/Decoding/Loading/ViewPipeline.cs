@@ -23,7 +23,7 @@ public sealed class ViewPipeline(ViewOptions options, ViewMode mode)
 
     public ViewOptions Options => options;
     public ViewMode Mode => mode;
-    public int ViewsPerItem => mode == ViewMode.Train ? 1 : test.Views;
+    public int ViewsPerItem => mode == ViewMode.Train ? options.TrainViews : test.Views;
     public VideoReaderOptions ReaderOptions => new(mode == ViewMode.Train ? options.TrainShortSide : options.CropSize, AutoRotate: options.AutoRotate);
 
     /// <summary>The temporal clip a view reads: views sharing it can share one decode.</summary>

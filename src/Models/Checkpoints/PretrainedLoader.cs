@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace VideoVCReg.Models.Checkpoints;
 
 /// <summary>What the user asks for on top of the preset: `--num-classes`, `--frames`, `--size`.</summary>
-public sealed record LoadOptions(int? NumClasses = null, int? Frames = null, int? ImageSize = null);
+/// <summary>What a load may change: the head's classes, frames, input size, and the stochastic depth rate (a training setting, no weights).</summary>
+public sealed record LoadOptions(int? NumClasses = null, int? Frames = null, int? ImageSize = null, double? DropPath = null);
 
 public sealed record LoadedModel(VisionTransformer Model, CheckpointLayout? Layout, IReadOnlyList<string> Warnings);
 
@@ -48,6 +49,7 @@ public static class PretrainedLoader
         NumClasses = o.NumClasses ?? classes,
         Frames = o.Frames ?? c.Frames,
         ImageSize = o.ImageSize ?? c.ImageSize,
+        DropPathRate = o.DropPath ?? c.DropPathRate,
     }).Validate();
 
     static void LoadStrict(VisionTransformer model, ModelConfig ckptConfig, Remapped src, string path, List<string> warnings)

@@ -19,6 +19,13 @@ public abstract class FeatureRegularizer
     public bool Enabled { get; set; } = true;
 
     /// <summary>
+    /// Scale of the gradient a regularizer injects in the backward (the fast VCReg), as a loss scaled by it
+    /// would have: a loop accumulating k micro-batches sets 1/k, exactly as it divides its loss by k.
+    /// Explicit losses (<see cref="TakeLoss"/>) are scaled by the loop with the rest of the loss instead.
+    /// </summary>
+    public double GradientScale { get; set; } = 1;
+
+    /// <summary>
     /// Keeps a loss made inside the model's forward. Models run their forward in dispose scopes, so the
     /// tensor is detached from them here and handed back in the caller's scope by <see cref="TakeLoss"/>.
     /// </summary>

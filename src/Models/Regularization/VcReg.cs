@@ -20,7 +20,8 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
     public override Tensor Apply(Tensor features)
     {
         if (!Enabled || !features.requires_grad) return features;
-        if (Fast) return VcRegFunction.apply(features, Options, stats!);
+        if (Fast) return VcRegFunction.apply(features, GradientScale == 1 ? Options
+            : Options with { Alpha = Options.Alpha * GradientScale, Beta = Options.Beta * GradientScale }, stats!);
         var (v, c) = VcRegLoss.Terms(features, Options);
         AddLoss(Options.Alpha * v + Options.Beta * c);
         if (LogStats) lock (naiveTerms) naiveTerms.Add((v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));

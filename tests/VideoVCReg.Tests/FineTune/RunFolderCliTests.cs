@@ -64,6 +64,45 @@ public class RunFolderCliTests(SynthData synth)
     }
 
     [Fact]
+    public void Test_weights_best_scores_the_best_validation_checkpoint()
+    {
+        var work = Directory.CreateTempSubdirectory("testweights-").FullName;
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var outDir = Path.Combine(work, "run");
+            var args = Quick(presets, synth.Dir, outDir);
+            args[Array.IndexOf(args, "--val-share") + 1] = "0.34";
+            args[Array.IndexOf(args, "--epochs") + 1] = "3";
+            var r = CliProcess.Run([.. args, "--test-weights", "best", "--lr", "0.5"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var split = Path.Combine(outDir, "split1");
+            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(split, "results.json")));
+            Assert.StartsWith("best validation top-1", results.RootElement.GetProperty("tested_weights").GetString());
+            // Scoring checkpoint-best.pth with eval gives the same test result; the final weights are another model.
+            var e = CliProcess.Run("eval", "--presets", presets, "--model", "tiny", "--weights", Path.Combine(split, "checkpoint-best.pth"),
+                "--data", synth.Dir, "--test-clips", "1", "--test-crops", "1", "--out", Path.Combine(work, "eval"), "--threads", "1");
+            Assert.True(e.ExitCode == 0, e.Stderr);
+            using var evalResults = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "eval", "split1", "results.json")));
+            var expected = results.RootElement.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("confidence").GetDouble()).ToList();
+            var got = evalResults.RootElement.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("confidence").GetDouble()).ToList();
+            // Equal up to float rounding: eval batches 8 views, finetune's test 2, and GEMM blocking follows the batch.
+            Assert.Equal(expected, got, (a, b) => Math.Abs(a - b) <= 1e-6);
+            // In this run (seeded, one thread) validation peaks before the last epoch, so the final weights score otherwise.
+            var epochsTop1 = File.ReadAllLines(Path.Combine(split, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("validation").GetProperty("top1").GetDouble()).ToList();
+            Assert.True(epochsTop1.IndexOf(epochsTop1.Max()) < epochsTop1.Count - 1, $"validation top-1 per epoch {string.Join(", ", epochsTop1)}: best is last, the test cannot tell them apart");
+            var last = CliProcess.Run("eval", "--presets", presets, "--model", "tiny", "--weights", Path.Combine(split, "checkpoint-last.pth"),
+                "--data", synth.Dir, "--test-clips", "1", "--test-crops", "1", "--out", Path.Combine(work, "eval-last"), "--threads", "1");
+            Assert.True(last.ExitCode == 0, last.Stderr);
+            using var lastResults = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "eval-last", "split1", "results.json")));
+            var fromLast = lastResults.RootElement.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("confidence").GetDouble()).ToList();
+            Assert.NotEqual(expected, fromLast, (a, b) => Math.Abs(a - b) <= 1e-6);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
     public void A_folder_in_use_by_another_run_is_refused_and_an_out_that_is_a_file_is_named()
     {
         var work = Directory.CreateTempSubdirectory("runfolder-lock-").FullName;

@@ -12,6 +12,7 @@ public class TrainerTests
     static TrainOptions Recipe(int epochs) => new()
     {
         Epochs = epochs, BatchSize = 8, BaseLr = 0.1, WarmupEpochs = 1, MinLr = 1e-5, LayerDecay = 1.0, LabelSmoothing = 0.0,
+        Mixup = 0, Cutmix = 0, // plain cross-entropy: these tests check the loop, RecipeTests the mixing
     };
 
     [Fact]
