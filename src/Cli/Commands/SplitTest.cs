@@ -19,6 +19,9 @@ static class SplitTest
         TrainShortSide = (int)Math.Round(c.ImageSize * 256 / 224.0), // VideoMAE decodes at 256 for 224 crops
         Normalization = Normalization.Named(c.Normalization), NoiseSigma = data.Noise,
         TestClips = data.TestClips, TestCrops = data.TestCrops,
+        HorizontalFlip = data.Flip ?? data.Path is not null,
+        RandAugment = data.RandAugment == "none" ? null : data.RandAugment,
+        CropMinArea = data.CropMinArea,
     };
 
     /// <summary>Every view of every test video through the model; videos that fail to decode are left out and returned.</summary>

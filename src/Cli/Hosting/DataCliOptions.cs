@@ -11,7 +11,13 @@ public static class DataCliOptions
         command.Options.Add(Option<string>("--data", "Path", training
             ? "HMDB51-layout dataset folder; absent: a synthetic one under --out" : "HMDB51-layout dataset folder"));
         command.Options.Add(Option<string>("--split", "Split", "Official splits: 1, 2, 3, a list such as 1,3, or all (default 1)"));
-        if (training) command.Options.Add(Option<double>("--val-share", "ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"));
+        if (training)
+        {
+            command.Options.Add(Option<double>("--val-share", "ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"));
+            command.Options.Add(Option<bool>("--flip", "Flip", "Horizontal flips in training: true or false (default: on for --data, off for the synthetic motion classes)"));
+            command.Options.Add(Option<string>("--rand-augment", "RandAugment", "RandAugment spec for training clips, or none (default rand-m7-n4-mstd0.5-inc1)"));
+            command.Options.Add(Option<double>("--crop-min-area", "CropMinArea", "Smallest area share kept by the training random resized crop (default 0.08)"));
+        }
         command.Options.Add(Option<int>("--workers", "Workers", "Decode workers (default 2)"));
         command.Options.Add(Option<int>("--sampling-rate", "SamplingRate", "Take every N-th frame (default 2, VideoMAE's HMDB51 setting)"));
         command.Options.Add(Option<double>("--noise", "Noise", "σ of Gaussian noise added to normalised clips (paper §5.3; default 0)"));

@@ -17,6 +17,15 @@ public sealed record DataOptions
     public double Noise { get; init; }
     public int TestClips { get; init; } = 10;
     public int TestCrops { get; init; } = 3;
+    /// <summary>
+    /// Horizontal flips in training; null: on for a dataset, off for the synthetic one, whose classes are motion
+    /// directions (a mirror turns "left" into "right": the flipped clip would carry the wrong label).
+    /// </summary>
+    public bool? Flip { get; init; }
+    /// <summary>RandAugment spec for training clips (VideoMAE's rand-m7-n4-mstd0.5-inc1); "none" turns it off.</summary>
+    public string RandAugment { get; init; } = Decoding.Transforms.RandAugment.VideoMaeSpec;
+    /// <summary>Smallest area share the training random resized crop keeps (VideoMAE's 0.08; MMAction2's area_range minimum).</summary>
+    public double CropMinArea { get; init; } = 0.08;
     public int SynthClasses { get; init; } = 8;
     public int SynthVideosPerClass { get; init; } = 12;
 
@@ -40,6 +49,10 @@ public sealed record DataOptions
         if (Noise < 0) p.Add($"Data:Noise must be ≥ 0 (got {Noise})");
         if (TestClips < 1 || TestCrops < 1) p.Add($"Data:TestClips and Data:TestCrops must be ≥ 1 (got {TestClips}, {TestCrops})");
         if (SynthClasses < 2 || SynthVideosPerClass < 4) p.Add("Data:SynthClasses must be ≥ 2 and Data:SynthVideosPerClass ≥ 4");
+        if (!(CropMinArea > 0 && CropMinArea <= 1)) p.Add($"Data:CropMinArea (--crop-min-area) must be in (0, 1] (got {CropMinArea})");
+        if (RandAugment != "none")
+            try { Decoding.Transforms.RandAugment.Parse(RandAugment); }
+            catch (Exception e) when (e is NotSupportedException or FormatException or ArgumentException) { p.Add($"Data:RandAugment (--rand-augment): {e.Message}"); }
         return p;
     }
 }

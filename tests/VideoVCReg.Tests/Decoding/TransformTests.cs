@@ -69,13 +69,81 @@ public class TransformTests
         using var b = GaussianNoise.Add(clip, 0.3, 7, "cls/v1.avi", 2);
         using var otherView = GaussianNoise.Add(clip, 0.3, 7, "cls/v1.avi", 3);
         using var otherVideo = GaussianNoise.Add(clip, 0.3, 7, "cls/v2.avi", 2);
+        using var otherSeed = GaussianNoise.Add(clip, 0.3, 8, "cls/v1.avi", 2);
         Assert.True(Same(a, b));
         Assert.False(Same(a, otherView));
         Assert.False(Same(a, otherVideo));
+        Assert.False(Same(a, otherSeed));   // --seed must reach the noise
         using var noise = a - clip;
         // 196,608 samples: the std estimate is within 0.5 % of sigma far beyond 5 standard errors.
         Assert.InRange(noise.std().item<float>(), 0.3 * 0.99, 0.3 * 1.01);
         Assert.InRange(noise.mean().item<float>(), -0.005, 0.005);
+    }
+
+    [Fact]
+    public void Test_noise_is_added_to_the_normalised_clip_at_the_full_sigma()
+    {
+        // ImageNet statistics: noise added before normalising would arrive divided by std (≈ 0.22–0.23).
+        var options = new VideoVCReg.Decoding.Loading.ViewOptions { ClipLength = 4, CropSize = 32, TestClips = 1, TestCrops = 1, NoiseSigma = 1.5 };
+        var pipeline = new VideoVCReg.Decoding.Loading.ViewPipeline(options, VideoVCReg.Decoding.Loading.ViewMode.Test);
+        var clean = new VideoVCReg.Decoding.Loading.ViewPipeline(options with { NoiseSigma = 0 }, VideoVCReg.Decoding.Loading.ViewMode.Test);
+        using var clip = rand(3, 4, 32, 32);
+        var item = new VideoVCReg.Decoding.Datasets.MediaItem("x.avi", 0, "cls/x.avi");
+        using var noisy = pipeline.Finish(clip, item, 0, new Random(1), seed: 5);
+        using var plain = clean.Finish(clip, item, 0, new Random(1), seed: 5);
+        using var zeros = zeros_like(plain);
+        using var expected = GaussianNoise.Add(zeros, 1.5, 5, "cls/x.avi", 0);
+        Assert.True((noisy - plain - expected).abs().max().item<float>() < 1e-5);
+    }
+
+    /// <summary>Replays given draws: NextDouble from one list, NextInt64(lo, hi) as lo + ⌊v·(hi − lo)⌋ from another.</summary>
+    sealed class ScriptedRandom(double[] uniforms, double[] ints) : Random
+    {
+        int u, v;
+        public override double NextDouble() => uniforms[u++];
+        public override long NextInt64(long minValue, long maxValue) => minValue + (long)Math.Floor(ints[v++] * (maxValue - minValue));
+    }
+
+    [Fact]
+    public void Random_resized_crop_picks_torchvisions_window_for_the_same_draws()
+    {
+        // Sizes with room (HMDB51 frames, VideoMAE's 256 short side) and one so wide that the ten tries fail and the
+        // centred fallback decides; scale draws pushed towards 1 in every fifth case to reach it.
+        (int H, int W)[] sizes = [(240, 320), (256, 341), (60, 400), (400, 90)];
+        var rng = new Random(17);
+        var cases = Enumerable.Range(0, 400).Select(i =>
+        {
+            var (h, w) = sizes[i % sizes.Length];
+            double lo = i % 5 == 0 ? 0.9 : 0;
+            // Multiples of 2^-20 are exact in float32 as in double: both sides start from the same numbers.
+            double U(double min) => Math.Round((min + rng.NextDouble() * (1 - min)) * (1 << 20)) / (1 << 20);
+            var uniforms = Enumerable.Range(0, 20).Select(k => U(k % 2 == 0 ? lo : 0)).Select(x => Math.Min(x, 1 - 1.0 / (1 << 20))).ToArray();
+            var ints = Enumerable.Range(0, 2).Select(_ => U(0) * 0.999).ToArray();
+            return (h, w, uniforms, ints);
+        }).ToList();
+        var json = Path.Combine(Path.GetTempPath(), $"rrc-cases-{Guid.NewGuid():N}.json");
+        File.WriteAllText(json, System.Text.Json.JsonSerializer.Serialize(cases.Select(c => new
+        {
+            height = c.h, width = c.w, scale = new[] { 0.08, 1.0 }, ratio = new[] { 3.0 / 4, 4.0 / 3 }, uniforms = c.uniforms, ints = c.ints,
+        })));
+        try
+        {
+            var script = Path.Combine(AppContext.BaseDirectory, "fixtures", "transforms", "rrc_get_params.py");
+            var reference = System.Text.Json.JsonSerializer.Deserialize<long[][]>(VideoVCReg.Tests.Support.PythonScript.Run(script, json))!;
+            var rrc = RandomResizedCrop.VideoMae(112);
+            int fallbacks = 0;
+            for (int i = 0; i < cases.Count; i++)
+            {
+                var (top, left, h, w) = rrc.Window(cases[i].h, cases[i].w, new ScriptedRandom(cases[i].uniforms, cases[i].ints));
+                var r = reference[i];
+                if (h == cases[i].h || w == cases[i].w) fallbacks++;
+                // torchvision draws in float32, we in double: a size may round the other way at an exact .5, no more.
+                Assert.True(Math.Abs(top - r[0]) <= 1 && Math.Abs(left - r[1]) <= 1 && Math.Abs(h - r[2]) <= 1 && Math.Abs(w - r[3]) <= 1,
+                    $"case {i} ({cases[i].h}×{cases[i].w}): ours ({top}, {left}, {h}, {w}), torchvision ({string.Join(", ", r)})");
+            }
+            Assert.True(fallbacks > 0, "no case reached the centred fallback");
+        }
+        finally { File.Delete(json); }
     }
 
     [Fact]

@@ -44,7 +44,11 @@ public class FineTuneCliTests(SynthData synth)
             var test = results.RootElement.GetProperty("test");
             Assert.Equal(testVideos, test.GetProperty("videos").GetInt32());
             Assert.Equal(testVideos * 4, test.GetProperty("views").GetInt32());
-            Assert.InRange(test.GetProperty("top1").GetDouble(), 0, 1);
+            // Top-1 is the share of the listed per-video predictions that are right (not just a number in [0, 1]).
+            var predictions = results.RootElement.GetProperty("predictions").EnumerateArray().ToList();
+            Assert.Equal(testVideos, predictions.Count);
+            Assert.Equal((double)predictions.Count(p => p.GetProperty("label").GetInt32() == p.GetProperty("predicted").GetInt32()) / testVideos,
+                test.GetProperty("top1").GetDouble(), 12);
             Assert.Contains(results.RootElement.GetProperty("skipped_videos").EnumerateObject(), p => p.Name.EndsWith(name));
             Assert.Equal(2.0, results.RootElement.GetProperty("regularizer").GetProperty("alpha").GetDouble());
 

@@ -140,6 +140,30 @@ public class RecipeTests
     }
 
     [Fact]
+    public void The_training_loss_is_cross_entropy_with_the_asked_label_smoothing()
+    {
+        // A learning rate so small the one step changes nothing measurable: the epoch's loss is the loss of the
+        // starting weights, which a plain cross-entropy (a dropped smoothing) would not give.
+        var (x, y) = TinyVideo.Batches(1, 6, 3, seed: 21)[0];
+        torch.manual_seed(8);
+        using var model = TinyVideo.Model();
+        double smoothed, plain;
+        using (no_grad())
+        {
+            // A fresh head is scaled near zero (uniform logits, where smoothing changes little): make it confident.
+            foreach (var p in model.Head.parameters()) p.mul_(500);
+            model.train();
+            using var logits = model.call(x);
+            smoothed = nn.functional.cross_entropy(logits, y, label_smoothing: 0.2).item<float>();
+            plain = nn.functional.cross_entropy(logits, y).item<float>();
+        }
+        Assert.True(Math.Abs(smoothed - plain) > 1e-3, "the case cannot tell smoothing from none");
+        var options = new TrainOptions { Epochs = 1, BatchSize = 6, BaseLr = 1e-12, MinLr = 0, WarmupEpochs = 0, LayerDecay = 1, LabelSmoothing = 0.2, Mixup = 0, Cutmix = 0 };
+        var records = new Trainer(model, options, CPU).Fit(new TrainData((_, _) => TinyVideo.AsClipBatches([(x, y)]), 1), Temp());
+        Assert.Equal(smoothed, records[0].TrainLoss, 5);
+    }
+
+    [Fact]
     public void Drop_path_option_overrides_the_preset_rate()
     {
         var preset = ModelPresets.Get("videomae-s") with { Depth = 2, EmbedDim = 32, NumHeads = 2, Frames = 4, ImageSize = 32 };

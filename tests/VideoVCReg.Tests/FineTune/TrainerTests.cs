@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.FineTune;
 
+[Collection(VideoVCReg.Tests.Support.GlobalRngCollection.Name)]
 public class TrainerTests
 {
     static TrainOptions Recipe(int epochs) => new()
