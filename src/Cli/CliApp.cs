@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(PredictCommand.Build());
         root.Subcommands.Add(FineTuneCommand.Build());
         root.Subcommands.Add(EvalCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using System.Globalization;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Eval;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>`videovcreg report RUN_DIR... [--out DIR]`: finished runs side by side (the paper's Table 2 and Figure 3).</summary>
+public static class ReportCommand
+{
+    public static Command Build()
+    {
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "Finished finetune run folders (each with settings.json and report.json)", Arity = ArgumentArity.OneOrMore };
+        var outDir = new Option<string>("--out") { Description = "Folder for comparison.md, comparison.csv and top1_vs_noise.png", DefaultValueFactory = _ => "runs/report" };
+        var cmd = new Command("report", "Put finished runs side by side: model × regularizer × noise σ, mean ± std over splits; top-1 against σ; per run a confusion matrix and report.csv")
+        {
+            runs, outDir,
+        };
+        Verb.SetAction(cmd, ctx =>
+        {
+            var dir = ctx.Parse.GetValue(outDir)!;
+            var compared = RunComparison.Write(ctx.Parse.GetValue(runs)!, dir);
+            foreach (var r in compared)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Model,-14} {r.Regularizer,-28} σ {r.Noise,-4} top-1 {100 * r.Top1:F1} ± {100 * r.Top1Std:F1} % over {r.Splits.Count} split(s)  {r.Dir}"));
+            Console.WriteLine(Path.Combine(dir, "comparison.md"));
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}

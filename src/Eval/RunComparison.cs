@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using VideoVCReg.Models.IO;
+
+namespace VideoVCReg.Eval;
+
+/// <summary>What one finished run folder says of itself: its settings (settings.json) and results (report.json, split*/results.json).</summary>
+public sealed record FinishedRun(string Dir, string Model, string Regularizer, double Noise, IReadOnlyList<double> SplitTop1, double Top1, double Top1Std,
+    double Top5, double Top5Std, IReadOnlyList<(int Split, int Videos, int Views, double Top1, double Top5, double MeanClass)> Splits,
+    IReadOnlyList<(int Label, int Predicted)> Predictions)
+{
+    /// <summary>"vcreg α1 β0.1 at head", "none", "decov at blocks".</summary>
+    public bool Regularized => Regularizer != "none";
+
+    public static FinishedRun Read(string dir)
+    {
+        string report = Path.Combine(dir, "report.json"), settings = Path.Combine(dir, "settings.json");
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such run folder");
+        if (!File.Exists(report)) throw new InvalidDataException($"{dir}: not a finished run (no report.json)");
+        if (!File.Exists(settings)) throw new InvalidDataException($"{dir}: no settings.json (a finetune run folder is needed; eval folders have none)");
+        try
+        {
+            using var s = JsonDocument.Parse(File.ReadAllText(settings));
+            using var r = JsonDocument.Parse(File.ReadAllText(report));
+            var reg = s.RootElement.GetProperty("regularizer");
+            string kind = reg.GetProperty("Kind").GetString()!;
+            string Num(string key) => reg.GetProperty(key).GetDouble().ToString(CultureInfo.InvariantCulture);
+            string regularizer = kind == "none" ? "none"
+                : kind.StartsWith("vcreg") ? $"{kind} α{Num("Alpha")} β{Num("Beta")} at {reg.GetProperty("Placement").GetString()}"
+                : $"{kind} at {reg.GetProperty("Placement").GetString()}";
+            var splits = r.RootElement.GetProperty("splits").EnumerateArray().Select(e => (e.GetProperty("split").GetInt32(), e.GetProperty("videos").GetInt32(),
+                e.GetProperty("views").GetInt32(), e.GetProperty("top1").GetDouble(), e.GetProperty("top5").GetDouble(), e.GetProperty("mean_class_accuracy").GetDouble())).ToList();
+            var mean = r.RootElement.GetProperty("mean");
+            var predictions = new List<(int, int)>();
+            foreach (var (split, _, _, _, _, _) in splits)
+            {
+                var results = Path.Combine(dir, $"split{split}", "results.json");
+                if (!File.Exists(results)) continue;
+                using var doc = JsonDocument.Parse(File.ReadAllText(results));
+                predictions.AddRange(doc.RootElement.GetProperty("predictions").EnumerateArray()
+                    .Select(p => (p.GetProperty("label").GetInt32(), p.GetProperty("predicted").GetInt32())));
+            }
+            return new FinishedRun(dir, s.RootElement.GetProperty("model").GetString()!, regularizer, s.RootElement.GetProperty("views").GetProperty("Noise").GetDouble(),
+                [.. splits.Select(x => x.Item4)], mean.GetProperty("top1").GetDouble(), mean.GetProperty("top1_std").GetDouble(),
+                mean.GetProperty("top5").GetDouble(), mean.GetProperty("top5_std").GetDouble(), splits, predictions);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{dir}: unreadable run files ({e.Message})", e);
+        }
+    }
+}
+
+/// <summary>
+/// Finished runs side by side, as the paper's Table 2 and Figure 3: <c>comparison.md</c>/<c>.csv</c> (model ×
+/// regularizer × noise σ, test top-1 and top-5 as mean ± sample std over splits) and <c>top1_vs_noise.png</c>
+/// (one line per model and regularizer, top-1 against σ). Per run, beside its report: <c>report.csv</c> (one row
+/// per split) and the confusion matrix over all its splits' test videos (<c>confusion_matrix.csv</c>, rows =
+/// true class, columns = predicted; <c>confusion_matrix.png</c>).
+/// </summary>
+public static class RunComparison
+{
+    static string P(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture);
+
+    public static IReadOnlyList<FinishedRun> Write(IReadOnlyList<string> runDirs, string outDir)
+    {
+        if (runDirs.Count == 0) throw new ArgumentException("report needs at least one run folder");
+        var runs = runDirs.Select(FinishedRun.Read).OrderBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Regularized).ThenBy(r => r.Regularizer, StringComparer.Ordinal).ThenBy(r => r.Noise).ToList();
+        foreach (var run in runs) WritePerRun(run);
+        var md = new StringBuilder("# Runs compared\n\n| model | regularizer | noise σ | splits | top-1 (%) | top-5 (%) | run |\n| --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+        var csv = new StringBuilder("model,regularizer,noise,splits,top1,top1_std,top5,top5_std,run\n");
+        foreach (var r in runs)
+        {
+            md.AppendLine($"| {r.Model} | {r.Regularizer} | {r.Noise.ToString(CultureInfo.InvariantCulture)} | {r.Splits.Count} | {P(r.Top1)} ± {P(r.Top1Std)} | {P(r.Top5)} ± {P(r.Top5Std)} | {r.Dir} |");
+            csv.AppendLine(string.Join(',', r.Model, Quote(r.Regularizer), F(r.Noise), r.Splits.Count, F(r.Top1), F(r.Top1Std), F(r.Top5), F(r.Top5Std), Quote(r.Dir)));
+        }
+        md.AppendLine().AppendLine("± is the sample standard deviation over splits (0 for one split).");
+        AtomicFile.WriteText(Path.Combine(outDir, "comparison.md"), md.ToString());
+        AtomicFile.WriteText(Path.Combine(outDir, "comparison.csv"), csv.ToString());
+        PlotNoise(runs, Path.Combine(outDir, "top1_vs_noise.png"));
+        return runs;
+    }
+
+    static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+    static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+
+    static void WritePerRun(FinishedRun run)
+    {
+        var csv = new StringBuilder("split,videos,views,top1,top5,mean_class_accuracy\n");
+        foreach (var s in run.Splits) csv.AppendLine(string.Join(',', s.Split, s.Videos, s.Views, F(s.Top1), F(s.Top5), F(s.MeanClass)));
+        AtomicFile.WriteText(Path.Combine(run.Dir, "report.csv"), csv.ToString());
+        if (run.Predictions.Count == 0) return;
+        int k = Math.Max(run.Predictions.Max(p => p.Label), run.Predictions.Max(p => p.Predicted)) + 1;
+        var counts = new double[k, k];
+        foreach (var (label, predicted) in run.Predictions) counts[label, predicted]++;
+        var matrix = new StringBuilder("true\\predicted," + string.Join(',', Enumerable.Range(0, k)) + "\n");
+        for (int i = 0; i < k; i++) matrix.AppendLine(i + "," + string.Join(',', Enumerable.Range(0, k).Select(j => counts[i, j])));
+        AtomicFile.WriteText(Path.Combine(run.Dir, "confusion_matrix.csv"), matrix.ToString());
+        var plot = new ScottPlot.Plot();
+        // ScottPlot draws row 0 at the top (true class 0 first, as a confusion matrix is read) but numbers its
+        // y axis from the bottom: the class ticks are placed by hand.
+        var map = plot.Add.Heatmap(counts);
+        plot.Add.ColorBar(map);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. Enumerable.Range(0, k).Select(i => new ScottPlot.Tick(k - 1 - i, i.ToString(CultureInfo.InvariantCulture)))]);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. Enumerable.Range(0, k).Select(i => new ScottPlot.Tick(i, i.ToString(CultureInfo.InvariantCulture)))]);
+        plot.Title($"{run.Model}, {run.Regularizer}, σ {run.Noise.ToString(CultureInfo.InvariantCulture)}: {run.Predictions.Count} test videos");
+        plot.XLabel("predicted class");
+        plot.YLabel("true class");
+        var png = plot.GetImageBytes(600, 520, ScottPlot.ImageFormat.Png);
+        AtomicFile.Write(Path.Combine(run.Dir, "confusion_matrix.png"), s => s.Write(png));
+    }
+
+    static void PlotNoise(IReadOnlyList<FinishedRun> runs, string path)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var group in runs.GroupBy(r => (r.Model, r.Regularizer)))
+        {
+            var points = group.OrderBy(r => r.Noise).ToList();
+            var line = plot.Add.Scatter(points.Select(r => r.Noise).ToArray(), points.Select(r => 100 * r.Top1).ToArray());
+            line.LegendText = $"{group.Key.Model}, {group.Key.Regularizer}";
+            if (!group.First().Regularized) line.LinePattern = ScottPlot.LinePattern.Dashed;
+        }
+        plot.XLabel("Gaussian noise σ");
+        plot.YLabel("test top-1 (%), mean over splits");
+        plot.ShowLegend();
+        var png = plot.GetImageBytes(800, 500, ScottPlot.ImageFormat.Png);
+        AtomicFile.Write(path, s => s.Write(png));
+    }
+}

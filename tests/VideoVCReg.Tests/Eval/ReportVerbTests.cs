@@ -1,0 +1,83 @@
+using System.Text.Json;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Eval;
+
+/// <summary>`videovcreg report`: runs side by side from their own files, and per run its split table and confusion matrix.</summary>
+public class ReportVerbTests
+{
+    /// <summary>A finished run folder as finetune leaves it (settings.json, report.json, split*/results.json), with chosen numbers.</summary>
+    static string Run(string root, string name, string kind, double noise, (double Top1, (int Label, int Predicted)[] Predictions)[] splits)
+    {
+        var dir = Path.Combine(root, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "settings.json"), JsonSerializer.Serialize(new
+        {
+            model = "videomae-s", regularizer = new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1 }, views = new { Noise = noise },
+        }));
+        double mean = splits.Average(s => s.Top1);
+        double std = Math.Sqrt(splits.Sum(s => (s.Top1 - mean) * (s.Top1 - mean)) / (splits.Length - 1));
+        File.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
+        {
+            splits = splits.Select((s, i) => new { split = i + 1, videos = s.Predictions.Length, views = 30 * s.Predictions.Length, top1 = s.Top1, top5 = 0.9, mean_class_accuracy = s.Top1 }),
+            mean = new { top1 = mean, top1_std = std, top5 = 0.9, top5_std = 0.0, mean_class_accuracy = mean, mean_class_std = std },
+        }));
+        for (int i = 0; i < splits.Length; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(dir, $"split{i + 1}"));
+            File.WriteAllText(Path.Combine(dir, $"split{i + 1}", "results.json"), JsonSerializer.Serialize(new
+            {
+                predictions = splits[i].Predictions.Select((p, k) => new { video_id = $"v{k}", label = p.Label, predicted = p.Predicted, views = 30, confidence = 0.5 }),
+            }));
+        }
+        return dir;
+    }
+
+    [Fact]
+    public void Compares_runs_by_model_regularizer_and_noise_and_writes_each_runs_confusion_matrix()
+    {
+        var root = Directory.CreateTempSubdirectory("report-verb-").FullName;
+        try
+        {
+            (int, int)[] a = [(0, 0), (1, 1), (2, 1), (2, 2)], b = [(0, 1), (1, 1), (2, 2), (0, 0)];
+            var vcreg = Run(root, "vcreg-s15", "vcreg", 1.5, [(0.5, a), (0.7, b)]);
+            var plain = Run(root, "none-s15", "none", 1.5, [(0.4, a), (0.4, b)]);
+            var clean = Run(root, "vcreg-s0", "vcreg", 0, [(0.8, a), (0.9, b)]);
+            var outDir = Path.Combine(root, "out");
+            var r = CliProcess.Run("report", vcreg, plain, clean, "--out", outDir);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+
+            var md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+            Assert.Contains("| videomae-s | vcreg α3 β0.1 at head | 1.5 | 2 | 60.0 ± 14.1 |", md);   // mean ± sample std of 0.5, 0.7
+            Assert.Contains("| videomae-s | none | 1.5 | 2 | 40.0 ± 0.0 |", md);
+            Assert.Contains("| videomae-s | vcreg α3 β0.1 at head | 0 | 2 | 85.0 ± 7.1 |", md);
+            var rows = File.ReadAllLines(Path.Combine(outDir, "comparison.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(3, rows.Count);
+            Assert.Equal("none", rows[0][1]);                          // unregularized first within a model, then by σ
+            Assert.Equal(0.6, double.Parse(rows.Single(x => x[2] == "1.5" && x[1] != "none")[4], System.Globalization.CultureInfo.InvariantCulture), 12);
+            Assert.True(new FileInfo(Path.Combine(outDir, "top1_vs_noise.png")).Length > 1000);
+
+            // Per run: the split table, and the confusion matrix summed over both splits' predictions.
+            Assert.Equal(["split,videos,views,top1,top5,mean_class_accuracy", "1,4,120,0.5,0.9,0.5", "2,4,120,0.7,0.9,0.7"], File.ReadAllLines(Path.Combine(vcreg, "report.csv")));
+            var matrix = File.ReadAllLines(Path.Combine(vcreg, "confusion_matrix.csv")).Skip(1).Select(l => l.Split(',').Skip(1).Select(int.Parse).ToArray()).ToArray();
+            Assert.Equal(new[] { 2, 1, 0 }, matrix[0]);   // true 0: predicted 0 twice, 1 once
+            Assert.Equal(new[] { 0, 2, 0 }, matrix[1]);
+            Assert.Equal(new[] { 0, 1, 2 }, matrix[2]);
+            Assert.True(new FileInfo(Path.Combine(vcreg, "confusion_matrix.png")).Length > 1000);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void A_folder_that_is_not_a_finished_run_is_one_line_naming_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("report-empty-").FullName;
+        try
+        {
+            var r = CliProcess.Run("report", dir, "--out", Path.Combine(dir, "out"));
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal($"videovcreg: {dir}: not a finished run (no report.json)", r.Stderr.Trim());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
