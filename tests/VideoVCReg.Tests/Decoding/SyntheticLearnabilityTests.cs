@@ -17,6 +17,20 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
 {
     const int Classes = 4, PerClass = 24, Epochs = 25;
 
+    static readonly ViewOptions Views = new()
+    {
+        ClipLength = 8, SamplingRate = 4, CropSize = 56, TrainShortSide = 64, CropMinArea = 0.3,
+        RandAugment = null, ErasingProbability = 0,
+        HorizontalFlip = false, // a flip reverses the motion, i.e. changes the label
+        TestClips = 2, TestCrops = 1,
+    };
+
+    static nn.Module<Tensor, Tensor> Net() => nn.Sequential(
+        nn.Conv3d(3, 16, 3, padding: 1), nn.BatchNorm3d(16), nn.ReLU(), nn.MaxPool3d([1, 2, 2]),
+        nn.Conv3d(16, 32, 3, padding: 1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2),
+        nn.Conv3d(32, 64, 3, padding: 1), nn.BatchNorm3d(64), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
+        nn.Flatten(), nn.Linear(64, Classes));
+
     [Fact]
     public void A_small_3d_cnn_learns_the_synthetic_motion_classes_and_generalises_to_held_out_videos()
     {
@@ -24,13 +38,7 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
         try
         {
             SyntheticDataset.Write(root, new SynthOptions(Classes, PerClass, Seed: 1));
-            var views = new ViewOptions
-            {
-                ClipLength = 8, SamplingRate = 4, CropSize = 56, TrainShortSide = 64, CropMinArea = 0.3,
-                RandAugment = null, ErasingProbability = 0,
-                HorizontalFlip = false, // a flip reverses the motion, i.e. changes the label
-                TestClips = 2, TestCrops = 1,
-            };
+            var views = Views;
             var trainSet = Hmdb51.Load(root, 1, SplitSubset.Train);
             var testSet = Hmdb51.Load(root, 1, SplitSubset.Test);
             Assert.Equal(Classes * 17, trainSet.Count); // 70 % of 24, rounded
@@ -39,11 +47,7 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
             var test = new VideoLoader(testSet, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(BatchSize: 8, Workers: 1));
 
             manual_seed(0);
-            using var net = nn.Sequential(
-                nn.Conv3d(3, 16, 3, padding: 1), nn.BatchNorm3d(16), nn.ReLU(), nn.MaxPool3d([1, 2, 2]),
-                nn.Conv3d(16, 32, 3, padding: 1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2),
-                nn.Conv3d(32, 64, 3, padding: 1), nn.BatchNorm3d(64), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
-                nn.Flatten(), nn.Linear(64, Classes));
+            using var net = Net();
             using var opt = optim.Adam(net.parameters(), 3e-3);
             double lastLoss = 0;
             for (int epoch = 0; epoch < Epochs; epoch++)
@@ -104,21 +108,13 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
         try
         {
             SyntheticDataset.Write(root, new SynthOptions(Classes, PerClass, Seed: 1));
-            var views = new ViewOptions
-            {
-                ClipLength = 8, SamplingRate = 4, CropSize = 56, TrainShortSide = 64, CropMinArea = 0.3,
-                RandAugment = null, ErasingProbability = 0, HorizontalFlip = false, TestClips = 2, TestCrops = 1,
-            };
+            var views = Views;
             var trainSet = Hmdb51.Load(root, 1, SplitSubset.Train);
             var testSet = Hmdb51.Load(root, 1, SplitSubset.Test);
             var train = new VideoLoader(trainSet, new ViewPipeline(views, ViewMode.Train), new LoaderOptions(BatchSize: 8, Workers: 1, Seed: 3));
             var test = new VideoLoader(testSet, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(BatchSize: 8, Workers: 1));
             manual_seed(0);
-            using var net = nn.Sequential(
-                nn.Conv3d(3, 16, 3, padding: 1), nn.BatchNorm3d(16), nn.ReLU(), nn.MaxPool3d([1, 2, 2]),
-                nn.Conv3d(16, 32, 3, padding: 1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2),
-                nn.Conv3d(32, 64, 3, padding: 1), nn.BatchNorm3d(64), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
-                nn.Flatten(), nn.Linear(64, Classes));
+            using var net = Net();
             // Peak lr 3e-3 at 8 clips per step, as the hand-written loop above.
             var options = new VideoVCReg.FineTune.TrainOptions
             {
