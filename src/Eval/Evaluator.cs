@@ -10,8 +10,11 @@ namespace VideoVCReg.Eval;
 /// </summary>
 public static class Evaluator
 {
-    public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<ClipBatch> batches, Device device, CancellationToken cancel = default)
+    /// <summary>Scores every view; <paramref name="onBatch"/> gets the number of batches done, for progress displays.</summary>
+    public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<ClipBatch> batches, Device device, CancellationToken cancel = default,
+        Action<int>? onBatch = null)
     {
+        int done = 0;
         bool wasTraining = model.training;
         model.eval();
         var scores = new ViewScores();
@@ -29,6 +32,7 @@ public static class Evaluator
                 int classes = (int)logits.shape[1];
                 for (int i = 0; i < b.Count; i++)
                     scores.Add(b.VideoIds[i], (int)labels[i], flat.AsSpan(i * classes, classes));
+                onBatch?.Invoke(++done);
             }
         }
         finally

@@ -36,6 +36,9 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
     /// <summary>Folder for TensorBoard event files (per optimizer step: loss, lr; per epoch: every metrics.jsonl number); null: none.</summary>
     public string? TensorBoardDir { get; init; }
 
+    /// <summary>Called after every optimizer step, for progress displays (never for logic: a resume skips the calls of done epochs).</summary>
+    public Action<StepProgress>? OnStep { get; init; }
+
     /// <summary>Seeds the mixup draws, per (epoch, micro-batch), so they repeat on a resume.</summary>
     public int Seed { get; init; }
 
@@ -93,6 +96,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
             Models.IO.AtomicFile.WriteText(metricsPath, "");
             File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
         }
+        var runWatch = Stopwatch.StartNew();
+        int startStep = step;
         for (int epoch = first; epoch < options.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
@@ -157,6 +162,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
                     steps++;
                     step++;
                     board?.Step(step, value, lr);
+                    OnStep?.Invoke(new StepProgress(epoch, options.Epochs, steps, stepsPerEpoch, value, lr, samples / watch.Elapsed.TotalSeconds,
+                        step - startStep, options.Epochs * stepsPerEpoch - startStep, runWatch.Elapsed));
                 }
                 if (attached != null) attached.Regularizer.GradientScale = 1;
             }

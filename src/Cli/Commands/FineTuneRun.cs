@@ -95,16 +95,21 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             new LoaderOptions(perStep, data.Workers, seed, DropLast: fit.Count * train.RepeatedAugment >= perStep), loaderLog);
         var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
             new LoaderOptions(train.BatchSize, data.Workers, seed), loaderLog);
+        var progress = new ProgressLine($"split {split}");
         var trainer = new Trainer(model, train, ctx.Device, log)
         {
             Regularization = regularizer is null ? null : (regularizer, placement),
-            Validate = valLoader is null ? null : (epoch, cancel) => Evaluator.Run(model, valLoader.Epoch(epoch, cancel), ctx.Device, cancel).Metrics(),
+            // The progress line is cleared before validation, so the epoch's log line that follows starts on a clean line.
+            Validate = valLoader is null ? null : (epoch, cancel) => { progress.Clear(); return Evaluator.Run(model, valLoader.Epoch(epoch, cancel), ctx.Device, cancel).Metrics(); },
             SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),
             Settings = SettingsJson(root, split),
             Seed = seed,
             TensorBoardDir = Path.Combine(dir, "tensorboard"),
+            // Cleared at an epoch's last step: the epoch's log line comes next and must start on a clean line.
+            OnStep = p => { if (p.Step == p.StepsPerEpoch) progress.Clear(); else progress.Show(ProgressLine.Format(p)); },
         };
         var epochs = trainer.Fit(new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()), dir, ctx.Cancel, resumeFrom);
+        progress.Clear();
 
         // --test-weights best: the weights of the best validation epoch, read back from checkpoint-best.pth.
         var best = Path.Combine(dir, "checkpoint-best.pth");

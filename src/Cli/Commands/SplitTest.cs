@@ -29,7 +29,12 @@ static class SplitTest
         ViewOptions views, int batch, int workers, int seed, Device device, ILogger log, CancellationToken cancel)
     {
         var loader = new VideoLoader(test, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(batch, workers, seed), log);
-        var result = Evaluator.Run(model, loader.Epoch(0, cancel), device, cancel);
+        var progress = new ProgressLine("test");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        int total = loader.BatchesPerEpoch();
+        var result = Evaluator.Run(model, loader.Epoch(0, cancel), device, cancel,
+            done => progress.Show(ProgressLine.Format($"{views.TestClips}×{views.TestCrops} views, batch", done, total, watch.Elapsed)));
+        progress.Clear();
         // A score over no video is not a result: 0 % would read as a model that is always wrong.
         if (result.Videos == 0)
             throw new InvalidDataException($"{test.Source}: none of the {test.Count} test videos could be decoded ({loader.Summary()})");

@@ -37,6 +37,7 @@ public class RunFolderCliTests(SynthData synth)
             var outDir = Path.Combine(work, "run");
             var first = CliProcess.Run(Quick(presets, synth.Dir, outDir));
             Assert.True(first.ExitCode == 0, first.Stderr);
+            Assert.DoesNotContain('\r', first.Stderr);   // stderr is not a terminal here: no progress line, the log lines alone
             var files = Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".lock")).Order().ToList();
             var before = files.ToDictionary(f => f, File.ReadAllBytes);
 
