@@ -8,7 +8,7 @@ namespace VideoVCReg.Tests.FineTune;
 [Collection(SynthDataCollection.Name)]
 public class FineTuneCliTests(SynthData synth)
 {
-    const string TinyPreset = """
+    internal const string TinyPreset = """
         { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
                     "frames": 4, "image_size": 32, "num_classes": 400 } }
         """;

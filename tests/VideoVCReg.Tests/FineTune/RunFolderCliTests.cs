@@ -9,10 +9,7 @@ namespace VideoVCReg.Tests.FineTune;
 [Collection(SynthDataCollection.Name)]
 public class RunFolderCliTests(SynthData synth)
 {
-    const string TinyPreset = """
-        { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
-                    "frames": 4, "image_size": 32, "num_classes": 400 } }
-        """;
+    const string TinyPreset = FineTuneCliTests.TinyPreset;
 
     static string[] Quick(string presets, string data, string outDir) =>
         ["finetune", "--presets", presets, "--model", "tiny", "--data", data, "--out", outDir, "--epochs", "1", "--batch-size", "2",
