@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(FineTuneCommand.Build());
         root.Subcommands.Add(EvalCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(PretrainCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

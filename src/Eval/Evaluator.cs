@@ -1,3 +1,4 @@
+using VideoVCReg.Decoding;
 using TorchSharp;
 using VideoVCReg.Decoding.Loading;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace VideoVCReg.Eval;
 public static class Evaluator
 {
     /// <summary>Scores every view; <paramref name="onBatch"/> gets the number of batches done, for progress displays.</summary>
-    public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<ClipBatch> batches, Device device, CancellationToken cancel = default,
+    public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<Batch> batches, Device device, CancellationToken cancel = default,
         Action<int>? onBatch = null)
     {
         int done = 0;
@@ -26,12 +27,12 @@ public static class Evaluator
                 using var b = batch;
                 using var scope = NewDisposeScope();
                 cancel.ThrowIfCancellationRequested();
-                var logits = model.call(b.Clips.to(device)).to_type(ScalarType.Float32).cpu().contiguous();
+                var logits = model.call(b.Inputs.to(device)).to_type(ScalarType.Float32).cpu().contiguous();
                 var labels = b.Labels.cpu().data<long>().ToArray();
                 var flat = logits.data<float>().ToArray();
                 int classes = (int)logits.shape[1];
                 for (int i = 0; i < b.Count; i++)
-                    scores.Add(b.VideoIds[i], (int)labels[i], flat.AsSpan(i * classes, classes));
+                    scores.Add(b.SampleIds[i], (int)labels[i], flat.AsSpan(i * classes, classes));
                 onBatch?.Invoke(++done);
             }
         }

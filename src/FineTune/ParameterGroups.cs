@@ -9,21 +9,21 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<TorchSharp.Module
 
 /// <summary>
 /// VideoMAE's optimizer groups (optim_factory.py): no weight decay for 1-D tensors (biases, norms, layer
-/// scales; ConvNeXt's [C, 1, 1] layer_scale too), position tables and tokens; with layer decay, patch_embed / tokens / position table are layer 0,
-/// blocks.i is layer i+1, everything after the blocks (fc_norm, head) is layer L+1, and layer k's lr is
-/// scaled by decay^(L+1−k). Models other than the video ViT get one layer.
+/// scales; ConvNeXt's [C, 1, 1] layer_scale too), position tables and tokens; with layer decay, layer k of the
+/// network's K (<see cref="Network.LayerId"/>) has its lr scaled by decay^(K−1−k). A network that declares one
+/// layer decays as one.
 /// </summary>
 public static class ParameterGroups
 {
-    public static IReadOnlyList<ParameterGroup> For(nn.Module model, double weightDecay, double layerDecay)
+    public static IReadOnlyList<ParameterGroup> For(Network model, double weightDecay, double layerDecay)
     {
-        int layers = model is VisionTransformer v ? v.Config.Depth + 2 : 1;
+        int layers = Math.Max(1, model.DecayLayers);
         var groups = new Dictionary<(int Layer, bool Decay), List<TorchSharp.Modules.Parameter>>();
         foreach (var (name, p) in model.named_parameters())
         {
             if (!p.requires_grad) continue;
             bool decay = p.dim() > 1 && !NoDecayName(name);
-            int layer = layers == 1 ? 0 : LayerOf(name, layers);
+            int layer = layers == 1 ? 0 : Math.Clamp(model.LayerId(name), 0, layers - 1);
             var key = (layer, decay);
             if (!groups.TryGetValue(key, out var list)) groups[key] = list = [];
             list.Add(p);
@@ -35,11 +35,4 @@ public static class ParameterGroups
 
     static bool NoDecayName(string name) =>
         name.EndsWith(".bias") || name.EndsWith("layer_scale") || name is "pos_embed" or "cls_token" or "class_token" || name.EndsWith("pos_embedding");
-
-    static int LayerOf(string name, int layers)
-    {
-        if (name.StartsWith("patch_embed.") || name is "pos_embed" or "cls_token") return 0;
-        if (name.StartsWith("blocks.")) return int.Parse(name.Split('.')[1]) + 1;
-        return layers - 1;
-    }
 }

@@ -1,3 +1,4 @@
+using VideoVCReg.Decoding;
 using VideoVCReg.Decoding.Loading;
 
 namespace VideoVCReg.FineTune;
@@ -6,4 +7,4 @@ namespace VideoVCReg.FineTune;
 /// What the loop trains on: batches of an epoch (clips <c>[B, C, T, H, W]</c> or images <c>[B, C, H, W]</c> with
 /// int64 labels) and how many there are. The video loader and an image loader both fit it.
 /// </summary>
-public sealed record TrainData(Func<int, CancellationToken, IEnumerable<ClipBatch>> Epoch, int StepsPerEpoch);
+public sealed record TrainData(Func<int, CancellationToken, IEnumerable<Batch>> Epoch, int StepsPerEpoch);

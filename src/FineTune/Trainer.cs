@@ -17,7 +17,7 @@ namespace VideoVCReg.FineTune;
 /// A non-finite loss stops the run before its step touches the weights (<see cref="NonFiniteLossException"/>);
 /// a checkpoint is never written from non-finite weights.
 /// </summary>
-public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions options, Device device, ILogger? log = null)
+public sealed class Trainer(Models.Network model, TrainOptions options, Device device, ILogger? log = null)
 {
     readonly ILogger log = log ?? NullLogger.Instance;
 
@@ -107,7 +107,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
             int steps = 0;
             model.train();
             using (var attached = Regularization is { } r && r.Placement != Placement.None
-                       ? AttachedRegularizer.Attach((IRegularizationSites)model, r.Regularizer, r.Placement) : null)
+                       ? AttachedRegularizer.Attach(model, r.Regularizer, r.Placement) : null)
             {
                 if (attached != null) attached.Regularizer.GradientScale = 1.0 / k;
                 int micro = 0;
@@ -129,7 +129,7 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
                         for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
                         optimizer.zero_grad();
                     }
-                    var x = batch.Clips.to(device);
+                    var x = batch.Inputs.to(device);
                     var y = batch.Labels.to(device);
                     Tensor logits, loss;
                     if (mixup.Active && x.shape[0] > 1)
@@ -198,7 +198,8 @@ public sealed class Trainer(nn.Module<Tensor, Tensor> model, TrainOptions option
         return records;
     }
 
-    static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>How metrics.jsonl lines are written (snake_case), for readers of the file.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
     {

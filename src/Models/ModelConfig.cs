@@ -44,6 +44,9 @@ public sealed record ModelConfig
     public double HeadDropout { get; init; }
     /// <summary>Input normalisation the weights were trained with: "imagenet" (VideoMAE) or "inception" (mean = std = 0.5, ViViT's [-1, 1]).</summary>
     public string Normalization { get; init; } = "imagenet";
+
+    /// <summary>What the network takes, for data sources.</summary>
+    public InputSpec Input => new(Frames, ImageSize, Normalization);
     /// <summary>VideoMAE multiplies the freshly initialised head by this (init_scale).</summary>
     public double InitScale { get; init; } = 0.001;
 

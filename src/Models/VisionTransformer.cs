@@ -13,7 +13,7 @@ namespace VideoVCReg.Models;
 /// Hook points for regularizers: `blocks.N` outputs ([B, N, D] per block) and `pre_logits`, an Identity
 /// whose output is the pooled feature entering the head ([B, D]); neither owns state_dict keys.
 /// </summary>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, Regularization.IRegularizationSites
+public sealed class VisionTransformer : Network
 {
     readonly PatchEmbed3d patch_embed;
     readonly Parameter? cls_token;       // [1, 1, D] (ViViT)
@@ -57,9 +57,30 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>, Regularizatio
 
     // Regularization sites: the features entering the head (paper Table 2 places VCReg there), taken in
     // front of head_dropout so VideoMAEv2's 0.5 dropout never reaches them, and every block output.
-    nn.Module<Tensor, Tensor> Regularization.IRegularizationSites.HeadInput => head_dropout;
-    IReadOnlyList<nn.Module<Tensor, Tensor>> Regularization.IRegularizationSites.BlockModules => blocks.Cast<nn.Module<Tensor, Tensor>>().ToList();
-    IReadOnlyList<nn.Module<Tensor, Tensor>> Regularization.IRegularizationSites.DownsampleModules => [];
+    public override nn.Module<Tensor, Tensor> HeadInput => head_dropout;
+    public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks.Cast<nn.Module<Tensor, Tensor>>().ToList();
+
+    /// <summary>VideoMAE's layer ids (optim_factory.get_num_layer_for_vit): patch_embed, tokens and positions 0, blocks.i i+1, the rest depth+1.</summary>
+    public override int DecayLayers => Config.Depth + 2;
+
+    public override InputSpec Input => Config.Input;
+
+    public override int LayerId(string parameterName)
+    {
+        if (parameterName.StartsWith("patch_embed.") || parameterName is "pos_embed" or "cls_token") return 0;
+        if (parameterName.StartsWith("blocks.")) return int.Parse(parameterName.Split('.')[1]) + 1;
+        return DecayLayers - 1;
+    }
+
+    /// <summary>VideoMAE's own keys; ViViT's are Hugging Face's (VivitForVideoClassification).</summary>
+    public override Dictionary<string, Tensor> PublishedState()
+    {
+        var ours = base.PublishedState();
+        return Config.Family == "vivit" ? Checkpoints.CheckpointLayouts.ToHfVivit(ours) : ours;
+    }
+
+    /// <summary>VideoMAE's checkpoints wrap the weights in {'model': ...}; Hugging Face's ViViT files are bare.</summary>
+    public override bool PublishesBareStateDict => Config.Family == "vivit";
 
     /// <summary>VideoMAE's _init_weights: trunc_normal(0.02) linears with zero bias, unit LayerNorms, head × init_scale.</summary>
     void InitWeights()

@@ -4,8 +4,8 @@ using TorchSharp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VideoVCReg.Cli.Hosting;
-using VideoVCReg.Decoding.Datasets;
-using VideoVCReg.Eval;
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Video;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Checkpoints;
@@ -45,33 +45,27 @@ public static class EvalCommand
             var log = loggers.CreateLogger("eval");
             var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
             string dir = p.GetValue(outDir)!, file = p.GetValue(weights)!;
-            using var folder = RunFolder.Acquire(dir);
-            var outcomes = new List<SplitOutcome>();
-            foreach (int split in data.SplitList())
+            var source = new VideoSplits(data, null, (int)ctx.Runtime.Seed, loggers.CreateLogger("loader"));
+            var runner = new ExperimentRunner(new ExperimentOptions
             {
-                var test = Hmdb51.Load(data.Path!, split, SplitSubset.Test);
-                var loaded = PretrainedLoader.Load(preset, file, new LoadOptions(null, p.GetValue(frames), p.GetValue(size)));
-                foreach (var w in loaded.Warnings) log.LogWarning("{Warning}", w);
-                using var net = loaded.Model;
-                if (net.Config.NumClasses != test.Classes.Count)
-                    throw new InvalidDataException($"{file}: the head has {net.Config.NumClasses} classes, the dataset {test.Classes.Count}");
-                net.to(ctx.Device);
-                var (result, skipped) = SplitTest.Score(net, test, SplitTest.Views(net.Config, data), p.GetValue(batch), data.Workers,
-                    (int)ctx.Runtime.Seed, ctx.Device, loggers.CreateLogger("loader"), ctx.Cancel);
-                var resultsPath = SplitTest.WriteResults(Path.Combine(dir, $"split{split}"), new
+                OutDir = dir, Train = new TrainOptions { BatchSize = p.GetValue(batch) }, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+                Title = $"{Path.GetFileName(file)}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
+                ResultFields = new Dictionary<string, object?>
                 {
-                    model = net.Config.Name, weights = file, data = data.Path, split, noise = data.Noise, test_views = $"{data.TestClips}x{data.TestCrops}",
-                    test = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy },
-                    skipped_videos = skipped, predictions = result.Predictions,
-                });
-                Console.WriteLine(FormattableString.Invariant(
-                    $"split {split} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} videos × {data.TestClips * data.TestCrops} views; {skipped.Count} video(s) skipped; {resultsPath}"));
-                outcomes.Add(new SplitOutcome(split, result, [], []));
-            }
-            var title = $"{Path.GetFileName(file)}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views";
-            var mean = SplitReport.Write(dir, title, outcomes);
-            Console.WriteLine(FormattableString.Invariant(
-                $"mean over {outcomes.Count} split(s): top-1 {mean.Top1:P1} ± {mean.Top1Std:P1}, top-5 {mean.Top5:P1}; {Path.Combine(dir, "report.md")}"));
+                    ["weights"] = file, ["data"] = data.Path, ["noise"] = data.Noise, ["test_views"] = $"{data.TestClips}x{data.TestCrops}",
+                },
+            }, loggers, ctx.Cancel);
+            runner.Test(source, (classes, _) =>
+            {
+                var built = FineTuneRun.Build(preset, file, new LoadOptions(null, p.GetValue(frames), p.GetValue(size)), log);
+                int head = ((VisionTransformer)built.Model).Config.NumClasses;
+                if (head != classes)
+                {
+                    built.Model.Dispose();
+                    throw new InvalidDataException($"{file}: the head has {head} classes, the dataset {classes}");
+                }
+                return built;
+            });
             return Task.FromResult(0);
         });
         return cmd;

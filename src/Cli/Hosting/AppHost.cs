@@ -1,3 +1,5 @@
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Video;
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

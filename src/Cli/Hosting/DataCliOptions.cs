@@ -14,15 +14,27 @@ public static class DataCliOptions
         if (training)
         {
             command.Options.Add(Option<double>("--val-share", "ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"));
-            command.Options.Add(Option<bool>("--flip", "Flip", "Horizontal flips in training: true or false (default: on for --data, off for the synthetic motion classes)"));
-            command.Options.Add(Option<string>("--rand-augment", "RandAugment", "RandAugment spec for training clips, or none (default rand-m7-n4-mstd0.5-inc1)"));
-            command.Options.Add(Option<double>("--crop-min-area", "CropMinArea", "Smallest area share kept by the training random resized crop (default 0.08)"));
+            AddAugmentation(command);
         }
+        else AddClipOptions(command);
         command.Options.Add(Option<int>("--workers", "Workers", "Decode workers (default 2)"));
-        command.Options.Add(Option<int>("--sampling-rate", "SamplingRate", "Take every N-th frame (default 2, VideoMAE's HMDB51 setting)"));
-        command.Options.Add(Option<double>("--noise", "Noise", "σ of Gaussian noise added to normalised clips (paper §5.3; default 0)"));
         command.Options.Add(Option<int>("--test-clips", "TestClips", "Temporal clips per test video (default 10)"));
         command.Options.Add(Option<int>("--test-crops", "TestCrops", "Spatial crops per test clip (default 3)"));
+    }
+
+    /// <summary>How training clips are cut and augmented, for any video source.</summary>
+    public static void AddAugmentation(Command command)
+    {
+        command.Options.Add(Option<bool>("--flip", "Flip", "Horizontal flips in training: true or false (default: on for --data, off for the synthetic motion classes)"));
+        command.Options.Add(Option<string>("--rand-augment", "RandAugment", "RandAugment spec for training clips, or none (default rand-m7-n4-mstd0.5-inc1)"));
+        command.Options.Add(Option<double>("--crop-min-area", "CropMinArea", "Smallest area share kept by the training random resized crop (default 0.08)"));
+        AddClipOptions(command);
+    }
+
+    static void AddClipOptions(Command command)
+    {
+        command.Options.Add(Option<int>("--sampling-rate", "SamplingRate", "Take every N-th frame (default 2, VideoMAE's HMDB51 setting)"));
+        command.Options.Add(Option<double>("--noise", "Noise", "σ of Gaussian noise added to normalised clips (paper §5.3; default 0)"));
     }
 
     static ConfigOption<T> Option<T>(string name, string key, string description) => new ConfigOption<T>(name, $"Data:{key}", description).Init();

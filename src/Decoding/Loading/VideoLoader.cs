@@ -42,7 +42,7 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
         return options.DropLast ? n / b : (n + b - 1) / b;
     }
 
-    public IEnumerable<ClipBatch> Epoch(int epoch, CancellationToken cancel = default)
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default)
     {
         if (options.BatchSize < 1 || options.Workers < 1 || options.QueueDepth < 1)
             throw new ArgumentException($"loader needs batch size, workers and queue depth >= 1 (got {options.BatchSize}, {options.Workers}, {options.QueueDepth})");
@@ -50,7 +50,7 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
         int batches = BatchesPerEpoch(epoch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var queues = Enumerable.Range(0, options.Workers)
-            .Select(_ => Channel.CreateBounded<ClipBatch?>(new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true }))
+            .Select(_ => Channel.CreateBounded<Batch?>(new BoundedChannelOptions(options.QueueDepth) { SingleReader = true, SingleWriter = true }))
             .ToArray();
         var workers = Enumerable.Range(0, options.Workers)
             .Select(w => Task.Factory.StartNew(() => Work(w, epoch, order, batches, queues[w].Writer, stop.Token),
@@ -61,7 +61,7 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
             for (int b = 0; b < batches; b++)
             {
                 var reader = queues[b % options.Workers].Reader;
-                ClipBatch? batch;
+                Batch? batch;
                 try { batch = reader.ReadAsync(stop.Token).AsTask().GetAwaiter().GetResult(); }
                 catch (ChannelClosedException e) when (e.InnerException != null)
                 {
@@ -82,7 +82,7 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
         }
     }
 
-    void Work(int worker, int epoch, IReadOnlyList<(int Item, int View)> order, int batches, ChannelWriter<ClipBatch?> queue, CancellationToken cancel)
+    void Work(int worker, int epoch, IReadOnlyList<(int Item, int View)> order, int batches, ChannelWriter<Batch?> queue, CancellationToken cancel)
     {
         var cache = new DecodeCache(pipeline);
         try
@@ -100,7 +100,7 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
         finally { cache.Dispose(); }
     }
 
-    ClipBatch? Build(int b, int epoch, IReadOnlyList<(int Item, int View)> order, DecodeCache cache, CancellationToken cancel)
+    Batch? Build(int b, int epoch, IReadOnlyList<(int Item, int View)> order, DecodeCache cache, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         var clips = new List<Tensor>();
@@ -135,7 +135,7 @@ public sealed class VideoLoader(MediaDataset dataset, ViewPipeline pipeline, Loa
         if (clips.Count == 0) return null;
         var stacked = stack(clips).MoveToOuterDisposeScope();
         var labelT = tensor(labels.ToArray(), ScalarType.Int64).MoveToOuterDisposeScope();
-        return new ClipBatch(b, stacked, labelT, ids, views);
+        return new Batch(b, stacked, labelT, ids, views);
     }
 
     /// <summary>Per worker: the open reader of the last video, and the last decoded test clip (shared by its crops).</summary>

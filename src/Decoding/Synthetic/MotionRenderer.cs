@@ -15,10 +15,14 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
 {
     readonly Random rng = new(seed);
 
-    public IEnumerable<byte[]> Frames(int count)
+    /// <summary>
+    /// Frames 0 … count − 1, or only those <paramref name="keep"/> accepts: the others are not drawn (the shapes
+    /// still move), which makes rendering a sampled clip cost its frames, not the video's.
+    /// </summary>
+    public IEnumerable<byte[]> Frames(int count, Func<int, bool>? keep = null)
     {
         var (background, baseColour) = Texture();
-        int shapes = 5 + rng.Next(4);
+        int shapes = 5 + rng.Next(4), noiseSeed = rng.Next();
         var pos = new (double X, double Y)[shapes];
         var vel = new (double X, double Y)[shapes];
         var size = new int[shapes];
@@ -36,8 +40,15 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
         }
         for (int t = 0; t < count; t++)
         {
+            if (keep is not null && !keep(t))
+            {
+                for (int s = 0; s < shapes; s++) pos[s] = (Wrap(pos[s].X + vel[s].X, width), Wrap(pos[s].Y + vel[s].Y, height));
+                continue;
+            }
             var frame = (byte[])background.Clone();
-            for (int i = 0; i < frame.Length; i++) frame[i] = (byte)Math.Clamp(frame[i] + rng.Next(-6, 7), 0, 255);
+            // Each frame's noise has its own stream, so a frame is the same whether or not the ones before it were drawn.
+            var noise = new Random(Seeds.Mix(noiseSeed, t));
+            for (int i = 0; i < frame.Length; i++) frame[i] = (byte)Math.Clamp(frame[i] + noise.Next(-6, 7), 0, 255);
             for (int s = 0; s < shapes; s++)
             {
                 Draw(frame, pos[s], size[s], colour[s], round[s]);

@@ -11,8 +11,8 @@ public sealed record SynthOptions(int Classes = 8, int VideosPerClass = 12, int 
 /// </summary>
 public static class SyntheticDataset
 {
-    static readonly (int W, int H)[] Sizes = [(160, 120), (176, 144), (192, 144), (224, 168)];
-    static readonly int[] FrameRates = [15, 20, 25, 30];
+    internal static readonly (int W, int H)[] Sizes = [(160, 120), (176, 144), (192, 144), (224, 168)];
+    internal static readonly int[] FrameRates = [15, 20, 25, 30];
 
     public static int Write(string outDir, SynthOptions o, IProgress<string>? progress = null, CancellationToken cancel = default)
     {

@@ -10,7 +10,7 @@ namespace VideoVCReg.Models.Image;
 /// layers at `features.2/4/6`, `classifier.0` LayerNorm2d and `classifier.2` Linear.
 /// ConvNeXt-T: depths (3, 3, 9, 3), widths (96, 192, 384, 768), so 18 blocks and 3 downsamples.
 /// </summary>
-public sealed class ConvNeXt : nn.Module<Tensor, Tensor>, IRegularizationSites
+public sealed class ConvNeXt : Network
 {
     readonly Sequential features, classifier;
     readonly List<nn.Module<Tensor, Tensor>> blocks = [], downsamples = [];
@@ -45,9 +45,9 @@ public sealed class ConvNeXt : nn.Module<Tensor, Tensor>, IRegularizationSites
 
     public static ConvNeXt Tiny(long numClasses = 1000) => new([3, 3, 9, 3], [96, 192, 384, 768], numClasses);
 
-    public nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)classifier.children().Last();
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
+    public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)classifier.children().Last();
+    public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
+    public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 
     public override Tensor forward(Tensor x)
     {

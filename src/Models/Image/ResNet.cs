@@ -11,7 +11,7 @@ namespace VideoVCReg.Models.Image;
 /// 16 block sites; the downsample sites are the strided shortcut projections (`layer2/3/4.0.downsample`, the
 /// layers that halve the resolution), 3 in ResNet-50 and ResNet-18.
 /// </summary>
-public sealed class ResNet : nn.Module<Tensor, Tensor>, IRegularizationSites
+public sealed class ResNet : Network
 {
     readonly Conv2d conv1;
     readonly BatchNorm2d bn1;
@@ -58,9 +58,9 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>, IRegularizationSites
     public static ResNet R50(long numClasses = 1000) => new(bottleneck: true, [3, 4, 6, 3], numClasses);
     public static ResNet R18(long numClasses = 1000) => new(bottleneck: false, [2, 2, 2, 2], numClasses);
 
-    public nn.Module<Tensor, Tensor> HeadInput => fc;
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
+    public override nn.Module<Tensor, Tensor> HeadInput => fc;
+    public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
+    public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 
     public override Tensor forward(Tensor x)
     {

@@ -10,7 +10,7 @@ namespace VideoVCReg.Models.Image;
 /// `encoder.layers.encoder_layer_N`, `encoder.ln`, `heads.head`). ViT-B/32: patch 32, width 768,
 /// depth 12, 12 heads, MLP 3072, classifier on the class token.
 /// </summary>
-public sealed class VitImage : nn.Module<Tensor, Tensor>, IRegularizationSites
+public sealed class VitImage : Network
 {
     readonly Conv2d conv_proj;
     readonly Parameter class_token;
@@ -31,9 +31,19 @@ public sealed class VitImage : nn.Module<Tensor, Tensor>, IRegularizationSites
 
     public static VitImage B32(long numClasses = 1000, long imageSize = 224) => new(imageSize, 32, 768, 12, 12, 3072, numClasses);
 
-    public nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)heads.children().First();
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => encoder.Layers;
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => [];
+    public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)heads.children().First();
+    public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => encoder.Layers;
+
+    /// <summary>Layer decay as for the video ViT: stem, class token and positions 0, encoder layer i i+1, encoder.ln and heads last.</summary>
+    public override int DecayLayers => encoder.Layers.Count + 2;
+
+    public override int LayerId(string parameterName)
+    {
+        if (parameterName.StartsWith("conv_proj.") || parameterName is "class_token" or "encoder.pos_embedding") return 0;
+        const string layer = "encoder.layers.encoder_layer_";
+        if (parameterName.StartsWith(layer)) return int.Parse(parameterName[layer.Length..].Split('.')[0]) + 1;
+        return DecayLayers - 1;
+    }
 
     public override Tensor forward(Tensor x)
     {

@@ -130,13 +130,13 @@ public class BFrameClipTests(VideoMatrix matrix)
             using (batch)
                 for (int r = 0; r < batch.Count; r++)
                 {
-                    var item = dataset.Items.Single(i => i.Id == batch.VideoIds[r]);
+                    var item = dataset.Items.Single(i => i.Id == batch.SampleIds[r]);
                     using var reader = VideoReader.Open(item.Path, pipeline.ReaderOptions);
                     using var whole = WholeVideo(item.Path, reader.OutputWidth, reader.OutputHeight);
-                    int view = batch.Views[r];
+                    int view = batch.ViewIds[r];
                     using var clip = whole.index_select(1, tensor(pipeline.Frames(reader.Info.Frames, view, new Random(0))));
                     using var expected = pipeline.Finish(clip, item, view, new Random(0), 0);
-                    float diff = batch.Clips[r].sub(expected).abs().max().item<float>();
+                    float diff = batch.Inputs[r].sub(expected).abs().max().item<float>();
                     Assert.True(diff <= 1.5f / 255, $"{item.Path} view {view}: {diff * 255:F1} levels from the whole-video decode");
                     seen++;
                 }

@@ -14,8 +14,8 @@ public class LoaderTests(SynthData data)
         {
             using (b)
             {
-                Assert.Equal(b.Count, b.Clips.shape[0]);
-                return (b.Clips.data<float>().ToArray(), b.Labels.data<long>().ToArray(), b.VideoIds.ToArray(), b.Views.ToArray());
+                Assert.Equal(b.Count, b.Inputs.shape[0]);
+                return (b.Inputs.data<float>().ToArray(), b.Labels.data<long>().ToArray(), b.SampleIds.ToArray(), b.ViewIds.ToArray());
             }
         })];
 
@@ -51,13 +51,13 @@ public class LoaderTests(SynthData data)
         var batches = loader.Epoch(0).ToList();
         try
         {
-            Assert.All(batches, b => Assert.Equal(new long[] { b.Count, 3, 8, 64, 64 }, b.Clips.shape));
-            var views = batches.SelectMany(b => b.VideoIds.Zip(b.Views)).ToList();
+            Assert.All(batches, b => Assert.Equal(new long[] { b.Count, 3, 8, 64, 64 }, b.Inputs.shape));
+            var views = batches.SelectMany(b => b.SampleIds.Zip(b.ViewIds)).ToList();
             Assert.Equal(ds.Count * 6, views.Count);
             Assert.All(views.GroupBy(v => v.First), g => Assert.Equal(Enumerable.Range(0, 6), g.Select(v => v.Second).Order()));
             // Normalised: ImageNet statistics move [0, 1] pixels to roughly [-2.1, 2.6].
-            Assert.All(batches, b => Assert.True(b.Clips.min().item<float>() >= -2.2f && b.Clips.max().item<float>() <= 2.7f));
-            Assert.Contains(batches, b => b.Clips.min().item<float>() < 0);
+            Assert.All(batches, b => Assert.True(b.Inputs.min().item<float>() >= -2.2f && b.Inputs.max().item<float>() <= 2.7f));
+            Assert.Contains(batches, b => b.Inputs.min().item<float>() < 0);
         }
         finally { foreach (var b in batches) b.Dispose(); }
     }

@@ -25,11 +25,11 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
         TestClips = 2, TestCrops = 1,
     };
 
-    static nn.Module<Tensor, Tensor> Net() => nn.Sequential(
+    static VideoVCReg.Tests.FineTune.SequentialNetwork Net() => new(nn.Sequential(
         nn.Conv3d(3, 16, 3, padding: 1), nn.BatchNorm3d(16), nn.ReLU(), nn.MaxPool3d([1, 2, 2]),
         nn.Conv3d(16, 32, 3, padding: 1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2),
         nn.Conv3d(32, 64, 3, padding: 1), nn.BatchNorm3d(64), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
-        nn.Flatten(), nn.Linear(64, Classes));
+        nn.Flatten(), nn.Linear(64, Classes)));
 
     [Fact]
     public void A_small_3d_cnn_learns_the_synthetic_motion_classes_and_generalises_to_held_out_videos()
@@ -58,7 +58,7 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
                     using (batch)
                     using (var scope = NewDisposeScope())
                     {
-                        var loss = nn.functional.cross_entropy(net.call(batch.Clips), batch.Labels);
+                        var loss = nn.functional.cross_entropy(net.call(batch.Inputs), batch.Labels);
                         opt.zero_grad();
                         loss.backward();
                         opt.step();
@@ -76,13 +76,13 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
                     using (batch)
                     using (var scope = NewDisposeScope())
                     {
-                        var p = nn.functional.softmax(net.call(batch.Clips), 1).data<float>().ToArray();
+                        var p = nn.functional.softmax(net.call(batch.Inputs), 1).data<float>().ToArray();
                         var y = batch.Labels.data<long>().ToArray();
                         for (int i = 0; i < batch.Count; i++)
                         {
-                            var s = scores.TryGetValue(batch.VideoIds[i], out var have) ? have : scores[batch.VideoIds[i]] = new float[Classes];
+                            var s = scores.TryGetValue(batch.SampleIds[i], out var have) ? have : scores[batch.SampleIds[i]] = new float[Classes];
                             for (int c = 0; c < Classes; c++) s[c] += p[i * Classes + c];
-                            labels[batch.VideoIds[i]] = y[i];
+                            labels[batch.SampleIds[i]] = y[i];
                         }
                     }
             Assert.Equal(testSet.Count, scores.Count);

@@ -1,3 +1,5 @@
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Video;
 using VideoVCReg.Cli.Commands;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Models;
@@ -13,19 +15,19 @@ public class DataViewsTests
     public void The_synthetic_motion_classes_are_never_mirrored_unless_asked_and_datasets_are()
     {
         // The synthetic classes are directions of motion: a mirror would give a "left" clip the "right" label.
-        Assert.False(SplitTest.Views(Model, new DataOptions()).HorizontalFlip);
-        Assert.True(SplitTest.Views(Model, new DataOptions { Path = "/data/hmdb51" }).HorizontalFlip);
-        Assert.True(SplitTest.Views(Model, new DataOptions { Flip = true }).HorizontalFlip);
-        Assert.False(SplitTest.Views(Model, new DataOptions { Path = "/data/hmdb51", Flip = false }).HorizontalFlip);
+        Assert.False(VideoSplits.Views(Model.Input, new DataOptions()).HorizontalFlip);
+        Assert.True(VideoSplits.Views(Model.Input, new DataOptions { Path = "/data/hmdb51" }).HorizontalFlip);
+        Assert.True(VideoSplits.Views(Model.Input, new DataOptions { Flip = true }).HorizontalFlip);
+        Assert.False(VideoSplits.Views(Model.Input, new DataOptions { Path = "/data/hmdb51", Flip = false }).HorizontalFlip);
     }
 
     [Fact]
     public void Rand_augment_and_crop_area_reach_the_views_and_bad_values_are_named()
     {
-        var v = SplitTest.Views(Model, new DataOptions { RandAugment = "none", CropMinArea = 0.3 });
+        var v = VideoSplits.Views(Model.Input, new DataOptions { RandAugment = "none", CropMinArea = 0.3 });
         Assert.Null(v.RandAugment);
         Assert.Equal(0.3, v.CropMinArea);
-        Assert.Equal(VideoVCReg.Decoding.Transforms.RandAugment.VideoMaeSpec, SplitTest.Views(Model, new DataOptions()).RandAugment);
+        Assert.Equal(VideoVCReg.Decoding.Transforms.RandAugment.VideoMaeSpec, VideoSplits.Views(Model.Input, new DataOptions()).RandAugment);
         Assert.Contains(new DataOptions { CropMinArea = 0 }.Problems(), p => p.StartsWith("Data:CropMinArea"));
         Assert.Contains(new DataOptions { RandAugment = "rand-m9-n2" }.Problems(), p => p.StartsWith("Data:RandAugment"));
     }

@@ -1,3 +1,5 @@
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Video;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.FineTune;
 

@@ -1,3 +1,4 @@
+using VideoVCReg.Decoding;
 using TorchSharp;
 using VideoVCReg.Decoding.Datasets;
 using VideoVCReg.Decoding.Loading;
@@ -185,9 +186,9 @@ public class RecipeTests
         foreach (var batch in loader.Epoch(0))
             using (batch)
             {
-                Assert.Equal(batch.VideoIds.Count, batch.VideoIds.Distinct().Count() * 2);   // both views of a video share its batch
+                Assert.Equal(batch.SampleIds.Count, batch.SampleIds.Distinct().Count() * 2);   // both views of a video share its batch
                 for (int i = 0; i < batch.Count; i++)
-                    (seen.TryGetValue(batch.VideoIds[i], out var l) ? l : seen[batch.VideoIds[i]] = []).Add(batch.Clips[i].data<float>().ToArray());
+                    (seen.TryGetValue(batch.SampleIds[i], out var l) ? l : seen[batch.SampleIds[i]] = []).Add(batch.Inputs[i].data<float>().ToArray());
             }
         Assert.Equal(ds.Count, seen.Count);
         Assert.All(seen.Values, views => { Assert.Equal(2, views.Count); Assert.NotEqual(views[0], views[1]); });

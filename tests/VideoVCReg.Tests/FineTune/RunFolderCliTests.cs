@@ -148,7 +148,7 @@ public class RunFolderCliTests(SynthData synth)
                     var cls = Path.GetFileName(f)[..^"_test_split1.txt".Length];
                     File.WriteAllBytes(Path.Combine(data, "videos", cls, line.Split(' ')[0]), [1, 2, 3]);
                 }
-            OneLine(CliProcess.Run(Eval(Path.Combine(work, "none"))), $"none of the {tested} test videos could be decoded");
+            OneLine(CliProcess.Run(Eval(Path.Combine(work, "none"))), $"none of the {tested} test videos could be read");
         }
         finally
         {

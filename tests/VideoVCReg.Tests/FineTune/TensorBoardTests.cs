@@ -1,3 +1,4 @@
+using VideoVCReg.Decoding;
 using TorchSharp;
 using System.Buffers.Binary;
 using System.Text;

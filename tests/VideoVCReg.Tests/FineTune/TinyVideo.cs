@@ -1,3 +1,4 @@
+using VideoVCReg.Decoding;
 using VideoVCReg.Decoding.Loading;
 using VideoVCReg.Models;
 using static TorchSharp.torch;
@@ -29,7 +30,7 @@ static class TinyVideo
         return list;
     }
 
-    public static IEnumerable<ClipBatch> AsClipBatches(IEnumerable<(Tensor Clips, Tensor Labels)> batches) =>
-        batches.Select((b, i) => new ClipBatch(i, b.Clips.alias(), b.Labels.alias(),
+    public static IEnumerable<Batch> AsClipBatches(IEnumerable<(Tensor Clips, Tensor Labels)> batches) =>
+        batches.Select((b, i) => new Batch(i, b.Clips.alias(), b.Labels.alias(),
             [.. Enumerable.Range(0, (int)b.Labels.shape[0]).Select(k => $"v{i}_{k}")], [.. Enumerable.Repeat(0, (int)b.Labels.shape[0])]));
 }

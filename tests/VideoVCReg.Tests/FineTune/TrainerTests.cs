@@ -1,3 +1,4 @@
+using VideoVCReg.Decoding;
 using TorchSharp;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
@@ -50,7 +51,7 @@ public class TrainerTests
     }
 
     /// <summary>Returns NaN logits from training step <c>badStep</c> on.</summary>
-    sealed class TurnsNan : nn.Module<Tensor, Tensor>
+    sealed class TurnsNan : Network
     {
         readonly VisionTransformer inner;
         readonly int badStep;
@@ -62,6 +63,9 @@ public class TrainerTests
             this.badStep = badStep;
             RegisterComponents();
         }
+
+        public override nn.Module<Tensor, Tensor> HeadInput => inner.HeadInput;
+        public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => inner.BlockModules;
 
         public override Tensor forward(Tensor x)
         {

@@ -1,4 +1,4 @@
-namespace VideoVCReg.Cli.Hosting;
+namespace VideoVCReg.Experiment.Video;
 
 /// <summary>
 /// Where training data comes from and how clips are cut, bound from the `Data` configuration section. No

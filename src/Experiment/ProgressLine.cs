@@ -1,7 +1,7 @@
 using System.Globalization;
 using VideoVCReg.FineTune;
 
-namespace VideoVCReg.Cli.Hosting;
+namespace VideoVCReg.Experiment;
 
 /// <summary>
 /// One status line on stderr, rewritten in place (step, loss, lr, clips/s, ETA), only when stderr is a terminal:

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Video;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.Regularization;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>
+/// `videovcreg pretrain`: supervised pretraining of a network on a source dataset, through the same experiment
+/// layer, loop and checkpoint writer as `finetune`; its checkpoint-last.pth is a starting point for
+/// `finetune --weights`. Today's source is the rendered motion classes (<see cref="SyntheticMotion"/>).
+/// </summary>
+public static class PretrainCommand
+{
+    public static Command Build()
+    {
+        var model = new Option<string>("--model") { Description = "Preset name (see 'videovcreg models')", DefaultValueFactory = _ => "videomae-s" };
+        var weights = new Option<string?>("--weights") { Description = "Starting checkpoint (any supported layout); random weights when absent" };
+        var presets = new Option<string?>("--presets") { Description = "Extra presets JSON layered over configs/models.json" };
+        var frames = new Option<int?>("--frames") { Description = "Frames per clip, if not the preset's" };
+        var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
+        var data = new Option<string>("--data") { Description = $"Source data: {SyntheticMotion.Name} (fresh rendered videos of motion classes the synthetic dataset does not have)", DefaultValueFactory = _ => SyntheticMotion.Name };
+        var classes = new Option<int>("--classes") { Description = "Source classes (default 16: 8 directions × 2 speeds)", DefaultValueFactory = _ => 16 };
+        var steps = new Option<int>("--steps-per-epoch") { Description = "Batches per epoch, each of freshly rendered videos (default 50)", DefaultValueFactory = _ => 50 };
+        var valClips = new Option<int>("--val-clips") { Description = "Held-out rendered videos scored after each epoch; 0: none (default 64)", DefaultValueFactory = _ => 64 };
+        var outDir = new Option<string>("--out") { Description = "Run folder: split1/ (metrics.jsonl, checkpoint-last.pth, TensorBoard), settings.json, report.json", DefaultValueFactory = _ => "runs/pretrain" };
+        var force = new Option<bool>("--force") { Description = "Replace a finished or unfinished run in --out" };
+        var reuse = new Option<bool>("--reuse") { Description = "A finished run in --out with the same settings is kept and its weights reported, not refused (a cache)" };
+        var cmd = new Command("pretrain", "Supervised pretraining on a source dataset; the weights are a starting point for finetune --weights")
+        {
+            model, weights, presets, frames, size, data, classes, steps, valClips, outDir, force, reuse,
+        };
+        TrainCliOptions.AddTo(cmd);
+        DataCliOptions.AddAugmentation(cmd);
+        RegularizerCliOptions.AddTo(cmd);
+        Verb.SetAction(cmd, ctx =>
+        {
+            var p = ctx.Parse;
+            var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
+            var log = loggers.CreateLogger("pretrain");
+            var train = ctx.Options<TrainOptions>();
+            var dataOptions = ctx.Options<DataOptions>();
+            var reg = ctx.Options<RegularizerOptions>();
+            var problems = train.Problems().Concat(dataOptions.Problems()).Concat(reg.Problems()).ToList();
+            if (p.GetValue(data) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
+            if (p.GetValue(classes) is < 2 or > 64) problems.Add($"--classes must be in [2, 64] (got {p.GetValue(classes)})");
+            if (p.GetValue(steps) < 1) problems.Add($"--steps-per-epoch must be ≥ 1 (got {p.GetValue(steps)})");
+            if (p.GetValue(valClips) < 0) problems.Add($"--val-clips must be ≥ 0 (got {p.GetValue(valClips)})");
+            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+            var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
+            string? start = p.GetValue(weights);
+            int? f = p.GetValue(frames), s = p.GetValue(size);
+            var source = new SyntheticMotion(p.GetValue(classes), p.GetValue(steps), p.GetValue(valClips), dataOptions);
+            string dir = p.GetValue(outDir)!;
+            var runner = new ExperimentRunner(new ExperimentOptions
+            {
+                OutDir = dir, Force = p.GetValue(force), ReuseFinished = p.GetValue(reuse), Train = train, Regularizer = reg,
+                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+                Title = $"{preset.Name} pretrained on {source.Description}",
+                Settings = new Dictionary<string, object?>
+                {
+                    ["model"] = preset.Name, ["weights"] = start, ["frames"] = f, ["size"] = s,
+                    ["views"] = new { dataOptions.SamplingRate, dataOptions.Noise, dataOptions.Flip, dataOptions.RandAugment, dataOptions.CropMinArea },
+                },
+                ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description },
+            }, loggers, ctx.Cancel);
+            var outcome = runner.Run(source, (n, from) => FineTuneRun.Build(preset, from ?? start, new LoadOptions(n, f, s, train.DropPath), log));
+            Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace VideoVCReg.Cli.Hosting;
+
+/// <summary>The command-line face of the `FineTune` configuration section (the loop's recipe), shared by `finetune` and `pretrain`.</summary>
+public static class TrainCliOptions
+{
+    public static void AddTo(Command command)
+    {
+        command.Options.Add(Option<int>("--epochs", "FineTune:Epochs", "Training epochs (default 50)"));
+        command.Options.Add(Option<int>("--batch-size", "FineTune:BatchSize", "Clips per step (default 8)"));
+        command.Options.Add(Option<double>("--lr", "FineTune:BaseLr", "Base learning rate at batch 256; the peak is lr·batch/256 (default 1e-3)"));
+        command.Options.Add(Option<double>("--min-lr", "FineTune:MinLr", "Final learning rate of the cosine (default 1e-6)"));
+        command.Options.Add(Option<double>("--warmup-epochs", "FineTune:WarmupEpochs", "Linear warm-up, in epochs (default 5, at most a tenth of the run)"));
+        command.Options.Add(Option<double>("--weight-decay", "FineTune:WeightDecay", "AdamW weight decay, not on biases, norms, tokens, position tables (default 0.05)"));
+        command.Options.Add(Option<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"));
+        command.Options.Add(Option<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"));
+        command.Options.Add(Option<double>("--clip-grad", "FineTune:ClipGrad", "Clip the gradient norm to this (default off)"));
+        command.Options.Add(Option<int>("--update-freq", "FineTune:UpdateFreq", "Micro-batches accumulated per optimizer step; the lr scales with batch × update-freq (default 1)"));
+        command.Options.Add(Option<double>("--mixup", "FineTune:Mixup", "Mixup α; 0 with --cutmix 0 turns mixing off (default 0.8)"));
+        command.Options.Add(Option<double>("--cutmix", "FineTune:Cutmix", "Cutmix α (default 1.0)"));
+        command.Options.Add(Option<double>("--mixup-prob", "FineTune:MixupProb", "Probability that a batch is mixed (default 1.0)"));
+        command.Options.Add(Option<double>("--mixup-switch-prob", "FineTune:MixupSwitchProb", "Probability of cutmix instead of mixup when both are on (default 0.5)"));
+        command.Options.Add(Option<int>("--num-sample", "FineTune:RepeatedAugment", "Augmented views of each training video per step (repeated augmentation; default 2)"));
+        command.Options.Add(Option<double>("--drop-path", "FineTune:DropPath", "Stochastic depth rate, overriding the preset's"));
+        command.Options.Add(Option<string>("--test-weights", "FineTune:TestWeights", "Weights the test scores: last or best (best validation top-1) (default last)"));
+    }
+
+    static ConfigOption<T> Option<T>(string name, string key, string description) => new ConfigOption<T>(name, key, description).Init();
+}

@@ -1,0 +1,37 @@
+using VideoVCReg.FineTune;
+using VideoVCReg.Models.Regularization;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Experiment;
+
+/// <summary>
+/// How an experiment runs, whatever the data and the model: the run folder, the loop's recipe, the regularizer,
+/// the seed and device, and what the verb wants recorded. <see cref="Settings"/> holds what, beside the data,
+/// recipe, regularizer and seed, decides the run's numbers (model, weights, views): a resume with any of it
+/// changed is refused. <see cref="ResultFields"/> are copied into every fold's results.json.
+/// </summary>
+public sealed record ExperimentOptions
+{
+    public required string OutDir { get; init; }
+    /// <summary>Replace a finished or unfinished run in <see cref="OutDir"/>; otherwise finished is refused, unfinished resumed.</summary>
+    public bool Force { get; init; }
+    /// <summary>A finished run with the same settings is kept and its outcomes returned, as a cache (a pretraining step's weights).</summary>
+    public bool ReuseFinished { get; init; }
+    public TrainOptions Train { get; init; } = new();
+    public RegularizerOptions Regularizer { get; init; } = new();
+    public int Seed { get; init; }
+    public Device Device { get; init; } = CPU;
+    /// <summary>The report's title line.</summary>
+    public string Title { get; init; } = "";
+    public IReadOnlyDictionary<string, object?> Settings { get; init; } = new Dictionary<string, object?>();
+    public IReadOnlyDictionary<string, object?> ResultFields { get; init; } = new Dictionary<string, object?>();
+}
+
+/// <summary>Builds a fold's network for <c>classes</c> classes, from the run's starting weights (<c>from</c> null) or from one of its checkpoints.</summary>
+public delegate BuiltModel ModelFactory(int classes, string? from);
+
+/// <summary>A network with its name and where its weights came from ("random weights", a checkpoint layout).</summary>
+public sealed record BuiltModel(Models.Network Model, string Name, string Origin);
+
+/// <summary>One fold's outcome: its folder, the epochs trained, and the test result when the data has a test set.</summary>
+public sealed record FoldOutcome(int Fold, string Dir, IReadOnlyList<EpochRecord> Epochs, Eval.SplitOutcome? Tested);

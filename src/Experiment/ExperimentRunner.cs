@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using VideoVCReg.Eval;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models.Checkpoints;
+using TorchSharp;
+using VideoVCReg.Models.Regularization;
+
+namespace VideoVCReg.Experiment;
+
+/// <summary>
+/// The experiment layer: train, validate and test a model over every fold of a data source, in a run folder
+/// that is locked, resumed when unfinished and refused when finished (<see cref="RunFolder"/>). Per fold, from
+/// the same starting weights: model → <see cref="Trainer"/> (per-epoch validation, checkpoints, metrics.jsonl,
+/// TensorBoard) → multi-view test with <see cref="Evaluator"/> → fold{k}/results.json; then the report over the
+/// folds (<see cref="SplitReport"/>). Verbs (`finetune`, `eval`, `pretrain`) and array tasks call this, never
+/// a loop of their own. Folds are written as <c>split{k}</c>, the name the official splits give them.
+/// </summary>
+public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? loggers = null, CancellationToken cancel = default)
+{
+    readonly ILogger log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("experiment");
+
+    /// <summary>Trains (or resumes) and tests every fold; returns the outcomes in fold order.</summary>
+    public IReadOnlyList<FoldOutcome> Run(IDataSource source, ModelFactory factory)
+    {
+        if (options.Train.Problems().Concat(options.Regularizer.Problems()).ToList() is { Count: > 0 } problems)
+            throw new ArgumentException(string.Join("; ", problems));
+        string outDir = options.OutDir;
+        using var folder = RunFolder.Acquire(outDir);
+        var settingsPath = Path.Combine(outDir, "settings.json");
+        var settings = SettingsJson(source, fold: null);
+        if (folder.Finished && options.ReuseFinished && !options.Force && File.Exists(settingsPath) && File.ReadAllText(settingsPath) == settings)
+        {
+            log.LogInformation("{Out} holds a finished run with these settings: reusing it", outDir);
+            return [.. source.Folds.Select(f => FoldResults.Read(Path.Combine(outDir, $"split{f}"), f))];
+        }
+        if (folder.Finished && !options.Force)
+            throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        // VideoMAE's auto_resume: an unfinished run in the folder continues where its last checkpoint left it.
+        bool resume = folder.Unfinished && !options.Force;
+        if (options.Force) folder.Clear();
+        if (resume) log.LogInformation("{Out} holds an unfinished run: resuming it (--force starts over)", outDir);
+        // The run's settings, kept beside it: a resume with other settings would silently be another run.
+        if (resume && File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
+            throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+        Models.IO.AtomicFile.WriteText(settingsPath, settings);
+        source.Prepare(outDir, cancel);
+
+        var outcomes = new List<FoldOutcome>();
+        foreach (int fold in source.Folds)
+        {
+            var dir = Path.Combine(outDir, $"split{fold}");
+            if (resume && File.Exists(Path.Combine(dir, "results.json")))
+            {
+                log.LogInformation("split {Split} finished before: its results are kept", fold);
+                outcomes.Add(FoldResults.Read(dir, fold));
+                continue;
+            }
+            var last = Path.Combine(dir, "checkpoint-last.pth");
+            outcomes.Add(RunFold(source, factory, fold, dir, resume && File.Exists(last) ? last : null));
+        }
+        Report(outcomes);
+        return outcomes;
+    }
+
+    /// <summary>Tests the starting weights on every fold's test set, no training: `eval`.</summary>
+    public IReadOnlyList<FoldOutcome> Test(IDataSource source, ModelFactory factory)
+    {
+        using var folder = RunFolder.Acquire(options.OutDir);
+        source.Prepare(options.OutDir, cancel);
+        var outcomes = new List<FoldOutcome>();
+        foreach (int fold in source.Folds)
+        {
+            var built = factory(source.Classes(fold).Count, null);
+            using var model = built.Model;
+            var data = source.Open(fold, built.Model.Input, options.Train, options.Seed);
+            if (data.Test is null) throw new InvalidOperationException($"{source.Description}: split {fold} has no test set");
+            model.to(options.Device);
+            var dir = Path.Combine(options.OutDir, $"split{fold}");
+            var result = Score(model, data.Test);
+            WriteFoldResults(dir, fold, built, data, result, [], usedBest: false);
+            outcomes.Add(new FoldOutcome(fold, dir, [], new SplitOutcome(fold, result, [], [])));
+        }
+        Report(outcomes);
+        return outcomes;
+    }
+
+    FoldOutcome RunFold(IDataSource source, ModelFactory factory, int foldId, string dir, string? resumeFrom)
+    {
+        var classes = source.Classes(foldId);
+        // A resumed fold starts from its own last weights; the training state in that file does the rest.
+        var built = factory(classes.Count, resumeFrom);
+        using var model = built.Model;
+        var (regularizer, placement) = RegularizerFactory.Create(options.Regularizer);
+        if (regularizer is not null) using (AttachedRegularizer.Attach(model, regularizer, placement)) { } // a placement without sites fails now, not after data loading
+        var data = source.Open(foldId, built.Model.Input, options.Train, options.Seed);
+        log.LogInformation("split {Split}: {Model} ({Params:N0} parameters, {Weights}) on {Device}; {Train} training / {Val} validation / {Test} test samples, {Classes} classes; regularizer {Reg} at {Placement}",
+            foldId, built.Name, model.parameters().Sum(p => p.numel()), built.Origin, options.Device, data.TrainSamples, data.Validation?.Samples ?? 0,
+            data.Test?.Samples ?? 0, classes.Count, options.Regularizer.Kind, options.Regularizer.Placement);
+
+        var progress = new ProgressLine($"split {foldId}");
+        var trainer = new Trainer(model, options.Train, options.Device, log)
+        {
+            Regularization = regularizer is null ? null : (regularizer, placement),
+            // The progress line is cleared before validation, so the epoch's log line that follows starts on a clean line.
+            Validate = data.Validation is not { } val ? null : (epoch, ct) => { progress.Clear(); return Evaluator.Run(model, val.Epoch(epoch, ct), options.Device, ct).Metrics(); },
+            SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),
+            Settings = SettingsJson(source, foldId),
+            Seed = options.Seed,
+            TensorBoardDir = Path.Combine(dir, "tensorboard"),
+            // Cleared at an epoch's last step: the epoch's log line comes next and must start on a clean line.
+            OnStep = p => { if (p.Step == p.StepsPerEpoch) progress.Clear(); else progress.Show(ProgressLine.Format(p)); },
+        };
+        var epochs = trainer.Fit(data.Train, dir, cancel, resumeFrom);
+        progress.Clear();
+        if (data.Test is null)
+        {
+            WriteFoldResults(dir, foldId, built, data, null, epochs, usedBest: false);
+            return new FoldOutcome(foldId, dir, epochs, null);
+        }
+
+        // --test-weights best: the weights of the best validation epoch, read back from checkpoint-best.pth.
+        var best = Path.Combine(dir, "checkpoint-best.pth");
+        bool useBest = options.Train.TestWeights == "best" && File.Exists(best);
+        if (options.Train.TestWeights == "best" && !useBest)
+            log.LogWarning("split {Split}: no checkpoint-best.pth (no validation share?): testing the final weights", foldId);
+        using var bestModel = useBest ? factory(classes.Count, best).Model : null;
+        bestModel?.to(options.Device);
+        var result = Score(bestModel ?? model, data.Test);
+        WriteFoldResults(dir, foldId, built, data, result, epochs, useBest);
+        return new FoldOutcome(foldId, dir, epochs, new SplitOutcome(foldId, result, [.. epochs.Select(e => e.TrainLoss)],
+            [.. epochs.Select(e => e.Validation.TryGetValue("top1", out var t) ? t : (double?)null)]));
+    }
+
+    /// <summary>Every view of every test sample through the model; a test where nothing loads is an error, not 0 %.</summary>
+    EvalResult Score(Models.Network model, EvalData test)
+    {
+        var progress = new ProgressLine("test");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = Evaluator.Run(model, test.Epoch(0, cancel), options.Device, cancel,
+            done => progress.Show(ProgressLine.Format($"{test.Views} views, batch", done, test.Batches, watch.Elapsed)));
+        progress.Clear();
+        // A score over no sample is not a result: 0 % would read as a model that is always wrong.
+        if (result.Videos == 0)
+            throw new InvalidDataException($"{test.Source}: none of the {test.Samples} test {test.Noun} could be read{(test.SkipSummary is { } skips ? $" ({skips()})" : "")}");
+        return result;
+    }
+
+    void WriteFoldResults(string dir, int fold, BuiltModel built, Fold data, EvalResult? result, IReadOnlyList<EpochRecord> epochs, bool usedBest)
+    {
+        var skipped = data.Skipped();
+        var summary = new SortedDictionary<string, object?>(options.ResultFields.ToDictionary(kv => kv.Key, kv => kv.Value))
+        {
+            ["model"] = built.Name, ["split"] = fold, ["epochs"] = epochs.Count,
+            ["regularizer"] = options.Regularizer, ["skipped_videos"] = skipped,
+        };
+        if (epochs.Count > 0)
+        {
+            summary["final_train_loss"] = epochs[^1].TrainLoss;
+            summary["tested_weights"] = usedBest ? "best validation top-1 (checkpoint-best.pth)" : "final (checkpoint-last.pth)";
+        }
+        if (result is not null)
+        {
+            summary["test"] = new { result.Videos, result.Views, result.Top1, result.Top5, mean_class_accuracy = result.MeanClassAccuracy };
+            summary["predictions"] = result.Predictions;
+        }
+        var path = FoldResults.Write(dir, summary);
+        if (result is not null)
+            Console.WriteLine(FormattableString.Invariant(
+                $"split {fold} test: top-1 {result.Top1:P1}, top-5 {result.Top5:P1}, mean class {result.MeanClassAccuracy:P1} over {result.Videos} {data.Test!.Noun} × {data.Test.Views} views; {skipped.Count} skipped; {path}"));
+        else
+            Console.WriteLine(FormattableString.Invariant($"split {fold} trained: final loss {epochs[^1].TrainLoss:F4}; {Path.Combine(dir, "checkpoint-last.pth")}"));
+    }
+
+    void Report(IReadOnlyList<FoldOutcome> outcomes)
+    {
+        var tested = outcomes.Where(o => o.Tested is not null).Select(o => o.Tested!).ToList();
+        if (tested.Count == 0)
+        {
+            // No test set (pretraining): the report says what was trained and marks the run finished.
+            Models.IO.AtomicFile.WriteText(Path.Combine(options.OutDir, RunFolder.FinishedMarker), JsonSerializer.Serialize(new
+            {
+                title = options.Title,
+                folds = outcomes.Select(o => new { split = o.Fold, epochs = o.Epochs.Count, final_train_loss = o.Epochs.Count > 0 ? o.Epochs[^1].TrainLoss : (double?)null,
+                    checkpoint = Path.Combine(o.Dir, "checkpoint-last.pth") }),
+            }, new JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
+        var mean = SplitReport.Write(options.OutDir, options.Title, tested);
+        Console.WriteLine(FormattableString.Invariant(
+            $"mean over {tested.Count} split(s): top-1 {mean.Top1:P1} ± {mean.Top1Std:P1}, top-5 {mean.Top5:P1}; {Path.Combine(options.OutDir, "report.md")}"));
+    }
+
+    /// <summary>
+    /// What decides a run's numbers, as JSON: a resume with any of it changed would be a different run. Workers
+    /// and threads are left out: batches do not depend on the worker count, and a resume may use other hardware.
+    /// </summary>
+    string SettingsJson(IDataSource source, int? fold)
+    {
+        var all = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))
+        {
+            ["data"] = source.Description, ["split"] = fold, ["splits"] = string.Join(",", source.Folds),
+            ["seed"] = options.Seed, ["train"] = options.Train, ["regularizer"] = options.Regularizer,
+        };
+        return JsonSerializer.Serialize(all);
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Decoding.Datasets;
+using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Decoding.Synthetic;
+using VideoVCReg.Decoding.Transforms;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+
+namespace VideoVCReg.Experiment.Video;
+
+/// <summary>
+/// Videos in the HMDB51 layout (the official three splits; the synthetic motion dataset has the same layout):
+/// per split, the training list minus a held-out validation share grouped by source movie, and the test list
+/// with clips × crops views, all through the background <see cref="VideoLoader"/>. Without a dataset folder the
+/// synthetic one is written under the run folder on first use and reused while its settings hold.
+/// </summary>
+public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, int synthSeed, ILogger log) : IDataSource
+{
+    readonly string root = data.Path ?? Path.Combine(runDirForSynthetic ?? throw new ArgumentException("no --data and no run folder for the synthetic dataset"), "synthetic-data");
+    readonly Dictionary<int, (MediaDataset Train, MediaDataset Test)> loaded = [];
+
+    public string Root => root;
+    public string Description => Path.GetFullPath(root);
+    public IReadOnlyList<int> Folds => data.SplitList();
+
+    /// <summary>The views a model with this input expects, from the data options (VideoMAE's decode size 256 for 224 crops).</summary>
+    public static ViewOptions Views(InputSpec input, DataOptions data) => new()
+    {
+        ClipLength = input.Frames, SamplingRate = data.SamplingRate, CropSize = input.Size,
+        TrainShortSide = (int)Math.Round(input.Size * 256 / 224.0),
+        Normalization = Normalization.Named(input.Normalization), NoiseSigma = data.Noise,
+        TestClips = data.TestClips, TestCrops = data.TestCrops,
+        HorizontalFlip = data.Flip ?? data.Path is not null,
+        RandAugment = data.RandAugment == "none" ? null : data.RandAugment,
+        CropMinArea = data.CropMinArea,
+    };
+
+    public void Prepare(string runDir, CancellationToken cancel)
+    {
+        if (data.Path is null) Synthesize(cancel);
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: dataset folder not found");
+    }
+
+    public IReadOnlyList<string> Classes(int fold) => Lists(fold).Train.Classes;
+
+    (MediaDataset Train, MediaDataset Test) Lists(int fold)
+    {
+        if (!loaded.TryGetValue(fold, out var pair))
+            loaded[fold] = pair = (Hmdb51.Load(root, fold, SplitSubset.Train), Hmdb51.Load(root, fold, SplitSubset.Test));
+        return pair;
+    }
+
+    public Fold Open(int fold, InputSpec? input, TrainOptions train, int seed)
+    {
+        if (input is null) throw new ArgumentException($"{Description}: clips need a network that states its input (frames, size, normalisation)");
+        var (trainSplit, testSplit) = Lists(fold);
+        var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed,
+            i => Hmdb51.SourceMovie(i.Path, trainSplit.Classes[i.Label])) : (trainSplit, null);
+        var views = Views(input, data);
+        // Repeated augmentation: each video gives RepeatedAugment views per step, so a step holds BatchSize videos.
+        int perStep = train.BatchSize * train.RepeatedAugment;
+        var trainLoader = new VideoLoader(fit, new ViewPipeline(views with { TrainViews = train.RepeatedAugment }, ViewMode.Train),
+            new LoaderOptions(perStep, data.Workers, seed, DropLast: fit.Count * train.RepeatedAugment >= perStep), log);
+        var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
+            new LoaderOptions(train.BatchSize, data.Workers, seed), log);
+        var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(train.BatchSize, data.Workers, seed), log);
+        return new Fold
+        {
+            Id = fold, Classes = trainSplit.Classes, TrainSamples = fit.Count,
+            Train = new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()),
+            Validation = valLoader is null ? null : new EvalData((e, c) => valLoader.Epoch(e, c), valLoader.BatchesPerEpoch(), val!.Count, "1x1", val.Source, "videos", valLoader.Summary),
+            Test = new EvalData((e, c) => testLoader.Epoch(e, c), testLoader.BatchesPerEpoch(), testSplit.Count, $"{data.TestClips}x{data.TestCrops}", testSplit.Source, "videos", testLoader.Summary),
+            Skipped = () => new[] { trainLoader, valLoader, testLoader }.Where(l => l is not null).SelectMany(l => l!.SkippedVideos)
+                .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value),
+        };
+    }
+
+    /// <summary>The synthetic motion dataset, written once under the run folder and reused by later runs with the same settings.</summary>
+    void Synthesize(CancellationToken cancel)
+    {
+        var marker = Path.Combine(root, ".complete");
+        var stamp = $"{data.SynthClasses} {data.SynthVideosPerClass} {synthSeed}";
+        if (File.Exists(marker) && File.ReadAllText(marker) == stamp) return;
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true); // other settings, or an interrupted write
+        log.LogInformation("no --data: writing the synthetic motion dataset ({Classes} classes × {PerClass} videos) to {Root}", data.SynthClasses, data.SynthVideosPerClass, root);
+        SyntheticDataset.Write(root, new SynthOptions(data.SynthClasses, data.SynthVideosPerClass, synthSeed), cancel: cancel);
+        File.WriteAllText(marker, stamp);
+    }
+}
