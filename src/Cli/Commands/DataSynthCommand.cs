@@ -13,12 +13,13 @@ public static class DataSynthCommand
         var classes = new Option<int>("--classes") { Description = "Number of motion classes", DefaultValueFactory = _ => 8 };
         var perClass = new Option<int>("--videos-per-class") { Description = "Videos per class", DefaultValueFactory = _ => 12 };
         var seed = new Option<int>("--seed") { Description = "Dataset seed", DefaultValueFactory = _ => 0 };
-        var cmd = new Command("synth", "Write a synthetic HMDB51-layout dataset whose classes differ only in motion (MPEG-4 AVI plus some H.264 MP4)");
-        foreach (var o in new Option[] { outDir, classes, perClass, seed }) cmd.Options.Add(o);
+        var scene = new Option<double?>("--scene-colour-jitter") { Description = "Give each video a background hue that follows its class's direction, ± this many degrees (a partial scene cue); absent: the class is only in the motion" };
+        var cmd = new Command("synth", "Write a synthetic HMDB51-layout dataset whose classes differ in motion (MPEG-4 AVI plus some H.264 MP4)");
+        foreach (var o in new Option[] { outDir, classes, perClass, seed, scene }) cmd.Options.Add(o);
         Verb.SetAction(cmd, ctx =>
         {
             var dir = ctx.Parse.GetValue(outDir)!;
-            int n = SyntheticDataset.Write(dir, new SynthOptions(ctx.Parse.GetValue(classes), ctx.Parse.GetValue(perClass), ctx.Parse.GetValue(seed)),
+            int n = SyntheticDataset.Write(dir, new SynthOptions(ctx.Parse.GetValue(classes), ctx.Parse.GetValue(perClass), ctx.Parse.GetValue(seed), SceneColourJitter: ctx.Parse.GetValue(scene)),
                 cancel: ctx.Cancel);
             Console.WriteLine($"{n} videos in {Path.Combine(dir, "videos")}, split files in {Path.Combine(dir, "splits")}");
             return Task.FromResult(0);

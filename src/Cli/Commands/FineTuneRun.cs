@@ -36,7 +36,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
             Settings = new Dictionary<string, object?>
             {
                 ["model"] = modelName, ["weights"] = weights, ["frames"] = frames, ["size"] = size,
-                ["views"] = new { data.SamplingRate, data.ValidationShare, data.Noise, data.TestClips, data.TestCrops, data.SynthClasses, data.SynthVideosPerClass,
+                ["views"] = new { data.SamplingRate, data.ValidationShare, data.Noise, data.TestClips, data.TestCrops, data.SynthClasses, data.SynthVideosPerClass, data.SceneColourJitter,
                     data.Flip, data.RandAugment, data.CropMinArea },
             },
             ResultFields = new Dictionary<string, object?>

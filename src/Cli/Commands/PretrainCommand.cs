@@ -66,7 +66,7 @@ public static class PretrainCommand
                 Settings = new Dictionary<string, object?>
                 {
                     ["model"] = preset.Name, ["weights"] = start, ["frames"] = f, ["size"] = s,
-                    ["views"] = new { dataOptions.SamplingRate, dataOptions.Noise, dataOptions.Flip, dataOptions.RandAugment, dataOptions.CropMinArea },
+                    ["views"] = new { dataOptions.SamplingRate, dataOptions.Noise, dataOptions.Flip, dataOptions.RandAugment, dataOptions.CropMinArea, dataOptions.SceneColourJitter },
                 },
                 ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description },
             }, loggers, ctx.Cancel);

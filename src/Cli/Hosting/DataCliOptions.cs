@@ -28,6 +28,7 @@ public static class DataCliOptions
         command.Options.Add(Option<bool>("--flip", "Flip", "Horizontal flips in training: true or false (default: on for --data, off for the synthetic motion classes)"));
         command.Options.Add(Option<string>("--rand-augment", "RandAugment", "RandAugment spec for training clips, or none (default rand-m7-n4-mstd0.5-inc1)"));
         command.Options.Add(Option<double>("--crop-min-area", "CropMinArea", "Smallest area share kept by the training random resized crop (default 0.08)"));
+        command.Options.Add(Option<double>("--scene-colour-jitter", "SceneColourJitter", "Synthetic data only: a background hue that follows the class's direction, ± this many degrees (a partial scene cue); absent: motion only"));
         AddClipOptions(command);
     }
 

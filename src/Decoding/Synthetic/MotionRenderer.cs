@@ -11,9 +11,12 @@ namespace VideoVCReg.Decoding.Synthetic;
 /// (dark on light, light on dark), and the per-frame noise is mild (±6). With two to four small shapes of
 /// any colour and ±12 noise, a 3-D CNN memorised each video's colours and stayed at chance on held-out ones.
 /// </remarks>
-public sealed class MotionRenderer(MotionClass motion, int width, int height, int seed)
+public sealed class MotionRenderer(MotionClass motion, int width, int height, int seed, double? sceneHueJitter = null)
 {
     readonly Random rng = new(seed);
+
+    /// <summary>The background's base colour (R, G, B), known once the first frame is asked for.</summary>
+    public IReadOnlyList<int> BaseColour { get; private set; } = [];
 
     /// <summary>
     /// Frames 0 … count − 1, or only those <paramref name="keep"/> accepts: the others are not drawn (the shapes
@@ -22,6 +25,7 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
     public IEnumerable<byte[]> Frames(int count, Func<int, bool>? keep = null)
     {
         var (background, baseColour) = Texture();
+        BaseColour = baseColour;
         int shapes = 5 + rng.Next(4), noiseSeed = rng.Next();
         var pos = new (double X, double Y)[shapes];
         var vel = new (double X, double Y)[shapes];
@@ -67,7 +71,7 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
     {
         var tex = new byte[width * height * 3];
         double fx = 0.02 + 0.1 * rng.NextDouble(), fy = 0.02 + 0.1 * rng.NextDouble(), phase = rng.NextDouble() * 6.28;
-        var baseColour = new[] { 60 + rng.Next(120), 60 + rng.Next(120), 60 + rng.Next(120) };
+        var baseColour = sceneHueJitter is double jitter ? SceneColour(jitter) : [60 + rng.Next(120), 60 + rng.Next(120), 60 + rng.Next(120)];
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
@@ -76,6 +80,19 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
                     tex[(y * width + x) * 3 + c] = (byte)Math.Clamp(baseColour[c] + v + rng.Next(-20, 21), 0, 255);
             }
         return (tex, baseColour);
+    }
+
+    /// <summary>
+    /// A background base whose hue is the motion's direction in degrees (0° red, 120° green, 240° blue) moved by up to
+    /// ± <paramref name="jitter"/>°: a scene cue, as a pool goes with swimming, that tells neighbouring
+    /// directions apart only partly when the jitter exceeds half their spacing.
+    /// </summary>
+    int[] SceneColour(double jitter)
+    {
+        double hue = motion.DirectionRadians * 180 / Math.PI + (2 * rng.NextDouble() - 1) * jitter;
+        double h = ((hue % 360) + 360) % 360 / 60, s = 0.8, v = 0.9, c = v * s, x = c * (1 - Math.Abs(h % 2 - 1)), m = v - c;
+        var (r, g, b) = (int)h switch { 0 => (c, x, 0.0), 1 => (x, c, 0.0), 2 => (0.0, c, x), 3 => (0.0, x, c), 4 => (x, 0.0, c), _ => (c, 0.0, x) };
+        return [.. new[] { r + m, g + m, b + m }.Select(u => 60 + (int)Math.Round(119 * u))];
     }
 
     void Draw(byte[] frame, (double X, double Y) centre, int size, (byte R, byte G, byte B) c, bool round)

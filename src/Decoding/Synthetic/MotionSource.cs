@@ -16,7 +16,7 @@ namespace VideoVCReg.Decoding.Synthetic;
 /// Rendering, not a written dataset: a ViT from random weights needs thousands of distinct videos before it
 /// generalises, and encoding then decoding them would cost more than the training steps they feed.
 /// </remarks>
-public sealed class MotionSource(IReadOnlyList<MotionClass> classes, ViewPipeline pipeline, int batchSize, int batchesPerEpoch, int seed)
+public sealed class MotionSource(IReadOnlyList<MotionClass> classes, ViewPipeline pipeline, int batchSize, int batchesPerEpoch, int seed, double? sceneHueJitter = null)
 {
     public IReadOnlyList<MotionClass> Classes => classes;
     public int BatchesPerEpoch => batchesPerEpoch;
@@ -74,7 +74,7 @@ public sealed class MotionSource(IReadOnlyList<MotionClass> classes, ViewPipelin
         var distinct = keep.Order().ToArray();
         var picked = new Dictionary<long, byte[]>();
         int n = 0;
-        foreach (var frame in new MotionRenderer(motion, w, h, rng.Next()).Frames((int)wanted.Max() + 1, t => keep.Contains(t)))
+        foreach (var frame in new MotionRenderer(motion, w, h, rng.Next(), sceneHueJitter).Frames((int)wanted.Max() + 1, t => keep.Contains(t)))
             picked[distinct[n++]] = frame;
         var rgb = new byte[wanted.Length * h * w * 3];
         for (int i = 0; i < wanted.Length; i++) Buffer.BlockCopy(picked[wanted[i]], 0, rgb, i * h * w * 3, h * w * 3);

@@ -1,7 +1,21 @@
 namespace VideoVCReg.Decoding.Synthetic;
 
-/// <summary>Size of a synthetic dataset. Every <see cref="Mp4Every"/>-th video of a class is H.264/MP4, the rest MPEG-4/AVI.</summary>
-public sealed record SynthOptions(int Classes = 8, int VideosPerClass = 12, int Seed = 0, int Mp4Every = 6);
+/// <summary>
+/// Size of a synthetic dataset. Every <see cref="Mp4Every"/>-th video of a class is H.264/MP4, the rest MPEG-4/AVI.
+/// <see cref="SceneColourJitter"/> (degrees of hue), when set, gives each video a background whose hue follows its
+/// class's direction, moved by up to that much (<see cref="MotionRenderer"/>): a partial scene cue. Null: motion only.
+/// </summary>
+public sealed record SynthOptions(int Classes = 8, int VideosPerClass = 12, int Seed = 0, int Mp4Every = 6, double? SceneColourJitter = null)
+{
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (Classes < 2) p.Add("--classes must be at least 2");
+        if (VideosPerClass < 2) p.Add("--videos-per-class must be at least 2 (one for train, one for test)");
+        if (SceneColourJitter is double j && !(j >= 0 && j <= 180)) p.Add($"--scene-colour-jitter must be in [0, 180] degrees (got {j})");
+        return p;
+    }
+}
 
 /// <summary>
 /// Writes a dataset in the HMDB51 layout: <c>videos/&lt;class&gt;/&lt;name&gt;</c> and, per class, the three
@@ -16,8 +30,7 @@ public static class SyntheticDataset
 
     public static int Write(string outDir, SynthOptions o, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
-        if (o.Classes < 2) throw new ArgumentException("--classes must be at least 2");
-        if (o.VideosPerClass < 2) throw new ArgumentException("--videos-per-class must be at least 2 (one for train, one for test)");
+        if (o.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         var splits = Directory.CreateDirectory(Path.Combine(outDir, "splits")).FullName;
         int written = 0;
         for (int c = 0; c < o.Classes; c++)
@@ -36,7 +49,7 @@ public static class SyntheticDataset
                 string[] codec = mp4
                     ? ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
                     : ["-c:v", "mpeg4", "-q:v", "5", "-pix_fmt", "yuv420p"];
-                FfmpegEncoder.Encode(Path.Combine(dir, name), w, h, fps, new MotionRenderer(motion, w, h, rng.Next()).Frames(frames), codec);
+                FfmpegEncoder.Encode(Path.Combine(dir, name), w, h, fps, new MotionRenderer(motion, w, h, rng.Next(), o.SceneColourJitter).Frames(frames), codec);
                 names.Add(name);
                 written++;
                 progress?.Report(Path.Combine(dir, name));

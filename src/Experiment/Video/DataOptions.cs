@@ -28,6 +28,11 @@ public sealed record DataOptions
     public double CropMinArea { get; init; } = 0.08;
     public int SynthClasses { get; init; } = 8;
     public int SynthVideosPerClass { get; init; } = 12;
+    /// <summary>
+    /// Synthetic data (the dataset and the rendered pretraining source): a background hue following the class's
+    /// direction, ± this many degrees (a partial scene cue, as a pool goes with swimming); null: motion only.
+    /// </summary>
+    public double? SceneColourJitter { get; init; }
 
     public IReadOnlyList<int> SplitList()
     {
@@ -49,6 +54,7 @@ public sealed record DataOptions
         if (Noise < 0) p.Add($"Data:Noise must be ≥ 0 (got {Noise})");
         if (TestClips < 1 || TestCrops < 1) p.Add($"Data:TestClips and Data:TestCrops must be ≥ 1 (got {TestClips}, {TestCrops})");
         if (SynthClasses < 2 || SynthVideosPerClass < 4) p.Add("Data:SynthClasses must be ≥ 2 and Data:SynthVideosPerClass ≥ 4");
+        if (SceneColourJitter is double j && !(j >= 0 && j <= 180)) p.Add($"Data:SceneColourJitter (--scene-colour-jitter) must be in [0, 180] degrees (got {j})");
         if (!(CropMinArea > 0 && CropMinArea <= 1)) p.Add($"Data:CropMinArea (--crop-min-area) must be in (0, 1] (got {CropMinArea})");
         if (RandAugment != "none")
             try { Decoding.Transforms.RandAugment.Parse(RandAugment); }

@@ -17,7 +17,7 @@ public sealed class SyntheticMotion(int classes, int stepsPerEpoch, int validati
 
     readonly IReadOnlyList<MotionClass> motions = MotionSource.Disjoint(classes);
 
-    public string Description => $"{Name}: {classes} rendered motion classes, {stepsPerEpoch} fresh batches per epoch, {validationClips} validation clips";
+    public string Description => $"{Name}: {classes} rendered motion classes{(data.SceneColourJitter is double j ? $" with scene colour ±{j}°" : "")}, {stepsPerEpoch} fresh batches per epoch, {validationClips} validation clips";
     public IReadOnlyList<int> Folds => [1];
     public IReadOnlyList<string> Classes(int fold) => [.. motions.Select(m => m.Name)];
     public void Prepare(string runDir, CancellationToken cancel) { }
@@ -26,10 +26,10 @@ public sealed class SyntheticMotion(int classes, int stepsPerEpoch, int validati
     {
         if (input is null) throw new ArgumentException($"{Description}: clips need a network that states its input (frames, size, normalisation)");
         var views = VideoSplits.Views(input, data) with { TestClips = 1, TestCrops = 1 };
-        var source = new MotionSource(motions, new ViewPipeline(views, ViewMode.Train), train.BatchSize, stepsPerEpoch, seed);
+        var source = new MotionSource(motions, new ViewPipeline(views, ViewMode.Train), train.BatchSize, stepsPerEpoch, seed, data.SceneColourJitter);
         int valBatches = (validationClips + train.BatchSize - 1) / train.BatchSize;
         // Another seed than training's: these videos are never trained on.
-        var val = validationClips > 0 ? new MotionSource(motions, new ViewPipeline(views, ViewMode.Test), train.BatchSize, valBatches, seed ^ 0x7a11) : null;
+        var val = validationClips > 0 ? new MotionSource(motions, new ViewPipeline(views, ViewMode.Test), train.BatchSize, valBatches, seed ^ 0x7a11, data.SceneColourJitter) : null;
         return new Fold
         {
             Id = fold, Classes = Classes(fold), TrainSamples = stepsPerEpoch * train.BatchSize,

@@ -79,11 +79,11 @@ public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, in
     void Synthesize(CancellationToken cancel)
     {
         var marker = Path.Combine(root, ".complete");
-        var stamp = $"{data.SynthClasses} {data.SynthVideosPerClass} {synthSeed}";
+        var stamp = $"{data.SynthClasses} {data.SynthVideosPerClass} {synthSeed} {data.SceneColourJitter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "motion-only"}";
         if (File.Exists(marker) && File.ReadAllText(marker) == stamp) return;
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true); // other settings, or an interrupted write
         log.LogInformation("no --data: writing the synthetic motion dataset ({Classes} classes × {PerClass} videos) to {Root}", data.SynthClasses, data.SynthVideosPerClass, root);
-        SyntheticDataset.Write(root, new SynthOptions(data.SynthClasses, data.SynthVideosPerClass, synthSeed), cancel: cancel);
+        SyntheticDataset.Write(root, new SynthOptions(data.SynthClasses, data.SynthVideosPerClass, synthSeed, SceneColourJitter: data.SceneColourJitter), cancel: cancel);
         File.WriteAllText(marker, stamp);
     }
 }

@@ -66,4 +66,37 @@ public class MotionSourceTests
         Assert.Equal(a.Inputs.data<float>().ToArray(), b.Inputs.data<float>().ToArray());
         Assert.Equal(a.Labels.data<long>().ToArray(), b.Labels.data<long>().ToArray());
     }
+
+    static IReadOnlyList<int> Base(MotionClass motion, int seed, double? jitter)
+    {
+        var r = new MotionRenderer(motion, 64, 48, seed, jitter);
+        _ = r.Frames(1).First();
+        return r.BaseColour;
+    }
+
+    static MotionClass Towards(double degrees) => new(0, degrees * Math.PI / 180, 1.5);
+
+    static double Hue(IReadOnlyList<int> rgb)
+    {
+        double r = rgb[0], g = rgb[1], b = rgb[2];
+        return (Math.Atan2(Math.Sqrt(3) * (g - b), 2 * r - g - b) * 180 / Math.PI + 360) % 360;
+    }
+
+    [Fact]
+    public void Scene_colour_follows_the_direction_within_the_jitter_and_is_absent_by_default()
+    {
+        // Jitter 0: exactly the direction's hue at saturation 0.8, value 0.9, mapped into 60..179.
+        Assert.Equal([167, 81, 81], Base(Towards(0), 1, 0));          // red
+        Assert.Equal([81, 167, 81], Base(Towards(120), 1, 0));        // green
+        Assert.Equal([81, 81, 167], Base(Towards(240), 1, 0));        // blue
+        Assert.Equal([124, 167, 81], Base(Towards(90), 1, 0));        // yellow-green: 60 + 119 · (0.18 + 0.72 · 0.5)
+
+        // Jitter 35: hues spread around the direction, never further than 35° (plus rounding) from it.
+        var hues = Enumerable.Range(0, 60).Select(seed => Hue(Base(Towards(90), seed, 35))).ToList();
+        Assert.All(hues, h => Assert.InRange(Math.Abs(Math.IEEERemainder(h - 90, 360)), 0, 36));
+        Assert.True(hues.Max() - hues.Min() > 40, $"hues barely spread: {hues.Min():F0}..{hues.Max():F0}");
+
+        // No cue: the base is drawn the same way whatever the class, so two classes' bases match seed for seed.
+        Assert.Equal(Base(Towards(0), 3, null), Base(Towards(180), 3, null));
+    }
 }

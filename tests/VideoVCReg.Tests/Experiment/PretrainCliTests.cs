@@ -46,6 +46,10 @@ public class PretrainCliTests(SynthData synth)
             Assert.Equal(1, bad.ExitCode);
             Assert.Single(bad.Stderr.Trim().Split('\n'));
             Assert.Contains("--data must be synthetic-motion", bad.Stderr);
+            var jitter = CliProcess.Run("data", "synth", "--out", Path.Combine(work, "y"), "--scene-colour-jitter", "500");
+            Assert.Equal(1, jitter.ExitCode);
+            Assert.Contains("--scene-colour-jitter must be in [0, 180]", jitter.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(work, "y", "videos")));
 
             // The 4-class source head does not fit the dataset's classes: finetune keeps the body, starts a new head.
             var ft = CliProcess.Run("finetune", "--presets", presets, "--model", "tiny", "--weights", weights, "--data", synth.Dir,

@@ -24,6 +24,29 @@ public class CliContractTests
         }
     }
 
+    /// <summary>
+    /// The main job is the user's `finetune --model videomae-s --noise 1.5` over all splits, started from the
+    /// weights its own pretraining step writes; every step must parse, or `./videovcreg` breaks only at run time.
+    /// </summary>
+    [Fact]
+    public void The_main_job_pretrains_then_finetunes_videomae_s_with_noise_over_all_splits_from_those_weights()
+    {
+        var steps = VideoVCReg.Cli.CliApp.MainJob;
+        Assert.Equal(["pretrain", "finetune"], steps.Select(s => s[0]));
+        foreach (var step in steps) Assert.Empty(VideoVCReg.Cli.CliApp.BuildRoot().Parse(step).Errors);
+        string Value(string[] step, string option) => step[Array.IndexOf(step, option) + 1];
+        var (pre, fine) = (steps[0], steps[1]);
+        Assert.Equal("videomae-s", Value(fine, "--model"));
+        Assert.Equal("1.5", Value(fine, "--noise"));
+        Assert.Equal("all", Value(fine, "--split"));
+        Assert.Equal($"{Value(pre, "--out")}/split1/checkpoint-last.pth", Value(fine, "--weights"));
+        Assert.Contains("--reuse", pre);                                     // the pretrained weights are a cache
+        Assert.DoesNotContain("--data", fine);                               // the embedded synthetic data
+        // Both steps see the same clips: frames, size, sampling and the synthetic data's scene cue.
+        foreach (var option in new[] { "--model", "--frames", "--size", "--sampling-rate", "--scene-colour-jitter" })
+            Assert.Equal(Value(pre, option), Value(fine, option));
+    }
+
     [Theory]
     [InlineData("no-such-verb")]
     [InlineData("info", "--no-such-option")]
