@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Images;
 using VideoVCReg.Experiment.Video;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
@@ -14,7 +15,9 @@ namespace VideoVCReg.Cli.Commands;
 /// <summary>
 /// `videovcreg pretrain`: supervised pretraining of a network on a source dataset, through the same experiment
 /// layer, loop and checkpoint writer as `finetune`; its checkpoint-last.pth is a starting point for
-/// `finetune --weights`. Today's source is the rendered motion classes (<see cref="SyntheticMotion"/>).
+/// `finetune --weights`. Video networks (<c>--model</c>) pretrain on rendered motion classes
+/// (<see cref="SyntheticMotion"/>); image backbones (<c>--arch</c>) on CIFAR-format data (<see cref="CifarSource"/>),
+/// and save in torchvision's layout.
 /// </summary>
 public static class PretrainCommand
 {
@@ -25,7 +28,11 @@ public static class PretrainCommand
         var presets = new Option<string?>("--presets") { Description = "Extra presets JSON layered over configs/models.json" };
         var frames = new Option<int?>("--frames") { Description = "Frames per clip, if not the preset's" };
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
-        var data = new Option<string>("--data") { Description = $"Source data: {SyntheticMotion.Name} (fresh rendered videos of motion classes the synthetic dataset does not have)", DefaultValueFactory = _ => SyntheticMotion.Name };
+        var arch = new Option<string?>("--arch") { Description = $"Image backbone preset instead of a video model: {string.Join(", ", VideoVCReg.Models.Image.ImagePresets.Architectures)} (configs/images.json)" };
+        var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
+        var data = new Option<string?>("--data") { Description = $"Source data. Video: {SyntheticMotion.Name} (default; fresh rendered videos of motion classes the synthetic dataset does not have). Images: cifar10:DIR, cifar100:DIR, {CifarSource.Synthetic} (default) or {CifarSource.SyntheticDownstream}" };
+        var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
+        var imbalance = new Option<double?>("--imbalance") { Description = "Long-tail the training set: class c keeps n_max·R^(−c/(C−1)) images (the test set stays balanced)" };
         var classes = new Option<int>("--classes") { Description = "Source classes (default 16: 8 directions × 2 speeds)", DefaultValueFactory = _ => 16 };
         var steps = new Option<int>("--steps-per-epoch") { Description = "Batches per epoch, each of freshly rendered videos (default 50)", DefaultValueFactory = _ => 50 };
         var valClips = new Option<int>("--val-clips") { Description = "Held-out rendered videos scored after each epoch; 0: none (default 64)", DefaultValueFactory = _ => 64 };
@@ -34,7 +41,7 @@ public static class PretrainCommand
         var reuse = new Option<bool>("--reuse") { Description = "A finished run in --out with the same settings is kept and its weights reported, not refused (a cache)" };
         var cmd = new Command("pretrain", "Supervised pretraining on a source dataset; the weights are a starting point for finetune --weights")
         {
-            model, weights, presets, frames, size, data, classes, steps, valClips, outDir, force, reuse,
+            model, weights, presets, frames, size, arch, imagePresets, data, labels, imbalance, classes, steps, valClips, outDir, force, reuse,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
@@ -48,7 +55,10 @@ public static class PretrainCommand
             var dataOptions = ctx.Options<DataOptions>();
             var reg = ctx.Options<RegularizerOptions>();
             var problems = train.Problems().Concat(dataOptions.Problems()).Concat(reg.Problems()).ToList();
-            if (p.GetValue(data) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
+            if (p.GetValue(arch) is string archName)
+                return Task.FromResult(PretrainImages(ctx, archName, p.GetValue(imagePresets), p.GetValue(data) ?? CifarSource.Synthetic, p.GetValue(labels)!,
+                    p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems));
+            if ((p.GetValue(data) ?? SyntheticMotion.Name) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
             if (p.GetValue(classes) is < 2 or > 64) problems.Add($"--classes must be in [2, 64] (got {p.GetValue(classes)})");
             if (p.GetValue(steps) < 1) problems.Add($"--steps-per-epoch must be ≥ 1 (got {p.GetValue(steps)})");
             if (p.GetValue(valClips) < 0) problems.Add($"--val-clips must be ≥ 0 (got {p.GetValue(valClips)})");
@@ -75,5 +85,38 @@ public static class PretrainCommand
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>An image backbone on CIFAR-format data; the checkpoints are torchvision state_dicts.</summary>
+    static int PretrainImages(VerbContext ctx, string archName, string? presetsPath, string data, string labels, double? imbalance,
+        string? start, string dir, bool force, bool reuse, List<string> problems)
+    {
+        var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
+        var train = ctx.Options<TrainOptions>();
+        var reg = ctx.Options<RegularizerOptions>();
+        if (CifarSource.Problem(data) is string bad) problems.Add(bad);
+        if (labels is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labels}')");
+        if (imbalance is double r && !(r >= 1 && double.IsFinite(r))) problems.Add($"--imbalance must be a finite ratio ≥ 1 (got {r})");
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+        var preset = VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
+        // The preset's placement (VCReg after every block, the paper's image configuration) unless one is asked for.
+        if (!ctx.Parse.Tokens.Any(t => t.Value == "--placement")) reg = reg with { Placement = preset.Placement };
+        var source = new CifarSource(data, preset, coarse: labels == "coarse", imbalance);
+        var runner = new ExperimentRunner(new ExperimentOptions
+        {
+            OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+            Title = $"{preset.Name} on {source.Description}, {reg.Kind} at {reg.Placement}",
+            Settings = new Dictionary<string, object?> { ["arch"] = preset, ["weights"] = start, ["labels"] = labels, ["imbalance"] = imbalance },
+            ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description, ["noise"] = 0.0, ["test_views"] = "1x1" },
+        }, loggers, ctx.Cancel);
+        var outcome = runner.Run(source, (classes, from) =>
+        {
+            var net = VideoVCReg.Models.Image.ImagePresets.Build(preset, classes);
+            var weights = from ?? start;
+            if (weights is not null) TorchvisionCheckpoint.LoadStrict(net, weights);
+            return new BuiltModel(net, preset.Name, weights ?? "random weights");
+        });
+        Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
+        return 0;
     }
 }

@@ -16,11 +16,12 @@ public sealed class VitImage : Network
     readonly Parameter class_token;
     readonly VitEncoder encoder;
     readonly Sequential heads;
-    readonly long patch;
+    readonly long patch, imageSize;
 
     public VitImage(long imageSize, long patch, long dim, long depth, long heads, long mlpDim, long numClasses = 1000) : base(nameof(VitImage))
     {
         this.patch = patch;
+        this.imageSize = imageSize;
         conv_proj = nn.Conv2d(3, dim, patch, stride: patch);
         class_token = new Parameter(zeros(1, 1, dim));
         long tokens = (imageSize / patch) * (imageSize / patch) + 1;
@@ -33,6 +34,9 @@ public sealed class VitImage : Network
 
     public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)heads.children().First();
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => encoder.Layers;
+
+    /// <summary>Its position table fixes the input size; data sources resize to it.</summary>
+    public override InputSpec Input => new(1, (int)imageSize, "imagenet");
 
     /// <summary>Layer decay as for the video ViT: stem, class token and positions 0, encoder layer i i+1, encoder.ln and heads last.</summary>
     public override int DecayLayers => encoder.Layers.Count + 2;

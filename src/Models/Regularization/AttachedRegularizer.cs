@@ -21,11 +21,11 @@ public sealed class AttachedRegularizer : IDisposable
     {
         var a = new AttachedRegularizer(regularizer);
         if (placement.HasFlag(Placement.Head))
-            a.hooks.Add(model.HeadInput.register_forward_pre_hook((_, input) => regularizer.Apply(input)).remove);
+            a.hooks.Add(model.HeadInput.register_forward_pre_hook((_, input) => regularizer.Apply(input, "head")).remove);
         if (placement.HasFlag(Placement.Blocks))
-            foreach (var m in model.BlockModules) a.AddOutputHook(m);
+            foreach (var (m, i) in model.BlockModules.Select((m, i) => (m, i))) a.AddOutputHook(m, $"blocks.{i}");
         if (placement.HasFlag(Placement.Downsample))
-            foreach (var m in model.DownsampleModules) a.AddOutputHook(m);
+            foreach (var (m, i) in model.DownsampleModules.Select((m, i) => (m, i))) a.AddOutputHook(m, $"downsample.{i}");
         if (placement != Placement.None && a.hooks.Count == 0)
             throw new ArgumentException($"placement {placement} has no site in {model.GetType().Name}");
         return a;
@@ -35,12 +35,12 @@ public sealed class AttachedRegularizer : IDisposable
     public static AttachedRegularizer AttachTo(IEnumerable<nn.Module<Tensor, Tensor>> modules, FeatureRegularizer regularizer)
     {
         var a = new AttachedRegularizer(regularizer);
-        foreach (var m in modules) a.AddOutputHook(m);
+        foreach (var (m, i) in modules.Select((m, i) => (m, i))) a.AddOutputHook(m, $"site.{i}");
         return a;
     }
 
-    void AddOutputHook(nn.Module<Tensor, Tensor> m) =>
-        hooks.Add(m.register_forward_hook((_, _, output) => Regularizer.Apply(output)).remove);
+    void AddOutputHook(nn.Module<Tensor, Tensor> m, string site) =>
+        hooks.Add(m.register_forward_hook((_, _, output) => Regularizer.Apply(output, site)).remove);
 
     public void Dispose()
     {

@@ -15,6 +15,9 @@ public abstract class FeatureRegularizer
     /// <summary>Returns the tensor the network continues with (the same values).</summary>
     public abstract Tensor Apply(Tensor features);
 
+    /// <summary>As <see cref="Apply(Tensor)"/>, at a named site ("head", "blocks.3"), for regularizers that log per site.</summary>
+    public virtual Tensor Apply(Tensor features, string site) => Apply(features);
+
     /// <summary>Regularizers are active in training only; in eval mode placements pass features through.</summary>
     public bool Enabled { get; set; } = true;
 

@@ -11,20 +11,28 @@ namespace VideoVCReg.Models.Regularization;
 public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats = false) : FeatureRegularizer
 {
     readonly VcRegStats? stats = fast && logStats ? new VcRegStats() : null;
-    readonly List<(Tensor Var, Tensor Cov)> naiveTerms = [];
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, VcRegStats> siteStats = new();
+    readonly List<(string? Site, Tensor Var, Tensor Cov)> naiveTerms = [];
 
     public VcRegOptions Options { get; } = options;
     public bool Fast { get; } = fast;
     public bool LogStats { get; } = logStats;
 
-    public override Tensor Apply(Tensor features)
+    public override Tensor Apply(Tensor features) => Apply(features, null);
+
+    /// <remarks>With logging on, ℓ_var and ℓ_cov are kept per site as well as in total (<see cref="TakeStats"/>).</remarks>
+    public override Tensor Apply(Tensor features, string? site)
     {
         if (!Enabled || !features.requires_grad) return features;
-        if (Fast) return VcRegFunction.apply(features, GradientScale == 1 ? Options
-            : Options with { Alpha = Options.Alpha * GradientScale, Beta = Options.Beta * GradientScale }, stats!);
+        if (Fast)
+        {
+            var siteOrTotal = stats is null || site is null ? stats : siteStats.GetOrAdd(site, _ => new VcRegStats(stats));
+            return VcRegFunction.apply(features, GradientScale == 1 ? Options
+                : Options with { Alpha = Options.Alpha * GradientScale, Beta = Options.Beta * GradientScale }, siteOrTotal!);
+        }
         var (v, c) = VcRegLoss.Terms(features, Options);
         AddLoss(Options.Alpha * v + Options.Beta * c);
-        if (LogStats) lock (naiveTerms) naiveTerms.Add((v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));
+        if (LogStats) lock (naiveTerms) naiveTerms.Add((site, v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));
         return features;
     }
 
@@ -37,17 +45,27 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
     public override IReadOnlyDictionary<string, double> TakeStats()
     {
         if (!LogStats) return base.TakeStats();
+        // Totals under vcreg_var / vcreg_cov, each site under vcreg_var/<site> / vcreg_cov/<site>.
+        var result = new Dictionary<string, double>();
         if (stats != null)
         {
-            var (v, c) = stats.Take();
-            return new Dictionary<string, double> { ["vcreg_var"] = v, ["vcreg_cov"] = c };
+            (result["vcreg_var"], result["vcreg_cov"]) = stats.Take();
+            foreach (var (site, s) in siteStats.OrderBy(p => p.Key, StringComparer.Ordinal))
+                (result[$"vcreg_var/{site}"], result[$"vcreg_cov/{site}"]) = s.Take();
+            return result;
         }
         lock (naiveTerms)
         {
-            double sv = naiveTerms.Sum(t => t.Var.ToDouble()), sc = naiveTerms.Sum(t => t.Cov.ToDouble());
-            foreach (var (v, c) in naiveTerms) { v.Dispose(); c.Dispose(); }
+            result["vcreg_var"] = naiveTerms.Sum(t => t.Var.ToDouble());
+            result["vcreg_cov"] = naiveTerms.Sum(t => t.Cov.ToDouble());
+            foreach (var g in naiveTerms.Where(t => t.Site is not null).GroupBy(t => t.Site!).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                result[$"vcreg_var/{g.Key}"] = g.Sum(t => t.Var.ToDouble());
+                result[$"vcreg_cov/{g.Key}"] = g.Sum(t => t.Cov.ToDouble());
+            }
+            foreach (var (_, v, c) in naiveTerms) { v.Dispose(); c.Dispose(); }
             naiveTerms.Clear();
-            return new Dictionary<string, double> { ["vcreg_var"] = sv, ["vcreg_cov"] = sc };
+            return result;
         }
     }
 }

@@ -4,10 +4,11 @@ using static TorchSharp.torch;
 namespace VideoVCReg.Models.Regularization;
 
 /// <summary>
-/// ℓ_var and ℓ_cov as seen by the fast variant's last backward, summed over placements, for logging.
+/// ℓ_var and ℓ_cov as seen by the fast variant's backward, summed over the calls since the last
+/// <see cref="Take"/>, for logging. One per site, each passing its terms on to the regularizer's total.
 /// Only allocated when logging is on; otherwise the backward skips this work entirely.
 /// </summary>
-public sealed class VcRegStats
+public sealed class VcRegStats(VcRegStats? total = null)
 {
     readonly object gate = new();
     Tensor? var, cov;
@@ -26,10 +27,16 @@ public sealed class VcRegStats
                 : off.pow(2);
             c = (penalty.sum() / (d * (d - 1))).detach();
         }
+        Add(v, c);
+        total?.Add(v, c);
+    }
+
+    internal void Add(Tensor v, Tensor c)
+    {
         lock (gate)
         {
-            var = var is null ? v.DetachFromDisposeScope() : Accumulate(var, v);
-            cov = cov is null ? c.DetachFromDisposeScope() : Accumulate(cov, c);
+            var = var is null ? v.clone().DetachFromDisposeScope() : Accumulate(var, v);
+            cov = cov is null ? c.clone().DetachFromDisposeScope() : Accumulate(cov, c);
         }
     }
 

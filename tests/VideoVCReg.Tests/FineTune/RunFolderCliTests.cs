@@ -61,6 +61,36 @@ public class RunFolderCliTests(SynthData synth)
         finally { Directory.Delete(work, true); }
     }
 
+    /// <summary>
+    /// A real "No space left on device" from the kernel: the checkpoint's partial file is a link to /dev/full,
+    /// which accepts the open and fails the write with ENOSPC, as a full disk does.
+    /// </summary>
+    [Fact]
+    public void A_full_disk_stops_the_run_with_one_line_and_leaves_no_partial_file()
+    {
+        var work = Directory.CreateTempSubdirectory("runfolder-enospc-").FullName;
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var outDir = Path.Combine(work, "run");
+            var partial = Path.Combine(outDir, "split1", "checkpoint-last.pth.partial");
+            Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+            File.CreateSymbolicLink(partial, "/dev/full");
+            var twoEpochs = Quick(presets, synth.Dir, outDir);
+            twoEpochs[Array.IndexOf(twoEpochs, "--epochs") + 1] = "2";
+            OneLine(CliProcess.Run(twoEpochs), "checkpoint-last.pth: could not be written (No space left on device");
+            Assert.False(File.Exists(partial) || new FileInfo(partial).LinkTarget is not null, "the partial file was left behind");
+            Assert.False(File.Exists(Path.Combine(outDir, "split1", "checkpoint-last.pth")));
+            // The epoch's metrics line was written before the checkpoint; the run resumes (here: starts over) and finishes.
+            Assert.Single(File.ReadAllLines(Path.Combine(outDir, "split1", "metrics.jsonl")));
+            var resumed = CliProcess.Run(twoEpochs);
+            Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+            Assert.Equal(2, File.ReadAllLines(Path.Combine(outDir, "split1", "metrics.jsonl")).Length);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
     [Fact]
     public void Test_weights_best_scores_the_best_validation_checkpoint()
     {

@@ -74,6 +74,44 @@ public class RegularizerTermsTests
         }
     }
 
+    /// <summary>
+    /// With logging on, each placement's ℓ_var and ℓ_cov are reported under its site name (the TensorBoard tags
+    /// regularizer/vcreg_var/blocks.0 …), equal to the terms of the features seen there, and the totals are their sums.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Terms_are_reported_per_site_and_in_total(bool fast)
+    {
+        using var model = VideoVCReg.Tests.FineTune.TinyVideo.Model();
+        var reg = new VcReg(new VcRegOptions(), fast, logStats: true);
+        var seen = new Dictionary<string, Tensor>();
+        var watch = model.BlockModules.Select((m, i) => m.register_forward_hook((_, _, o) => { seen[$"blocks.{i}"] = o.detach().clone().DetachFromDisposeScope(); return o; })).ToList();
+        using (AttachedRegularizer.Attach(model, reg, Placement.Blocks | Placement.Head))
+        {
+            var loss = model.call(randn([3, 3, 4, 32, 32], generator: new Generator(4))).sum();
+            if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
+            loss.backward();
+        }
+        foreach (var h in watch) h.remove();
+        var stats = reg.TakeStats();
+        Assert.Equal(new[] { "blocks.0", "blocks.1", "head" }, stats.Keys.Where(k => k.StartsWith("vcreg_var/")).Select(k => k["vcreg_var/".Length..]).Order());
+        foreach (var (site, features) in seen)
+        {
+            var (v, c) = VcRegLoss.Terms(features, new VcRegOptions());
+            Assert.Equal(v.item<float>(), stats[$"vcreg_var/{site}"], 4);
+            Assert.Equal(c.item<float>(), stats[$"vcreg_cov/{site}"], 4);
+        }
+        foreach (var term in new[] { "vcreg_var", "vcreg_cov" })
+        {
+            // The total is accumulated in float32 alongside the sites: equal to their sum within float32 rounding.
+            double sum = stats.Where(kv => kv.Key.StartsWith(term + "/")).Sum(kv => kv.Value);
+            Assert.True(Math.Abs(stats[term] - sum) <= 1e-6 * Math.Abs(sum), $"{term}: total {stats[term]:R}, sum over sites {sum:R}");
+            Assert.True(stats[term] > 0);
+        }
+        Assert.DoesNotContain(reg.TakeStats(), kv => kv.Value != 0);        // taken: cleared
+    }
+
     [Fact]
     public void Logging_off_reports_nothing()
     {

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using VideoVCReg.Decoding.Images;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+using VideoVCReg.Models.Image;
+
+namespace VideoVCReg.Experiment.Images;
+
+/// <summary>
+/// Images in the CIFAR binary formats as an experiment's data: <c>cifar10:DIR</c>, <c>cifar100:DIR</c> (fine or
+/// coarse labels), or <c>synthetic</c> (the embedded source set, written under the run folder on first use;
+/// <c>synthetic-downstream</c> is its downstream set). One fold: the training set, optionally long-tailed by
+/// <c>--imbalance R</c> (<see cref="LongTail"/>; the per-class counts go to class_counts.json), and the balanced
+/// test set. Training views get CIFAR's padded crop and flip, test views none; both the preset's normalisation.
+/// </summary>
+public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null) : IDataSource
+{
+    public const string Synthetic = "synthetic", SyntheticDownstream = "synthetic-downstream";
+
+    string? root;
+    CifarKind kind;
+    ImageArray? train, test;
+
+    public string Description => $"{spec}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}";
+    public IReadOnlyList<int> Folds => [1];
+
+    /// <summary>A one-line complaint about the spec, or null when it names a known source.</summary>
+    public static string? Problem(string spec) =>
+        spec is Synthetic or SyntheticDownstream || spec.StartsWith("cifar10:") || spec.StartsWith("cifar100:") ? null
+            : $"--data must be cifar10:DIR, cifar100:DIR, {Synthetic} or {SyntheticDownstream} (got '{spec}')";
+
+    public void Prepare(string runDir, CancellationToken cancel)
+    {
+        if (Problem(spec) is string p) throw new ArgumentException(p);
+        if (spec is Synthetic or SyntheticDownstream)
+        {
+            var dir = Path.Combine(runDir, "synthetic-images");
+            var marker = Path.Combine(dir, ".complete");
+            var stamp = JsonSerializer.Serialize(new SynthImageOptions());
+            if (!File.Exists(marker) || File.ReadAllText(marker) != stamp)
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                SyntheticImages.Write(dir, new SynthImageOptions());
+                File.WriteAllText(marker, stamp);
+            }
+            (kind, root) = spec == Synthetic ? (CifarKind.Cifar100, Path.Combine(dir, "source")) : (CifarKind.Cifar10, Path.Combine(dir, "downstream"));
+        }
+        else (kind, root) = spec.StartsWith("cifar100:") ? (CifarKind.Cifar100, spec["cifar100:".Length..]) : (CifarKind.Cifar10, spec["cifar10:".Length..]);
+        train = CifarBinary.Read(root, kind, train: true, coarse);
+        test = CifarBinary.Read(root, kind, train: false, coarse);
+        if (imbalance is double ratio)
+        {
+            var kept = LongTail.Subsample(train.Labels, train.Classes.Count, ratio, seed: 0);
+            train = train.Subset(kept, $"long-tailed ×{ratio}");
+        }
+        var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Labels.Count(l => l == c), test = test.Labels.Count(l => l == c) });
+        Models.IO.AtomicFile.WriteText(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public IReadOnlyList<string> Classes(int fold) => (train ?? throw new InvalidOperationException("Prepare the source first")).Classes;
+
+    public Fold Open(int fold, InputSpec? input, TrainOptions options, int seed)
+    {
+        if (train is null || test is null) throw new InvalidOperationException("Prepare the source first");
+        // Convolutional networks take the images at their own size; a network with a fixed input gets them resized to it.
+        int? size = input?.Size;
+        var trainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: true, Size: size), options.BatchSize, seed,
+            dropLast: train.Count >= options.BatchSize);
+        var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
+        return new Fold
+        {
+            Id = fold, Classes = train.Classes, TrainSamples = train.Count,
+            Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
+            Test = new EvalData((e, c) => testLoader.Epoch(0, c), testLoader.BatchesPerEpoch(), test.Count, "1x1", test.Source, "images"),
+        };
+    }
+}

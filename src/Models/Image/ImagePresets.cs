@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VideoVCReg.Models.Image;
+
+/// <summary>
+/// An image backbone's data settings, as timm's default_cfgs keep them: input size, eval crop ratio, interpolation,
+/// normalisation, class count, the training transform ("cifar": 4-pixel padded crop + flip; "random-resized-crop")
+/// and the default regularizer placement. Read from configs/images.json; no image constants live in code.
+/// </summary>
+public sealed record ImagePreset
+{
+    public string Name { get; init; } = "";
+    public string Arch { get; init; } = "";
+    public string Description { get; init; } = "";
+    public int InputSize { get; init; }
+    public double CropRatio { get; init; } = 1.0;
+    public string Interpolation { get; init; } = "bilinear";
+    public string TrainTransform { get; init; } = "cifar";
+    public double[] Mean { get; init; } = [];
+    public double[] Std { get; init; } = [];
+    public int NumClasses { get; init; }
+    public string Placement { get; init; } = "blocks";
+
+    internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    public ImagePreset Validate()
+    {
+        var p = new List<string>();
+        if (!ImagePresets.Architectures.Contains(Arch)) p.Add($"arch '{Arch}' is not one of {string.Join(", ", ImagePresets.Architectures)}");
+        if (InputSize < 8) p.Add($"input_size {InputSize} is too small");
+        if (!(CropRatio > 0 && CropRatio <= 1)) p.Add($"crop_ratio must be in (0, 1] (got {CropRatio})");
+        if (Mean.Length != 3 || Std.Length != 3 || Std.Any(s => !(s > 0))) p.Add("mean and std need three values, std > 0");
+        if (TrainTransform is not ("cifar" or "random-resized-crop")) p.Add($"train_transform '{TrainTransform}' is not cifar or random-resized-crop");
+        if (p.Count > 0) throw new InvalidDataException($"image preset '{Name}': {string.Join("; ", p)}");
+        return this;
+    }
+}
+
+/// <summary>configs/images.json, and the networks its architectures name.</summary>
+public static class ImagePresets
+{
+    public const string FileName = "images.json";
+    public static readonly string[] Architectures = ["resnet32", "resnet18", "resnet50", "convnext-t", "vit-b32"];
+
+    public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "configs", FileName);
+
+    public static IReadOnlyDictionary<string, ImagePreset> Load(string? path = null)
+    {
+        path ??= DefaultPath;
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: image presets file not found", path);
+        Dictionary<string, JsonElement>? raw;
+        try { raw = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+        var all = new SortedDictionary<string, ImagePreset>(StringComparer.Ordinal);
+        foreach (var (name, element) in raw ?? [])
+        {
+            try { all[name] = (element.Deserialize<ImagePreset>(ImagePreset.Json)! with { Name = name }).Validate(); }
+            catch (JsonException e) { throw new InvalidDataException($"{path}: preset '{name}': {e.Message}", e); }
+        }
+        return all;
+    }
+
+    public static ImagePreset Get(string name, string? path = null)
+    {
+        var all = Load(path);
+        return all.TryGetValue(name, out var p) ? p : throw new ArgumentException($"unknown image preset '{name}' (known: {string.Join(", ", all.Keys)})");
+    }
+
+    /// <summary>A network of the preset's architecture with a head of <paramref name="classes"/> outputs, random weights.</summary>
+    public static Network Build(ImagePreset preset, int classes) => preset.Arch switch
+    {
+        "resnet32" => ResNetCifar.R32(classes),
+        "resnet18" => ResNet.R18(classes),
+        "resnet50" => ResNet.R50(classes),
+        "convnext-t" => ConvNeXt.Tiny(classes),
+        "vit-b32" => VitImage.B32(classes, preset.InputSize),
+        _ => throw new ArgumentException($"unknown architecture '{preset.Arch}'"),
+    };
+}
