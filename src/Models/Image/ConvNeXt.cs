@@ -45,6 +45,9 @@ public sealed class ConvNeXt : Network
 
     public static ConvNeXt Tiny(long numClasses = 1000) => new([3, 3, 9, 3], [96, 192, 384, 768], numClasses);
 
+    /// <summary>ConvNeXt-Atto (timm's smallest; the paper's appendix A): depths 2-2-6-2, widths 40-80-160-320, as torchvision's generic class builds it.</summary>
+    public static ConvNeXt Atto(long numClasses = 1000) => new([2, 2, 6, 2], [40, 80, 160, 320], numClasses);
+
     public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)classifier.children().Last();
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;

@@ -41,7 +41,7 @@ public sealed record ImagePreset
 public static class ImagePresets
 {
     public const string FileName = "images.json";
-    public static readonly string[] Architectures = ["resnet32", "resnet18", "resnet50", "convnext-t", "vit-b32"];
+    public static readonly string[] Architectures = ["resnet32", "resnet18", "resnet50", "convnext-t", "convnext-atto", "vit-b32"];
 
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "configs", FileName);
 
@@ -74,6 +74,7 @@ public static class ImagePresets
         "resnet18" => ResNet.R18(classes),
         "resnet50" => ResNet.R50(classes),
         "convnext-t" => ConvNeXt.Tiny(classes),
+        "convnext-atto" => ConvNeXt.Atto(classes),
         "vit-b32" => VitImage.B32(classes, preset.InputSize),
         _ => throw new ArgumentException($"unknown architecture '{preset.Arch}'"),
     };

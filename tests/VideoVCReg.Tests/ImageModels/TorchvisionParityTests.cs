@@ -41,6 +41,7 @@ public class TorchvisionParityTests
     [Theory]
     [InlineData("vit_b_32")]
     [InlineData("convnext_tiny")]
+    [InlineData("convnext_atto")]
     [InlineData("resnet50")]
     [InlineData("resnet18")]
     public void Full_size_preset_has_exactly_torchvision_keys_and_shapes(string arch)
@@ -50,6 +51,7 @@ public class TorchvisionParityTests
         {
             "vit_b_32" => VitImage.B32(),
             "convnext_tiny" => ConvNeXt.Tiny(),
+            "convnext_atto" => ConvNeXt.Atto(),
             "resnet50" => ResNet.R50(),
             _ => ResNet.R18(),
         };
