@@ -85,7 +85,7 @@ public static class SyntheticImages
         var img = new byte[CifarBinary.PixelBytes];
         // Background: a grey level with a gentle gradient and per-pixel noise.
         double level = 60 + rng.Next(100), gx = (rng.NextDouble() - 0.5) * 2, gy = (rng.NextDouble() - 0.5) * 2;
-        var (r, g, b) = Hsv(hue + (rng.NextDouble() - 0.5) * 40, 0.5 + 0.4 * rng.NextDouble(), 0.55 + 0.45 * rng.NextDouble());
+        var (r, g, b) = Synthetic.Hsv.ToRgb(hue + (rng.NextDouble() - 0.5) * 40, 0.5 + 0.4 * rng.NextDouble(), 0.55 + 0.45 * rng.NextDouble());
         double cx = 10 + rng.NextDouble() * 12, cy = 10 + rng.NextDouble() * 12, size = 6 + rng.NextDouble() * 5, angle = rng.NextDouble() * Math.PI;
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++)
@@ -116,12 +116,5 @@ public static class SyntheticImages
             "triangle" => v >= -size * 0.6 && v <= size * 0.9 && Math.Abs(u) <= (size * 0.9 - v) * 0.66,
             _ => throw new ArgumentException($"unknown shape {shape}"),
         };
-    }
-
-    static (double R, double G, double B) Hsv(double hue, double s, double v)
-    {
-        double h = ((hue % 360) + 360) % 360 / 60, c = v * s, x = c * (1 - Math.Abs(h % 2 - 1)), m = v - c;
-        var (r, g, b) = (int)h switch { 0 => (c, x, 0.0), 1 => (x, c, 0.0), 2 => (0.0, c, x), 3 => (0.0, x, c), 4 => (x, 0.0, c), _ => (c, 0.0, x) };
-        return (r + m, g + m, b + m);
     }
 }

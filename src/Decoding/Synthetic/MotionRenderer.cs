@@ -90,9 +90,8 @@ public sealed class MotionRenderer(MotionClass motion, int width, int height, in
     int[] SceneColour(double jitter)
     {
         double hue = motion.DirectionRadians * 180 / Math.PI + (2 * rng.NextDouble() - 1) * jitter;
-        double h = ((hue % 360) + 360) % 360 / 60, s = 0.8, v = 0.9, c = v * s, x = c * (1 - Math.Abs(h % 2 - 1)), m = v - c;
-        var (r, g, b) = (int)h switch { 0 => (c, x, 0.0), 1 => (x, c, 0.0), 2 => (0.0, c, x), 3 => (0.0, x, c), 4 => (x, 0.0, c), _ => (c, 0.0, x) };
-        return [.. new[] { r + m, g + m, b + m }.Select(u => 60 + (int)Math.Round(119 * u))];
+        var (r, g, b) = Hsv.ToRgb(hue, 0.8, 0.9);
+        return [.. new[] { r, g, b }.Select(u => 60 + (int)Math.Round(119 * u))];
     }
 
     void Draw(byte[] frame, (double X, double Y) centre, int size, (byte R, byte G, byte B) c, bool round)
