@@ -1,0 +1,60 @@
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Eval;
+
+/// <summary>One λ of the sweep and its validation top-1.</summary>
+public sealed record ProbePoint(double Lambda, double ValidationTop1);
+
+/// <summary>The chosen λ, its validation top-1, the test top-1 of the refit on all training features, and the sweep.</summary>
+public sealed record ProbeResult(double Lambda, double ValidationTop1, double TestTop1, IReadOnlyList<ProbePoint> Sweep);
+
+/// <summary>
+/// Kornblith et al.'s linear probe (appendix C.1): on frozen features, an L2-regularised multinomial logistic
+/// regression (<see cref="LogisticRegression"/>) for each of 45 log-spaced λ in [1e-5, 1e5], scored on a validation
+/// share held out from the training features (per class, seeded); the best λ (the larger on a tie: the simpler
+/// model) is refitted on all training features and tested.
+/// </summary>
+public static class LinearProbe
+{
+    public static double[] Lambdas(int count = 45, double lo = 1e-5, double hi = 1e5) =>
+        [.. Enumerable.Range(0, count).Select(i => Math.Pow(10, Math.Log10(lo) + (Math.Log10(hi) - Math.Log10(lo)) * i / (count - 1)))];
+
+    /// <summary>Training rows for the fit and for validation: <paramref name="share"/> of each class, chosen by the seed.</summary>
+    public static (long[] Fit, long[] Validation) HoldOut(long[] labels, double share, int seed)
+    {
+        if (!(share > 0 && share < 1)) throw new ArgumentException($"validation share must be in (0, 1) (got {share})");
+        var fit = new List<long>();
+        var val = new List<long>();
+        foreach (var group in Enumerable.Range(0, labels.Length).GroupBy(i => labels[i]).OrderBy(g => g.Key))
+        {
+            var rows = group.ToArray();
+            new Random(Decoding.Seeds.Mix(seed, (int)group.Key, 0x9b0)).Shuffle(rows);
+            int n = rows.Length < 2 ? 0 : Math.Max(1, (int)Math.Round(share * rows.Length));
+            val.AddRange(rows.Take(n).Select(r => (long)r));
+            fit.AddRange(rows.Skip(n).Select(r => (long)r));
+        }
+        return ([.. fit.Order()], [.. val.Order()]);
+    }
+
+    public static ProbeResult Run(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY, int classes,
+        double validationShare = 0.2, int seed = 0, IReadOnlyList<double>? lambdas = null, LogisticRegression.Options? options = null)
+    {
+        using var scope = NewDisposeScope();
+        lambdas ??= Lambdas();
+        var labels = trainY.to(int64).cpu().data<long>().ToArray();
+        var (fitRows, valRows) = HoldOut(labels, validationShare, seed);
+        var fitIdx = tensor(fitRows);
+        var valIdx = tensor(valRows);
+        var (fx, fy) = (trainX.index_select(0, fitIdx), trainY.index_select(0, fitIdx));
+        var (vx, vy) = (trainX.index_select(0, valIdx), trainY.index_select(0, valIdx));
+        var sweep = new List<ProbePoint>();
+        foreach (var lambda in lambdas)
+        {
+            using var fit = LogisticRegression.Fit(fx, fy, classes, lambda, options);
+            sweep.Add(new ProbePoint(lambda, fit.Accuracy(vx, vy)));
+        }
+        var best = sweep.OrderByDescending(p => p.ValidationTop1).ThenByDescending(p => p.Lambda).First();
+        using var final = LogisticRegression.Fit(trainX, trainY, classes, best.Lambda, options);
+        return new ProbeResult(best.Lambda, best.ValidationTop1, final.Accuracy(testX, testY.to(int64)), sweep);
+    }
+}

@@ -1,0 +1,137 @@
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Eval;
+
+/// <summary>A fitted multinomial logistic regression: weights <c>[C, D]</c>, intercepts <c>[C]</c>, float64.</summary>
+public sealed record LinearClassifier(Tensor Weight, Tensor Bias, int Iterations, double GradientNorm) : IDisposable
+{
+    public Tensor Logits(Tensor x) => x.to(float64).matmul(Weight.t()) + Bias;
+
+    public double Accuracy(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return Logits(x).argmax(1).eq(y).to(float64).mean().item<double>();
+    }
+
+    public void Dispose()
+    {
+        Weight.Dispose();
+        Bias.Dispose();
+    }
+}
+
+/// <summary>
+/// L2-regularised multinomial logistic regression, the linear probe of Kornblith et al. (2019): it minimises
+/// mean cross-entropy(x·Wᵀ + b, y) + (λ/2)·‖W‖², intercepts unpenalised, in float64, by L-BFGS (Nocedal and Wright,
+/// algorithm 7.4, memory 20) with a backtracking Armijo line search. The objective is smooth and, in W, strictly
+/// convex, so the result is the unique optimum whatever the solver; scikit-learn's
+/// <c>LogisticRegression(C=c, multi_class="multinomial")</c> minimises ½‖W‖² + c·Σ cross-entropy, the same problem at
+/// <c>c = 1 / (λ · n)</c> for n training samples.
+/// </summary>
+public static class LogisticRegression
+{
+    public sealed record Options(int MaxIterations = 1000, double GradientTolerance = 1e-9, int Memory = 20);
+
+    public static double SklearnC(double lambda, int samples) => 1.0 / (lambda * samples);
+
+    public static LinearClassifier Fit(Tensor features, Tensor labels, int classes, double lambda, Options? options = null)
+    {
+        options ??= new Options();
+        if (!(lambda > 0 && double.IsFinite(lambda))) throw new ArgumentException($"λ must be a finite number > 0 (got {lambda})");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = features.to(float64).contiguous();
+        long n = x.shape[0], d = x.shape[1];
+        var onehot = nn.functional.one_hot(labels.to(int64), classes).to(float64);
+        var theta = zeros(classes * d + classes, dtype: float64);
+
+        (double F, Tensor G) Evaluate(Tensor t)
+        {
+            var w = t.narrow(0, 0, classes * d).reshape(classes, d);
+            var b = t.narrow(0, classes * d, classes);
+            var logits = x.matmul(w.t()) + b;
+            var logp = nn.functional.log_softmax(logits, 1);
+            double f = -(onehot * logp).sum().item<double>() / n + 0.5 * lambda * w.pow(2).sum().item<double>();
+            var residual = (logp.exp() - onehot) / n;                      // [n, C]
+            var gw = residual.t().matmul(x) + lambda * w;
+            var gb = residual.sum([0]);
+            return (f, cat([gw.flatten(), gb]));
+        }
+
+        // theta and g live outside the per-iteration scopes and are replaced by hand: 1000 iterations of a
+        // 2048 × 100 probe would otherwise keep gigabytes of dead tensors until the fit returns.
+        var (fx, g) = Evaluate(theta);
+        g = g.DetachFromDisposeScope();
+        theta = theta.DetachFromDisposeScope();
+        var s = new List<Tensor>();
+        var yHist = new List<Tensor>();
+        var rho = new List<double>();
+        int iteration = 0;
+        double gnorm = g.abs().max().item<double>();
+        try
+        {
+            for (; iteration < options.MaxIterations && gnorm > options.GradientTolerance; iteration++)
+            {
+                using var iter = NewDisposeScope();
+                // Two-loop recursion: direction = −H·g.
+                var q = g.clone();
+                var alpha = new double[s.Count];
+                for (int i = s.Count - 1; i >= 0; i--)
+                {
+                    alpha[i] = rho[i] * s[i].dot(q).item<double>();
+                    q.sub_(yHist[i] * alpha[i]);
+                }
+                double gamma = s.Count > 0 ? s[^1].dot(yHist[^1]).item<double>() / yHist[^1].dot(yHist[^1]).item<double>() : 1.0 / Math.Max(1.0, gnorm);
+                var r = q * gamma;
+                for (int i = 0; i < s.Count; i++)
+                {
+                    double beta = rho[i] * yHist[i].dot(r).item<double>();
+                    r.add_(s[i] * (alpha[i] - beta));
+                }
+                var direction = -r;
+                double slope = g.dot(direction).item<double>();
+                if (slope >= 0)
+                {
+                    // Not a descent direction (curvature lost to rounding): restart from steepest descent.
+                    direction = -g;
+                    slope = -g.dot(g).item<double>();
+                    foreach (var t in s.Concat(yHist)) t.Dispose();
+                    s.Clear(); yHist.Clear(); rho.Clear();
+                }
+
+                // Backtracking until the Armijo condition holds.
+                double step = 1.0, fNew;
+                Tensor next, gNew;
+                while (true)
+                {
+                    next = theta + direction * step;
+                    (fNew, gNew) = Evaluate(next);
+                    if (fNew <= fx + 1e-4 * step * slope || step < 1e-20) break;
+                    step *= 0.5;
+                }
+                var sk = next - theta;
+                var yk = gNew - g;
+                double sy = sk.dot(yk).item<double>();
+                if (sy > 1e-12)
+                {
+                    s.Add(sk.DetachFromDisposeScope()); yHist.Add(yk.DetachFromDisposeScope()); rho.Add(1 / sy);
+                    if (s.Count > options.Memory) { s[0].Dispose(); yHist[0].Dispose(); s.RemoveAt(0); yHist.RemoveAt(0); rho.RemoveAt(0); }
+                }
+                bool stalled = Math.Abs(fx - fNew) <= 1e-16 * Math.Max(1, Math.Abs(fx));
+                theta.Dispose(); g.Dispose();
+                (theta, fx, g) = (next.DetachFromDisposeScope(), fNew, gNew.DetachFromDisposeScope());
+                gnorm = g.abs().max().item<double>();
+                if (stalled) { iteration++; break; }
+            }
+        }
+        finally
+        {
+            foreach (var t in s.Concat(yHist)) t.Dispose();
+        }
+        using var final = theta;
+        g.Dispose();
+        var weight = theta.narrow(0, 0, classes * d).reshape(classes, d).clone();
+        var bias = theta.narrow(0, classes * d, classes).clone();
+        return new LinearClassifier(weight.MoveToOuterDisposeScope(), bias.MoveToOuterDisposeScope(), iteration, gnorm);
+    }
+}
