@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
         root.Subcommands.Add(PretrainCommand.Build());
+        root.Subcommands.Add(ProbeCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.Eval;
 
-/// <summary>One λ of the sweep and its validation top-1.</summary>
-public sealed record ProbePoint(double Lambda, double ValidationTop1);
+/// <summary>One λ of the sweep, its validation top-1, and the L-BFGS iterations its fit took.</summary>
+public sealed record ProbePoint(double Lambda, double ValidationTop1, int Iterations);
 
 /// <summary>The chosen λ, its validation top-1, the test top-1 of the refit on all training features, and the sweep.</summary>
 public sealed record ProbeResult(double Lambda, double ValidationTop1, double TestTop1, IReadOnlyList<ProbePoint> Sweep);
@@ -37,7 +37,8 @@ public static class LinearProbe
     }
 
     public static ProbeResult Run(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY, int classes,
-        double validationShare = 0.2, int seed = 0, IReadOnlyList<double>? lambdas = null, LogisticRegression.Options? options = null)
+        double validationShare = 0.2, int seed = 0, IReadOnlyList<double>? lambdas = null, LogisticRegression.Options? options = null,
+        Action<LinearClassifier>? final = null)
     {
         using var scope = NewDisposeScope();
         lambdas ??= Lambdas();
@@ -48,13 +49,15 @@ public static class LinearProbe
         var (fx, fy) = (trainX.index_select(0, fitIdx), trainY.index_select(0, fitIdx));
         var (vx, vy) = (trainX.index_select(0, valIdx), trainY.index_select(0, valIdx));
         var sweep = new List<ProbePoint>();
+        using var prepared = new LogisticRegression.Prepared(fx);
         foreach (var lambda in lambdas)
         {
-            using var fit = LogisticRegression.Fit(fx, fy, classes, lambda, options);
-            sweep.Add(new ProbePoint(lambda, fit.Accuracy(vx, vy)));
+            using var fit = LogisticRegression.Fit(prepared, fy, classes, lambda, options);
+            sweep.Add(new ProbePoint(lambda, fit.Accuracy(vx, vy), fit.Iterations));
         }
         var best = sweep.OrderByDescending(p => p.ValidationTop1).ThenByDescending(p => p.Lambda).First();
-        using var final = LogisticRegression.Fit(trainX, trainY, classes, best.Lambda, options);
-        return new ProbeResult(best.Lambda, best.ValidationTop1, final.Accuracy(testX, testY.to(int64)), sweep);
+        using var refit = LogisticRegression.Fit(trainX, trainY, classes, best.Lambda, options);
+        final?.Invoke(refit);
+        return new ProbeResult(best.Lambda, best.ValidationTop1, refit.Accuracy(testX, testY.to(int64)), sweep);
     }
 }

@@ -23,39 +23,82 @@ public sealed record LinearClassifier(Tensor Weight, Tensor Bias, int Iterations
 /// <summary>
 /// L2-regularised multinomial logistic regression, the linear probe of Kornblith et al. (2019): it minimises
 /// mean cross-entropy(x·Wᵀ + b, y) + (λ/2)·‖W‖², intercepts unpenalised, in float64, by L-BFGS (Nocedal and Wright,
-/// algorithm 7.4, memory 20) with a backtracking Armijo line search. The objective is smooth and, in W, strictly
+/// algorithm 7.4, memory 20) with a backtracking Armijo line search, in whitened coordinates (see Fit). The objective is smooth and, in W, strictly
 /// convex, so the result is the unique optimum whatever the solver; scikit-learn's
 /// <c>LogisticRegression(C=c, multi_class="multinomial")</c> minimises ½‖W‖² + c·Σ cross-entropy, the same problem at
 /// <c>c = 1 / (λ · n)</c> for n training samples.
 /// </summary>
 public static class LogisticRegression
 {
-    public sealed record Options(int MaxIterations = 1000, double GradientTolerance = 1e-9, int Memory = 20);
+    public sealed record Options(int MaxIterations = 5000, double GradientTolerance = 1e-7, int Memory = 20);
 
     public static double SklearnC(double lambda, int samples) => 1.0 / (lambda * samples);
 
+    /// <summary>
+    /// The features centred and rotated onto the eigenvectors of their covariance, computed once and shared by the
+    /// fits of a λ sweep. Fit solves in these coordinates, scaled per λ (see there); the answer is mapped back.
+    /// </summary>
+    public sealed class Prepared : IDisposable
+    {
+        internal Tensor Mean { get; }
+        internal Tensor Basis { get; }
+        internal Tensor Variance { get; }
+        internal Tensor Rotated { get; }
+
+        public Prepared(Tensor features)
+        {
+            using var scope = NewDisposeScope();
+            var raw = features.to(float64);
+            var mean = raw.mean([0]);
+            var centred = raw - mean;
+            var (variance, basis) = linalg.eigh(centred.t().matmul(centred) / raw.shape[0]);
+            Mean = mean.MoveToOuterDisposeScope();
+            Basis = basis.MoveToOuterDisposeScope();
+            Variance = variance.clamp_min(0).MoveToOuterDisposeScope();
+            Rotated = centred.matmul(basis).contiguous().MoveToOuterDisposeScope();
+        }
+
+        public void Dispose()
+        {
+            Mean.Dispose(); Basis.Dispose(); Variance.Dispose(); Rotated.Dispose();
+        }
+    }
+
     public static LinearClassifier Fit(Tensor features, Tensor labels, int classes, double lambda, Options? options = null)
+    {
+        using var prepared = new Prepared(features);
+        return Fit(prepared, labels, classes, lambda, options);
+    }
+
+    public static LinearClassifier Fit(Prepared features, Tensor labels, int classes, double lambda, Options? options = null)
     {
         options ??= new Options();
         if (!(lambda > 0 && double.IsFinite(lambda))) throw new ArgumentException($"λ must be a finite number > 0 (got {lambda})");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = features.to(float64).contiguous();
+        // Solved in whitened coordinates, an exact change of variables: x̃ = (x − μ)·V/k with V the covariance's
+        // eigenvectors, u = k·(w·V), b' = b + w·μ. ‖w‖² = Σ u²/k² because V is orthogonal, so the optimum is the same
+        // problem's. k_j = √(e_j/4 + λ) (e_j the variance along v_j) makes each coordinate's curvature (at most e_j/4
+        // from the data, λ from the penalty) about 1: on raw features of a randomly initialised ResNet (scale 100,
+        // condition number 1e4) plain L-BFGS needed over 10,000 iterations, a per-column scaling still 5,000.
+        var scale = (features.Variance / 4 + lambda).sqrt();
+        var x = (features.Rotated / scale).contiguous();
+        var inverseSquare = scale.pow(-2);
         long n = x.shape[0], d = x.shape[1];
         var onehot = nn.functional.one_hot(labels.to(int64), classes).to(float64);
         var theta = zeros(classes * d + classes, dtype: float64);
 
         (double F, Tensor G) Evaluate(Tensor t)
         {
-            var w = t.narrow(0, 0, classes * d).reshape(classes, d);
+            var u = t.narrow(0, 0, classes * d).reshape(classes, d);
             var b = t.narrow(0, classes * d, classes);
-            var logits = x.matmul(w.t()) + b;
+            var logits = x.matmul(u.t()) + b;
             var logp = nn.functional.log_softmax(logits, 1);
-            double f = -(onehot * logp).sum().item<double>() / n + 0.5 * lambda * w.pow(2).sum().item<double>();
+            double f = -(onehot * logp).sum().item<double>() / n + 0.5 * lambda * (u.pow(2) * inverseSquare).sum().item<double>();
             var residual = (logp.exp() - onehot) / n;                      // [n, C]
-            var gw = residual.t().matmul(x) + lambda * w;
+            var gu = residual.t().matmul(x) + lambda * u * inverseSquare;
             var gb = residual.sum([0]);
-            return (f, cat([gw.flatten(), gb]));
+            return (f, cat([gu.flatten(), gb]));
         }
 
         // theta and g live outside the per-iteration scopes and are replaced by hand: 1000 iterations of a
@@ -130,8 +173,8 @@ public static class LogisticRegression
         }
         using var final = theta;
         g.Dispose();
-        var weight = theta.narrow(0, 0, classes * d).reshape(classes, d).clone();
-        var bias = theta.narrow(0, classes * d, classes).clone();
+        var weight = (theta.narrow(0, 0, classes * d).reshape(classes, d) / scale).matmul(features.Basis.t());
+        var bias = theta.narrow(0, classes * d, classes) - weight.matmul(features.Mean);
         return new LinearClassifier(weight.MoveToOuterDisposeScope(), bias.MoveToOuterDisposeScope(), iteration, gnorm);
     }
 }

@@ -15,6 +15,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchVcRegCommand.Build());
         cmd.Subcommands.Add(BenchModelCommand.Build());
         cmd.Subcommands.Add(BenchDecodeCommand.Build());
+        cmd.Subcommands.Add(BenchProbeCommand.Build());
         return cmd;
     }
 }

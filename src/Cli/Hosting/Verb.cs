@@ -35,6 +35,8 @@ public static class Verb
             catch (Exception e) when (IsUserFacing(e))
             {
                 Console.Error.WriteLine($"videovcreg: {OneLine(e.Message)}");
+                // For developers: the whole exception, when the one line is not enough to find the cause.
+                if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
                 return 1;
             }
         });

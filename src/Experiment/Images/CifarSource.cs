@@ -67,11 +67,13 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         var trainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: true, Size: size), options.BatchSize, seed,
             dropLast: train.Count >= options.BatchSize);
         var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
+        var plainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
         return new Fold
         {
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,
             Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
             Test = new EvalData((e, c) => testLoader.Epoch(0, c), testLoader.BatchesPerEpoch(), test.Count, "1x1", test.Source, "images"),
+            TrainPlain = new EvalData((e, c) => plainLoader.Epoch(0, c), plainLoader.BatchesPerEpoch(), train.Count, "1x1", train.Source, "images"),
         };
     }
 }

@@ -17,13 +17,32 @@ public static class TorchvisionCheckpoint
         finally { foreach (var t in raw.Values) t.Dispose(); }
     }
 
+    /// <summary>
+    /// Loads every weight but the classifier's (the <see cref="Network.HeadInput"/> module's), strictly: a backbone
+    /// for feature extraction, whatever class count it was trained with. Returns the head's prefix, which was skipped.
+    /// </summary>
+    public static string LoadBackbone(Network model, string path)
+    {
+        var head = model.named_modules().FirstOrDefault(m => ReferenceEquals(m.module, model.HeadInput)).name
+            ?? throw new InvalidOperationException($"{model.GetName()}: its head module is not among its modules");
+        var raw = CheckpointFile.Read(path);
+        try
+        {
+            bool Body(string key) => !key.StartsWith(head + ".");
+            var state = FromTorchvision(raw).Where(kv => Body(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            LoadStrict(model, state, path, Body);
+            return head;
+        }
+        finally { foreach (var t in raw.Values) t.Dispose(); }
+    }
+
     /// <summary>The remap for torchvision's layout: the identity, since the image models use its names.</summary>
     public static IReadOnlyDictionary<string, Tensor> FromTorchvision(IReadOnlyDictionary<string, Tensor> raw) => raw;
 
     /// <param name="source">Names the state_dict in the error (usually its file).</param>
-    public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> state, string source)
+    public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> state, string source, Func<string, bool>? include = null)
     {
-        var target = model.state_dict();
+        var target = model.state_dict().Where(kv => include?.Invoke(kv.Key) ?? true).ToDictionary(kv => kv.Key, kv => kv.Value);
         var missing = target.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !target.ContainsKey(k)).ToList();
         var shapes = target.Where(kv => state.TryGetValue(kv.Key, out var v) && !v.shape.SequenceEqual(kv.Value.shape))

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.IO;
 
-/// <summary>Reads NumPy .npy files holding little-endian float32 in C order (what np.save writes for float32).</summary>
+/// <summary>Reads NumPy .npy files holding little-endian float32 in C order (what np.save writes for float32), and
+/// writes float32 and int64 tensors as np.save does (format 1.0, C order), atomically.</summary>
 public static partial class NpyFile
 {
     [GeneratedRegex(@"'descr':\s*'([^']*)'.*'fortran_order':\s*(True|False).*'shape':\s*\(([^)]*)\)")]
@@ -36,5 +37,33 @@ public static partial class NpyFile
         var t = torch.empty(shape, float32);
         t.bytes = data;
         return t;
+    }
+
+    /// <summary>Writes a float32 or int64 tensor as <c>np.save</c> would (<c>np.load</c> reads it back).</summary>
+    public static void Write(string path, Tensor tensor)
+    {
+        var t = tensor.detach().cpu().contiguous();
+        string descr = t.dtype switch
+        {
+            ScalarType.Float32 => "<f4",
+            ScalarType.Int64 => "<i8",
+            _ => throw new ArgumentException($"{path}: only float32 and int64 tensors are written as .npy (got {t.dtype})"),
+        };
+        string shape = t.shape.Length == 1 ? $"({t.shape[0]},)" : $"({string.Join(", ", t.shape)})";
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
+        // The magic, version, length and header together are padded to a multiple of 64 bytes, ending in a newline.
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new BinaryWriter(stream);
+            w.Write((byte)0x93);
+            w.Write(Encoding.ASCII.GetBytes("NUMPY"));
+            w.Write((byte)1);
+            w.Write((byte)0);
+            w.Write((ushort)header.Length);
+            w.Write(Encoding.ASCII.GetBytes(header));
+            w.Write(t.bytes);
+        });
     }
 }

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Images;
+using VideoVCReg.Experiment.Probe;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.Image;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>
+/// `videovcreg probe`: linear-probe transfer of a frozen image backbone (appendix C.1 with lbfgs, C.3 with adamw):
+/// features of the downstream training and test sets, then the probe; report.json in --out, or one JSON object with --json.
+/// </summary>
+public static class ProbeCommand
+{
+    public static Command Build()
+    {
+        var arch = new Option<string>("--arch") { Description = $"Image backbone preset: {string.Join(", ", ImagePresets.Architectures)} (configs/images.json)", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "Backbone checkpoint (torchvision layout, e.g. pretrain's checkpoint-last.pth); its head is not used. Random weights when absent" };
+        var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
+        var data = new Option<string>("--data") { Description = $"Downstream data: cifar10:DIR, cifar100:DIR, {CifarSource.Synthetic} or {CifarSource.SyntheticDownstream} (default)", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
+        var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
+        var solver = new Option<string>("--solver") { Description = "lbfgs (default: L2 logistic regression, λ from 45 values in [1e-5, 1e5] on a validation share) or adamw (a linear layer, 100 epochs)", DefaultValueFactory = _ => "lbfgs" };
+        var saveFeatures = new Option<string?>("--save-features") { Description = "Write {train,val,test}_{features,labels}.npy to this folder" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (chosen λ, validation and test top-1, the sweep) instead of a summary line" };
+        var outDir = new Option<string>("--out") { Description = "Run folder: settings.json, report.json", DefaultValueFactory = _ => "runs/probe" };
+        var force = new Option<bool>("--force") { Description = "Replace a finished probe in --out" };
+        var valShare = new Option<double>("--val-share") { Description = "lbfgs: share of each class's training features held out to choose λ", DefaultValueFactory = _ => 0.2 };
+        var lambdas = new Option<int>("--lambdas") { Description = "lbfgs: number of log-spaced λ in [1e-5, 1e5]", DefaultValueFactory = _ => 45 };
+        var epochs = new Option<int>("--epochs") { Description = "adamw: epochs", DefaultValueFactory = _ => 100 };
+        var lr = new Option<double>("--lr") { Description = "adamw: peak learning rate (cosine to 0)", DefaultValueFactory = _ => 0.016 };
+        var wd = new Option<double>("--weight-decay") { Description = "adamw: weight decay", DefaultValueFactory = _ => 0.05 };
+        var batch = new Option<int>("--batch-size") { Description = "adamw: batch size", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("probe", "Linear probe of a frozen image backbone on a downstream dataset (L-BFGS with a λ sweep, or AdamW)");
+        foreach (var o in new Option[] { arch, weights, imagePresets, data, labels, solver, saveFeatures, json, outDir, force, valShare, lambdas, epochs, lr, wd, batch })
+            cmd.Options.Add(o);
+        Verb.SetAction(cmd, ctx =>
+        {
+            var p = ctx.Parse;
+            var problems = new List<string>();
+            string spec = p.GetValue(data)!, labelKind = p.GetValue(labels)!;
+            if (CifarSource.Problem(spec) is string bad) problems.Add(bad);
+            if (labelKind is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labelKind}')");
+            var options = new ProbeOptions
+            {
+                OutDir = p.GetValue(outDir)!, Force = p.GetValue(force), Solver = p.GetValue(solver)!, SaveFeatures = p.GetValue(saveFeatures),
+                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, ValidationShare = p.GetValue(valShare), LambdaCount = p.GetValue(lambdas),
+                Epochs = p.GetValue(epochs), Lr = p.GetValue(lr), WeightDecay = p.GetValue(wd), BatchSize = p.GetValue(batch),
+            };
+            problems.AddRange(options.Problems());
+            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+            var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
+            string? start = p.GetValue(weights);
+            if (start is not null && !File.Exists(start)) throw new FileNotFoundException($"{start}: file not found", start);
+            options = options with { Settings = new Dictionary<string, object?> { ["arch"] = preset, ["weights"] = start is null ? null : Path.GetFullPath(start), ["labels"] = labelKind } };
+            var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("probe");
+            var source = new CifarSource(spec, preset, coarse: labelKind == "coarse");
+            var runner = new ProbeRunner(options, ctx.Services.GetRequiredService<ILoggerFactory>(), ctx.Cancel);
+            var report = runner.Run(source, (classes, _) =>
+            {
+                var net = ImagePresets.Build(preset, classes);
+                if (start is not null)
+                {
+                    var head = TorchvisionCheckpoint.LoadBackbone(net, start);
+                    log.LogInformation("{Weights}: backbone loaded, head ({Head}) left out", start, head);
+                }
+                return new BuiltModel(net, preset.Name, start ?? "random weights");
+            }, $"{preset.Name} ({start ?? "random weights"}) probed on {source.Description}, {options.Solver}");
+            if (p.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ProbeReport.Json) { WriteIndented = false }));
+            else
+                Console.WriteLine(options.Solver == "lbfgs"
+                    ? FormattableString.Invariant($"probe test top-1 {report.TestTop1:P1} (λ {report.Lambda:G3}, sklearn C {report.SklearnC:G3}, validation top-1 {report.ValidationTop1:P1}) on {report.TestSamples} test images, {report.FeatureDim}-d features; {Path.Combine(options.OutDir, "report.json")}")
+                    : FormattableString.Invariant($"probe test top-1 {report.TestTop1:P1} (adamw, {options.Epochs} epochs, final loss {report.FinalTrainLoss:F4}) on {report.TestSamples} test images, {report.FeatureDim}-d features; {Path.Combine(options.OutDir, "report.json")}"));
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}

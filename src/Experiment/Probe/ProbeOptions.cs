@@ -1,0 +1,44 @@
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Experiment.Probe;
+
+/// <summary>
+/// A linear probe's settings. <c>lbfgs</c>: Kornblith et al.'s L2 logistic regression with λ chosen from
+/// <see cref="Lambdas"/> on <see cref="ValidationShare"/> of the training features (appendix C.1). <c>adamw</c>:
+/// appendix C.3's linear classifier, <see cref="Epochs"/> epochs at lr <see cref="Lr"/> (cosine, no warm-up),
+/// weight decay <see cref="WeightDecay"/>, batch <see cref="BatchSize"/>.
+/// </summary>
+public sealed record ProbeOptions
+{
+    public required string OutDir { get; init; }
+    public bool Force { get; init; }
+    public string Solver { get; init; } = "lbfgs";
+    /// <summary>Folder for train/val/test features and labels as .npy; null: not written.</summary>
+    public string? SaveFeatures { get; init; }
+    public int Seed { get; init; }
+    public Device Device { get; init; } = CPU;
+    /// <summary>Batch size for feature extraction.</summary>
+    public int ExtractBatchSize { get; init; } = 128;
+    public double ValidationShare { get; init; } = 0.2;
+    public int LambdaCount { get; init; } = 45;
+    public int Epochs { get; init; } = 100;
+    public double Lr { get; init; } = 0.016;
+    public double WeightDecay { get; init; } = 0.05;
+    public int BatchSize { get; init; } = 256;
+    /// <summary>What decides the numbers beside the options (arch, weights, data, labels), for settings.json.</summary>
+    public IReadOnlyDictionary<string, object?> Settings { get; init; } = new Dictionary<string, object?>();
+
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (Solver is not ("lbfgs" or "adamw")) p.Add($"--solver must be lbfgs or adamw (got '{Solver}')");
+        if (!(ValidationShare > 0 && ValidationShare < 1)) p.Add($"--val-share must be in (0, 1) (got {ValidationShare})");
+        if (LambdaCount < 1) p.Add($"--lambdas must be ≥ 1 (got {LambdaCount})");
+        if (Epochs < 1) p.Add($"--epochs must be ≥ 1 (got {Epochs})");
+        if (!(Lr > 0 && double.IsFinite(Lr))) p.Add($"--lr must be a finite number > 0 (got {Lr})");
+        if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) p.Add($"--weight-decay must be a finite number ≥ 0 (got {WeightDecay})");
+        if (BatchSize < 1) p.Add($"--batch-size must be ≥ 1 (got {BatchSize})");
+        if (ExtractBatchSize < 1) p.Add($"extraction batch size must be ≥ 1 (got {ExtractBatchSize})");
+        return p;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using TorchSharp;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using VideoVCReg.Eval;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+using VideoVCReg.Models.IO;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Experiment.Probe;
+
+/// <summary>One λ of the sweep, as report.json lists it.</summary>
+public sealed record ProbeSweepPoint(double Lambda, double ValidationTop1, int Iterations);
+
+/// <summary>
+/// What a probe run found, as its report.json holds it (<c>kind</c> "linear-probe"). For lbfgs: the chosen λ, its
+/// scikit-learn <c>C</c> (1/(λ·n) for the n training features of the refit), validation top-1 and the sweep; for
+/// adamw, the final training loss. Both: test top-1 on the test features.
+/// </summary>
+public sealed record ProbeReport(string Kind, string Solver, string Title, IReadOnlyDictionary<string, object?> Settings, int FeatureDim, int Classes,
+    int TrainSamples, int TestSamples, double TestTop1, double? Lambda, double? SklearnC, double? ValidationTop1,
+    IReadOnlyList<ProbeSweepPoint>? Sweep, double? FinalTrainLoss, double ExtractSeconds, double SolveSeconds)
+{
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static ProbeReport Read(string dir)
+    {
+        var path = Path.Combine(dir, RunFolder.FinishedMarker);
+        try
+        {
+            var r = JsonSerializer.Deserialize<ProbeReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty");
+            return r.Kind == ProbeRunner.Kind ? r : throw new InvalidDataException($"{path}: not a linear-probe report (kind '{r.Kind}')");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: unreadable probe report ({e.Message})", e); }
+    }
+}
+
+/// <summary>
+/// The linear-probe protocol on the experiment layer's parts: a data source's plain training views and test
+/// set, a frozen backbone from a <see cref="ModelFactory"/>, its features (<see cref="FeatureExtractor"/>), then
+/// either the λ sweep of <see cref="LinearProbe"/> or a linear classifier trained by the one <see cref="Trainer"/>.
+/// The run folder follows <see cref="RunFolder"/>'s rules: locked, a finished probe refused unless forced.
+/// </summary>
+public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = null, CancellationToken cancel = default)
+{
+    public const string Kind = "linear-probe";
+
+    readonly ILogger log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("probe");
+
+    public ProbeReport Run(IDataSource source, ModelFactory factory, string title)
+    {
+        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
+        using var folder = RunFolder.Acquire(options.OutDir);
+        if (folder.Finished && !options.Force)
+            throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        folder.Clear();
+        var settings = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))
+        {
+            ["data"] = source.Description, ["solver"] = options.Solver, ["seed"] = options.Seed, ["validation_share"] = options.ValidationShare,
+            ["lambdas"] = options.Solver == "lbfgs" ? options.LambdaCount : null,
+            ["adamw"] = options.Solver == "adamw" ? new { options.Epochs, options.Lr, options.WeightDecay, options.BatchSize } : null,
+        };
+        AtomicFile.WriteText(Path.Combine(options.OutDir, "settings.json"), JsonSerializer.Serialize(settings));
+        source.Prepare(options.OutDir, cancel);
+        int fold = source.Folds[0];
+        var classes = source.Classes(fold);
+        var built = factory(classes.Count, null);
+        using var model = built.Model;
+        model.to(options.Device);
+        var data = source.Open(fold, model.Input, new TrainOptions { BatchSize = options.ExtractBatchSize }, options.Seed);
+        if (data.TrainPlain is null || data.Test is null)
+            throw new InvalidOperationException($"{source.Description}: the probe needs plain training views and a test set, which this source does not give");
+
+        var watch = Stopwatch.StartNew();
+        using var train = Extract(model, data.TrainPlain, "train");
+        using var test = Extract(model, data.Test, "test");
+        double extractSeconds = watch.Elapsed.TotalSeconds;
+        log.LogInformation("features: {Dim} dimensions, {Train} training and {Test} test {Noun} from {Model} ({Origin}) in {Seconds:F1}s",
+            train.Dim, train.Count, test.Count, data.Test.Noun, built.Name, built.Origin, extractSeconds);
+        if (options.SaveFeatures is string featureDir) SaveFeatures(featureDir, train, test);
+
+        watch.Restart();
+        ProbeReport report;
+        if (options.Solver == "lbfgs")
+        {
+            // With --save-features the refit classifier goes beside the features (probe_weight [C, D], probe_bias [C]).
+            var r = LinearProbe.Run(train.X, train.Y, test.X, test.Y, classes.Count, options.ValidationShare, options.Seed,
+                LinearProbe.Lambdas(options.LambdaCount), final: options.SaveFeatures is not string dir ? null : fit =>
+                {
+                    NpyFile.Write(Path.Combine(dir, "probe_weight.npy"), fit.Weight.to(ScalarType.Float32));
+                    NpyFile.Write(Path.Combine(dir, "probe_bias.npy"), fit.Bias.to(ScalarType.Float32));
+                });
+            report = new ProbeReport(Kind, options.Solver, title, settings, train.Dim, classes.Count, train.Count, test.Count, r.TestTop1,
+                r.Lambda, 1.0 / (r.Lambda * train.Count), r.ValidationTop1, [.. r.Sweep.Select(p => new ProbeSweepPoint(p.Lambda, p.ValidationTop1, p.Iterations))],
+                null, extractSeconds, watch.Elapsed.TotalSeconds);
+        }
+        else
+        {
+            var (top1, loss) = TrainLinear(train, test, classes.Count);
+            report = new ProbeReport(Kind, options.Solver, title, settings, train.Dim, classes.Count, train.Count, test.Count, top1,
+                null, null, null, null, loss, extractSeconds, watch.Elapsed.TotalSeconds);
+        }
+        AtomicFile.WriteText(Path.Combine(options.OutDir, RunFolder.FinishedMarker), JsonSerializer.Serialize(report, ProbeReport.Json));
+        return report;
+    }
+
+    FeatureSet Extract(Network model, EvalData data, string what)
+    {
+        var progress = new ProgressLine($"features ({what})");
+        var watch = Stopwatch.StartNew();
+        var set = FeatureExtractor.Extract(model, data.Epoch(0, cancel), options.Device, cancel,
+            done => progress.Show(ProgressLine.Format("batch", done, data.Batches, watch.Elapsed)));
+        progress.Clear();
+        return set;
+    }
+
+    /// <summary>train_*, val_* (the validation share the λ sweep scores on) and test_* features and labels, as np.save writes them.</summary>
+    void SaveFeatures(string dir, FeatureSet train, FeatureSet test)
+    {
+        var (fit, val) = LinearProbe.HoldOut(train.Y.data<long>().ToArray(), options.ValidationShare, options.Seed);
+        using var fitIdx = tensor(fit);
+        using var valIdx = tensor(val);
+        foreach (var (name, x, y) in new[]
+        {
+            ("train", train.X.index_select(0, fitIdx), train.Y.index_select(0, fitIdx)),
+            ("val", train.X.index_select(0, valIdx), train.Y.index_select(0, valIdx)),
+            ("test", test.X, test.Y),
+        })
+        {
+            NpyFile.Write(Path.Combine(dir, $"{name}_features.npy"), x);
+            NpyFile.Write(Path.Combine(dir, $"{name}_labels.npy"), y);
+        }
+        log.LogInformation("features written to {Dir} (train = the fit share, val = the held-out share; the refit uses both)", dir);
+    }
+
+    /// <summary>Appendix C.3's probe: the loop's AdamW, cosine from the peak with no warm-up, no smoothing or mixing.</summary>
+    (double Top1, double FinalLoss) TrainLinear(FeatureSet train, FeatureSet test, int classes)
+    {
+        var recipe = new TrainOptions
+        {
+            Epochs = options.Epochs, BatchSize = options.BatchSize, BaseLr = options.Lr * 256.0 / options.BatchSize, MinLr = 0, WarmupEpochs = 0,
+            WeightDecay = options.WeightDecay, LayerDecay = 1, LabelSmoothing = 0, Mixup = 0, Cutmix = 0, RepeatedAugment = 1,
+        };
+        using var probe = new FeatureClassifier(train.Dim, classes);
+        var progress = new ProgressLine("probe");
+        var epochs = new Trainer(probe, recipe, options.Device, NullLogger.Instance)
+        {
+            Seed = options.Seed,
+            OnStep = p => progress.Show(ProgressLine.Format(p)),
+        }.Fit(FeatureBatches.Train(train, options.BatchSize, options.Seed), Path.Combine(options.OutDir, "adamw"), cancel);
+        progress.Clear();
+        var result = Evaluator.Run(probe, FeatureBatches.InOrder(test, options.BatchSize), options.Device, cancel);
+        return (result.Top1, epochs[^1].TrainLoss);
+    }
+}
