@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Build());
         root.Subcommands.Add(PretrainCommand.Build());
         root.Subcommands.Add(ProbeCommand.Build());
+        root.Subcommands.Add(ProtocolCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

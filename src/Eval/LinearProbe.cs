@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.Eval;
 
-/// <summary>One λ of the sweep, its validation top-1, and the L-BFGS iterations its fit took.</summary>
-public sealed record ProbePoint(double Lambda, double ValidationTop1, int Iterations);
+/// <summary>One λ of the sweep, its validation top-1, the L-BFGS iterations its fit took, and whether it reached the gradient tolerance.</summary>
+public sealed record ProbePoint(double Lambda, double ValidationTop1, int Iterations, bool Converged);
 
 /// <summary>The chosen λ, its validation top-1, the test top-1 of the refit on all training features, and the sweep.</summary>
 public sealed record ProbeResult(double Lambda, double ValidationTop1, double TestTop1, IReadOnlyList<ProbePoint> Sweep);
@@ -48,16 +48,36 @@ public static class LinearProbe
         var valIdx = tensor(valRows);
         var (fx, fy) = (trainX.index_select(0, fitIdx), trainY.index_select(0, fitIdx));
         var (vx, vy) = (trainX.index_select(0, valIdx), trainY.index_select(0, valIdx));
-        var sweep = new List<ProbePoint>();
         using var prepared = new LogisticRegression.Prepared(fx);
-        foreach (var lambda in lambdas)
-        {
-            using var fit = LogisticRegression.Fit(prepared, fy, classes, lambda, options);
-            sweep.Add(new ProbePoint(lambda, fit.Accuracy(vx, vy), fit.Iterations));
-        }
+        var sweep = Sweep(prepared, fy, vx, vy, classes, lambdas, options);
         var best = sweep.OrderByDescending(p => p.ValidationTop1).ThenByDescending(p => p.Lambda).First();
         using var refit = LogisticRegression.Fit(trainX, trainY, classes, best.Lambda, options);
         final?.Invoke(refit);
         return new ProbeResult(best.Lambda, best.ValidationTop1, refit.Accuracy(testX, testY.to(int64)), sweep);
+    }
+
+    /// <summary>
+    /// Fits every λ on the prepared fit share and scores the validation share; points in the order of <paramref name="lambdas"/>.
+    /// The fits run from the strongest penalty to the weakest, each starting from the previous one (a regularisation
+    /// path): small λ, whose optimum is far from zero, then take a fraction of the iterations. The optimum does not
+    /// depend on the start.
+    /// </summary>
+    public static IReadOnlyList<ProbePoint> Sweep(LogisticRegression.Prepared fit, Tensor fitLabels, Tensor valX, Tensor valY, int classes,
+        IReadOnlyList<double> lambdas, LogisticRegression.Options? options = null)
+    {
+        var points = new Dictionary<double, ProbePoint>();
+        LinearClassifier? previous = null;
+        try
+        {
+            foreach (var lambda in lambdas.Distinct().OrderDescending())
+            {
+                var next = LogisticRegression.Fit(fit, fitLabels, classes, lambda, options, previous);
+                previous?.Dispose();
+                previous = next;
+                points[lambda] = new ProbePoint(lambda, next.Accuracy(valX, valY), next.Iterations, next.GradientNorm <= (options ?? new()).GradientTolerance);
+            }
+        }
+        finally { previous?.Dispose(); }
+        return [.. lambdas.Select(l => points[l])];
     }
 }

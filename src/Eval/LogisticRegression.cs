@@ -30,7 +30,7 @@ public sealed record LinearClassifier(Tensor Weight, Tensor Bias, int Iterations
 /// </summary>
 public static class LogisticRegression
 {
-    public sealed record Options(int MaxIterations = 5000, double GradientTolerance = 1e-7, int Memory = 20);
+    public sealed record Options(int MaxIterations = 1000, double GradientTolerance = 1e-7, int Memory = 20);
 
     public static double SklearnC(double lambda, int samples) => 1.0 / (lambda * samples);
 
@@ -70,7 +70,8 @@ public static class LogisticRegression
         return Fit(prepared, labels, classes, lambda, options);
     }
 
-    public static LinearClassifier Fit(Prepared features, Tensor labels, int classes, double lambda, Options? options = null)
+    /// <param name="start">A fit to start from (the previous λ of a sweep: a warm start); the optimum does not depend on it.</param>
+    public static LinearClassifier Fit(Prepared features, Tensor labels, int classes, double lambda, Options? options = null, LinearClassifier? start = null)
     {
         options ??= new Options();
         if (!(lambda > 0 && double.IsFinite(lambda))) throw new ArgumentException($"λ must be a finite number > 0 (got {lambda})");
@@ -86,7 +87,9 @@ public static class LogisticRegression
         var inverseSquare = scale.pow(-2);
         long n = x.shape[0], d = x.shape[1];
         var onehot = nn.functional.one_hot(labels.to(int64), classes).to(float64);
-        var theta = zeros(classes * d + classes, dtype: float64);
+        // Into the solver's coordinates: u = k·(W·V), b' = b + W·μ.
+        var theta = start is null ? zeros(classes * d + classes, dtype: float64)
+            : cat([(start.Weight.matmul(features.Basis) * scale).flatten(), start.Bias + start.Weight.matmul(features.Mean)]);
 
         (double F, Tensor G) Evaluate(Tensor t)
         {
@@ -155,7 +158,8 @@ public static class LogisticRegression
                 var sk = next - theta;
                 var yk = gNew - g;
                 double sy = sk.dot(yk).item<double>();
-                if (sy > 1e-12)
+                // Relative: near the optimum steps are tiny, and an absolute threshold stopped every curvature update there.
+                if (sy > 1e-10 * yk.dot(yk).item<double>())
                 {
                     s.Add(sk.DetachFromDisposeScope()); yHist.Add(yk.DetachFromDisposeScope()); rho.Add(1 / sy);
                     if (s.Count > options.Memory) { s[0].Dispose(); yHist[0].Dispose(); s.RemoveAt(0); yHist.RemoveAt(0); rho.RemoveAt(0); }

@@ -36,9 +36,11 @@ public sealed class Fold
     public required int TrainSamples { get; init; }
     public EvalData? Validation { get; init; }
     public EvalData? Test { get; init; }
-    /// <summary>The training samples in evaluation views (no augmentation, one view each, in sample order), for a
-    /// linear probe's feature extraction; null when the source cannot give them.</summary>
-    public EvalData? TrainPlain { get; init; }
+    /// <summary>The training samples in a linear probe's views (no augmentation, one view each, in sample order);
+    /// null when the source cannot give them.</summary>
+    public EvalData? ProbeTrain { get; init; }
+    /// <summary>The test samples in a linear probe's views; null: the probe uses <see cref="Test"/>.</summary>
+    public EvalData? ProbeTest { get; init; }
     public Func<IReadOnlyDictionary<string, string>> Skipped { get; init; } = () => new Dictionary<string, string>();
 }
 

@@ -25,6 +25,12 @@ public sealed record TrainOptions
     public double LabelSmoothing { get; init; } = 0.1;
     /// <summary>Gradient norm clip; null (VideoMAE's default) leaves gradients alone.</summary>
     public double? ClipGrad { get; init; }
+    /// <summary>adamw (VideoMAE's), adam or sgd (<see cref="Optimizers"/>); recipes in configs/recipes choose.</summary>
+    public string Optimizer { get; init; } = "adamw";
+    /// <summary>SGD momentum (torchvision's ResNet recipes: 0.9).</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>Nesterov momentum, SGD only.</summary>
+    public bool Nesterov { get; init; }
     public double Beta1 { get; init; } = 0.9;
     public double Beta2 { get; init; } = 0.999;
     /// <summary>Micro-batches per optimizer step (VideoMAE's --update_freq); the lr scales with the effective batch.</summary>
@@ -67,6 +73,9 @@ public sealed record TrainOptions
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"FineTune:LabelSmoothing (--label-smoothing) must be in [0, 1) (got {LabelSmoothing})");
         if (ClipGrad is double clip && !(clip > 0 && double.IsFinite(clip))) p.Add($"FineTune:ClipGrad (--clip-grad) must be a finite number > 0 (got {ClipGrad})");
         if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) p.Add($"FineTune:Beta1/Beta2 must be in [0, 1) (got {Beta1}, {Beta2})");
+        if (!Optimizers.Names.Contains(Optimizer)) p.Add($"FineTune:Optimizer (--optimizer) must be one of {string.Join(", ", Optimizers.Names)} (got '{Optimizer}')");
+        if (!(Momentum >= 0 && Momentum < 1)) p.Add($"FineTune:Momentum (--momentum) must be in [0, 1) (got {Momentum})");
+        if (Nesterov && (Optimizer != "sgd" || Momentum == 0)) p.Add("FineTune:Nesterov (--nesterov) needs --optimizer sgd and a momentum > 0");
         if (UpdateFreq < 1) p.Add($"FineTune:UpdateFreq (--update-freq) must be ≥ 1 (got {UpdateFreq})");
         if (RepeatedAugment < 1) p.Add($"FineTune:RepeatedAugment (--num-sample) must be ≥ 1 (got {RepeatedAugment})");
         if (DropPath is double dp && !(dp >= 0 && dp < 1)) p.Add($"FineTune:DropPath (--drop-path) must be in [0, 1) (got {dp})");

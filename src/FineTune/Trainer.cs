@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace VideoVCReg.FineTune;
 
 /// <summary>
-/// The one training loop, for video and image models alike: AdamW over <see cref="ParameterGroups"/>, the
+/// The one training loop, for video and image models alike: the recipe's optimizer (<see cref="Optimizers"/>) over <see cref="ParameterGroups"/>, the
 /// per-step <see cref="LrSchedule"/>, cross-entropy with label smoothing plus any explicit regularizer loss
 /// (the fast VCReg adds its gradient in the backward instead), optional gradient clipping.
 /// After each epoch: the caller's validation, then `checkpoint-last.pth` (and `checkpoint-best.pth` when
@@ -58,8 +58,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         Directory.CreateDirectory(outDir);
         model.to(device);
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
-        var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
-            new TorchSharp.Modules.AdamW.Options { LearningRate = options.PeakLr, weight_decay = g.WeightDecay, beta1 = options.Beta1, beta2 = options.Beta2 })));
+        var optimizer = Optimizers.Create(options, groups);
         // One optimizer step per UpdateFreq micro-batches; a last, incomplete group of an epoch is dropped
         // (VideoMAE carries its gradient into the next epoch's first step, unscaled by the lr it was meant for).
         int k = options.UpdateFreq, stepsPerEpoch = data.StepsPerEpoch / k;

@@ -6,27 +6,30 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.FineTune;
 
+/// <summary>One parameter's optimizer state: its step count (Adam/AdamW) and its buffers by torch's names.</summary>
+public sealed record OptimizerEntry(long Step, IReadOnlyDictionary<string, Tensor> Buffers);
+
 /// <summary>
-/// What checkpoint-last.pth carries beside the weights so that a killed run continues exactly: the AdamW
-/// moments and step count of every parameter (<c>'optimizer'</c>: <c>&lt;i&gt;.exp_avg</c>, <c>&lt;i&gt;.exp_avg_sq</c>,
-/// <c>&lt;i&gt;.step</c>, in parameter-group order), and the loop (<c>'trainer'</c>: epochs done, optimizer steps done,
-/// best validation top-1, torch's CPU random state, the run's settings as UTF-8 JSON). All are tensors, so
-/// <c>torch.load</c> reads the file as dicts of tensors. The loader needs no state: its draws are a pure
-/// function of (seed, epoch, item, view).
+/// What checkpoint-last.pth carries beside the weights so that a killed run continues exactly: every parameter's
+/// optimizer state in parameter-group order (<c>'optimizer'</c>: <c>count</c>, and per entry <c>&lt;i&gt;.step</c> with
+/// <c>&lt;i&gt;.exp_avg</c>, <c>&lt;i&gt;.exp_avg_sq</c> for Adam and AdamW, or <c>&lt;i&gt;.momentum_buffer</c> for SGD with
+/// momentum once it has stepped), and the loop (<c>'trainer'</c>: epochs done, optimizer steps done, best validation
+/// top-1, torch's CPU random state, the run's settings as UTF-8 JSON). All are tensors, so <c>torch.load</c> reads
+/// the file as dicts of tensors. The loader needs no state: its draws are a pure function of (seed, epoch, item, view).
 /// </summary>
-public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Tensor TorchRng, string Settings,
-    IReadOnlyList<(long Step, Tensor ExpAvg, Tensor ExpAvgSq)> Moments)
+public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Tensor TorchRng, string Settings, IReadOnlyList<OptimizerEntry> Entries)
 {
     public static IReadOnlyDictionary<string, Hashtable> Capture(optim.Optimizer optimizer, int epochsDone, int step, double bestTop1, string settings)
     {
         var opt = new Hashtable();
         var states = ((TorchSharp.Modules.OptimizerHelper)optimizer).state_dict().State;
+        opt["count"] = tensor((long)states.Count);
         for (int i = 0; i < states.Count; i++)
         {
-            var s = (TorchSharp.Modules.AdamW.State)states[i];
-            opt[$"{i}.exp_avg"] = s.exp_avg.detach().cpu().clone();
-            opt[$"{i}.exp_avg_sq"] = s.exp_avg_sq.detach().cpu().clone();
-            opt[$"{i}.step"] = tensor(s.step);
+            var (stepCount, buffers) = Buffers(states[i]);
+            opt[$"{i}.step"] = tensor(stepCount);
+            foreach (var (name, t) in buffers)
+                if (t is not null) opt[$"{i}.{name}"] = t.detach().cpu().clone();
         }
         var trainer = new Hashtable
         {
@@ -45,12 +48,19 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
         if (TorchZipReader.Read(path) is not Hashtable root || root["trainer"] is not Hashtable t || root["optimizer"] is not Hashtable o) return null;
         try
         {
-            var moments = new List<(long, Tensor, Tensor)>();
-            for (int i = 0; o.ContainsKey($"{i}.step"); i++)
-                moments.Add((((Tensor)o[$"{i}.step"]!).item<long>(), (Tensor)o[$"{i}.exp_avg"]!, (Tensor)o[$"{i}.exp_avg_sq"]!));
+            // Checkpoints written before other optimizers than AdamW existed have no count: every entry has a step.
+            int count = o["count"] is Tensor c ? (int)c.item<long>() : Enumerable.Range(0, int.MaxValue).TakeWhile(i => o.ContainsKey($"{i}.step")).Count();
+            var entries = new List<OptimizerEntry>();
+            for (int i = 0; i < count; i++)
+            {
+                var buffers = new Dictionary<string, Tensor>();
+                foreach (var name in new[] { "exp_avg", "exp_avg_sq", "momentum_buffer" })
+                    if (o[$"{i}.{name}"] is Tensor b) buffers[name] = b;
+                entries.Add(new OptimizerEntry(((Tensor)o[$"{i}.step"]!).item<long>(), buffers));
+            }
             var settings = Encoding.UTF8.GetString(((Tensor)t["settings"]!).data<byte>().ToArray());
             return new TrainingState((int)((Tensor)t["epochs_done"]!).item<long>(), (int)((Tensor)t["step"]!).item<long>(),
-                ((Tensor)t["best_top1"]!).item<double>(), (Tensor)t["torch_rng"]!, settings, moments);
+                ((Tensor)t["best_top1"]!).item<double>(), (Tensor)t["torch_rng"]!, settings, entries);
         }
         catch (Exception e) when (e is InvalidCastException or NullReferenceException or ArgumentException)
         {
@@ -58,23 +68,45 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
         }
     }
 
-    /// <summary>Puts the moments back into a freshly built optimizer over the same parameter groups, and torch's random state.</summary>
+    /// <summary>Puts the state back into a freshly built optimizer of the same kind over the same parameter groups, and torch's random state.</summary>
     public void Restore(optim.Optimizer optimizer, string path)
     {
         var states = ((TorchSharp.Modules.OptimizerHelper)optimizer).state_dict().State;
-        if (states.Count != Moments.Count)
-            throw new InvalidDataException($"{path}: the training state holds {Moments.Count} optimizer entries, the model has {states.Count} parameters");
+        if (states.Count != Entries.Count)
+            throw new InvalidDataException($"{path}: the training state holds {Entries.Count} optimizer entries, the model has {states.Count} parameters");
+        // In the states' order (groups, then their parameters): where each buffer must live.
+        var devices = optimizer.parameters().Select(p => p.device).ToList();
         using var _ = no_grad();
         for (int i = 0; i < states.Count; i++)
         {
-            var s = (TorchSharp.Modules.AdamW.State)states[i];
-            var (step, m, v) = Moments[i];
-            if (!s.exp_avg.shape.SequenceEqual(m.shape))
-                throw new InvalidDataException($"{path}: optimizer entry {i} has shape [{string.Join(", ", m.shape)}], the parameter [{string.Join(", ", s.exp_avg.shape)}]");
-            s.exp_avg.copy_(m);
-            s.exp_avg_sq.copy_(v);
-            s.step = step;
+            var entry = Entries[i];
+            void Copy(Tensor into, string name)
+            {
+                if (!entry.Buffers.TryGetValue(name, out var saved))
+                    throw new InvalidDataException($"{path}: optimizer entry {i} has no {name} (a checkpoint of another optimizer?)");
+                if (!into.shape.SequenceEqual(saved.shape))
+                    throw new InvalidDataException($"{path}: optimizer entry {i} has shape [{string.Join(", ", saved.shape)}], the parameter [{string.Join(", ", into.shape)}]");
+                into.copy_(saved);
+            }
+            switch (states[i])
+            {
+                case TorchSharp.Modules.AdamW.State s: Copy(s.exp_avg, "exp_avg"); Copy(s.exp_avg_sq, "exp_avg_sq"); s.step = entry.Step; break;
+                case TorchSharp.Modules.Adam.State s: Copy(s.exp_avg, "exp_avg"); Copy(s.exp_avg_sq, "exp_avg_sq"); s.step = entry.Step; break;
+                // SGD's buffer exists once the parameter has had a momentum step; torch then continues from it.
+                case TorchSharp.Modules.SGD.State s:
+                    s.momentum_buffer = entry.Buffers.TryGetValue("momentum_buffer", out var m) ? m.to(devices[i]).clone().DetachFromDisposeScope() : null!;
+                    break;
+                default: throw new NotSupportedException($"optimizer state {states[i].GetType().Name} cannot be restored");
+            }
         }
         torch.Generator.Default.set_state(TorchRng);
     }
+
+    static (long Step, IEnumerable<(string, Tensor?)> Buffers) Buffers(object state) => state switch
+    {
+        TorchSharp.Modules.AdamW.State s => (s.step, [("exp_avg", s.exp_avg), ("exp_avg_sq", s.exp_avg_sq)]),
+        TorchSharp.Modules.Adam.State s => (s.step, [("exp_avg", s.exp_avg), ("exp_avg_sq", s.exp_avg_sq)]),
+        TorchSharp.Modules.SGD.State s => (0, [("momentum_buffer", s.momentum_buffer)]),
+        _ => throw new NotSupportedException($"optimizer state {state.GetType().Name} cannot be saved"),
+    };
 }

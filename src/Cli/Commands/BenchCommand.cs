@@ -16,6 +16,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchModelCommand.Build());
         cmd.Subcommands.Add(BenchDecodeCommand.Build());
         cmd.Subcommands.Add(BenchProbeCommand.Build());
+        cmd.Subcommands.Add(BenchImagesCommand.Build());
         return cmd;
     }
 }

@@ -48,13 +48,7 @@ public static class BenchProbeCommand
 
                 var watch = Stopwatch.StartNew();
                 using var prepared = new LogisticRegression.Prepared(fx);
-                var ours = new List<(double Lambda, double Top1, int Iterations)>();
-                foreach (var lambda in grid)
-                {
-                    ctx.Cancel.ThrowIfCancellationRequested();
-                    using var fit = LogisticRegression.Fit(prepared, fy, c, lambda);
-                    ours.Add((lambda, fit.Accuracy(vx, vy), fit.Iterations));
-                }
+                var ours = LinearProbe.Sweep(prepared, fy, vx, vy, c, grid).Select(q => (q.Lambda, Top1: q.ValidationTop1, q.Iterations)).ToList();
                 double oursSeconds = watch.Elapsed.TotalSeconds;
 
                 var script = Path.Combine(AppContext.BaseDirectory, "bench", "sklearn_probe.py");

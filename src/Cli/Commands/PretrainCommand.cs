@@ -30,7 +30,7 @@ public static class PretrainCommand
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
         var arch = new Option<string?>("--arch") { Description = $"Image backbone preset instead of a video model: {string.Join(", ", VideoVCReg.Models.Image.ImagePresets.Architectures)} (configs/images.json)" };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
-        var data = new Option<string?>("--data") { Description = $"Source data. Video: {SyntheticMotion.Name} (default; fresh rendered videos of motion classes the synthetic dataset does not have). Images: cifar10:DIR, cifar100:DIR, {CifarSource.Synthetic} (default) or {CifarSource.SyntheticDownstream}" };
+        var data = new Option<string?>("--data") { Description = $"Source data. Video: {SyntheticMotion.Name} (default; fresh rendered videos of motion classes the synthetic dataset does not have). Images: {ImageSources.Accepted} (default {CifarSource.Synthetic})" };
         var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
         var imbalance = new Option<double?>("--imbalance") { Description = "Long-tail the training set: class c keeps n_max·R^(−c/(C−1)) images (the test set stays balanced)" };
         var classes = new Option<int>("--classes") { Description = "Source classes (default 16: 8 directions × 2 speeds)", DefaultValueFactory = _ => 16 };
@@ -45,6 +45,7 @@ public static class PretrainCommand
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
+        DataCliOptions.AddWorkers(cmd);
         RegularizerCliOptions.AddTo(cmd);
         Verb.SetAction(cmd, ctx =>
         {
@@ -94,28 +95,17 @@ public static class PretrainCommand
         var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
         var train = ctx.Options<TrainOptions>();
         var reg = ctx.Options<RegularizerOptions>();
-        if (CifarSource.Problem(data) is string bad) problems.Add(bad);
+        if (ImageSources.Problem(data, labels == "coarse") is string bad) problems.Add(bad);
         if (labels is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labels}')");
         if (imbalance is double r && !(r >= 1 && double.IsFinite(r))) problems.Add($"--imbalance must be a finite ratio ≥ 1 (got {r})");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         var preset = VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
         // The preset's placement (VCReg after every block, the paper's image configuration) unless one is asked for.
         if (!ctx.Parse.Tokens.Any(t => t.Value == "--placement")) reg = reg with { Placement = preset.Placement };
-        var source = new CifarSource(data, preset, coarse: labels == "coarse", imbalance);
-        var runner = new ExperimentRunner(new ExperimentOptions
+        var outcome = ImagePretraining.Run(new ImagePretrainSpec(preset, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers), new ExperimentOptions
         {
             OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
-            Title = $"{preset.Name} on {source.Description}, {reg.Kind} at {reg.Placement}",
-            Settings = new Dictionary<string, object?> { ["arch"] = preset, ["weights"] = start, ["labels"] = labels, ["imbalance"] = imbalance },
-            ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description, ["noise"] = 0.0, ["test_views"] = "1x1" },
         }, loggers, ctx.Cancel);
-        var outcome = runner.Run(source, (classes, from) =>
-        {
-            var net = VideoVCReg.Models.Image.ImagePresets.Build(preset, classes);
-            var weights = from ?? start;
-            if (weights is not null) TorchvisionCheckpoint.LoadStrict(net, weights);
-            return new BuiltModel(net, preset.Name, weights ?? "random weights");
-        });
         Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
         return 0;
     }

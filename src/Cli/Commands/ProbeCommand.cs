@@ -22,7 +22,7 @@ public static class ProbeCommand
         var arch = new Option<string>("--arch") { Description = $"Image backbone preset: {string.Join(", ", ImagePresets.Architectures)} (configs/images.json)", Required = true };
         var weights = new Option<string?>("--weights") { Description = "Backbone checkpoint (torchvision layout, e.g. pretrain's checkpoint-last.pth); its head is not used. Random weights when absent" };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
-        var data = new Option<string>("--data") { Description = $"Downstream data: cifar10:DIR, cifar100:DIR, {CifarSource.Synthetic} or {CifarSource.SyntheticDownstream} (default)", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
+        var data = new Option<string>("--data") { Description = $"Downstream data: {ImageSources.Accepted} (default {CifarSource.SyntheticDownstream})", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
         var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
         var solver = new Option<string>("--solver") { Description = "lbfgs (default: L2 logistic regression, λ from 45 values in [1e-5, 1e5] on a validation share) or adamw (a linear layer, 100 epochs)", DefaultValueFactory = _ => "lbfgs" };
         var saveFeatures = new Option<string?>("--save-features") { Description = "Write {train,val,test}_{features,labels}.npy to this folder" };
@@ -31,24 +31,26 @@ public static class ProbeCommand
         var force = new Option<bool>("--force") { Description = "Replace a finished probe in --out" };
         var valShare = new Option<double>("--val-share") { Description = "lbfgs: share of each class's training features held out to choose λ", DefaultValueFactory = _ => 0.2 };
         var lambdas = new Option<int>("--lambdas") { Description = "lbfgs: number of log-spaced λ in [1e-5, 1e5]", DefaultValueFactory = _ => 45 };
+        var maxIter = new Option<int>("--max-iter") { Description = "lbfgs: iterations per fit at most (default 1000)", DefaultValueFactory = _ => 1000 };
         var epochs = new Option<int>("--epochs") { Description = "adamw: epochs", DefaultValueFactory = _ => 100 };
         var lr = new Option<double>("--lr") { Description = "adamw: peak learning rate (cosine to 0)", DefaultValueFactory = _ => 0.016 };
         var wd = new Option<double>("--weight-decay") { Description = "adamw: weight decay", DefaultValueFactory = _ => 0.05 };
         var batch = new Option<int>("--batch-size") { Description = "adamw: batch size", DefaultValueFactory = _ => 256 };
         var cmd = new Command("probe", "Linear probe of a frozen image backbone on a downstream dataset (L-BFGS with a λ sweep, or AdamW)");
-        foreach (var o in new Option[] { arch, weights, imagePresets, data, labels, solver, saveFeatures, json, outDir, force, valShare, lambdas, epochs, lr, wd, batch })
+        foreach (var o in new Option[] { arch, weights, imagePresets, data, labels, solver, saveFeatures, json, outDir, force, valShare, lambdas, maxIter, epochs, lr, wd, batch })
             cmd.Options.Add(o);
+        DataCliOptions.AddWorkers(cmd);
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
             var problems = new List<string>();
             string spec = p.GetValue(data)!, labelKind = p.GetValue(labels)!;
-            if (CifarSource.Problem(spec) is string bad) problems.Add(bad);
+            if (ImageSources.Problem(spec, labelKind == "coarse") is string bad) problems.Add(bad);
             if (labelKind is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labelKind}')");
             var options = new ProbeOptions
             {
                 OutDir = p.GetValue(outDir)!, Force = p.GetValue(force), Solver = p.GetValue(solver)!, SaveFeatures = p.GetValue(saveFeatures),
-                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, ValidationShare = p.GetValue(valShare), LambdaCount = p.GetValue(lambdas),
+                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, ValidationShare = p.GetValue(valShare), LambdaCount = p.GetValue(lambdas), MaxIterations = p.GetValue(maxIter),
                 Epochs = p.GetValue(epochs), Lr = p.GetValue(lr), WeightDecay = p.GetValue(wd), BatchSize = p.GetValue(batch),
             };
             problems.AddRange(options.Problems());
@@ -56,9 +58,16 @@ public static class ProbeCommand
             var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
             string? start = p.GetValue(weights);
             if (start is not null && !File.Exists(start)) throw new FileNotFoundException($"{start}: file not found", start);
-            options = options with { Settings = new Dictionary<string, object?> { ["arch"] = preset, ["weights"] = start is null ? null : Path.GetFullPath(start), ["labels"] = labelKind } };
+            options = options with
+            {
+                Settings = new Dictionary<string, object?>
+                {
+                    ["arch"] = preset, ["weights"] = start is null ? null : Path.GetFullPath(start), ["labels"] = labelKind,
+                    ["weights_sha256"] = start is null ? null : VideoVCReg.Models.IO.FileDigest.Sha256(start),
+                },
+            };
             var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("probe");
-            var source = new CifarSource(spec, preset, coarse: labelKind == "coarse");
+            var source = ImageSources.Create(spec, preset, coarse: labelKind == "coarse", workers: ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers, log: log);
             var runner = new ProbeRunner(options, ctx.Services.GetRequiredService<ILoggerFactory>(), ctx.Cancel);
             var report = runner.Run(source, (classes, _) =>
             {

@@ -10,7 +10,7 @@ public static class ReportCommand
 {
     public static Command Build()
     {
-        var runs = new Argument<string[]>("RUN_DIR") { Description = "Finished finetune run folders (each with settings.json and report.json)", Arity = ArgumentArity.OneOrMore };
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "Finished finetune run folders (each with settings.json and report.json), or finished probe runs (then a transfer table, Table 1's layout)", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<string>("--out") { Description = "Folder for comparison.md, comparison.csv and top1_vs_noise.png", DefaultValueFactory = _ => "runs/report" };
         var cmd = new Command("report", "Put finished runs side by side: model × regularizer × noise σ, mean ± std over splits; top-1 against σ; per run a confusion matrix and report.csv")
         {
@@ -19,7 +19,20 @@ public static class ReportCommand
         Verb.SetAction(cmd, ctx =>
         {
             var dir = ctx.Parse.GetValue(outDir)!;
-            var compared = RunComparison.Write(ctx.Parse.GetValue(runs)!, dir);
+            var given = ctx.Parse.GetValue(runs)!;
+            // Probe runs (`probe`, the protocols) go in Table 1's layout instead: pretraining × downstream set.
+            if (given.Any(VideoVCReg.Experiment.Protocols.TransferTable.IsProbe))
+            {
+                if (given.FirstOrDefault(d => !VideoVCReg.Experiment.Protocols.TransferTable.IsProbe(d)) is string other)
+                    throw new ArgumentException($"{other}: not a finished probe run; give probe runs or finetune runs, not both");
+                var table = VideoVCReg.Experiment.Protocols.TransferTable.From(given);
+                Directory.CreateDirectory(dir);
+                var md = table.Write(dir, "transfer");
+                Console.WriteLine(table.Markdown());
+                Console.WriteLine(md);
+                return Task.FromResult(0);
+            }
+            var compared = RunComparison.Write(given, dir);
             foreach (var r in compared)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{r.Model,-14} {r.Regularizer,-28} σ {r.Noise,-4} top-1 {100 * r.Top1:F1} ± {100 * r.Top1Std:F1} % over {r.Splits.Count} split(s)  {r.Dir}"));

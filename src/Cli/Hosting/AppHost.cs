@@ -10,7 +10,7 @@ namespace VideoVCReg.Cli.Hosting;
 
 /// <summary>
 /// Builds the generic host for one verb. Configuration layers, later wins:
-/// configs/default.json (next to the executable), `--config FILE`, environment `VIDEOVCREG_*`,
+/// configs/default.json (next to the executable), `--recipe NAME` (configs/recipes/NAME.json), `--config FILE`, environment `VIDEOVCREG_*`,
 /// then the options typed on the command line.
 /// </summary>
 public static class AppHost
@@ -23,6 +23,10 @@ public static class AppHost
         });
         var configDir = Path.Combine(AppContext.BaseDirectory, "configs");
         builder.Configuration.AddJsonFile(Path.Combine(configDir, "default.json"), optional: true);
+        // A recipe is a configuration file of configs/recipes, under --config and the typed options.
+        if (parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == TrainCliOptions.RecipeName) is Option<string?> recipeOption
+            && parse.GetValue(recipeOption) is string recipe)
+            builder.Configuration.AddJsonFile(Recipes.PathOf(recipe), optional: false);
         var extra = parse.GetValue(GlobalOptions.Config);
         if (extra != null)
         {

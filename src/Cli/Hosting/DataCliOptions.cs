@@ -17,10 +17,14 @@ public static class DataCliOptions
             AddAugmentation(command);
         }
         else AddClipOptions(command);
-        command.Options.Add(Option<int>("--workers", "Workers", "Decode workers (default 2)"));
+        AddWorkers(command);
         command.Options.Add(Option<int>("--test-clips", "TestClips", "Temporal clips per test video (default 10)"));
         command.Options.Add(Option<int>("--test-crops", "TestCrops", "Spatial crops per test clip (default 3)"));
     }
+
+    /// <summary>Background decode workers, for any source read from files.</summary>
+    public static void AddWorkers(Command command) =>
+        command.Options.Add(Option<int>("--workers", "Workers", "Decode workers (default 2)"));
 
     /// <summary>How training clips are cut and augmented, for any video source.</summary>
     public static void AddAugmentation(Command command)

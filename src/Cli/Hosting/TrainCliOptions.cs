@@ -5,14 +5,24 @@ namespace VideoVCReg.Cli.Hosting;
 /// <summary>The command-line face of the `FineTune` configuration section (the loop's recipe), shared by `finetune` and `pretrain`.</summary>
 public static class TrainCliOptions
 {
+    /// <summary>The option naming a recipe of configs/recipes (read by <see cref="AppHost"/> as a configuration layer).</summary>
+    public const string RecipeName = "--recipe";
+
     public static void AddTo(Command command)
     {
+        command.Options.Add(new Option<string?>(RecipeName)
+        {
+            Description = $"A training recipe of configs/recipes ({string.Join(", ", Recipes.Known())}): a configuration layer under --config and the options typed here",
+        });
+        command.Options.Add(Option<string>("--optimizer", "FineTune:Optimizer", "adamw (default), adam or sgd"));
+        command.Options.Add(Option<double>("--momentum", "FineTune:Momentum", "SGD momentum (default 0.9)"));
+        command.Options.Add(Option<bool>("--nesterov", "FineTune:Nesterov", "Nesterov momentum (SGD only)"));
         command.Options.Add(Option<int>("--epochs", "FineTune:Epochs", "Training epochs (default 50)"));
         command.Options.Add(Option<int>("--batch-size", "FineTune:BatchSize", "Clips per step (default 8)"));
         command.Options.Add(Option<double>("--lr", "FineTune:BaseLr", "Base learning rate at batch 256; the peak is lr·batch/256 (default 1e-3)"));
         command.Options.Add(Option<double>("--min-lr", "FineTune:MinLr", "Final learning rate of the cosine (default 1e-6)"));
         command.Options.Add(Option<double>("--warmup-epochs", "FineTune:WarmupEpochs", "Linear warm-up, in epochs (default 5, at most a tenth of the run)"));
-        command.Options.Add(Option<double>("--weight-decay", "FineTune:WeightDecay", "AdamW weight decay, not on biases, norms, tokens, position tables (default 0.05)"));
+        command.Options.Add(Option<double>("--weight-decay", "FineTune:WeightDecay", "Weight decay (decoupled for AdamW, L2 for Adam and SGD), not on biases, norms, tokens, position tables (default 0.05)"));
         command.Options.Add(Option<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"));
         command.Options.Add(Option<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"));
         command.Options.Add(Option<double>("--clip-grad", "FineTune:ClipGrad", "Clip the gradient norm to this (default off)"));
@@ -27,4 +37,20 @@ public static class TrainCliOptions
     }
 
     static ConfigOption<T> Option<T>(string name, string key, string description) => new ConfigOption<T>(name, key, description).Init();
+}
+
+/// <summary>configs/recipes/NAME.json: training recipes as configuration files, each option citing its source.</summary>
+public static class Recipes
+{
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "configs", "recipes");
+
+    public static IReadOnlyList<string> Known() =>
+        Directory.Exists(Folder) ? [.. Directory.EnumerateFiles(Folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)!).Order()] : [];
+
+    public static string PathOf(string name)
+    {
+        var known = Known();
+        if (!known.Contains(name)) throw new UserInputException($"unknown recipe '{name}' (known: {string.Join(", ", known)}; configs/recipes)");
+        return Path.Combine(Folder, name + ".json");
+    }
 }

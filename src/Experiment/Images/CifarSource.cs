@@ -73,7 +73,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,
             Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
             Test = new EvalData((e, c) => testLoader.Epoch(0, c), testLoader.BatchesPerEpoch(), test.Count, "1x1", test.Source, "images"),
-            TrainPlain = new EvalData((e, c) => plainLoader.Epoch(0, c), plainLoader.BatchesPerEpoch(), train.Count, "1x1", train.Source, "images"),
+            ProbeTrain = new EvalData((e, c) => plainLoader.Epoch(0, c), plainLoader.BatchesPerEpoch(), train.Count, "1x1", train.Source, "images"),
         };
     }
 }

@@ -12,6 +12,8 @@ public sealed record ProbeOptions
 {
     public required string OutDir { get; init; }
     public bool Force { get; init; }
+    /// <summary>A finished probe with identical settings is kept and its report returned (the protocols' cache).</summary>
+    public bool ReuseFinished { get; init; }
     public string Solver { get; init; } = "lbfgs";
     /// <summary>Folder for train/val/test features and labels as .npy; null: not written.</summary>
     public string? SaveFeatures { get; init; }
@@ -21,6 +23,8 @@ public sealed record ProbeOptions
     public int ExtractBatchSize { get; init; } = 128;
     public double ValidationShare { get; init; } = 0.2;
     public int LambdaCount { get; init; } = 45;
+    /// <summary>L-BFGS iterations per fit at most (scikit-learn probes commonly use max_iter 1000).</summary>
+    public int MaxIterations { get; init; } = 1000;
     public int Epochs { get; init; } = 100;
     public double Lr { get; init; } = 0.016;
     public double WeightDecay { get; init; } = 0.05;
@@ -33,6 +37,7 @@ public sealed record ProbeOptions
         var p = new List<string>();
         if (Solver is not ("lbfgs" or "adamw")) p.Add($"--solver must be lbfgs or adamw (got '{Solver}')");
         if (!(ValidationShare > 0 && ValidationShare < 1)) p.Add($"--val-share must be in (0, 1) (got {ValidationShare})");
+        if (MaxIterations < 1) p.Add($"--max-iter must be ≥ 1 (got {MaxIterations})");
         if (LambdaCount < 1) p.Add($"--lambdas must be ≥ 1 (got {LambdaCount})");
         if (Epochs < 1) p.Add($"--epochs must be ≥ 1 (got {Epochs})");
         if (!(Lr > 0 && double.IsFinite(Lr))) p.Add($"--lr must be a finite number > 0 (got {Lr})");

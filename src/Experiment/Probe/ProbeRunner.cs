@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace VideoVCReg.Experiment.Probe;
 
 /// <summary>One λ of the sweep, as report.json lists it.</summary>
-public sealed record ProbeSweepPoint(double Lambda, double ValidationTop1, int Iterations);
+public sealed record ProbeSweepPoint(double Lambda, double ValidationTop1, int Iterations, bool Converged);
 
 /// <summary>
 /// What a probe run found, as its report.json holds it (<c>kind</c> "linear-probe"). For lbfgs: the chosen λ, its
@@ -53,16 +53,24 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
     {
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         using var folder = RunFolder.Acquire(options.OutDir);
-        if (folder.Finished && !options.Force)
-            throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
-        folder.Clear();
+        var settingsPath = Path.Combine(options.OutDir, "settings.json");
         var settings = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))
         {
             ["data"] = source.Description, ["solver"] = options.Solver, ["seed"] = options.Seed, ["validation_share"] = options.ValidationShare,
             ["lambdas"] = options.Solver == "lbfgs" ? options.LambdaCount : null,
+            ["max_iterations"] = options.Solver == "lbfgs" ? options.MaxIterations : null,
             ["adamw"] = options.Solver == "adamw" ? new { options.Epochs, options.Lr, options.WeightDecay, options.BatchSize } : null,
         };
-        AtomicFile.WriteText(Path.Combine(options.OutDir, "settings.json"), JsonSerializer.Serialize(settings));
+        var settingsJson = JsonSerializer.Serialize(settings);
+        if (folder.Finished && options.ReuseFinished && !options.Force && File.Exists(settingsPath) && File.ReadAllText(settingsPath) == settingsJson)
+        {
+            log.LogInformation("{Out} holds a finished probe with these settings: reusing it", options.OutDir);
+            return ProbeReport.Read(options.OutDir);
+        }
+        if (folder.Finished && !options.Force)
+            throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        folder.Clear();
+        AtomicFile.WriteText(settingsPath, settingsJson);
         source.Prepare(options.OutDir, cancel);
         int fold = source.Folds[0];
         var classes = source.Classes(fold);
@@ -70,15 +78,16 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
         using var model = built.Model;
         model.to(options.Device);
         var data = source.Open(fold, model.Input, new TrainOptions { BatchSize = options.ExtractBatchSize }, options.Seed);
-        if (data.TrainPlain is null || data.Test is null)
+        var probeTest = data.ProbeTest ?? data.Test;
+        if (data.ProbeTrain is null || probeTest is null)
             throw new InvalidOperationException($"{source.Description}: the probe needs plain training views and a test set, which this source does not give");
 
         var watch = Stopwatch.StartNew();
-        using var train = Extract(model, data.TrainPlain, "train");
-        using var test = Extract(model, data.Test, "test");
+        using var train = Extract(model, data.ProbeTrain, "train");
+        using var test = Extract(model, probeTest, "test");
         double extractSeconds = watch.Elapsed.TotalSeconds;
         log.LogInformation("features: {Dim} dimensions, {Train} training and {Test} test {Noun} from {Model} ({Origin}) in {Seconds:F1}s",
-            train.Dim, train.Count, test.Count, data.Test.Noun, built.Name, built.Origin, extractSeconds);
+            train.Dim, train.Count, test.Count, probeTest.Noun, built.Name, built.Origin, extractSeconds);
         if (options.SaveFeatures is string featureDir) SaveFeatures(featureDir, train, test);
 
         watch.Restart();
@@ -87,13 +96,16 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
         {
             // With --save-features the refit classifier goes beside the features (probe_weight [C, D], probe_bias [C]).
             var r = LinearProbe.Run(train.X, train.Y, test.X, test.Y, classes.Count, options.ValidationShare, options.Seed,
-                LinearProbe.Lambdas(options.LambdaCount), final: options.SaveFeatures is not string dir ? null : fit =>
+                LinearProbe.Lambdas(options.LambdaCount), new LogisticRegression.Options(MaxIterations: options.MaxIterations), final: options.SaveFeatures is not string dir ? null : fit =>
                 {
                     NpyFile.Write(Path.Combine(dir, "probe_weight.npy"), fit.Weight.to(ScalarType.Float32));
                     NpyFile.Write(Path.Combine(dir, "probe_bias.npy"), fit.Bias.to(ScalarType.Float32));
                 });
+            if (r.Sweep.Count(q => !q.Converged) is int stopped and > 0)
+                log.LogWarning("{Stopped} of {Count} fits stopped at {Max} iterations short of the gradient tolerance (small λ on nearly separable features; --max-iter raises the cap); their scores are those of the stopped fit",
+                    stopped, r.Sweep.Count, options.MaxIterations);
             report = new ProbeReport(Kind, options.Solver, title, settings, train.Dim, classes.Count, train.Count, test.Count, r.TestTop1,
-                r.Lambda, 1.0 / (r.Lambda * train.Count), r.ValidationTop1, [.. r.Sweep.Select(p => new ProbeSweepPoint(p.Lambda, p.ValidationTop1, p.Iterations))],
+                r.Lambda, 1.0 / (r.Lambda * train.Count), r.ValidationTop1, [.. r.Sweep.Select(p => new ProbeSweepPoint(p.Lambda, p.ValidationTop1, p.Iterations, p.Converged))],
                 null, extractSeconds, watch.Elapsed.TotalSeconds);
         }
         else

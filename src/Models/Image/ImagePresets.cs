@@ -20,6 +20,9 @@ public sealed record ImagePreset
     public double[] Mean { get; init; } = [];
     public double[] Std { get; init; } = [];
     public int NumClasses { get; init; }
+    /// <summary>The linear probe's view size (appendix C.1: bicubic short side, then centre crop); 0: the input size.</summary>
+    public int ProbeSize { get; init; }
+    public int EffectiveProbeSize => ProbeSize > 0 ? ProbeSize : InputSize;
     public string Placement { get; init; } = "blocks";
 
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };

@@ -39,7 +39,7 @@ public class ImagePretrainCliTests
 
             var bad = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", "imagenet:/x", "--out", Path.Combine(work, "bad"));
             Assert.Equal(1, bad.ExitCode);
-            Assert.Contains("--data must be cifar10:DIR", bad.Stderr);
+            Assert.Contains("--data must be DIR (ImageFolder", bad.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }

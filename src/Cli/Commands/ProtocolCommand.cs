@@ -1,0 +1,104 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Images;
+using VideoVCReg.Experiment.Probe;
+using VideoVCReg.Experiment.Protocols;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models.Image;
+using VideoVCReg.Models.Regularization;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>
+/// `videovcreg protocol transfer|long-tail|hierarchical`: the paper's image protocols (Tables 1, 3 and 5), each one
+/// command: pretrain once per regularizer compared, then probe or test, then the table (<see cref="ImageProtocols"/>).
+/// </summary>
+public static class ProtocolCommand
+{
+    public static Command Build()
+    {
+        var cmd = new Command("protocol", "The paper's image protocols as one command each: transfer (Table 1), long-tail (Table 3), hierarchical (Table 5)");
+        cmd.Subcommands.Add(Make("transfer", "Pretrain on a source set without and with VCReg, then linear-probe each on downstream sets (Table 1)", "lbfgs",
+            (c, data) =>
+            {
+                var downstream = new Option<string>("--downstream") { Description = $"Downstream sets, comma-separated (default {CifarSource.SyntheticDownstream})", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
+                c.Options.Add(downstream);
+                return (protocols, parse) =>
+                {
+                    var sets = parse.GetValue(downstream)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (sets.Length == 0) throw new ArgumentException("--downstream names no set");
+                    foreach (var s in sets) if (ImageSources.Problem(s) is string bad) throw new ArgumentException(bad.Replace("--data", "--downstream"));
+                    return protocols.Transfer(parse.GetValue(data)!, sets);
+                };
+            }));
+        cmd.Subcommands.Add(Make("long-tail", "Pretrain on a long-tailed training set without and with VCReg, test on the balanced test set (Table 3)", "lbfgs",
+            (c, data) =>
+            {
+                var imbalance = new Option<double>("--imbalance") { Description = "Imbalance ratio R: class c keeps n_max·R^(−c/(C−1)) images (default 100, the paper's)", DefaultValueFactory = _ => 100 };
+                c.Options.Add(imbalance);
+                return (protocols, parse) =>
+                {
+                    double r = parse.GetValue(imbalance);
+                    if (!(r >= 1 && double.IsFinite(r))) throw new ArgumentException($"--imbalance must be a finite ratio ≥ 1 (got {r})");
+                    return protocols.LongTail(parse.GetValue(data)!, r);
+                };
+            }));
+        cmd.Subcommands.Add(Make("hierarchical", "Pretrain on coarse labels without and with VCReg, then probe the features on fine labels (Table 5)", "adamw",
+            (c, data) => (protocols, parse) => protocols.Hierarchical(parse.GetValue(data)!)));
+        return cmd;
+    }
+
+    static Command Make(string name, string description, string defaultSolver,
+        Func<Command, Option<string>, Func<ImageProtocols, ParseResult, ProtocolTable>> specific)
+    {
+        var arch = new Option<string>("--arch") { Description = $"Image backbone preset: {string.Join(", ", ImagePresets.Architectures)} (default resnet32)", DefaultValueFactory = _ => "resnet32" };
+        var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
+        var data = new Option<string>("--data") { Description = $"The pretraining set: {ImageSources.Accepted} (default {CifarSource.Synthetic})", DefaultValueFactory = _ => CifarSource.Synthetic };
+        var regs = new Option<string>("--regs") { Description = "Regularizers compared, one pretraining each (default none,vcreg)", DefaultValueFactory = _ => "none,vcreg" };
+        var solver = new Option<string>("--solver") { Description = $"Probe solver: lbfgs or adamw (default {defaultSolver})", DefaultValueFactory = _ => defaultSolver };
+        var lambdas = new Option<int>("--lambdas") { Description = "lbfgs probe: number of log-spaced λ in [1e-5, 1e5] (default 45)", DefaultValueFactory = _ => 45 };
+        var probeEpochs = new Option<int>("--probe-epochs") { Description = "adamw probe: epochs (default 100)", DefaultValueFactory = _ => 100 };
+        var outDir = new Option<string>("--out") { Description = $"Protocol folder: pretrain-<reg>/, probe-<reg>-<data>/, {name.Replace('-', '_')}.md and .csv", DefaultValueFactory = _ => $"runs/protocol-{name}" };
+        var force = new Option<bool>("--force") { Description = "Redo every run; otherwise finished runs with the same settings are reused" };
+        var cmd = new Command(name, description) { arch, imagePresets, data, regs, solver, lambdas, probeEpochs, outDir, force };
+        var run = specific(cmd, data);
+        TrainCliOptions.AddTo(cmd);
+        RegularizerCliOptions.AddTo(cmd, all: true);
+        DataCliOptions.AddWorkers(cmd);
+        Verb.SetAction(cmd, ctx =>
+        {
+            var p = ctx.Parse;
+            var train = ctx.Options<TrainOptions>();
+            var reg = ctx.Options<RegularizerOptions>();
+            var probe = new ProbeOptions { OutDir = "", Solver = p.GetValue(solver)!, LambdaCount = p.GetValue(lambdas), Epochs = p.GetValue(probeEpochs) };
+            // Checked before the pretraining: a bad probe option must not cost the minutes before it.
+            var problems = train.Problems().Concat(reg.Problems()).Concat(probe.Problems()).ToList();
+            if (ImageSources.Problem(p.GetValue(data)!) is string bad) problems.Add(bad);
+            var kinds = p.GetValue(regs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (kinds.Length == 0) problems.Add("--regs names no regularizer");
+            foreach (var k in kinds.Where(k => !RegularizerOptions.Kinds.Contains(k)))
+                problems.Add($"--regs: '{k}' is not one of {string.Join(", ", RegularizerOptions.Kinds)}");
+            if (kinds.Distinct().Count() != kinds.Length) problems.Add("--regs names a regularizer twice");
+            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
+            var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
+            if (!p.Tokens.Any(t => t.Value == "--placement" || t.Value.StartsWith("--placement="))) reg = reg with { Placement = preset.Placement };
+            var protocols = new ImageProtocols(new ProtocolOptions
+            {
+                Preset = preset, Regularizers = kinds, ProbeSolver = p.GetValue(solver)!, Workers = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers,
+                Probe = probe,
+                Pretrain = new ExperimentOptions
+                {
+                    OutDir = p.GetValue(outDir)!, Force = p.GetValue(force), Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+                },
+            }, ctx.Services.GetRequiredService<ILoggerFactory>(), ctx.Cancel);
+            var table = run(protocols, p);
+            Console.WriteLine(table.Markdown());
+            Console.WriteLine($"written: {Path.Combine(p.GetValue(outDir)!, name.Replace('-', '_'))}.md and .csv");
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+}

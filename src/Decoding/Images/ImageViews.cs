@@ -1,0 +1,97 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
+using VideoVCReg.Decoding.Transforms;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Decoding.Images;
+
+/// <summary>Which of torchvision's classification transforms an image file gets.</summary>
+public enum ImageViewKind
+{
+    /// <summary>RandomResizedCrop(size, (0.08, 1), (3/4, 4/3)) then a horizontal flip with probability ½.</summary>
+    Train,
+    /// <summary>Resize(short side ⌊size / crop ratio⌋) then CenterCrop(size).</summary>
+    Eval,
+    /// <summary>Appendix C.1's probe: bicubic Resize(short side 224) then CenterCrop(224) (<see cref="ImageViewSpec.Size"/> is the 224).</summary>
+    Probe,
+}
+
+/// <summary>A view's settings: output size, eval crop ratio, resampling ("bilinear" or "bicubic"), normalisation.</summary>
+public sealed record ImageViewSpec(ImageViewKind Kind, int Size, double CropRatio, string Interpolation, double[] Mean, double[] Std, double MinArea = 0.08);
+
+/// <summary>
+/// torchvision's classification transforms on decoded files (ImageSharp): resampling with the kernel widened by the
+/// downscale factor, as PIL's antialiased resize does, so views match torchvision's within a level or two
+/// (a test compares them). Output: <c>[3, size, size]</c> float32, normalised.
+/// </summary>
+public static class ImageViews
+{
+    // One thread per image: the loader already runs one image per worker, and ImageSharp's own parallel
+    // resampling on top of that only contends for the same cores.
+    static readonly Configuration SingleThreaded = CreateConfiguration();
+
+    static Configuration CreateConfiguration()
+    {
+        var c = Configuration.Default.Clone();
+        c.MaxDegreeOfParallelism = 1;
+        return c;
+    }
+
+    public static Tensor Load(string path, ImageViewSpec spec, Random rng)
+    {
+        using var image = Image.Load<Rgb24>(SingleThreaded, path);
+        IResampler sampler = spec.Interpolation switch
+        {
+            "bicubic" => KnownResamplers.Bicubic,
+            "bilinear" => KnownResamplers.Triangle,
+            _ => throw new ArgumentException($"interpolation '{spec.Interpolation}' is not bilinear or bicubic"),
+        };
+        switch (spec.Kind)
+        {
+            case ImageViewKind.Train:
+            {
+                var rrc = new RandomResizedCrop(spec.Size, (spec.MinArea, 1.0), (3.0 / 4.0, 4.0 / 3.0));
+                var (top, left, h, w) = rrc.Window(image.Height, image.Width, rng);
+                bool flip = rng.NextDouble() < 0.5;
+                image.Mutate(x =>
+                {
+                    x.Crop(new Rectangle((int)left, (int)top, (int)w, (int)h)).Resize(new ResizeOptions { Size = new SixLabors.ImageSharp.Size(spec.Size, spec.Size), Sampler = sampler, Mode = ResizeMode.Stretch });
+                    if (flip) x.Flip(FlipMode.Horizontal);
+                });
+                break;
+            }
+            case ImageViewKind.Eval:
+                ResizeThenCentre(image, (int)Math.Floor(spec.Size / spec.CropRatio), spec.Size, sampler);
+                break;
+            case ImageViewKind.Probe:
+                ResizeThenCentre(image, spec.Size, spec.Size, KnownResamplers.Bicubic);
+                break;
+        }
+        return Normalised(image, spec);
+    }
+
+    /// <summary>Resize(short side): the long side ⌊short · long / short⌋ as torchvision computes it; then CenterCrop with its rounding.</summary>
+    static void ResizeThenCentre(Image<Rgb24> image, int shortSide, int crop, IResampler sampler)
+    {
+        int w = image.Width, h = image.Height;
+        (int nw, int nh) = w <= h ? (shortSide, (int)((long)shortSide * h / w)) : ((int)((long)shortSide * w / h), shortSide);
+        if (crop > nw || crop > nh) throw new ArgumentException($"crop {crop} larger than the resized image {nw}x{nh}");
+        int top = (int)Math.Round((nh - crop) / 2.0), left = (int)Math.Round((nw - crop) / 2.0);
+        image.Mutate(x => x.Resize(new ResizeOptions { Size = new SixLabors.ImageSharp.Size(nw, nh), Sampler = sampler, Mode = ResizeMode.Stretch })
+            .Crop(new Rectangle(left, top, crop, crop)));
+    }
+
+    static Tensor Normalised(Image<Rgb24> image, ImageViewSpec spec)
+    {
+        int w = image.Width, h = image.Height;
+        var bytes = new byte[w * h * 3];
+        image.CopyPixelDataTo(bytes);
+        using var scope = NewDisposeScope();
+        var x = tensor(bytes, [h, w, 3]).permute(2, 0, 1).to(ScalarType.Float32).div_(255);
+        var mean = tensor(spec.Mean.Select(v => (float)v).ToArray()).view(3, 1, 1);
+        var std = tensor(spec.Std.Select(v => (float)v).ToArray()).view(3, 1, 1);
+        return ((x - mean) / std).contiguous().MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Decoding.Images;
+using VideoVCReg.Decoding.Loading;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+using VideoVCReg.Models.Image;
+
+namespace VideoVCReg.Experiment.Images;
+
+/// <summary>
+/// An ImageFolder tree as an experiment's data: <c>DIR/train/&lt;class&gt;/*</c> and <c>DIR/val/&lt;class&gt;/*</c>, decoded
+/// by the background loader (<see cref="ImageFolderLoader"/>; a bad file is logged, skipped and counted). Training
+/// views: RandomResizedCrop + flip at the network's input size; test: resize to size / crop ratio and centre crop
+/// (the preset's); probe views: appendix C.1's bicubic resize and centre crop at the preset's probe size.
+/// <c>--imbalance R</c> long-tails the training set as for CIFAR.
+/// </summary>
+public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null) : IDataSource
+{
+    ImageFolderSet? train, test;
+    readonly List<ImageFolderLoader> loaders = [];
+
+    public string Description => $"{root}{(imbalance is double r ? $", long-tailed ×{r}" : "")}";
+    public IReadOnlyList<int> Folds => [1];
+
+    public void Prepare(string runDir, CancellationToken cancel)
+    {
+        train = ImageFolder.Scan(Path.Combine(root, "train"));
+        test = ImageFolder.Scan(Path.Combine(root, "val"), train.Classes);
+        if (imbalance is double ratio)
+            train = train.Subset(LongTail.Subsample([.. train.Files.Select(f => f.Label)], train.Classes.Count, ratio, seed: 0));
+        var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Files.Count(f => f.Label == c), test = test.Files.Count(f => f.Label == c) });
+        Models.IO.AtomicFile.WriteText(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public IReadOnlyList<string> Classes(int fold) => (train ?? throw new InvalidOperationException("Prepare the source first")).Classes;
+
+    public Fold Open(int fold, InputSpec? input, TrainOptions options, int seed)
+    {
+        if (train is null || test is null) throw new InvalidOperationException("Prepare the source first");
+        int size = input?.Size ?? preset.InputSize;
+        ImageViewSpec Spec(ImageViewKind kind, int s) => new(kind, s, preset.CropRatio, preset.Interpolation, preset.Mean, preset.Std);
+        ImageFolderLoader Loader(ImageFolderSet set, ImageViewKind kind, int s, bool dropLast = false)
+        {
+            var l = new ImageFolderLoader(set, Spec(kind, s), new LoaderOptions(options.BatchSize, workers, seed, DropLast: dropLast), log);
+            loaders.Add(l);
+            return l;
+        }
+        var trainLoader = Loader(train, ImageViewKind.Train, size, dropLast: train.Count >= options.BatchSize);
+        var testLoader = Loader(test, ImageViewKind.Eval, size);
+        var probeTrain = Loader(train, ImageViewKind.Probe, preset.EffectiveProbeSize);
+        var probeTest = Loader(test, ImageViewKind.Probe, preset.EffectiveProbeSize);
+        EvalData Eval(ImageFolderLoader l, ImageFolderSet set) =>
+            new((e, c) => l.Epoch(0, c), l.BatchesPerEpoch(), set.Count, "1x1", Path.Combine(root, set == train ? "train" : "val"), "images", l.Summary);
+        return new Fold
+        {
+            Id = fold, Classes = train.Classes, TrainSamples = train.Count,
+            Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
+            Test = Eval(testLoader, test),
+            ProbeTrain = Eval(probeTrain, train),
+            ProbeTest = Eval(probeTest, test),
+            Skipped = () => loaders.SelectMany(l => l.Skipped).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value),
+        };
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Models.Image;
+
+namespace VideoVCReg.Experiment.Images;
+
+/// <summary>The image data a `--data` spec names: CIFAR-format folders and the synthetic sets (<see cref="CifarSource"/>) or an ImageFolder tree.</summary>
+public static class ImageSources
+{
+    public const string Accepted = "DIR (ImageFolder: DIR/train/<class>/*, DIR/val/<class>/*), cifar10:DIR, cifar100:DIR, synthetic or synthetic-downstream";
+
+    static bool IsCifar(string spec) => CifarSource.Problem(spec) is null;
+
+    /// <summary>A one-line complaint about the spec, or null.</summary>
+    public static string? Problem(string spec, bool coarse = false)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) return $"--data must be {Accepted} (got '')";
+        if (!IsCifar(spec) && spec.Contains(':')) return $"--data must be {Accepted} (got '{spec}')";
+        if (coarse && !(spec.StartsWith("cifar100:") || spec == CifarSource.Synthetic)) return $"--labels coarse needs cifar100:DIR or {CifarSource.Synthetic} (got '{spec}')";
+        return null;
+    }
+
+    public static IDataSource Create(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, int workers = 2, ILogger? log = null) =>
+        Problem(spec, coarse) is string bad ? throw new ArgumentException(bad)
+            : IsCifar(spec) ? new CifarSource(spec, preset, coarse, imbalance)
+            : new ImageFolderSource(spec, preset, imbalance, workers, log);
+}

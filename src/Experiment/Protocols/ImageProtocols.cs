@@ -1,0 +1,132 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Eval;
+using VideoVCReg.Experiment.Images;
+using VideoVCReg.Experiment.Probe;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.Image;
+using VideoVCReg.Models.IO;
+using VideoVCReg.Models.Regularization;
+
+namespace VideoVCReg.Experiment.Protocols;
+
+/// <summary>What every image protocol shares: the backbone, the regularizers compared, and how each pretraining runs.</summary>
+public sealed record ProtocolOptions
+{
+    public required ImagePreset Preset { get; init; }
+    /// <summary>The regularizer kinds compared, one pretraining each (the paper: without and with VCReg).</summary>
+    public IReadOnlyList<string> Regularizers { get; init; } = ["none", "vcreg"];
+    /// <summary>The pretraining's recipe, regularizer settings (its kind is replaced per row), run folder root, seed, device.</summary>
+    public required ExperimentOptions Pretrain { get; init; }
+    public string ProbeSolver { get; init; } = "lbfgs";
+    /// <summary>Probe settings beyond the solver (epochs, lr, λ count); OutDir, Solver and Settings are set per probe.</summary>
+    public ProbeOptions? Probe { get; init; }
+    /// <summary>Decode workers for ImageFolder data.</summary>
+    public int Workers { get; init; } = 2;
+}
+
+/// <summary>
+/// The paper's image protocols as one call each, on the experiment layer's parts: every pretraining is an
+/// <see cref="ImagePretraining"/> run in DIR/pretrain-&lt;reg&gt;, every probe a <see cref="ProbeRunner"/> run in
+/// DIR/probe-&lt;reg&gt;-&lt;data&gt;. Finished runs with the same settings are reused, so a protocol interrupted or
+/// re-run continues where it was (<c>--force</c> redoes everything). The table goes to DIR/&lt;protocol&gt;.md and .csv.
+/// </summary>
+public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? loggers = null, CancellationToken cancel = default)
+{
+    string Root => options.Pretrain.OutDir;
+
+    /// <summary>Table 1: pretrain on the source with each regularizer, then probe every downstream set.</summary>
+    public ProtocolTable Transfer(string source, IReadOnlyList<string> downstream)
+    {
+        var rows = new List<(string, IReadOnlyList<double?>)>();
+        foreach (var reg in options.Regularizers)
+        {
+            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, source, Workers: options.Workers));
+            var values = new List<double?> { tested?.Top1 };
+            foreach (var data in downstream)
+                values.Add(RunProbe(reg, weights, data).TestTop1);
+            rows.Add((label, values));
+        }
+        return Finish("transfer", new ProtocolTable($"Transfer: {options.Preset.Name} pretrained on {source}, linear probe ({options.ProbeSolver}), test top-1 %",
+            [$"{source} (source test)", .. downstream.Select(d => $"{d} (probe)")], rows));
+    }
+
+    /// <summary>Table 3: pretrain on the long-tailed training set, test on the balanced test set; head / middle / tail thirds of the classes.</summary>
+    public ProtocolTable LongTail(string data, double imbalance)
+    {
+        var rows = new List<(string, IReadOnlyList<double?>)>();
+        foreach (var reg in options.Regularizers)
+        {
+            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers));
+            if (tested is null) throw new InvalidOperationException($"{data}: no test set to score the long-tail run on");
+            // The long-tail profile keeps the most images of class 0 and the fewest of the last: thirds by class index.
+            int classes = tested.Predictions.Max(p => p.Label) + 1;
+            double? Third(int k) => ThirdAccuracy(tested.Predictions, classes, k);
+            rows.Add((label, [tested.Top1, tested.MeanClassAccuracy, Third(0), Third(1), Third(2)]));
+        }
+        return Finish("long_tail", new ProtocolTable($"Long tail: {options.Preset.Name} on {data}, imbalance ×{imbalance.ToString(CultureInfo.InvariantCulture)}, balanced test, top-1 %",
+            ["top-1", "mean class", "many (first third)", "medium", "few (last third)"], rows));
+    }
+
+    /// <summary>Table 5: pretrain on coarse labels, then probe the frozen features on fine labels.</summary>
+    public ProtocolTable Hierarchical(string data)
+    {
+        var rows = new List<(string, IReadOnlyList<double?>)>();
+        foreach (var reg in options.Regularizers)
+        {
+            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers));
+            rows.Add((label, [tested?.Top1, RunProbe(reg, weights, data).TestTop1]));
+        }
+        return Finish("hierarchical", new ProtocolTable($"Hierarchical: {options.Preset.Name} pretrained on {data} coarse labels, {options.ProbeSolver} probe on fine labels, test top-1 %",
+            ["coarse (pretraining test)", "fine (probe)"], rows));
+    }
+
+    public static double? ThirdAccuracy(IReadOnlyList<VideoPrediction> predictions, int classes, int third)
+    {
+        int lo = classes * third / 3, hi = classes * (third + 1) / 3;
+        var inThird = predictions.Where(p => p.Label >= lo && p.Label < hi).ToList();
+        return inThird.Count == 0 ? null : inThird.Count(p => p.Predicted == p.Label) / (double)inThird.Count;
+    }
+
+    (string Weights, EvalResult? Tested, string Label) Pretrain(string reg, ImagePretrainSpec spec)
+    {
+        var regOptions = options.Pretrain.Regularizer with { Kind = reg };
+        var outcome = ImagePretraining.Run(spec, options.Pretrain with
+        {
+            OutDir = Path.Combine(Root, $"pretrain-{reg}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",
+        }, loggers, cancel);
+        string label = reg == "none" ? $"{options.Preset.Name} / no regularizer"
+            : reg.StartsWith("vcreg") ? string.Create(CultureInfo.InvariantCulture, $"{options.Preset.Name} / {reg} α{regOptions.Alpha} β{regOptions.Beta} at {regOptions.Placement}")
+            : $"{options.Preset.Name} / {reg} at {regOptions.Placement}";
+        return (Path.Combine(outcome[0].Dir, "checkpoint-last.pth"), outcome[0].Tested?.Test, label);
+    }
+
+    /// <summary>A linear probe of the pretraining's frozen features on <paramref name="data"/>'s fine labels.</summary>
+    ProbeReport RunProbe(string reg, string weights, string data)
+    {
+        var name = new string([.. data.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_')]).Trim('_');
+        var probe = (options.Probe ?? new ProbeOptions { OutDir = "" }) with
+        {
+            OutDir = Path.Combine(Root, $"probe-{reg}-{name}"), Solver = options.ProbeSolver, Seed = options.Pretrain.Seed, Device = options.Pretrain.Device,
+            Force = options.Pretrain.Force, ReuseFinished = true,
+            Settings = new Dictionary<string, object?>
+            {
+                ["arch"] = options.Preset, ["weights"] = Path.GetFullPath(weights), ["weights_sha256"] = FileDigest.Sha256(weights),
+                ["labels"] = "fine",
+            },
+        };
+        var source = ImageSources.Create(data, options.Preset, workers: options.Workers, log: loggers?.CreateLogger("data"));
+        return new ProbeRunner(probe, loggers, cancel).Run(source, (classes, _) =>
+        {
+            var net = ImagePresets.Build(options.Preset, classes);
+            TorchvisionCheckpoint.LoadBackbone(net, weights);
+            return new BuiltModel(net, options.Preset.Name, weights);
+        }, $"{options.Preset.Name} ({weights}) probed on {source.Description}, {options.ProbeSolver}");
+    }
+
+    ProtocolTable Finish(string name, ProtocolTable table)
+    {
+        table.Write(Root, name);
+        return table;
+    }
+}

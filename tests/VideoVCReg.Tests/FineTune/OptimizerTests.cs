@@ -1,0 +1,109 @@
+using TorchSharp;
+using VideoVCReg.Decoding;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.IO;
+using VideoVCReg.Tests.Support;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Tests.FineTune;
+
+/// <summary>The recipes' optimizers: each equals torch.optim's, and a run killed mid-way resumes exactly with any of them.</summary>
+[Collection(GlobalRngCollection.Name)]
+public class OptimizerTests
+{
+    static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "optim", "torch_optimizers.py");
+
+    [Fact]
+    public void Sgd_nesterov_adam_and_adamw_take_torch_optims_steps_with_per_group_weight_decay()
+    {
+        var dir = Directory.CreateTempSubdirectory("optim-").FullName;
+        try
+        {
+            PythonScript.Run(Fixture, dir);
+            Tensor Load(string name) => NpyFile.ReadFloat32(Path.Combine(dir, name + ".npy"));
+            var x = Load("x");
+            var y = Load("y").to(ScalarType.Int64);
+            foreach (var (name, options) in new (string, TrainOptions)[]
+            {
+                ("sgd", new TrainOptions { Optimizer = "sgd", Momentum = 0.9 }),
+                ("nesterov", new TrainOptions { Optimizer = "sgd", Momentum = 0.9, Nesterov = true }),
+                ("adam", new TrainOptions { Optimizer = "adam" }),
+                ("adamw", new TrainOptions { Optimizer = "adamw" }),
+            })
+            {
+                // PeakLr = BaseLr · batch / 256: 0.1 at batch 256.
+                var recipe = options with { BatchSize = 256, BaseLr = 0.1 };
+                Assert.Empty(recipe.Problems());
+                var w = new TorchSharp.Modules.Parameter(Load("w0"));
+                var b = new TorchSharp.Modules.Parameter(Load("b0"));
+                using var optimizer = Optimizers.Create(recipe, [new ParameterGroup("decay", [w], 1, 0.05), new ParameterGroup("no_decay", [b], 1, 0)]);
+                for (int i = 0; i < 5; i++)
+                {
+                    optimizer.zero_grad();
+                    nn.functional.cross_entropy(x.matmul(w.t()) + b, y).backward();
+                    optimizer.step();
+                }
+                Assert.True(w.allclose(Load($"{name}_w"), rtol: 0, atol: 1e-6), $"{name}: weights {(w - Load($"{name}_w")).abs().max().ToSingle():E2} apart");
+                Assert.True(b.allclose(Load($"{name}_b"), rtol: 0, atol: 1e-6), $"{name}: biases {(b - Load($"{name}_b")).abs().max().ToSingle():E2} apart");
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    static SequentialNetwork Model()
+    {
+        manual_seed(9);
+        return new SequentialNetwork(nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3)));
+    }
+
+    /// <summary>Three classes around fixed centres, fresh tensors every epoch (the loop disposes its batches).</summary>
+    static TrainData Data() => new((epoch, _) => Enumerable.Range(0, 4).Select(i =>
+    {
+        var g = new Generator((ulong)(100 + i));
+        var labels = randint(0, 3, [8], dtype: ScalarType.Int64, generator: g);
+        var inputs = labels.to(ScalarType.Float32).unsqueeze(1).repeat(1, 4) + randn([8, 4], generator: g) * 0.5;
+        return new Batch(i, inputs, labels, [.. Enumerable.Range(0, 8).Select(k => $"{i}-{k}")], new int[8]);
+    }), 4);
+
+    [Theory]
+    [InlineData("sgd", true)]
+    [InlineData("adam", false)]
+    public void A_run_stopped_after_an_epoch_resumes_to_the_uninterrupted_weights(string optimizer, bool nesterov)
+    {
+        var work = Directory.CreateTempSubdirectory("optim-resume-").FullName;
+        try
+        {
+            var recipe = new TrainOptions
+            {
+                Optimizer = optimizer, Nesterov = nesterov, Epochs = 3, BatchSize = 8, BaseLr = 3.2, WarmupEpochs = 1, MinLr = 0, LayerDecay = 1,
+                LabelSmoothing = 0, Mixup = 0, Cutmix = 0, RepeatedAugment = 1, WeightDecay = 0.01,
+            };
+            Trainer Make(SequentialNetwork model, Action<StepProgress>? onStep = null) => new(model, recipe, CPU)
+            {
+                SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state), OnStep = onStep,
+            };
+            var whole = Path.Combine(work, "whole");
+            using var reference = Model();
+            var straight = Make(reference).Fit(Data(), whole);
+
+            var cut = Path.Combine(work, "cut");
+            using var stopped = Model();
+            using var cancel = new CancellationTokenSource();
+            Assert.ThrowsAny<OperationCanceledException>(() => Make(stopped, p => { if (p.Epoch == 1 && p.Step == 2) cancel.Cancel(); }).Fit(Data(), cut, cancel.Token));
+            var last = Path.Combine(cut, "checkpoint-last.pth");
+            Assert.Equal(1, TrainingState.Read(last)!.EpochsDone);
+            using var resumed = Model();
+            TorchvisionCheckpoint.LoadStrict(resumed, CheckpointFile.Read(last), last);
+            var rest = Make(resumed).Fit(Data(), cut, resumeFrom: last);
+
+            Assert.Equal(straight.Select(r => r.TrainLoss), rest.Select(r => r.TrainLoss));
+            foreach (var (k, v) in reference.state_dict())
+                Assert.True(v.eq(resumed.state_dict()[k]).all().item<bool>(), $"{optimizer}: {k} differs after the resume");
+            // The optimizer's own state went through the file: without it the second epoch's steps would differ.
+            var state = TrainingState.Read(last)!;
+            Assert.All(state.Entries, e => Assert.Contains(optimizer == "sgd" ? "momentum_buffer" : "exp_avg", e.Buffers.Keys));
+        }
+        finally { Directory.Delete(work, true); }
+    }
+}

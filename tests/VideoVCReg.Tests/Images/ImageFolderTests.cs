@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using VideoVCReg.Decoding.Images;
+using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Decoding.Transforms;
+using VideoVCReg.Models.IO;
+using VideoVCReg.Tests.Support;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Tests.Images;
+
+/// <summary>ImageFolder trees: the scan, views against torchvision's transforms on the same file, bad files skipped, the verbs on a tree.</summary>
+public class ImageFolderTests
+{
+    static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "image", "torchvision_views.py");
+
+    // PIL and ImageSharp resample with the same kernels widened by the scale and round differently: measured
+    // mean 0.06–0.07 and max 1–2 levels of 255. Stated tolerance: mean 0.25, any pixel 2 levels.
+    const double TolMean = 0.25, TolMax = 2 + 1e-3;          // + float32 rounding of k/255
+
+    /// <summary>A smooth colour pattern with texture, so resampling differences show.</summary>
+    static void WriteImage(string path, int width, int height, int seed)
+    {
+        var rng = new Random(seed);
+        using var image = new Image<Rgb24>(width, height);
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                image[x, y] = new Rgb24((byte)(128 + 100 * Math.Sin(x * 0.21 + seed)), (byte)(128 + 90 * Math.Cos(y * 0.17)),
+                    (byte)Math.Clamp((x * 255 / width + rng.Next(-40, 41)), 0, 255));
+        if (path.EndsWith(".png")) image.SaveAsPng(path); else image.SaveAsJpeg(path);
+    }
+
+    [Fact]
+    public void Scan_sorts_classes_and_files_keeps_image_extensions_and_checks_val_classes()
+    {
+        var root = Directory.CreateTempSubdirectory("imagefolder-").FullName;
+        try
+        {
+            foreach (var (cls, file) in new[] { ("zebra", "b.png"), ("zebra", "a.JPG"), ("ant", "c.png"), ("ant", "notes.txt") })
+            {
+                Directory.CreateDirectory(Path.Combine(root, "train", cls));
+                File.WriteAllText(Path.Combine(root, "train", cls, file), "x");
+            }
+            var set = ImageFolder.Scan(Path.Combine(root, "train"));
+            Assert.Equal(["ant", "zebra"], set.Classes);
+            Assert.Equal([Path.Combine("ant", "c.png"), Path.Combine("zebra", "a.JPG"), Path.Combine("zebra", "b.png")], set.Files.Select(f => f.Id));
+            Assert.Equal([0, 1, 1], set.Files.Select(f => f.Label));
+
+            Directory.CreateDirectory(Path.Combine(root, "val", "yak"));
+            var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Scan(Path.Combine(root, "val"), set.Classes));
+            Assert.Contains("class 'yak' is not among the training classes", e.Message);
+            Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Scan(Path.Combine(root, "missing")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Theory]
+    [InlineData("bilinear", 0.875)]
+    [InlineData("bicubic", 0.95)]
+    public void Views_match_torchvisions_transforms_on_the_same_png(string interpolation, double cropRatio)
+    {
+        var dir = Directory.CreateTempSubdirectory("views-").FullName;
+        try
+        {
+            var png = Path.Combine(dir, "image.png");
+            WriteImage(png, 97, 61, seed: 2);
+            const int size = 40, probe = 48;
+            var spec = new ImageViewSpec(ImageViewKind.Eval, size, cropRatio, interpolation, [0, 0, 0], [1, 1, 1]);
+            // The training view's draws, as ImageViews takes them: the window, then the flip.
+            var rng = new Random(17);
+            var (top, left, h, w) = new RandomResizedCrop(size, (0.08, 1), (3.0 / 4, 4.0 / 3)).Window(61, 97, rng);
+            bool flip = rng.NextDouble() < 0.5;
+            PythonScript.Run(Fixture, png, dir, $"{size}", cropRatio.ToString("R", CultureInfo.InvariantCulture), interpolation, $"{probe}",
+                $"{top}", $"{left}", $"{h}", $"{w}", flip ? "1" : "0");
+            var found = new List<(string Name, double Mean, double Max)>();
+            foreach (var (name, view) in new[]
+            {
+                ("eval", ImageViews.Load(png, spec, new Random(0))),
+                ("probe", ImageViews.Load(png, spec with { Kind = ImageViewKind.Probe, Size = probe }, new Random(0))),
+                ("train", ImageViews.Load(png, spec with { Kind = ImageViewKind.Train }, new Random(17))),
+            })
+            {
+                using var expected = NpyFile.ReadFloat32(Path.Combine(dir, $"{name}.npy"));
+                Assert.Equal(expected.shape, view.shape);
+                found.Add((name, (view - expected).abs().mean().ToDouble() * 255, (view - expected).abs().max().ToDouble() * 255));
+            }
+            Assert.True(found.All(f => f.Mean <= TolMean && f.Max <= TolMax),
+                string.Join("; ", found.Select(f => $"{f.Name} ({interpolation}): mean |Δ| {f.Mean:F2}, max {f.Max:F1} levels of 255")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Loader_logs_skips_and_counts_bad_files_and_keeps_the_rest()
+    {
+        var root = Directory.CreateTempSubdirectory("imagefolder-bad-").FullName;
+        try
+        {
+            for (int c = 0; c < 2; c++)
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(root, $"class{c}")).FullName;
+                for (int i = 0; i < 3; i++) WriteImage(Path.Combine(dir, $"{i}.png"), 40, 36, seed: c * 10 + i);
+            }
+            var good = Path.Combine(root, "class0", "3.jpg");
+            WriteImage(good, 40, 36, seed: 9);
+            var truncated = Path.Combine(root, "class0", "4.jpg");
+            File.WriteAllBytes(truncated, File.ReadAllBytes(good)[..200]);
+            var text = Path.Combine(root, "class1", "9.png");
+            File.WriteAllText(text, "not an image");
+            var set = ImageFolder.Scan(root);
+            Assert.Equal(9, set.Count);
+            var loader = new ImageFolderLoader(set, new ImageViewSpec(ImageViewKind.Eval, 32, 1.0, "bilinear", [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]),
+                new LoaderOptions(BatchSize: 4, Workers: 2));
+            var ids = new List<string>();
+            foreach (var batch in loader.Epoch(0)) using (batch) { Assert.Equal([batch.Count, 3L, 32, 32], batch.Inputs.shape); ids.AddRange(batch.SampleIds); }
+            Assert.Equal(7, ids.Count);
+            Assert.Equal([truncated, text], loader.Skipped.Keys.Order());
+            Assert.Equal(2, loader.SkippedViews);
+            Assert.StartsWith("2 image(s) skipped (2 views)", loader.Summary());
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void Pretrain_and_probe_run_on_an_image_folder_tree()
+    {
+        var work = Directory.CreateTempSubdirectory("imagefolder-cli-").FullName;
+        try
+        {
+            var data = Path.Combine(work, "data");
+            var synth = CliProcess.Run("data", "synth-images", "--out", data, "--train-per-class", "8", "--test-per-class", "3", "--folders");
+            Assert.True(synth.ExitCode == 0, synth.Stderr);
+            var tree = Path.Combine(data, "downstream-folder");
+            Assert.Equal(8 * 8, Directory.GetFiles(Path.Combine(tree, "train"), "*.png", SearchOption.AllDirectories).Length);
+            var outDir = Path.Combine(work, "pretrain");
+            var r = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", tree, "--imbalance", "2", "--epochs", "1", "--warmup-epochs", "0",
+                "--batch-size", "8", "--lr", "0.1", "--layer-decay", "1", "--mixup", "0", "--cutmix", "0", "--num-sample", "1", "--threads", "1", "--out", outDir);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "class_counts.json")));
+            Assert.Equal(LongTail.Counts(8, 8, 2), counts.RootElement.EnumerateArray().Select(c => c.GetProperty("train").GetInt32()));
+            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "split1", "results.json")));
+            Assert.Equal(24, results.RootElement.GetProperty("test").GetProperty("videos").GetInt32());
+
+            var probe = CliProcess.Run("probe", "--arch", "resnet32", "--weights", Path.Combine(outDir, "split1", "checkpoint-last.pth"), "--data", tree,
+                "--lambdas", "5", "--json", "--threads", "1", "--out", Path.Combine(work, "probe"));
+            Assert.True(probe.ExitCode == 0, probe.Stderr);
+            using var json = JsonDocument.Parse(probe.Stdout.Trim());
+            Assert.Equal(64, json.RootElement.GetProperty("train_samples").GetInt32());
+            Assert.Equal(24, json.RootElement.GetProperty("test_samples").GetInt32());
+
+            var missing = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", Path.Combine(work, "nowhere"), "--out", Path.Combine(work, "x"));
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Contains("image folder not found", missing.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+}

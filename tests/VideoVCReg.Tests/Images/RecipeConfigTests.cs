@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using VideoVCReg.Decoding.Images;
+using VideoVCReg.FineTune;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Images;
+
+/// <summary>configs/recipes/*.json: each binds to a valid recipe that cites its sources, and `--recipe` layers it under typed options.</summary>
+public class RecipeConfigTests
+{
+    static string Folder => Path.Combine(AppContext.BaseDirectory, "configs", "recipes");
+
+    public static TheoryData<string, string, double, int> Recipes => new()
+    {
+        // name, optimizer, peak lr as the source states it, the batch it is stated at
+        { "resnet50", "sgd", 0.5, 1024 },
+        { "convnext-t", "adamw", 1e-3, 1024 },
+        { "vit-b32", "adamw", 0.003, 4096 },
+        { "convnext-atto", "adamw", 0.016, 4096 },
+        { "long-tail", "adam", 0.016, 256 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Recipes))]
+    public void Each_recipe_binds_cites_its_sources_and_keeps_the_stated_peak_lr(string name, string optimizer, double lr, int batch)
+    {
+        var file = Path.Combine(Folder, name + ".json");
+        var options = new ConfigurationBuilder().AddJsonFile(file).Build().GetSection("FineTune").Get<TrainOptions>()!;
+        Assert.Empty(options.Problems());
+        Assert.Equal(optimizer, options.Optimizer);
+        // Stored per 256 as the loop scales it: at the stated batch the peak is the source's lr.
+        Assert.Equal(lr, (options with { BatchSize = batch, UpdateFreq = 1 }).PeakLr, 12);
+        Assert.Equal(1, options.LayerDecay);
+        Assert.Equal(1, options.RepeatedAugment);
+        using var doc = JsonDocument.Parse(File.ReadAllText(file));
+        Assert.True(doc.RootElement.GetProperty("_sources").EnumerateObject().Count() >= 3, $"{name}: sources not cited");
+    }
+
+    [Fact]
+    public void Recipe_sets_the_loop_and_typed_options_override_it()
+    {
+        var work = Directory.CreateTempSubdirectory("recipe-cli-").FullName;
+        try
+        {
+            var data = Path.Combine(work, "data");
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 10, TestPerClass: 2));
+            var outDir = Path.Combine(work, "run");
+            var r = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--recipe", "long-tail",
+                "--epochs", "2", "--warmup-epochs", "0", "--batch-size", "16", "--threads", "1", "--out", outDir);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var train = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "settings.json"))).RootElement.GetProperty("train");
+            Assert.Equal("adam", train.GetProperty("Optimizer").GetString());
+            Assert.Equal(0.05, train.GetProperty("WeightDecay").GetDouble());
+            Assert.Equal(0, train.GetProperty("LabelSmoothing").GetDouble());       // the recipe's, over the loop's default 0.1
+            Assert.Equal(0, train.GetProperty("Mixup").GetDouble());
+            Assert.Equal(0, train.GetProperty("WarmupEpochs").GetDouble());         // typed over the recipe's 10
+            Assert.Equal(2, train.GetProperty("Epochs").GetInt32());                // typed over the recipe's 100
+            Assert.Equal(16, train.GetProperty("BatchSize").GetInt32());
+
+            var unknown = CliProcess.Run("pretrain", "--arch", "resnet32", "--recipe", "magic", "--out", Path.Combine(work, "x"));
+            Assert.Equal(1, unknown.ExitCode);
+            Assert.Contains("unknown recipe 'magic' (known: convnext-atto, convnext-t, long-tail, resnet50, vit-b32", unknown.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+}
