@@ -121,9 +121,10 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
             return new FoldOutcome(foldId, dir, epochs, null);
         }
 
-        // --test-weights best: the weights of the best validation epoch, read back from checkpoint-best.pth.
-        var best = Path.Combine(dir, "checkpoint-best.pth");
-        bool useBest = options.Train.TestWeights == "best" && File.Exists(best);
+        // --test-weights best: the weights of the best validation epoch, read back from checkpoint-best.pth;
+        // --test-weights ema: the weight average, from checkpoint-ema.pth.
+        var best = Path.Combine(dir, options.Train.TestWeights == "ema" ? "checkpoint-ema.pth" : "checkpoint-best.pth");
+        bool useBest = options.Train.TestWeights is "best" or "ema" && File.Exists(best);
         if (options.Train.TestWeights == "best" && !useBest)
             log.LogWarning("split {Split}: no checkpoint-best.pth (no validation share?): testing the final weights", foldId);
         using var bestModel = useBest ? factory(classes.Count, best).Model : null;
@@ -159,7 +160,8 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         if (epochs.Count > 0)
         {
             summary["final_train_loss"] = epochs[^1].TrainLoss;
-            summary["tested_weights"] = usedBest ? "best validation top-1 (checkpoint-best.pth)" : "final (checkpoint-last.pth)";
+            summary["tested_weights"] = !usedBest ? "final (checkpoint-last.pth)"
+                : options.Train.TestWeights == "ema" ? "weight average (checkpoint-ema.pth)" : "best validation top-1 (checkpoint-best.pth)";
         }
         if (result is not null)
         {

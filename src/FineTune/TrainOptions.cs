@@ -47,8 +47,12 @@ public sealed record TrainOptions
     public int RepeatedAugment { get; init; } = 2;
     /// <summary>Stochastic depth rate; null keeps the preset's (VideoMAE's --drop_path).</summary>
     public double? DropPath { get; init; }
-    /// <summary>Which weights the test scores: "last" (the final epoch) or "best" (best validation top-1).</summary>
+    /// <summary>Which weights the test scores: "last" (the final epoch), "best" (best validation top-1) or "ema" (the weight average).</summary>
     public string TestWeights { get; init; } = "last";
+    /// <summary>An exponential moving average of the weights with this decay (torchvision's --model-ema-decay, 0.99998 in its recipes); null: none.</summary>
+    public double? EmaDecay { get; init; }
+    /// <summary>Batches between two updates of the average (torchvision's --model-ema-steps 32).</summary>
+    public int EmaSteps { get; init; } = 32;
 
     /// <summary>VideoMAE's scaling: the effective batch (videos per step × update_freq) over 256.</summary>
     public double PeakLr => BaseLr * BatchSize * UpdateFreq / 256.0;
@@ -79,7 +83,10 @@ public sealed record TrainOptions
         if (UpdateFreq < 1) p.Add($"FineTune:UpdateFreq (--update-freq) must be ≥ 1 (got {UpdateFreq})");
         if (RepeatedAugment < 1) p.Add($"FineTune:RepeatedAugment (--num-sample) must be ≥ 1 (got {RepeatedAugment})");
         if (DropPath is double dp && !(dp >= 0 && dp < 1)) p.Add($"FineTune:DropPath (--drop-path) must be in [0, 1) (got {dp})");
-        if (TestWeights is not ("last" or "best")) p.Add($"FineTune:TestWeights (--test-weights) must be last or best (got '{TestWeights}')");
+        if (TestWeights is not ("last" or "best" or "ema")) p.Add($"FineTune:TestWeights (--test-weights) must be last, best or ema (got '{TestWeights}')");
+        if (TestWeights == "ema" && EmaDecay is null) p.Add("FineTune:TestWeights ema needs a weight average (--ema-decay)");
+        if (EmaDecay is double ema && !(ema > 0 && ema < 1)) p.Add($"FineTune:EmaDecay (--ema-decay) must be in (0, 1) (got {ema})");
+        if (EmaSteps < 1) p.Add($"FineTune:EmaSteps (--ema-steps) must be ≥ 1 (got {EmaSteps})");
         p.AddRange(MixupSettings.Problems());
         return p;
     }

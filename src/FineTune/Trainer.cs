@@ -59,6 +59,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         model.to(device);
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = Optimizers.Create(options, groups);
+        using var ema = options.EmaDecay is null ? null : new WeightAverage(model, WeightAverage.AdjustedDecay(options));
         // One optimizer step per UpdateFreq micro-batches; a last, incomplete group of an epoch is dropped
         // (VideoMAE carries its gradient into the next epoch's first step, unscaled by the lr it was meant for).
         int k = options.UpdateFreq, stepsPerEpoch = data.StepsPerEpoch / k;
@@ -86,6 +87,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             lines.AddRange(done.Take(state.EpochsDone));
             records.AddRange(lines.Select(l => JsonSerializer.Deserialize<EpochRecord>(l, JsonOptions)!));
             state.Restore(optimizer, resumeFrom);
+            if (ema is not null)
+            {
+                if (state.Ema is null) throw new InvalidDataException($"{resumeFrom}: holds no weight average to resume it from");
+                ema.Load(state.Ema, state.EmaCount, resumeFrom);
+            }
             (first, step, bestTop1, lastGood) = (state.EpochsDone, state.Step, state.BestTop1, resumeFrom);
             log.LogInformation("resuming {Dir} after epoch {Epoch} of {Epochs} (step {Step})", outDir, first, options.Epochs, step);
         }
@@ -94,6 +100,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
             Models.IO.AtomicFile.WriteText(metricsPath, "");
             File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
+            File.Delete(Path.Combine(outDir, "checkpoint-ema.pth"));
         }
         var runWatch = Stopwatch.StartNew();
         int startStep = step;
@@ -159,6 +166,12 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}");
                     optimizer.step();
                     steps++;
+                    // torchvision: an update at batch 0, EmaSteps, 2·EmaSteps, … of each epoch; in the warm-up the average restarts.
+                    if (ema is not null && (steps - 1) % options.EmaSteps == 0)
+                    {
+                        ema.Update();
+                        if (epoch < options.EffectiveWarmupEpochs) ema.Restart();
+                    }
                     step++;
                     board?.Step(step, value, lr);
                     OnStep?.Invoke(new StepProgress(epoch, options.Epochs, steps, stepsPerEpoch, value, lr, samples / watch.Elapsed.TotalSeconds,
@@ -169,6 +182,12 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
             var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
             var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
+            if (ema is not null && Validate is not null)
+            {
+                // The average scored too, as torchvision's "Test: EMA"; "best" still follows the trained weights.
+                using (ema.SwapIn())
+                    val = val.Concat(Validate(epoch, cancel).Select(kv => new KeyValuePair<string, double>($"ema_{kv.Key}", kv.Value))).ToDictionary();
+            }
             var lastPath = Path.Combine(outDir, "checkpoint-last.pth");
             if (SaveCheckpoint != null) EnsureFiniteWeights(epoch, steps, lastGood);
             var record = new EpochRecord(epoch, steps, (int)samples, lossSum / samples, (double)correct / samples, lrMax,
@@ -187,7 +206,9 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     bestTop1 = top1;
                     SaveCheckpoint(Path.Combine(outDir, "checkpoint-best.pth"), null);
                 }
-                SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings));
+                if (ema is not null)
+                    using (ema.SwapIn()) SaveCheckpoint(Path.Combine(outDir, "checkpoint-ema.pth"), null);
+                SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings, ema));
                 lastGood = lastPath;
             }
             log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",

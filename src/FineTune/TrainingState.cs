@@ -17,9 +17,11 @@ public sealed record OptimizerEntry(long Step, IReadOnlyDictionary<string, Tenso
 /// top-1, torch's CPU random state, the run's settings as UTF-8 JSON). All are tensors, so <c>torch.load</c> reads
 /// the file as dicts of tensors. The loader needs no state: its draws are a pure function of (seed, epoch, item, view).
 /// </summary>
-public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Tensor TorchRng, string Settings, IReadOnlyList<OptimizerEntry> Entries)
+public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Tensor TorchRng, string Settings, IReadOnlyList<OptimizerEntry> Entries,
+    IReadOnlyDictionary<string, Tensor>? Ema = null, long EmaCount = 0)
 {
-    public static IReadOnlyDictionary<string, Hashtable> Capture(optim.Optimizer optimizer, int epochsDone, int step, double bestTop1, string settings)
+    public static IReadOnlyDictionary<string, Hashtable> Capture(optim.Optimizer optimizer, int epochsDone, int step, double bestTop1, string settings,
+        WeightAverage? ema = null)
     {
         var opt = new Hashtable();
         var states = ((TorchSharp.Modules.OptimizerHelper)optimizer).state_dict().State;
@@ -39,7 +41,15 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
             ["torch_rng"] = torch.Generator.Default.get_state().clone(),
             ["settings"] = tensor(Encoding.UTF8.GetBytes(settings)),
         };
-        return new Dictionary<string, Hashtable> { ["optimizer"] = opt, ["trainer"] = trainer };
+        var state = new Dictionary<string, Hashtable> { ["optimizer"] = opt, ["trainer"] = trainer };
+        if (ema is not null)
+        {
+            // The average in the model's own keys, as torchvision keeps 'model_ema', plus its update count.
+            var average = new Hashtable { ["n_averaged"] = tensor(ema.Count) };
+            foreach (var (name, t) in ema.State) average[name] = t.detach().cpu().clone();
+            state["model_ema"] = average;
+        }
+        return state;
     }
 
     /// <summary>The state in a checkpoint, or null when it holds weights only (an official or best checkpoint).</summary>
@@ -59,8 +69,15 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
                 entries.Add(new OptimizerEntry(((Tensor)o[$"{i}.step"]!).item<long>(), buffers));
             }
             var settings = Encoding.UTF8.GetString(((Tensor)t["settings"]!).data<byte>().ToArray());
+            Dictionary<string, Tensor>? ema = null;
+            long emaCount = 0;
+            if (root["model_ema"] is Hashtable e)
+            {
+                emaCount = ((Tensor)e["n_averaged"]!).item<long>();
+                ema = e.Keys.Cast<string>().Where(k => k != "n_averaged").ToDictionary(k => k, k => (Tensor)e[k]!);
+            }
             return new TrainingState((int)((Tensor)t["epochs_done"]!).item<long>(), (int)((Tensor)t["step"]!).item<long>(),
-                ((Tensor)t["best_top1"]!).item<double>(), (Tensor)t["torch_rng"]!, settings, entries);
+                ((Tensor)t["best_top1"]!).item<double>(), (Tensor)t["torch_rng"]!, settings, entries, ema, emaCount);
         }
         catch (Exception e) when (e is InvalidCastException or NullReferenceException or ArgumentException)
         {

@@ -33,7 +33,9 @@ public static class TrainCliOptions
         command.Options.Add(Option<double>("--mixup-switch-prob", "FineTune:MixupSwitchProb", "Probability of cutmix instead of mixup when both are on (default 0.5)"));
         command.Options.Add(Option<int>("--num-sample", "FineTune:RepeatedAugment", "Augmented views of each training video per step (repeated augmentation; default 2)"));
         command.Options.Add(Option<double>("--drop-path", "FineTune:DropPath", "Stochastic depth rate, overriding the preset's"));
-        command.Options.Add(Option<string>("--test-weights", "FineTune:TestWeights", "Weights the test scores: last or best (best validation top-1) (default last)"));
+        command.Options.Add(Option<string>("--test-weights", "FineTune:TestWeights", "Weights the test scores: last, best (best validation top-1) or ema (the weight average) (default last)"));
+        command.Options.Add(Option<double>("--ema-decay", "FineTune:EmaDecay", "Keep an exponential moving average of the weights with this decay, adjusted as torchvision's (its recipes: 0.99998); validated each epoch, saved as checkpoint-ema.pth"));
+        command.Options.Add(Option<int>("--ema-steps", "FineTune:EmaSteps", "Batches between updates of the weight average (default 32)"));
     }
 
     static ConfigOption<T> Option<T>(string name, string key, string description) => new ConfigOption<T>(name, key, description).Init();

@@ -66,10 +66,42 @@ public class OptimizerTests
         return new Batch(i, inputs, labels, [.. Enumerable.Range(0, 8).Select(k => $"{i}-{k}")], new int[8]);
     }), 4);
 
+    [Fact]
+    public void Weight_average_copies_first_then_blends_with_torchvisions_adjusted_decay()
+    {
+        // torchvision: alpha = min(1, (1 − 0.99998) · 128 · 32 / 600) = 1.365e-4; decay = 1 − alpha.
+        var recipe = new TrainOptions { EmaDecay = 0.99998, EmaSteps = 32, BatchSize = 128, Epochs = 600 };
+        Assert.Equal(1 - 2e-5 * 128 * 32 / 600, WeightAverage.AdjustedDecay(recipe), 12);
+        Assert.Equal(1 - 0.08192, WeightAverage.AdjustedDecay(recipe with { Epochs = 1 }), 12);
+        Assert.Equal(0, WeightAverage.AdjustedDecay(recipe with { EmaDecay = 0.9, Epochs = 1 }), 15);   // alpha capped at 1: the average is the weights
+
+        manual_seed(2);
+        using var model = Model();
+        using var ema = new WeightAverage(model, 0.75);
+        var w = model.state_dict()["layers.0.weight"];
+        var seen = new List<Tensor>();
+        for (int i = 0; i < 3; i++)
+        {
+            using (no_grad()) w.add_(1.0 + i);
+            seen.Add(w.clone());
+            ema.Update();
+        }
+        // avg = w1, then 0.75·avg + 0.25·w2, then 0.75·avg + 0.25·w3.
+        var expected = (seen[0] * 0.75 + seen[1] * 0.25) * 0.75 + seen[2] * 0.25;
+        Assert.True(ema.State["layers.0.weight"].allclose(expected, rtol: 0, atol: 1e-6));
+        Assert.Equal(3, ema.Count);
+        using (ema.SwapIn()) Assert.True(model.state_dict()["layers.0.weight"].allclose(expected, rtol: 0, atol: 1e-6));
+        Assert.True(model.state_dict()["layers.0.weight"].eq(seen[2]).all().item<bool>());             // restored after the swap
+        ema.Restart();
+        ema.Update();
+        Assert.True(ema.State["layers.0.weight"].eq(w).all().item<bool>());               // after a restart the first update copies
+    }
+
     [Theory]
-    [InlineData("sgd", true)]
-    [InlineData("adam", false)]
-    public void A_run_stopped_after_an_epoch_resumes_to_the_uninterrupted_weights(string optimizer, bool nesterov)
+    [InlineData("sgd", true, false)]
+    [InlineData("adam", false, false)]
+    [InlineData("adamw", false, true)]
+    public void A_run_stopped_after_an_epoch_resumes_to_the_uninterrupted_weights(string optimizer, bool nesterov, bool ema)
     {
         var work = Directory.CreateTempSubdirectory("optim-resume-").FullName;
         try
@@ -78,10 +110,13 @@ public class OptimizerTests
             {
                 Optimizer = optimizer, Nesterov = nesterov, Epochs = 3, BatchSize = 8, BaseLr = 3.2, WarmupEpochs = 1, MinLr = 0, LayerDecay = 1,
                 LabelSmoothing = 0, Mixup = 0, Cutmix = 0, RepeatedAugment = 1, WeightDecay = 0.01,
+                EmaDecay = ema ? 0.9 : null, EmaSteps = 3,
             };
+            // "Validation" reports the first layer's weight sum, so the EMA's score shows which weights it saw.
             Trainer Make(SequentialNetwork model, Action<StepProgress>? onStep = null) => new(model, recipe, CPU)
             {
                 SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state), OnStep = onStep,
+                Validate = (_, _) => new Dictionary<string, double> { ["top1"] = model.state_dict()["layers.0.weight"].sum().ToDouble() },
             };
             var whole = Path.Combine(work, "whole");
             using var reference = Model();
@@ -103,6 +138,17 @@ public class OptimizerTests
             // The optimizer's own state went through the file: without it the second epoch's steps would differ.
             var state = TrainingState.Read(last)!;
             Assert.All(state.Entries, e => Assert.Contains(optimizer == "sgd" ? "momentum_buffer" : "exp_avg", e.Buffers.Keys));
+            if (ema)
+            {
+                // The average went through the file too: the resumed run's checkpoint-ema.pth equals the straight run's.
+                Assert.NotNull(state.Ema);
+                var a = CheckpointFile.Read(Path.Combine(whole, "checkpoint-ema.pth"));
+                var b = CheckpointFile.Read(Path.Combine(cut, "checkpoint-ema.pth"));
+                foreach (var (k, v) in a) Assert.True(v.eq(b[k]).all().item<bool>(), $"weight average {k} differs after the resume");
+                Assert.False(a["layers.0.weight"].eq(reference.state_dict()["layers.0.weight"]).all().item<bool>(), "the average equals the weights: not averaging");
+                Assert.Equal(a["layers.0.weight"].sum().ToDouble(), rest[^1].Validation["ema_top1"], 5);
+                Assert.Equal(reference.state_dict()["layers.0.weight"].sum().ToDouble(), rest[^1].Validation["top1"], 5);
+            }
         }
         finally { Directory.Delete(work, true); }
     }
