@@ -46,6 +46,7 @@ public static class PretrainCommand
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
         DataCliOptions.AddWorkers(cmd);
+        DataCliOptions.AddImageAugmentation(cmd);
         RegularizerCliOptions.AddTo(cmd);
         Verb.SetAction(cmd, ctx =>
         {
@@ -102,7 +103,8 @@ public static class PretrainCommand
         var preset = VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
         // The preset's placement (VCReg after every block, the paper's image configuration) unless one is asked for.
         if (!ctx.Parse.Tokens.Any(t => t.Value == "--placement")) reg = reg with { Placement = preset.Placement };
-        var outcome = ImagePretraining.Run(new ImagePretrainSpec(preset, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers), new ExperimentOptions
+        var outcome = ImagePretraining.Run(new ImagePretrainSpec(preset, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers,
+            ctx.Options<DataOptions>().AutoAugment == "ta_wide", ctx.Options<DataOptions>().RandomErase), new ExperimentOptions
         {
             OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
         }, loggers, ctx.Cancel);

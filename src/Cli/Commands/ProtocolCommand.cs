@@ -68,6 +68,7 @@ public static class ProtocolCommand
         TrainCliOptions.AddTo(cmd);
         RegularizerCliOptions.AddTo(cmd, all: true);
         DataCliOptions.AddWorkers(cmd);
+        DataCliOptions.AddImageAugmentation(cmd);
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
@@ -75,7 +76,8 @@ public static class ProtocolCommand
             var reg = ctx.Options<RegularizerOptions>();
             var probe = new ProbeOptions { OutDir = "", Solver = p.GetValue(solver)!, LambdaCount = p.GetValue(lambdas), Epochs = p.GetValue(probeEpochs) };
             // Checked before the pretraining: a bad probe option must not cost the minutes before it.
-            var problems = train.Problems().Concat(reg.Problems()).Concat(probe.Problems()).ToList();
+            var dataOptions = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>();
+            var problems = train.Problems().Concat(reg.Problems()).Concat(probe.Problems()).Concat(dataOptions.Problems()).ToList();
             if (ImageSources.Problem(p.GetValue(data)!) is string bad) problems.Add(bad);
             var kinds = p.GetValue(regs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (kinds.Length == 0) problems.Add("--regs names no regularizer");
@@ -87,7 +89,8 @@ public static class ProtocolCommand
             if (!p.Tokens.Any(t => t.Value == "--placement" || t.Value.StartsWith("--placement="))) reg = reg with { Placement = preset.Placement };
             var protocols = new ImageProtocols(new ProtocolOptions
             {
-                Preset = preset, Regularizers = kinds, ProbeSolver = p.GetValue(solver)!, Workers = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers,
+                Preset = preset, Regularizers = kinds, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,
+                TrivialAugment = dataOptions.AutoAugment == "ta_wide", RandomErase = dataOptions.RandomErase,
                 Probe = probe,
                 Pretrain = new ExperimentOptions
                 {

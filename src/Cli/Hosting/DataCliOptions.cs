@@ -26,6 +26,13 @@ public static class DataCliOptions
     public static void AddWorkers(Command command) =>
         command.Options.Add(Option<int>("--workers", "Workers", "Decode workers (default 2)"));
 
+    /// <summary>The ImageNet augmentations of torchvision's image recipes (ImageFolder data).</summary>
+    public static void AddImageAugmentation(Command command)
+    {
+        command.Options.Add(Option<string>("--auto-augment", "AutoAugment", "Image training views (ImageFolder data): ta_wide (torchvision's TrivialAugmentWide) or none (default)"));
+        command.Options.Add(Option<double>("--random-erase", "RandomErase", "Image training views (ImageFolder data): torchvision's RandomErasing with this probability (default 0)"));
+    }
+
     /// <summary>How training clips are cut and augmented, for any video source.</summary>
     public static void AddAugmentation(Command command)
     {

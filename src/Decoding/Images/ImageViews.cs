@@ -19,7 +19,10 @@ public enum ImageViewKind
 }
 
 /// <summary>A view's settings: output size, eval crop ratio, resampling ("bilinear" or "bicubic"), normalisation.</summary>
-public sealed record ImageViewSpec(ImageViewKind Kind, int Size, double CropRatio, string Interpolation, double[] Mean, double[] Std, double MinArea = 0.08);
+/// <param name="TrivialAugment">Training views: torchvision's TrivialAugmentWide after the crop and flip (the recipes' --auto-augment ta_wide).</param>
+/// <param name="EraseProbability">Training views: torchvision's RandomErasing after normalisation, with this probability (--random-erase).</param>
+public sealed record ImageViewSpec(ImageViewKind Kind, int Size, double CropRatio, string Interpolation, double[] Mean, double[] Std, double MinArea = 0.08,
+    bool TrivialAugment = false, double EraseProbability = 0);
 
 /// <summary>
 /// torchvision's classification transforms on decoded files (ImageSharp): resampling with the kernel widened by the
@@ -69,7 +72,8 @@ public static class ImageViews
                 ResizeThenCentre(image, spec.Size, spec.Size, KnownResamplers.Bicubic);
                 break;
         }
-        return Normalised(image, spec);
+        if (spec.Kind != ImageViewKind.Train) return Normalised(image, spec, null);
+        return Normalised(image, spec, rng);
     }
 
     /// <summary>Resize(short side): the long side ⌊short · long / short⌋ as torchvision computes it; then CenterCrop with its rounding.</summary>
@@ -83,15 +87,20 @@ public static class ImageViews
             .Crop(new Rectangle(left, top, crop, crop)));
     }
 
-    static Tensor Normalised(Image<Rgb24> image, ImageViewSpec spec)
+    /// <param name="train">The view's draws for the training augmentations (TrivialAugmentWide, erasing); null for other views.</param>
+    static Tensor Normalised(Image<Rgb24> image, ImageViewSpec spec, Random? train)
     {
         int w = image.Width, h = image.Height;
         var bytes = new byte[w * h * 3];
         image.CopyPixelDataTo(bytes);
         using var scope = NewDisposeScope();
         var x = tensor(bytes, [h, w, 3]).permute(2, 0, 1).to(ScalarType.Float32).div_(255);
+        if (train is not null && spec.TrivialAugment) x = new TrivialAugmentWide().Apply(x, train);
         var mean = tensor(spec.Mean.Select(v => (float)v).ToArray()).view(3, 1, 1);
         var std = tensor(spec.Std.Select(v => (float)v).ToArray()).view(3, 1, 1);
-        return ((x - mean) / std).contiguous().MoveToOuterDisposeScope();
+        var normalised = ((x - mean) / std).contiguous();
+        if (train is not null && spec.EraseProbability > 0)
+            new RandomErasing(spec.EraseProbability, MaxArea: 0.33, ZeroFill: true).ApplyInPlace(normalised.unsqueeze(1), train, null!);
+        return normalised.MoveToOuterDisposeScope();
     }
 }

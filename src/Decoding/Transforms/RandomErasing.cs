@@ -7,7 +7,8 @@ namespace VideoVCReg.Decoding.Transforms;
 /// a rectangle of 2–33 % of the area, aspect log-uniform in [0.3, 3.3], is replaced by N(0, 1) noise.
 /// VideoMAE hands the [T, C, H, W] clip to it as a batch, so each frame gets its own draw; we keep that.
 /// </summary>
-public sealed record RandomErasing(double Probability = 0.25, double MinArea = 0.02, double MaxArea = 1.0 / 3, double MinAspect = 0.3)
+/// <param name="ZeroFill">torchvision's RandomErasing (value 0, the image recipes' --random-erase) instead of timm's noise.</param>
+public sealed record RandomErasing(double Probability = 0.25, double MinArea = 0.02, double MaxArea = 1.0 / 3, double MinAspect = 0.3, bool ZeroFill = false)
 {
     /// <summary>Erases in place; the noise comes from <paramref name="noise"/>, the geometry from <paramref name="rng"/>.</summary>
     public void ApplyInPlace(Tensor clip, Random rng, Generator noise)
@@ -24,7 +25,7 @@ public sealed record RandomErasing(double Probability = 0.25, double MinArea = 0
                 long eh = (long)Math.Round(Math.Sqrt(area * aspect)), ew = (long)Math.Round(Math.Sqrt(area / aspect));
                 if (ew >= w || eh >= h) continue;
                 long top = rng.NextInt64(0, h - eh + 1), left = rng.NextInt64(0, w - ew + 1);
-                using var patch = randn([c, eh, ew], dtype: clip.dtype, generator: noise);
+                using var patch = ZeroFill ? zeros([c, eh, ew], dtype: clip.dtype) : randn([c, eh, ew], dtype: clip.dtype, generator: noise);
                 using var frame = clip.select(1, f);
                 using var region = frame.narrow(1, top, eh).narrow(2, left, ew);
                 region.copy_(patch);

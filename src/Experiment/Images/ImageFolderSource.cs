@@ -12,10 +12,12 @@ namespace VideoVCReg.Experiment.Images;
 /// An ImageFolder tree as an experiment's data: <c>DIR/train/&lt;class&gt;/*</c> and <c>DIR/val/&lt;class&gt;/*</c>, decoded
 /// by the background loader (<see cref="ImageFolderLoader"/>; a bad file is logged, skipped and counted). Training
 /// views: RandomResizedCrop + flip at the network's input size; test: resize to size / crop ratio and centre crop
-/// (the preset's); probe views: appendix C.1's bicubic resize and centre crop at the preset's probe size.
+/// (the preset's); probe views: appendix C.1's bicubic resize and centre crop at the preset's probe size. Training views
+/// optionally get TrivialAugmentWide and RandomErasing, as torchvision's recipes.
 /// <c>--imbalance R</c> long-tails the training set as for CIFAR.
 /// </summary>
-public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null) : IDataSource
+public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null,
+    bool trivialAugment = false, double randomErase = 0) : IDataSource
 {
     ImageFolderSet? train, test;
     readonly List<ImageFolderLoader> loaders = [];
@@ -39,7 +41,8 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
     {
         if (train is null || test is null) throw new InvalidOperationException("Prepare the source first");
         int size = input?.Size ?? preset.InputSize;
-        ImageViewSpec Spec(ImageViewKind kind, int s) => new(kind, s, preset.CropRatio, preset.Interpolation, preset.Mean, preset.Std);
+        ImageViewSpec Spec(ImageViewKind kind, int s) => new(kind, s, preset.CropRatio, preset.Interpolation, preset.Mean, preset.Std,
+            TrivialAugment: trivialAugment, EraseProbability: randomErase);
         ImageFolderLoader Loader(ImageFolderSet set, ImageViewKind kind, int s, bool dropLast = false)
         {
             var l = new ImageFolderLoader(set, Spec(kind, s), new LoaderOptions(options.BatchSize, workers, seed, DropLast: dropLast), log);

@@ -8,7 +8,10 @@ using static TorchSharp.torch;
 namespace VideoVCReg.Experiment.Images;
 
 /// <summary>What an image pretraining run needs beside the loop's recipe and the regularizer.</summary>
-public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coarse = false, double? Imbalance = null, string? Start = null, int Workers = 2);
+/// <param name="TrivialAugment">Training views get torchvision's TrivialAugmentWide (ImageFolder data).</param>
+/// <param name="RandomErase">Training views get torchvision's RandomErasing with this probability (ImageFolder data).</param>
+public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coarse = false, double? Imbalance = null, string? Start = null, int Workers = 2,
+    bool TrivialAugment = false, double RandomErase = 0);
 
 /// <summary>
 /// Supervised pretraining of an image backbone on image data (<see cref="ImageSources"/>) through the experiment layer: the run folder,
@@ -19,7 +22,8 @@ public static class ImagePretraining
 {
     public static IReadOnlyList<FoldOutcome> Run(ImagePretrainSpec spec, ExperimentOptions options, ILoggerFactory? loggers, CancellationToken cancel)
     {
-        var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"));
+        var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
+            spec.TrivialAugment, spec.RandomErase);
         var reg = options.Regularizer;
         var runner = new ExperimentRunner(options with
         {
@@ -27,6 +31,7 @@ public static class ImagePretraining
             Settings = new Dictionary<string, object?>(options.Settings)
             {
                 ["arch"] = spec.Preset, ["weights"] = spec.Start, ["labels"] = spec.Coarse ? "coarse" : "fine", ["imbalance"] = spec.Imbalance,
+                ["trivial_augment"] = spec.TrivialAugment, ["random_erase"] = spec.RandomErase,
             },
             ResultFields = new Dictionary<string, object?>(options.ResultFields)
             {

@@ -23,6 +23,9 @@ public sealed record ProtocolOptions
     public ProbeOptions? Probe { get; init; }
     /// <summary>Decode workers for ImageFolder data.</summary>
     public int Workers { get; init; } = 2;
+    /// <summary>The pretraining's ImageNet augmentations (ImageFolder data).</summary>
+    public bool TrivialAugment { get; init; }
+    public double RandomErase { get; init; }
 }
 
 /// <summary>
@@ -41,7 +44,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, source, Workers: options.Workers));
+            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase));
             var values = new List<double?> { tested?.Top1 };
             foreach (var data in downstream)
                 values.Add(RunProbe(reg, weights, data).TestTop1);
@@ -57,7 +60,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers));
+            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase));
             if (tested is null) throw new InvalidOperationException($"{data}: no test set to score the long-tail run on");
             // The long-tail profile keeps the most images of class 0 and the fewest of the last: thirds by class index.
             int classes = tested.Predictions.Max(p => p.Label) + 1;
@@ -74,7 +77,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers));
+            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase));
             rows.Add((label, [tested?.Top1, RunProbe(reg, weights, data).TestTop1]));
         }
         return Finish("hierarchical", new ProtocolTable($"Hierarchical: {options.Preset.Name} pretrained on {data} coarse labels, {options.ProbeSolver} probe on fine labels, test top-1 %",

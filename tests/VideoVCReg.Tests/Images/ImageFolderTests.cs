@@ -16,6 +16,7 @@ namespace VideoVCReg.Tests.Images;
 public class ImageFolderTests
 {
     static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "image", "torchvision_views.py");
+    static string TaFixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "image", "torchvision_trivialaugment.py");
 
     // PIL and ImageSharp resample with the same kernels widened by the scale and round differently: measured
     // mean 0.06–0.07 and max 1–2 levels of 255. Stated tolerance: mean 0.25, any pixel 2 levels.
@@ -94,6 +95,82 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void TrivialAugmentWide_has_torchvisions_op_space_and_its_ops_on_the_same_png()
+    {
+        var dir = Directory.CreateTempSubdirectory("ta-wide-").FullName;
+        try
+        {
+            var png = Path.Combine(dir, "image.png");
+            WriteImage(png, 45, 38, seed: 5);
+            (string Op, double M)[] cases =
+            [
+                ("Identity", 0), ("Brightness", 0.33), ("Brightness", -0.66), ("Color", 0.5), ("Contrast", -0.4), ("Sharpness", 0.9),
+                ("Posterize", 3), ("Solarize", 119), ("AutoContrast", 0), ("Equalize", 0), ("TranslateX", 7), ("TranslateY", -5),
+            ];
+            PythonScript.Run(TaFixture, [png, dir, .. cases.Select(c => $"{c.Op}:{c.M.ToString("R", CultureInfo.InvariantCulture)}")]);
+
+            // The space: the same ops in the same order (the draw indexes it), signs and 31 magnitudes each.
+            var space = File.ReadAllLines(Path.Combine(dir, "space.txt")).Select(l => l.Split(' ')).ToList();
+            var ta = new TrivialAugmentWide();
+            Assert.Equal(TrivialAugmentWide.Ops, space.Select(f => f[0]));
+            foreach (var f in space)
+            {
+                var values = f.Skip(2).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+                for (int bin = 0; bin < 31; bin++)
+                {
+                    var (m, signed) = ta.Magnitude(f[0], bin);
+                    Assert.Equal(f[1] == "1", signed);
+                    Assert.Equal(values.Count == 1 ? values[0] : values[bin], m, 4);
+                }
+            }
+
+            // The ops on the file's own pixels, as torchvision's run on the PIL image.
+            using var raw = SixLabors.ImageSharp.Image.Load<Rgb24>(png);
+            var bytes = new byte[45 * 38 * 3];
+            raw.CopyPixelDataTo(bytes);
+            using var x = tensor(bytes, [38, 45, 3]).permute(2, 0, 1).to(ScalarType.Float32).div(255).unsqueeze(0);
+            for (int i = 0; i < cases.Length; i++)
+            {
+                using var ours = TrivialAugmentWide.ApplyOp(x, cases[i].Op, cases[i].M).squeeze(0);
+                using var theirs = NpyFile.ReadFloat32(Path.Combine(dir, $"{i}.npy"));
+                double max = (ours - theirs).abs().max().ToDouble() * 255;
+                Assert.True(max <= 1 + 1e-3, $"{cases[i].Op} {cases[i].M}: max |Δ| {max:F2} levels of 255");
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Training_views_apply_trivialaugment_after_the_crop_and_erasing_after_normalisation()
+    {
+        var dir = Directory.CreateTempSubdirectory("ta-view-").FullName;
+        try
+        {
+            var png = Path.Combine(dir, "image.png");
+            WriteImage(png, 80, 64, seed: 8);
+            var plain = new ImageViewSpec(ImageViewKind.Train, 32, 1.0, "bilinear", [0, 0, 0], [1, 1, 1]);
+            for (int seed = 0; seed < 6; seed++)
+            {
+                using var crop = ImageViews.Load(png, plain, new Random(seed));
+                // The same draws in the same order: the window, the flip, then the op and its magnitude.
+                var rng = new Random(seed);
+                new RandomResizedCrop(32, (0.08, 1), (3.0 / 4, 4.0 / 3)).Window(64, 80, rng);
+                rng.NextDouble();
+                using var expected = new TrivialAugmentWide().Apply(crop, rng);
+                using var augmented = ImageViews.Load(png, plain with { TrivialAugment = true }, new Random(seed));
+                Assert.True(augmented.allclose(expected, rtol: 0, atol: 1e-6), $"seed {seed}");
+            }
+            using var erased = ImageViews.Load(png, plain with { EraseProbability = 1 }, new Random(3));
+            using var kept = ImageViews.Load(png, plain, new Random(3));
+            long zeroed = erased.eq(0).all(0).sum().ToInt64(), before = kept.eq(0).all(0).sum().ToInt64();
+            // torchvision's area share 2–33 % of 32², filled with 0 after normalisation.
+            Assert.InRange(zeroed - before, (long)(0.02 * 1024) - 40, (long)(0.33 * 1024) + 40);
+            Assert.True(erased.ne(kept).any().item<bool>());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Loader_logs_skips_and_counts_bad_files_and_keeps_the_rest()
     {
         var root = Directory.CreateTempSubdirectory("imagefolder-bad-").FullName;
@@ -137,10 +214,14 @@ public class ImageFolderTests
             Assert.Equal(8 * 8, Directory.GetFiles(Path.Combine(tree, "train"), "*.png", SearchOption.AllDirectories).Length);
             var outDir = Path.Combine(work, "pretrain");
             var r = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", tree, "--imbalance", "2", "--epochs", "1", "--warmup-epochs", "0",
-                "--batch-size", "8", "--lr", "0.1", "--layer-decay", "1", "--mixup", "0", "--cutmix", "0", "--num-sample", "1", "--threads", "1", "--out", outDir);
+                "--batch-size", "8", "--lr", "0.1", "--layer-decay", "1", "--mixup", "0", "--cutmix", "0", "--num-sample", "1", "--threads", "1", "--out", outDir,
+                "--auto-augment", "ta_wide", "--random-erase", "0.25");
             Assert.True(r.ExitCode == 0, r.Stderr);
             using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "class_counts.json")));
             Assert.Equal(LongTail.Counts(8, 8, 2), counts.RootElement.EnumerateArray().Select(c => c.GetProperty("train").GetInt32()));
+            var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "settings.json"))).RootElement;
+            Assert.True(settings.GetProperty("trivial_augment").GetBoolean());
+            Assert.Equal(0.25, settings.GetProperty("random_erase").GetDouble());
             using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "split1", "results.json")));
             Assert.Equal(24, results.RootElement.GetProperty("test").GetProperty("videos").GetInt32());
 
@@ -154,6 +235,9 @@ public class ImageFolderTests
             var missing = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", Path.Combine(work, "nowhere"), "--out", Path.Combine(work, "x"));
             Assert.Equal(1, missing.ExitCode);
             Assert.Contains("image folder not found", missing.Stderr);
+            var policy = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", tree, "--auto-augment", "imagenet", "--out", Path.Combine(work, "y"));
+            Assert.Equal(1, policy.ExitCode);
+            Assert.Contains("--auto-augment) must be ta_wide or none", policy.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }
