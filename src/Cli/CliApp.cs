@@ -26,6 +26,7 @@ public static class CliApp
         root.Subcommands.Add(PretrainCommand.Build());
         root.Subcommands.Add(ProbeCommand.Build());
         root.Subcommands.Add(ProtocolCommand.Build());
+        root.Subcommands.Add(AnalyzeCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

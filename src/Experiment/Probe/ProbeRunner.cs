@@ -72,25 +72,14 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
         folder.Clear();
         AtomicFile.WriteText(settingsPath, settingsJson);
         source.Prepare(options.OutDir, cancel);
-        int fold = source.Folds[0];
-        var classes = source.Classes(fold);
-        var built = factory(classes.Count, null);
-        using var model = built.Model;
-        model.to(options.Device);
-        var data = source.Open(fold, model.Input, new TrainOptions { BatchSize = options.ExtractBatchSize }, options.Seed);
-        var probeTest = data.ProbeTest ?? data.Test;
-        if (data.ProbeTrain is null || probeTest is null)
-            throw new InvalidOperationException($"{source.Description}: the probe needs plain training views and a test set, which this source does not give");
-
-        var watch = Stopwatch.StartNew();
-        using var train = Extract(model, data.ProbeTrain, "train");
-        using var test = Extract(model, probeTest, "test");
-        double extractSeconds = watch.Elapsed.TotalSeconds;
+        using var features = BackboneFeatures.Extract(source, factory, options.Device, options.ExtractBatchSize, options.Seed, cancel);
+        var (train, test, classes) = (features.Train, features.Test, features.Classes);
+        double extractSeconds = features.Seconds;
         log.LogInformation("features: {Dim} dimensions, {Train} training and {Test} test {Noun} from {Model} ({Origin}) in {Seconds:F1}s",
-            train.Dim, train.Count, test.Count, probeTest.Noun, built.Name, built.Origin, extractSeconds);
+            train.Dim, train.Count, test.Count, features.Noun, features.Model, features.Origin, extractSeconds);
+        var watch = Stopwatch.StartNew();
         if (options.SaveFeatures is string featureDir) SaveFeatures(featureDir, train, test);
 
-        watch.Restart();
         ProbeReport report;
         if (options.Solver == "lbfgs")
         {
@@ -116,16 +105,6 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
         }
         AtomicFile.WriteText(Path.Combine(options.OutDir, RunFolder.FinishedMarker), JsonSerializer.Serialize(report, ProbeReport.Json));
         return report;
-    }
-
-    FeatureSet Extract(Network model, EvalData data, string what)
-    {
-        var progress = new ProgressLine($"features ({what})");
-        var watch = Stopwatch.StartNew();
-        var set = FeatureExtractor.Extract(model, data.Epoch(0, cancel), options.Device, cancel,
-            done => progress.Show(ProgressLine.Format("batch", done, data.Batches, watch.Elapsed)));
-        progress.Clear();
-        return set;
     }
 
     /// <summary>train_*, val_* (the validation share the λ sweep scores on) and test_* features and labels, as np.save writes them.</summary>

@@ -9,7 +9,9 @@ namespace VideoVCReg.Experiment.Protocols;
 /// measurement (a downstream set's probe top-1, a head/tail share, ...), values as percentages. Written as
 /// Markdown and CSV; the Markdown is also what the command prints.
 /// </summary>
-public sealed record ProtocolTable(string Title, IReadOnlyList<string> Columns, IReadOnlyList<(string Row, IReadOnlyList<double?> Values)> Rows)
+/// <param name="Percent">Per column: shown as a percentage (the default for every column) or as a plain number (CDNV, a rank).</param>
+public sealed record ProtocolTable(string Title, IReadOnlyList<string> Columns, IReadOnlyList<(string Row, IReadOnlyList<double?> Values)> Rows,
+    IReadOnlyList<bool>? Percent = null)
 {
     public string Markdown()
     {
@@ -18,7 +20,8 @@ public sealed record ProtocolTable(string Title, IReadOnlyList<string> Columns, 
         sb.AppendLine($"| pretraining | {string.Join(" | ", Columns)} |");
         sb.AppendLine($"| --- |{string.Concat(Columns.Select(_ => " ---: |"))}");
         foreach (var (row, values) in Rows)
-            sb.AppendLine($"| {row} | {string.Join(" | ", values.Select(v => v is double d ? (d * 100).ToString("F1", CultureInfo.InvariantCulture) : "–"))} |");
+            sb.AppendLine($"| {row} | {string.Join(" | ", values.Select((v, i) => v is not double d ? "–"
+                : Percent is null || Percent[i] ? (d * 100).ToString("F1", CultureInfo.InvariantCulture) : d.ToString("G4", CultureInfo.InvariantCulture)))} |");
         return sb.ToString();
     }
 

@@ -27,7 +27,7 @@ public static class TransferTable
         var probes = probeDirs.Select(d => (Dir: d, Report: ProbeReport.Read(d))).ToList();
         string Setting(ProbeReport r, string key) => r.Settings.TryGetValue(key, out var v) && v is JsonElement e && e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
         var columns = probes.Select(p => $"{Setting(p.Report, "data")} ({p.Report.Solver})").Distinct().ToList();
-        var rows = probes.GroupBy(p => Pretraining(Setting(p.Report, "weights"), p.Report)).Select(g =>
+        var rows = probes.GroupBy(p => Pretraining(Setting(p.Report, "weights"))).Select(g =>
         {
             var values = columns.Select(c => g.Where(p => $"{Setting(p.Report, "data")} ({p.Report.Solver})" == c).Select(p => (double?)p.Report.TestTop1).LastOrDefault()).ToList();
             return (g.Key, (IReadOnlyList<double?>)values);
@@ -36,7 +36,7 @@ public static class TransferTable
     }
 
     /// <summary>"resnet32 / vcreg α1 β0.1 at blocks" from the run folder the checkpoint sits in, or the weights' path.</summary>
-    static string Pretraining(string weights, ProbeReport report)
+    public static string Pretraining(string weights)
     {
         if (weights.Length == 0) return "random weights";
         var runDir = Path.GetDirectoryName(Path.GetDirectoryName(weights));

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using VideoVCReg.Decoding.Images;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.Image;
+using VideoVCReg.Tests.Support;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Tests.Images;
+
+/// <summary>`videovcreg analyze`: every metric equals NumPy's on the features it saves; two backbones side by side.</summary>
+[Collection(GlobalRngCollection.Name)]
+public class AnalyzeTests
+{
+    static string Fixture => Path.Combine(AppContext.BaseDirectory, "fixtures", "analysis", "numpy_metrics.py");
+
+    [Fact]
+    public void Metrics_equal_numpys_on_the_saved_features_for_each_backbone()
+    {
+        var work = Directory.CreateTempSubdirectory("analyze-").FullName;
+        try
+        {
+            var data = Path.Combine(work, "data");
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 12, TestPerClass: 4));
+            var weights = new List<string>();
+            foreach (var seed in new[] { 1, 2 })
+            {
+                manual_seed(seed);
+                using var net = ImagePresets.Build(ImagePresets.Get("resnet32"), 10);
+                var path = Path.Combine(work, $"backbone{seed}.pth");
+                CheckpointWriter.Save(net, path);
+                weights.Add(path);
+            }
+            var features = Path.Combine(work, "features");
+            var outDir = Path.Combine(work, "analysis");
+            var r = CliProcess.Run("analyze", "--arch", "resnet32", "--weights", weights[0], "--weights", weights[1],
+                "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--save-features", features, "--json", "--threads", "1", "--out", outDir);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var runs = JsonDocument.Parse(r.Stdout.Trim()).RootElement.GetProperty("runs").EnumerateArray().ToList();
+            Assert.Equal(2, runs.Count);
+            for (int k = 0; k < 2; k++)
+            {
+                var ours = runs[k].GetProperty("metrics");
+                var numpy = JsonDocument.Parse(PythonScript.Run(Fixture, Path.Combine(features, $"weights{k + 1}"), "8")).RootElement;
+                foreach (var (key, theirs) in new[] { ("cdnv", "cdnv"), ("ncc_train", "ncc_train"), ("ncc_test", "ncc_test"), ("effective_rank", "effective_rank"), ("top_share", "top_share") })
+                {
+                    double a = ours.GetProperty(key).GetDouble(), b = numpy.GetProperty(theirs).GetDouble();
+                    Assert.True(Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Abs(b)), $"weights {k + 1} {key}: ours {a}, NumPy {b}");
+                }
+                var spectrum = ours.GetProperty("spectrum").EnumerateArray().Select(v => v.GetDouble()).ToList();
+                var npSpectrum = numpy.GetProperty("spectrum").EnumerateArray().Select(v => v.GetDouble()).ToList();
+                Assert.Equal(npSpectrum.Count, spectrum.Count);
+                for (int i = 0; i < spectrum.Count; i++)
+                    Assert.True(Math.Abs(spectrum[i] - npSpectrum[i]) <= 1e-9 * npSpectrum[0], $"σ{i}: {spectrum[i]} vs {npSpectrum[i]}");
+            }
+            // Different backbones, different representations: the table compares two things.
+            Assert.NotEqual(runs[0].GetProperty("metrics").GetProperty("cdnv").GetDouble(), runs[1].GetProperty("metrics").GetProperty("cdnv").GetDouble());
+            Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "analysis.csv")).Length);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outDir, "spectrum.png"))[..4]);
+
+            var again = CliProcess.Run("analyze", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--out", outDir);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("holds a finished run", again.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+}
