@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(ProbeCommand.Build());
         root.Subcommands.Add(ProtocolCommand.Build());
         root.Subcommands.Add(AnalyzeCommand.Build());
+        root.Subcommands.Add(DemoCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

@@ -42,6 +42,12 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// <summary>Seeds the mixup draws, per (epoch, micro-batch), so they repeat on a resume.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Write metrics.jsonl (default). Off only for throwaway runs that keep the returned records and no checkpoint
+    /// (the two-moons demonstration's sixty small runs, where a synced file per epoch would cost more than the training).
+    /// </summary>
+    public bool WriteMetrics { get; init; } = true;
+
     /// <summary>The run's effective settings as JSON; a resume with other settings is refused.</summary>
     public string Settings { get; init; } = "{}";
 
@@ -98,7 +104,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         else
         {
             // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
-            Models.IO.AtomicFile.WriteText(metricsPath, "");
+            if (WriteMetrics) Models.IO.AtomicFile.WriteText(metricsPath, "");
             File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
             File.Delete(Path.Combine(outDir, "checkpoint-ema.pth"));
         }
@@ -198,7 +204,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             // resume drops and recomputes; the other order would lose an epoch's line for good. The file is
             // rewritten whole (it is small), so a kill while writing leaves the previous epochs intact.
             lines.Add(JsonSerializer.Serialize(record, JsonOptions));
-            Models.IO.AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
+            if (WriteMetrics) Models.IO.AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
             if (SaveCheckpoint != null)
             {
                 if (val.TryGetValue("top1", out var top1) && top1 > bestTop1)
