@@ -64,7 +64,7 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
             for (int i = 0; i < count; i++)
             {
                 var buffers = new Dictionary<string, Tensor>();
-                foreach (var name in new[] { "exp_avg", "exp_avg_sq", "momentum_buffer" })
+                foreach (var name in new[] { "exp_avg", "exp_avg_sq", "momentum_buffer", "mu" })
                     if (o[$"{i}.{name}"] is Tensor b) buffers[name] = b;
                 entries.Add(new OptimizerEntry(((Tensor)o[$"{i}.step"]!).item<long>(), buffers));
             }
@@ -113,6 +113,9 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
                 case TorchSharp.Modules.SGD.State s:
                     s.momentum_buffer = entry.Buffers.TryGetValue("momentum_buffer", out var m) ? m.to(devices[i]).clone().DetachFromDisposeScope() : null!;
                     break;
+                case Lars.State s:
+                    s.mu = entry.Buffers.TryGetValue("mu", out var mu) ? mu.to(devices[i]).clone().DetachFromDisposeScope() : null;
+                    break;
                 default: throw new NotSupportedException($"optimizer state {states[i].GetType().Name} cannot be restored");
             }
         }
@@ -124,6 +127,7 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
         TorchSharp.Modules.AdamW.State s => (s.step, [("exp_avg", s.exp_avg), ("exp_avg_sq", s.exp_avg_sq)]),
         TorchSharp.Modules.Adam.State s => (s.step, [("exp_avg", s.exp_avg), ("exp_avg_sq", s.exp_avg_sq)]),
         TorchSharp.Modules.SGD.State s => (0, [("momentum_buffer", s.momentum_buffer)]),
+        Lars.State s => (0, [("mu", s.mu)]),
         _ => throw new NotSupportedException($"optimizer state {state.GetType().Name} cannot be saved"),
     };
 }

@@ -14,7 +14,7 @@ public static class TrainCliOptions
         {
             Description = $"A training recipe of configs/recipes ({string.Join(", ", Recipes.Known())}): a configuration layer under --config and the options typed here",
         });
-        command.Options.Add(Option<string>("--optimizer", "FineTune:Optimizer", "adamw (default), adam or sgd"));
+        command.Options.Add(Option<string>("--optimizer", "FineTune:Optimizer", "adamw (default), adam, sgd or lars"));
         command.Options.Add(Option<double>("--momentum", "FineTune:Momentum", "SGD momentum (default 0.9)"));
         command.Options.Add(Option<bool>("--nesterov", "FineTune:Nesterov", "Nesterov momentum (SGD only)"));
         command.Options.Add(Option<int>("--epochs", "FineTune:Epochs", "Training epochs (default 50)"));

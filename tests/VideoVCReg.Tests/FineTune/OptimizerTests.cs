@@ -101,6 +101,7 @@ public class OptimizerTests
     [InlineData("sgd", true, false)]
     [InlineData("adam", false, false)]
     [InlineData("adamw", false, true)]
+    [InlineData("lars", false, false)]
     public void A_run_stopped_after_an_epoch_resumes_to_the_uninterrupted_weights(string optimizer, bool nesterov, bool ema)
     {
         var work = Directory.CreateTempSubdirectory("optim-resume-").FullName;
@@ -137,7 +138,7 @@ public class OptimizerTests
                 Assert.True(v.eq(resumed.state_dict()[k]).all().item<bool>(), $"{optimizer}: {k} differs after the resume");
             // The optimizer's own state went through the file: without it the second epoch's steps would differ.
             var state = TrainingState.Read(last)!;
-            Assert.All(state.Entries, e => Assert.Contains(optimizer == "sgd" ? "momentum_buffer" : "exp_avg", e.Buffers.Keys));
+            Assert.All(state.Entries, e => Assert.Contains(optimizer switch { "sgd" => "momentum_buffer", "lars" => "mu", _ => "exp_avg" }, e.Buffers.Keys));
             if (ema)
             {
                 // The average went through the file too: the resumed run's checkpoint-ema.pth equals the straight run's.
