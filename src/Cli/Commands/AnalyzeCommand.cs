@@ -19,10 +19,14 @@ public static class AnalyzeCommand
 {
     public static Command Build()
     {
-        var arch = new Option<string>("--arch") { Description = $"Image backbone preset: {string.Join(", ", ImagePresets.Architectures)} (configs/images.json)", Required = true };
+        var arch = new Option<string?>("--arch") { Description = $"Image backbone preset: {string.Join(", ", ImagePresets.Architectures)} (configs/images.json)" };
+        var model = new Option<string?>("--model") { Description = "Video preset instead of --arch (see 'videovcreg models'): features of one centred view per video of --data's split" };
+        var presets = new Option<string?>("--presets") { Description = "Extra video presets JSON layered over configs/models.json" };
+        var frames = new Option<int?>("--frames") { Description = "Video: frames per clip, if not the preset's" };
+        var size = new Option<int?>("--size") { Description = "Video: square input size, if not the preset's" };
         var weights = new Option<string[]>("--weights") { Description = "Backbone checkpoint(s), torchvision layout; repeat for a side-by-side table. Random weights when absent", AllowMultipleArgumentsPerToken = true };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
-        var data = new Option<string>("--data") { Description = $"Data: {ImageSources.Accepted} (default {CifarSource.Synthetic})", DefaultValueFactory = _ => CifarSource.Synthetic };
+        var data = new Option<string?>("--data") { Description = $"Images: {ImageSources.Accepted} (default {CifarSource.Synthetic}). Video: an HMDB51-layout dataset folder (default: the synthetic dataset, written under --out)" };
         var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
         var saveFeatures = new Option<string?>("--save-features") { Description = "Write {train,test}_{features,labels}.npy here (weights<k>/ per backbone when several)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
@@ -30,13 +34,18 @@ public static class AnalyzeCommand
         var force = new Option<bool>("--force") { Description = "Replace a finished analysis in --out" };
         var cmd = new Command("analyze", "CDNV, nearest class-centre accuracy and the feature spectrum of frozen image backbones (Table 6)")
         {
-            arch, weights, imagePresets, data, labels, saveFeatures, json, outDir, force,
+            arch, model, presets, frames, size, weights, imagePresets, data, labels, saveFeatures, json, outDir, force,
         };
         DataCliOptions.AddWorkers(cmd);
+        cmd.Options.Add(new ConfigOption<string>("--split", "Data:Split", "Video: the official split whose train and test lists are analysed (default 1)").Init());
+        cmd.Options.Add(new ConfigOption<int>("--sampling-rate", "Data:SamplingRate", "Video: take every N-th frame (default 2)").Init());
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            string spec = p.GetValue(data)!, labelKind = p.GetValue(labels)!;
+            if ((p.GetValue(arch) is null) == (p.GetValue(model) is null)) throw new ArgumentException("give one of --arch (an image backbone) or --model (a video preset)");
+            if (p.GetValue(model) is string videoPreset) return Task.FromResult(AnalyzeVideo(ctx, videoPreset, p.GetValue(presets), p.GetValue(frames), p.GetValue(size),
+                p.GetValue(weights) ?? [], p.GetValue(data), p.GetValue(saveFeatures), p.GetValue(json), p.GetValue(outDir)!, p.GetValue(force)));
+            string spec = p.GetValue(data) ?? CifarSource.Synthetic, labelKind = p.GetValue(labels)!;
             var problems = new List<string>();
             if (labelKind is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labelKind}')");
             else if (ImageSources.Problem(spec, labelKind == "coarse") is string bad) problems.Add(bad);
@@ -58,15 +67,41 @@ public static class AnalyzeCommand
                 })))];
             var results = new AnalyzeRunner(p.GetValue(outDir)!, p.GetValue(force), ctx.Device, (int)ctx.Runtime.Seed, loggers, ctx.Cancel)
                 .Run(source, backbones, p.GetValue(saveFeatures));
-            if (p.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new { kind = AnalyzeRunner.Kind, data = source.Description, runs = results }, new JsonSerializerOptions(AnalyzeRunner.Json) { WriteIndented = false }));
-            else
-            {
-                Console.Write(File.ReadAllText(Path.Combine(p.GetValue(outDir)!, "analysis.md")));
-                Console.WriteLine($"written: {Path.Combine(p.GetValue(outDir)!, "report.json")}, analysis.md/.csv, spectrum.png");
-            }
+            Print(results, source.Description, p.GetValue(json), p.GetValue(outDir)!);
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    static void Print(IReadOnlyList<AnalyzedWeights> results, string data, bool json, string outDir)
+    {
+        if (json)
+            Console.WriteLine(JsonSerializer.Serialize(new { kind = AnalyzeRunner.Kind, data, runs = results }, new JsonSerializerOptions(AnalyzeRunner.Json) { WriteIndented = false }));
+        else
+        {
+            Console.Write(File.ReadAllText(Path.Combine(outDir, "analysis.md")));
+            Console.WriteLine($"written: {Path.Combine(outDir, "report.json")}, analysis.md/.csv, spectrum.png");
+        }
+    }
+
+    /// <summary>A video preset on an HMDB51-layout split: one centred view per training and test video.</summary>
+    static int AnalyzeVideo(VerbContext ctx, string presetName, string? presetsPath, int? frames, int? size, string[] files, string? data, string? saveFeatures,
+        bool json, string outDir, bool force)
+    {
+        foreach (var f in files.Where(f => !File.Exists(f))) throw new FileNotFoundException($"{f}: file not found", f);
+        if (files.Distinct().Count() != files.Length) throw new ArgumentException("--weights names a file twice");
+        var dataOptions = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>() with { Path = data };
+        if (dataOptions.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
+        if (dataOptions.SplitList().Count != 1) throw new ArgumentException($"--split must name one split for an analysis (got '{dataOptions.Split}')");
+        var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
+        var log = loggers.CreateLogger("analyze");
+        var preset = VideoVCReg.Models.ModelPresets.Get(presetName, presetsPath);
+        var source = new VideoVCReg.Experiment.Video.VideoSplits(dataOptions with { Split = dataOptions.SplitList()[0].ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            outDir, (int)ctx.Runtime.Seed, loggers.CreateLogger("data"));
+        ModelFactory Factory(string? weights) => (classes, _) => FineTuneRun.Build(preset, weights, new VideoVCReg.Models.Checkpoints.LoadOptions(classes, frames, size), log);
+        IReadOnlyList<(string?, ModelFactory)> backbones = files.Length == 0 ? [(null, Factory(null))] : [.. files.Select(f => ((string?)f, Factory(f)))];
+        var results = new AnalyzeRunner(outDir, force, ctx.Device, (int)ctx.Runtime.Seed, loggers, ctx.Cancel).Run(source, backbones, saveFeatures);
+        Print(results, source.Description, json, outDir);
+        return 0;
     }
 }

@@ -46,8 +46,10 @@ public static class TransferTable
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(settings));
             var root = doc.RootElement;
-            var preset = root.GetProperty("arch");
-            var arch = (preset.TryGetProperty("Name", out var n) ? n : preset.GetProperty("name")).GetString();
+            // Image runs keep their preset under "arch", video runs their preset's name under "model".
+            var arch = root.TryGetProperty("arch", out var preset)
+                ? (preset.TryGetProperty("Name", out var n) ? n : preset.GetProperty("name")).GetString()
+                : root.GetProperty("model").GetString();
             var reg = root.GetProperty("regularizer");
             string kind = reg.GetProperty("Kind").GetString()!;
             string Num(string key) => reg.GetProperty(key).GetDouble().ToString(CultureInfo.InvariantCulture);

@@ -64,13 +64,19 @@ public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, in
         var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
             new LoaderOptions(train.BatchSize, data.Workers, seed), log);
         var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(train.BatchSize, data.Workers, seed), log);
+        // Probe and analysis views: one centred clip, centre crop, of every training video (validation share included) and every test video.
+        var centre = new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test);
+        var probeTrain = new VideoLoader(trainSplit, centre, new LoaderOptions(train.BatchSize, data.Workers, seed), log);
+        var probeTest = new VideoLoader(testSplit, centre, new LoaderOptions(train.BatchSize, data.Workers, seed), log);
         return new Fold
         {
             Id = fold, Classes = trainSplit.Classes, TrainSamples = fit.Count,
             Train = new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()),
             Validation = valLoader is null ? null : new EvalData((e, c) => valLoader.Epoch(e, c), valLoader.BatchesPerEpoch(), val!.Count, "1x1", val.Source, "videos", valLoader.Summary),
             Test = new EvalData((e, c) => testLoader.Epoch(e, c), testLoader.BatchesPerEpoch(), testSplit.Count, $"{data.TestClips}x{data.TestCrops}", testSplit.Source, "videos", testLoader.Summary),
-            Skipped = () => new[] { trainLoader, valLoader, testLoader }.Where(l => l is not null).SelectMany(l => l!.SkippedVideos)
+            ProbeTrain = new EvalData((e, c) => probeTrain.Epoch(0, c), probeTrain.BatchesPerEpoch(), trainSplit.Count, "1x1", trainSplit.Source, "videos", probeTrain.Summary),
+            ProbeTest = new EvalData((e, c) => probeTest.Epoch(0, c), probeTest.BatchesPerEpoch(), testSplit.Count, "1x1", testSplit.Source, "videos", probeTest.Summary),
+            Skipped = () => new[] { trainLoader, valLoader, testLoader, probeTrain, probeTest }.Where(l => l is not null).SelectMany(l => l!.SkippedVideos)
                 .GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value),
         };
     }

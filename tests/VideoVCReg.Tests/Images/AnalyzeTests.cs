@@ -64,3 +64,46 @@ public class AnalyzeTests
         finally { Directory.Delete(work, true); }
     }
 }
+
+/// <summary>`videovcreg analyze --model`: a video preset's centred-view features of one split, checked against NumPy.</summary>
+[Collection(VideoVCReg.Tests.Decoding.SynthDataCollection.Name)]
+public class VideoAnalyzeTests(VideoVCReg.Tests.Decoding.SynthData synth)
+{
+    const string TinyPreset = """
+        { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
+                    "frames": 4, "image_size": 32, "num_classes": 400 } }
+        """;
+
+    [Fact]
+    public void Video_features_are_one_centred_view_per_video_of_the_split()
+    {
+        var work = Directory.CreateTempSubdirectory("analyze-video-").FullName;
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var features = Path.Combine(work, "features");
+            var r = CliProcess.Run("analyze", "--model", "tiny", "--presets", presets, "--data", synth.Dir, "--split", "2", "--save-features", features,
+                "--json", "--threads", "1", "--out", Path.Combine(work, "out"));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var metrics = JsonDocument.Parse(r.Stdout.Trim()).RootElement.GetProperty("runs")[0].GetProperty("metrics");
+            var train = VideoVCReg.Decoding.Datasets.Hmdb51.Load(synth.Dir, 2, VideoVCReg.Decoding.Datasets.SplitSubset.Train);
+            var test = VideoVCReg.Decoding.Datasets.Hmdb51.Load(synth.Dir, 2, VideoVCReg.Decoding.Datasets.SplitSubset.Test);
+            Assert.Equal(train.Count, metrics.GetProperty("train_samples").GetInt32());
+            Assert.Equal(test.Count, metrics.GetProperty("test_samples").GetInt32());
+            Assert.Equal(32, metrics.GetProperty("dim").GetInt32());
+            var numpy = JsonDocument.Parse(PythonScript.Run(Path.Combine(AppContext.BaseDirectory, "fixtures", "analysis", "numpy_metrics.py"), features,
+                $"{train.Classes.Count}")).RootElement;
+            foreach (var key in new[] { "cdnv", "ncc_train", "ncc_test", "effective_rank", "top_share" })
+            {
+                double a = metrics.GetProperty(key).GetDouble(), b = numpy.GetProperty(key).GetDouble();
+                Assert.True(Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Abs(b)), $"{key}: ours {a}, NumPy {b}");
+            }
+
+            var both = CliProcess.Run("analyze", "--model", "tiny", "--arch", "resnet32", "--out", Path.Combine(work, "x"));
+            Assert.Equal(1, both.ExitCode);
+            Assert.Contains("give one of --arch", both.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+}
