@@ -67,14 +67,15 @@ public static class VcRegBench
     }
 
     /// <summary>
-    /// The inserted layers alone: forward + backward of each variant on tensors of the sites' real shapes,
-    /// summed over sites. This isolates the regularizer's own cost, which whole-network timings on a busy
-    /// machine bury in noise.
+    /// The inserted layers alone: forward + backward of each variant on tensors of the sites' real shapes and
+    /// strides (a block output that is a channels-last view stays one here, so a layer that must copy it to form its
+    /// samples pays that copy here too), summed over sites. This isolates the regularizer's own cost, which
+    /// whole-network timings on a busy machine bury in noise.
     /// </summary>
     static Dictionary<string, double> LayerOnly(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
         Tensor input, Dictionary<string, FeatureRegularizer> regs, Device device, int rounds)
     {
-        var shapes = new List<long[]>();
+        var shapes = new List<(long[] Shape, long[] Strides)>();
         using (var probe = AttachedRegularizer.AttachTo(sites, new ShapeProbe(shapes)))
         using (no_grad()) model.call(input);
         var times = Variants.ToDictionary(v => v, _ => new List<double>());
@@ -83,11 +84,14 @@ public static class VcRegBench
             {
                 var v = Variants[(k + round) % Variants.Length];
                 double total = 0;
-                foreach (var shape in shapes)
+                foreach (var (shape, strides) in shapes)
                 {
                     using var scope = NewDisposeScope();
-                    var x = randn(shape, device: device).requires_grad_(true);
-                    var upstream = randn(shape, device: device);
+                    var x = empty_strided(shape, strides, device: device);
+                    using (no_grad()) x.normal_();
+                    x.requires_grad_(true);
+                    var upstream = empty_strided(shape, strides, device: device);
+                    upstream.normal_();
                     if (device.type == DeviceType.CUDA) cuda.synchronize();
                     var sw = Stopwatch.StartNew();
                     var loss = (regs[v].Apply(x) * upstream).sum();
@@ -102,9 +106,35 @@ public static class VcRegBench
         return times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
     }
 
-    sealed class ShapeProbe(List<long[]> shapes) : FeatureRegularizer
+    sealed class ShapeProbe(List<(long[], long[])> shapes) : FeatureRegularizer
     {
-        public override Tensor Apply(Tensor features) { shapes.Add(features.shape); return features; }
+        public override Tensor Apply(Tensor features) { shapes.Add((features.shape, features.stride())); return features; }
+    }
+
+    /// <summary>The sites' memory layouts, for the report: how many site outputs are not plain contiguous tensors.</summary>
+    public static int NonContiguousSites(string network, Device device)
+    {
+        torch.manual_seed(0);
+        using var model = network switch
+        {
+            "vit_b_32" => (nn.Module<Tensor, Tensor>)VitImage.B32(),
+            "convnext_tiny" => ConvNeXt.Tiny(),
+            "resnet50" => ResNet.R50(),
+            _ => throw new ArgumentException($"unknown network '{network}'"),
+        };
+        model.to(device);
+        var shapes = new List<(long[] Shape, long[] Strides)>();
+        using (AttachedRegularizer.AttachTo(((IRegularizationSites)model).BlockModules, new ShapeProbe(shapes)))
+        using (no_grad()) model.call(randn(1, 3, 224, 224, device: device));
+        return shapes.Count(s => !s.Strides.SequenceEqual(Contiguous(s.Shape)));
+    }
+
+    static long[] Contiguous(long[] shape)
+    {
+        var strides = new long[shape.Length];
+        long acc = 1;
+        for (int i = shape.Length - 1; i >= 0; i--) { strides[i] = acc; acc *= shape[i]; }
+        return strides;
     }
 
     static double Step(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,

@@ -44,7 +44,7 @@ public static class BenchVcRegCommand
                 {
                     device = device.ToString(), batch = x.Batch, rounds = x.Rounds, inserted_layers = x.InsertedLayers,
                     median_s = x.MedianSeconds, ratios = x.Ratios, layers_only_s = x.LayerSeconds,
-                    layers_only_ratios = x.LayerRatios,
+                    layers_only_ratios = x.LayerRatios, noncontiguous_sites = VcRegBench.NonContiguousSites(x.Network, device),
                 });
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 return Task.FromResult(0);
@@ -59,6 +59,7 @@ public static class BenchVcRegCommand
                 string Layer(string v) => $"{x.LayerSeconds[v] * 1000:F1}ms".PadLeft(10);
                 Console.WriteLine($"{"  layers only",-14} {"",8} {Layer("identity")} {Layer("naive")} {Layer("fast")} {Layer("bn")}   {x.LayerSeconds["naive"] / x.LayerSeconds["fast"]:F2}");
                 Console.WriteLine($"{"  1 + layers",-14} {"",8} {x.LayerRatios["identity"],10:F3} {x.LayerRatios["naive"],10:F3} {x.LayerRatios["fast"],10:F3} {x.LayerRatios["bn"],10:F3}");
+                Console.WriteLine($"  sites whose output is not a contiguous tensor (timed with those strides): {VcRegBench.NonContiguousSites(x.Network, device)} of {x.InsertedLayers}");
             }
             return Task.FromResult(0);
         });
