@@ -129,6 +129,14 @@ public class OptimizerTests
             Assert.ThrowsAny<OperationCanceledException>(() => Make(stopped, p => { if (p.Epoch == 1 && p.Step == 2) cancel.Cancel(); }).Fit(Data(), cut, cancel.Token));
             var last = Path.Combine(cut, "checkpoint-last.pth");
             Assert.Equal(1, TrainingState.Read(last)!.EpochsDone);
+            if (ema)
+            {
+                // Epoch 1 is the warm-up: the average restarts after each update, and its last update (step 4 of 4,
+                // with an update every 3 steps) copied the weights, so the saved average is the epoch's final weights.
+                var average = CheckpointFile.Read(Path.Combine(cut, "checkpoint-ema.pth"));
+                var weights = CheckpointFile.Read(last);
+                foreach (var (k, v) in average) Assert.True(v.eq(weights[k]).all().item<bool>(), $"{k}: the warm-up average is not the weights");
+            }
             using var resumed = Model();
             TorchvisionCheckpoint.LoadStrict(resumed, CheckpointFile.Read(last), last);
             var rest = Make(resumed).Fit(Data(), cut, resumeFrom: last);
