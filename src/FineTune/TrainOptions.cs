@@ -19,6 +19,12 @@ public sealed record TrainOptions
     /// <summary>Linear warm-up in epochs; null: VideoMAE's 5, capped at a tenth of the run (its 5 of 50) so short runs work.</summary>
     public double? WarmupEpochs { get; init; }
     public double EffectiveWarmupEpochs => WarmupEpochs ?? Math.Min(5, Epochs / 10.0);
+    /// <summary>
+    /// Where the warm-up starts, as a share of the peak (torchvision's --lr-warmup-decay: 0.01 by default, 0.033 in its
+    /// ViT recipes); null: VideoMAE's absolute 1e-6.
+    /// </summary>
+    public double? WarmupStartFactor { get; init; }
+    public double WarmupStart => WarmupStartFactor is double f ? f * PeakLr : 1e-6;
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>Per-layer lr factor: block i of L gets LayerDecay^(L+1−(i+1)); 1 turns it off.</summary>
     public double LayerDecay { get; init; } = 0.75;
@@ -72,6 +78,7 @@ public sealed record TrainOptions
         double warmup = EffectiveWarmupEpochs;
         if (!(warmup >= 0) || (warmup > 0 && warmup >= Epochs))
             p.Add($"FineTune:WarmupEpochs (--warmup-epochs) must be ≥ 0 and fewer than the {Epochs} epochs (got {warmup})");
+        if (WarmupStartFactor is double wsf && !(wsf >= 0 && wsf <= 1)) p.Add($"FineTune:WarmupStartFactor (--warmup-start-factor) must be in [0, 1] (got {wsf})");
         if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) p.Add($"FineTune:WeightDecay (--weight-decay) must be a finite number ≥ 0 (got {WeightDecay})");
         if (!(LayerDecay > 0 && LayerDecay <= 1)) p.Add($"FineTune:LayerDecay (--layer-decay) must be in (0, 1] (got {LayerDecay})");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"FineTune:LabelSmoothing (--label-smoothing) must be in [0, 1) (got {LabelSmoothing})");

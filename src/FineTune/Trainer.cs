@@ -71,7 +71,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         int k = options.UpdateFreq, stepsPerEpoch = data.StepsPerEpoch / k;
         if (stepsPerEpoch < 1) throw new ArgumentException($"{data.StepsPerEpoch} batch(es) per epoch make no optimizer step at --update-freq {k}");
         var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * stepsPerEpoch,
-            (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch));
+            (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch), options.WarmupStart);
         var mixup = options.MixupSettings;
         var board = TensorBoardDir is null ? null : new EpochBoard(TensorBoardDir);
         var trainable = groups.SelectMany(g => g.Parameters).ToList();

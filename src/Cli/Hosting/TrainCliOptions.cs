@@ -22,6 +22,7 @@ public static class TrainCliOptions
         command.Options.Add(Option<double>("--lr", "FineTune:BaseLr", "Base learning rate at batch 256; the peak is lr·batch/256 (default 1e-3)"));
         command.Options.Add(Option<double>("--min-lr", "FineTune:MinLr", "Final learning rate of the cosine (default 1e-6)"));
         command.Options.Add(Option<double>("--warmup-epochs", "FineTune:WarmupEpochs", "Linear warm-up, in epochs (default 5, at most a tenth of the run)"));
+        command.Options.Add(Option<double>("--warmup-start-factor", "FineTune:WarmupStartFactor", "The warm-up starts at this share of the peak lr (torchvision's --lr-warmup-decay); default: from 1e-6, as VideoMAE"));
         command.Options.Add(Option<double>("--weight-decay", "FineTune:WeightDecay", "Weight decay (decoupled for AdamW, L2 for Adam and SGD), not on biases, norms, tokens, position tables (default 0.05)"));
         command.Options.Add(Option<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"));
         command.Options.Add(Option<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"));

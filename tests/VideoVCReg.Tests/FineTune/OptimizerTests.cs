@@ -97,6 +97,26 @@ public class OptimizerTests
         Assert.True(ema.State["layers.0.weight"].eq(w).all().item<bool>());               // after a restart the first update copies
     }
 
+    [Fact]
+    public void Warm_up_starts_at_the_recipes_share_of_the_peak()
+    {
+        var lrs = new List<double>();
+        using var model = Model();
+        var recipe = new TrainOptions { Epochs = 3, BatchSize = 8, BaseLr = 3.2, WarmupEpochs = 1, WarmupStartFactor = 0.25, MinLr = 0, LayerDecay = 1,
+            LabelSmoothing = 0, Mixup = 0, Cutmix = 0, RepeatedAugment = 1 };
+        var dir = Directory.CreateTempSubdirectory("warmup-").FullName;
+        try
+        {
+            new Trainer(model, recipe, CPU) { OnStep = p => lrs.Add(p.Lr), WriteMetrics = false }.Fit(Data(), dir);
+            // Peak 3.2 · 8 / 256 = 0.1; the warm-up's 4 steps go 0.025 → 0.1 (numpy linspace), then the cosine.
+            Assert.Equal(0.025, lrs[0], 12);
+            Assert.Equal(0.025 + 0.075 / 3, lrs[1], 12);
+            Assert.Equal(0.1, lrs[3], 12);
+            Assert.Equal(1e-6, new TrainOptions().WarmupStart, 15);                  // VideoMAE's start without a factor
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Theory]
     [InlineData("sgd", true, false)]
     [InlineData("adam", false, false)]

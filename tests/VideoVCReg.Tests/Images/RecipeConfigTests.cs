@@ -33,6 +33,10 @@ public class RecipeConfigTests
         Assert.Equal(lr, (options with { BatchSize = batch, UpdateFreq = 1 }).PeakLr, 12);
         Assert.Equal(1, options.LayerDecay);
         Assert.Equal(1, options.RepeatedAugment);
+        // The warm-up's start: torchvision's --lr-warmup-decay (0.033 for ViT, its default 0.01 otherwise); the paper's long-tail recipe does not say.
+        double? factor = name switch { "vit-b32" => 0.033, "long-tail" => null, _ => 0.01 };
+        Assert.Equal(factor, options.WarmupStartFactor);
+        Assert.Equal(factor is double f ? f * options.PeakLr : 1e-6, options.WarmupStart, 15);
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
         Assert.True(doc.RootElement.GetProperty("_sources").EnumerateObject().Count() >= 3, $"{name}: sources not cited");
     }
