@@ -24,11 +24,8 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
             using var s = JsonDocument.Parse(File.ReadAllText(settings));
             using var r = JsonDocument.Parse(File.ReadAllText(report));
             var reg = s.RootElement.GetProperty("regularizer");
-            string kind = reg.GetProperty("Kind").GetString()!;
-            string Num(string key) => reg.GetProperty(key).GetDouble().ToString(CultureInfo.InvariantCulture);
-            string regularizer = kind == "none" ? "none"
-                : kind.StartsWith("vcreg") ? $"{kind} α{Num("Alpha")} β{Num("Beta")} at {reg.GetProperty("Placement").GetString()}"
-                : $"{kind} at {reg.GetProperty("Placement").GetString()}";
+            string regularizer = (reg.Deserialize<VideoVCReg.Models.Regularization.RegularizerOptions>()
+                ?? throw new InvalidOperationException("empty regularizer settings")).Label;
             var splits = r.RootElement.GetProperty("splits").EnumerateArray().Select(e => (e.GetProperty("split").GetInt32(), e.GetProperty("videos").GetInt32(),
                 e.GetProperty("views").GetInt32(), e.GetProperty("top1").GetDouble(), e.GetProperty("top5").GetDouble(), e.GetProperty("mean_class_accuracy").GetDouble())).ToList();
             var mean = r.RootElement.GetProperty("mean");

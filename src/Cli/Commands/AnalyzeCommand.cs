@@ -58,13 +58,8 @@ public static class AnalyzeCommand
             var source = ImageSources.Create(spec, preset, coarse: labelKind == "coarse", workers: ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers,
                 log: loggers.CreateLogger("data"));
             IReadOnlyList<(string?, ModelFactory)> backbones = files.Length == 0
-                ? [(null, (classes, _) => new BuiltModel(ImagePresets.Build(preset, classes), preset.Name, "random weights"))]
-                : [.. files.Select(f => ((string?)f, (ModelFactory)((classes, _) =>
-                {
-                    var net = ImagePresets.Build(preset, classes);
-                    TorchvisionCheckpoint.LoadBackbone(net, f);
-                    return new BuiltModel(net, preset.Name, f);
-                })))];
+                ? [(null, ImageBackbone.Factory(preset, null))]
+                : [.. files.Select(f => ((string?)f, ImageBackbone.Factory(preset, f)))];
             var results = new AnalyzeRunner(p.GetValue(outDir)!, p.GetValue(force), ctx.Device, (int)ctx.Runtime.Seed, loggers, ctx.Cancel)
                 .Run(source, backbones, p.GetValue(saveFeatures));
             Print(results, source.Description, p.GetValue(json), p.GetValue(outDir)!);

@@ -69,16 +69,7 @@ public static class ProbeCommand
             var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("probe");
             var source = ImageSources.Create(spec, preset, coarse: labelKind == "coarse", workers: ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers, log: log);
             var runner = new ProbeRunner(options, ctx.Services.GetRequiredService<ILoggerFactory>(), ctx.Cancel);
-            var report = runner.Run(source, (classes, _) =>
-            {
-                var net = ImagePresets.Build(preset, classes);
-                if (start is not null)
-                {
-                    var head = TorchvisionCheckpoint.LoadBackbone(net, start);
-                    log.LogInformation("{Weights}: backbone loaded, head ({Head}) left out", start, head);
-                }
-                return new BuiltModel(net, preset.Name, start ?? "random weights");
-            }, $"{preset.Name} ({start ?? "random weights"}) probed on {source.Description}, {options.Solver}");
+            var report = runner.Run(source, ImageBackbone.Factory(preset, start, log), $"{preset.Name} ({start ?? "random weights"}) probed on {source.Description}, {options.Solver}");
             if (p.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ProbeReport.Json) { WriteIndented = false }));
             else

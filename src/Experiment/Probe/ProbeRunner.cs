@@ -94,7 +94,7 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
                 log.LogWarning("{Stopped} of {Count} fits stopped at {Max} iterations short of the gradient tolerance (small λ on nearly separable features; --max-iter raises the cap); their scores are those of the stopped fit",
                     stopped, r.Sweep.Count, options.MaxIterations);
             report = new ProbeReport(Kind, options.Solver, title, settings, train.Dim, classes.Count, train.Count, test.Count, r.TestTop1,
-                r.Lambda, 1.0 / (r.Lambda * train.Count), r.ValidationTop1, [.. r.Sweep.Select(p => new ProbeSweepPoint(p.Lambda, p.ValidationTop1, p.Iterations, p.Converged))],
+                r.Lambda, LogisticRegression.SklearnC(r.Lambda, train.Count), r.ValidationTop1, [.. r.Sweep.Select(p => new ProbeSweepPoint(p.Lambda, p.ValidationTop1, p.Iterations, p.Converged))],
                 null, extractSeconds, watch.Elapsed.TotalSeconds);
         }
         else

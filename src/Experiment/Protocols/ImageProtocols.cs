@@ -98,9 +98,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         {
             OutDir = Path.Combine(Root, $"pretrain-{reg}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",
         }, loggers, cancel);
-        string label = reg == "none" ? $"{options.Preset.Name} / no regularizer"
-            : reg.StartsWith("vcreg") ? string.Create(CultureInfo.InvariantCulture, $"{options.Preset.Name} / {reg} α{regOptions.Alpha} β{regOptions.Beta} at {regOptions.Placement}")
-            : $"{options.Preset.Name} / {reg} at {regOptions.Placement}";
+        string label = $"{options.Preset.Name} / {regOptions.RowLabel}";
         return (Path.Combine(outcome[0].Dir, "checkpoint-last.pth"), outcome[0].Tested?.Test, label);
     }
 
@@ -119,12 +117,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
             },
         };
         var source = ImageSources.Create(data, options.Preset, workers: options.Workers, log: loggers?.CreateLogger("data"));
-        return new ProbeRunner(probe, loggers, cancel).Run(source, (classes, _) =>
-        {
-            var net = ImagePresets.Build(options.Preset, classes);
-            TorchvisionCheckpoint.LoadBackbone(net, weights);
-            return new BuiltModel(net, options.Preset.Name, weights);
-        }, $"{options.Preset.Name} ({weights}) probed on {source.Description}, {options.ProbeSolver}");
+        return new ProbeRunner(probe, loggers, cancel).Run(source, ImageBackbone.Factory(options.Preset, weights), $"{options.Preset.Name} ({weights}) probed on {source.Description}, {options.ProbeSolver}");
     }
 
     ProtocolTable Finish(string name, ProtocolTable table)

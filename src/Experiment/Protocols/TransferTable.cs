@@ -50,12 +50,9 @@ public static class TransferTable
             var arch = root.TryGetProperty("arch", out var preset)
                 ? (preset.TryGetProperty("Name", out var n) ? n : preset.GetProperty("name")).GetString()
                 : root.GetProperty("model").GetString();
-            var reg = root.GetProperty("regularizer");
-            string kind = reg.GetProperty("Kind").GetString()!;
-            string Num(string key) => reg.GetProperty(key).GetDouble().ToString(CultureInfo.InvariantCulture);
-            return kind == "none" ? $"{arch} / no regularizer"
-                : kind.StartsWith("vcreg") ? $"{arch} / {kind} α{Num("Alpha")} β{Num("Beta")} at {reg.GetProperty("Placement").GetString()}"
-                : $"{arch} / {kind} at {reg.GetProperty("Placement").GetString()}";
+            var reg = root.GetProperty("regularizer").Deserialize<VideoVCReg.Models.Regularization.RegularizerOptions>()
+                ?? throw new InvalidOperationException("empty regularizer settings");
+            return $"{arch} / {reg.RowLabel}";
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return weights; }
     }

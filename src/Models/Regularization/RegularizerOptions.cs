@@ -22,6 +22,14 @@ public sealed record RegularizerOptions
     public double Gamma { get; init; } = 10.0;
     public bool LogStats { get; init; }
 
+    /// <summary>How reports name it: "none", "vcreg α1 β0.1 at head", "decov at blocks".</summary>
+    public string Label => Kind == "none" ? "none"
+        : Kind.StartsWith("vcreg") ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Kind} α{Alpha} β{Beta} at {Placement}")
+        : $"{Kind} at {Placement}";
+
+    /// <summary>As <see cref="Label"/>, with "no regularizer" for none: the row names of the image protocols' tables.</summary>
+    public string RowLabel => Kind == "none" ? "no regularizer" : Label;
+
     public VcRegOptions ToVcReg() => new() { Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, SmoothL1Delta = SmoothL1Delta };
 
     /// <summary>Every problem, so one message can list them all.</summary>
