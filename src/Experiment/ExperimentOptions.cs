@@ -31,7 +31,8 @@ public sealed record ExperimentOptions
 public delegate BuiltModel ModelFactory(int classes, string? from);
 
 /// <summary>A network with its name and where its weights came from ("random weights", a checkpoint layout).</summary>
-public sealed record BuiltModel(Models.Network Model, string Name, string Origin);
+/// <param name="Objective">What training minimises for this model; null: classification.</param>
+public sealed record BuiltModel(Models.Network Model, string Name, string Origin, FineTune.Objectives.ITrainingObjective? Objective = null);
 
 /// <summary>One fold's outcome: its folder, the epochs trained, and the test result when the data has a test set.</summary>
 public sealed record FoldOutcome(int Fold, string Dir, IReadOnlyList<EpochRecord> Epochs, Eval.SplitOutcome? Tested);

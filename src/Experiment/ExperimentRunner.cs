@@ -104,6 +104,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         var trainer = new Trainer(model, options.Train, options.Device, log)
         {
             Regularization = regularizer is null ? null : (regularizer, placement),
+            Objective = built.Objective,
             // The progress line is cleared before validation, so the epoch's log line that follows starts on a clean line.
             Validate = data.Validation is not { } val ? null : (epoch, ct) => { progress.Clear(); return Evaluator.Run(model, val.Epoch(epoch, ct), options.Device, ct).Metrics(); },
             SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),

@@ -10,7 +10,7 @@ namespace VideoVCReg.FineTune;
 
 /// <summary>
 /// The one training loop, for video and image models alike: the recipe's optimizer (<see cref="Optimizers"/>) over <see cref="ParameterGroups"/>, the
-/// per-step <see cref="LrSchedule"/>, cross-entropy with label smoothing plus any explicit regularizer loss
+/// per-step <see cref="LrSchedule"/>, the objective's loss (<see cref="Objectives.ITrainingObjective"/>: classification by default) plus any explicit regularizer loss
 /// (the fast VCReg adds its gradient in the backward instead), optional gradient clipping.
 /// After each epoch: the caller's validation, then `checkpoint-last.pth` (and `checkpoint-best.pth` when
 /// validation top-1 improves), each written to a temporary file and renamed, and one line of metrics.jsonl.
@@ -38,6 +38,9 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
 
     /// <summary>Called after every optimizer step, for progress displays (never for logic: a resume skips the calls of done epochs).</summary>
     public Action<StepProgress>? OnStep { get; init; }
+
+    /// <summary>What the loop minimises; null: classification (<see cref="Objectives.SupervisedObjective"/>).</summary>
+    public Objectives.ITrainingObjective? Objective { get; init; }
 
     /// <summary>Seeds the mixup draws, per (epoch, micro-batch), so they repeat on a resume.</summary>
     public int Seed { get; init; }
@@ -72,7 +75,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         if (stepsPerEpoch < 1) throw new ArgumentException($"{data.StepsPerEpoch} batch(es) per epoch make no optimizer step at --update-freq {k}");
         var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * stepsPerEpoch,
             (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch), options.WarmupStart);
-        var mixup = options.MixupSettings;
+        var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
         var board = TensorBoardDir is null ? null : new EpochBoard(TensorBoardDir);
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
@@ -143,18 +146,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     }
                     var x = batch.Inputs.to(device);
                     var y = batch.Labels.to(device);
-                    Tensor logits, loss;
-                    if (mixup.Active && x.shape[0] > 1)
-                    {
-                        var (mixed, lambda, _) = mixup.Mix(x, new Random(Decoding.Seeds.Mix(Seed, epoch, micro, 0x313)));
-                        logits = model.call(mixed);
-                        loss = Mixup.SoftTargetLoss(logits, Mixup.Targets(y, (int)logits.shape[1], options.LabelSmoothing, lambda));
-                    }
-                    else
-                    {
-                        logits = model.call(x);
-                        loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
-                    }
+                    var (loss, right) = objective.Step(x, y, epoch, micro);
                     if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
                     double value = loss.ToDouble();
                     if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, steps, value, lastGood);
@@ -162,7 +154,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     attached?.Regularizer.AfterBackward();
                     micro++;
                     lossSum += value * batch.Count;
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    correct += right;
                     samples += batch.Count;
                     if (micro % k != 0) continue;
                     // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.

@@ -16,6 +16,12 @@ public abstract class Network(string name) : nn.Module<Tensor, Tensor>(name), IR
     public abstract IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules { get; }
     public virtual IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => [];
 
+    /// <summary>
+    /// The pooled representation the head takes (timm's forward_features plus pooling), with gradients: what a
+    /// self-supervised projector trains on. The head's input, so <c>HeadInput.call(Features(x))</c> is the logits.
+    /// </summary>
+    public virtual Tensor Features(Tensor x) => throw new NotSupportedException($"{GetName()} has no feature path of its own");
+
     /// <summary>The input the network was built for; null when it takes any size (data sources then need one given).</summary>
     public virtual InputSpec? Input => null;
 

@@ -39,9 +39,12 @@ public static class PretrainCommand
         var outDir = new Option<string>("--out") { Description = "Run folder: split1/ (metrics.jsonl, checkpoint-last.pth, TensorBoard), settings.json, report.json", DefaultValueFactory = _ => "runs/pretrain" };
         var force = new Option<bool>("--force") { Description = "Replace a finished or unfinished run in --out" };
         var reuse = new Option<bool>("--reuse") { Description = "A finished run in --out with the same settings is kept and its weights reported, not refused (a cache)" };
-        var cmd = new Command("pretrain", "Supervised pretraining on a source dataset; the weights are a starting point for finetune --weights")
+        var objective = new Option<string>("--objective") { Description = "Image backbones: supervised (default), or simclr / vicreg (two views of each image through backbone + projector; no classification test: probe the weights)", DefaultValueFactory = _ => ImagePretrainSpec.Supervised };
+        var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths after the backbone's features, joined by '-' (default simclr 2048-256, vicreg 8192-8192)" };
+        var temperature = new Option<double>("--temperature") { Description = "simclr: NT-Xent's temperature τ (default 0.1)", DefaultValueFactory = _ => 0.1 };
+        var cmd = new Command("pretrain", "Supervised or self-supervised pretraining on a source dataset; the weights are a starting point for finetune --weights or probe --weights")
         {
-            model, weights, presets, frames, size, arch, imagePresets, data, labels, imbalance, classes, steps, valClips, outDir, force, reuse,
+            model, weights, presets, frames, size, arch, imagePresets, data, labels, imbalance, classes, steps, valClips, outDir, force, reuse, objective, projector, temperature,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
@@ -57,9 +60,12 @@ public static class PretrainCommand
             var dataOptions = ctx.Options<DataOptions>();
             var reg = ctx.Options<RegularizerOptions>();
             var problems = train.Problems().Concat(dataOptions.Problems()).Concat(reg.Problems()).ToList();
+            var ssl = (Objective: p.GetValue(objective)!, Projector: p.GetValue(projector), Temperature: p.GetValue(temperature));
             if (p.GetValue(arch) is string archName)
                 return Task.FromResult(PretrainImages(ctx, archName, p.GetValue(imagePresets), p.GetValue(data) ?? CifarSource.Synthetic, p.GetValue(labels)!,
-                    p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems));
+                    p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems, ssl));
+            if (ssl.Objective != ImagePretrainSpec.Supervised || ssl.Projector is not null)
+                problems.Add($"--objective {ssl.Objective} and --projector are for image backbones (--arch); video pretraining is supervised");
             if ((p.GetValue(data) ?? SyntheticMotion.Name) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
             if (p.GetValue(classes) is < 2 or > 64) problems.Add($"--classes must be in [2, 64] (got {p.GetValue(classes)})");
             if (p.GetValue(steps) < 1) problems.Add($"--steps-per-epoch must be ≥ 1 (got {p.GetValue(steps)})");
@@ -91,7 +97,7 @@ public static class PretrainCommand
 
     /// <summary>An image backbone on CIFAR-format data; the checkpoints are torchvision state_dicts.</summary>
     static int PretrainImages(VerbContext ctx, string archName, string? presetsPath, string data, string labels, double? imbalance,
-        string? start, string dir, bool force, bool reuse, List<string> problems)
+        string? start, string dir, bool force, bool reuse, List<string> problems, (string Objective, string? Projector, double Temperature) ssl)
     {
         var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
         var train = ctx.Options<TrainOptions>();
@@ -99,12 +105,15 @@ public static class PretrainCommand
         if (ImageSources.Problem(data, labels == "coarse") is string bad) problems.Add(bad);
         if (labels is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labels}')");
         if (imbalance is double r && !(r >= 1 && double.IsFinite(r))) problems.Add($"--imbalance must be a finite ratio ≥ 1 (got {r})");
+        var spec = new ImagePretrainSpec(null!, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers,
+            ctx.Options<DataOptions>().AutoAugment == "ta_wide", ctx.Options<DataOptions>().RandomErase, ssl.Objective, ssl.Projector, ssl.Temperature);
+        if (spec.Problem() is string sslBad) problems.Add(sslBad);
+        if (spec.SelfSupervised && imbalance is not null) problems.Add("--imbalance is for supervised pretraining (a self-supervised run does not use the labels)");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         var preset = VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
         // The preset's placement (VCReg after every block, the paper's image configuration) unless one is asked for.
         if (!ctx.Parse.Tokens.Any(t => t.Value == "--placement")) reg = reg with { Placement = preset.Placement };
-        var outcome = ImagePretraining.Run(new ImagePretrainSpec(preset, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers,
-            ctx.Options<DataOptions>().AutoAugment == "ta_wide", ctx.Options<DataOptions>().RandomErase), new ExperimentOptions
+        var outcome = ImagePretraining.Run(spec with { Preset = preset }, new ExperimentOptions
         {
             OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
         }, loggers, ctx.Cancel);

@@ -25,9 +25,18 @@ public static class ProtocolCommand
             (c, data) =>
             {
                 var downstream = new Option<string>("--downstream") { Description = $"Downstream sets, comma-separated (default {CifarSource.SyntheticDownstream})", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
+                var objective = new Option<string>("--objective") { Description = "Pretraining objective: supervised (default), simclr or vicreg (then the source column is a linear probe on the source)", DefaultValueFactory = _ => ImagePretrainSpec.Supervised };
+                var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths, joined by '-' (default simclr 2048-256, vicreg 8192-8192)" };
+                var temperature = new Option<double>("--temperature") { Description = "simclr: NT-Xent's temperature (default 0.1)", DefaultValueFactory = _ => 0.1 };
                 c.Options.Add(downstream);
+                c.Options.Add(objective);
+                c.Options.Add(projector);
+                c.Options.Add(temperature);
                 return (protocols, parse) =>
                 {
+                    var spec = new ImagePretrainSpec(protocols.Preset, parse.GetValue(data)!, Objective: parse.GetValue(objective)!, Projector: parse.GetValue(projector), Temperature: parse.GetValue(temperature));
+                    if (spec.Problem() is string sslBad) throw new ArgumentException(sslBad);
+                    protocols = protocols.With(spec.Objective, spec.Projector, spec.Temperature);
                     var sets = parse.GetValue(downstream)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     if (sets.Length == 0) throw new ArgumentException("--downstream names no set");
                     foreach (var s in sets) if (ImageSources.Problem(s) is string bad) throw new ArgumentException(bad.Replace("--data", "--downstream"));

@@ -3,8 +3,11 @@ using static TorchSharp.torch;
 namespace VideoVCReg.Decoding.Images;
 
 /// <summary>How images in memory become views: CIFAR's training transform, or none (evaluation), then normalisation.
-/// <see cref="Size"/>, when set, resizes views (bilinear) for networks with a fixed input, such as a ViT.</summary>
-public sealed record ImageViewOptions(double[] Mean, double[] Std, bool Train, int Padding = 4, bool HorizontalFlip = true, int? Size = null);
+/// <see cref="Size"/>, when set, resizes views (bilinear) for networks with a fixed input, such as a ViT.
+/// <see cref="TwoViews"/>, when set, makes every sample two augmented views, <c>[B, 2, C, H, W]</c>, for a self-supervised objective
+/// (in place of the CIFAR transform).</summary>
+public sealed record ImageViewOptions(double[] Mean, double[] Std, bool Train, int Padding = 4, bool HorizontalFlip = true, int? Size = null,
+    Transforms.TwoViewAugmentation? TwoViews = null);
 
 /// <summary>
 /// Batches from images held in memory (CIFAR and the synthetic image data): the order shuffled per epoch from the
@@ -21,7 +24,7 @@ public sealed class ImageArrayLoader(ImageArray images, ImageViewOptions view, i
     public IReadOnlyList<int> Order(int epoch)
     {
         var order = Enumerable.Range(0, images.Count).ToArray();
-        if (view.Train) new Random(Seeds.Mix(seed, epoch, 0x1a9e)).Shuffle(order);
+        if (view.Train || view.TwoViews is not null) new Random(Seeds.Mix(seed, epoch, 0x1a9e)).Shuffle(order);
         return order;
     }
 
@@ -44,6 +47,7 @@ public sealed class ImageArrayLoader(ImageArray images, ImageViewOptions view, i
         var raw = new byte[rows.Length * bytes];
         for (int i = 0; i < rows.Length; i++) Buffer.BlockCopy(images.Pixels, rows[i] * bytes, raw, i * bytes, bytes);
         var x = tensor(raw, [rows.Length, c, h, w]).to(ScalarType.Float32).div_(255);
+        if (view.TwoViews is { } two) return MakePairs(index, rows, epoch, two);
         if (view.Train)
         {
             // Zero padding on the [0, 1] image is torchvision's fill=0 on the uint8 one: black, before normalisation.
@@ -66,5 +70,37 @@ public sealed class ImageArrayLoader(ImageArray images, ImageViewOptions view, i
         var labels = tensor(rows.Select(r => (long)images.Labels[r]).ToArray());
         return new Batch(index, x.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(),
             [.. rows.Select(r => $"{r}")], new int[rows.Length]);
+    }
+
+    /// <summary>
+    /// Two views of every row, <c>[B, 2, C, side, side]</c>, made on the pixels as arrays (<see cref="PixelOps"/>): one tensor
+    /// per batch, none per operation. Each row's draws come from (seed, epoch, row).
+    /// </summary>
+    Batch MakePairs(int index, int[] rows, int epoch, Transforms.TwoViewAugmentation two)
+    {
+        int c = images.Channels, h = images.Height, w = images.Width, side = view.Size ?? h, plane = side * side;
+        if (c != 3) throw new InvalidDataException($"{images.Source}: two-view augmentation needs RGB images (got {c} channels)");
+        var data = new float[rows.Length * 2 * 3 * plane];
+        var levels = new float[3 * h * w];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int k = 0; k < levels.Length; k++) levels[k] = images.Pixels[rows[i] * images.ImageBytes + k];
+            var (first, second) = two.Apply(levels, h, w, side, new Random(Seeds.Mix(seed, epoch, rows[i], 0x2e55)));
+            Normalise(first, data, (2 * i) * 3 * plane, plane);
+            Normalise(second, data, (2 * i + 1) * 3 * plane, plane);
+        }
+        var x = tensor(data, [rows.Length, 2, 3, side, side]);
+        var labels = tensor(rows.Select(r => (long)images.Labels[r]).ToArray());
+        // Made inside Make's dispose scope: the batch's tensors belong to the caller.
+        return new Batch(index, x.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), [.. rows.Select(r => $"{r}")], new int[rows.Length]);
+    }
+
+    void Normalise(float[] levels, float[] into, int offset, int plane)
+    {
+        for (int ch = 0; ch < 3; ch++)
+        {
+            float mean = (float)view.Mean[ch], std = (float)view.Std[ch];
+            for (int k = 0; k < plane; k++) into[offset + ch * plane + k] = (levels[ch * plane + k] / 255f - mean) / std;
+        }
     }
 }

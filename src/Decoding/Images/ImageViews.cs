@@ -16,13 +16,16 @@ public enum ImageViewKind
     Eval,
     /// <summary>Appendix C.1's probe: bicubic Resize(short side 224) then CenterCrop(224) (<see cref="ImageViewSpec.Size"/> is the 224).</summary>
     Probe,
+    /// <summary>Two views for a self-supervised objective (<see cref="ImageViewSpec.TwoViews"/>), <c>[2, 3, size, size]</c>.</summary>
+    TwoViews,
 }
 
 /// <summary>A view's settings: output size, eval crop ratio, resampling ("bilinear" or "bicubic"), normalisation.</summary>
 /// <param name="TrivialAugment">Training views: torchvision's TrivialAugmentWide after the crop and flip (the recipes' --auto-augment ta_wide).</param>
 /// <param name="EraseProbability">Training views: torchvision's RandomErasing after normalisation, with this probability (--random-erase).</param>
+/// <param name="TwoViews">The augmentation of <see cref="ImageViewKind.TwoViews"/>.</param>
 public sealed record ImageViewSpec(ImageViewKind Kind, int Size, double CropRatio, string Interpolation, double[] Mean, double[] Std, double MinArea = 0.08,
-    bool TrivialAugment = false, double EraseProbability = 0);
+    bool TrivialAugment = false, double EraseProbability = 0, TwoViewAugmentation? TwoViews = null);
 
 /// <summary>
 /// torchvision's classification transforms on decoded files (ImageSharp): resampling with the kernel widened by the
@@ -51,6 +54,7 @@ public static class ImageViews
             "bilinear" => KnownResamplers.Triangle,
             _ => throw new ArgumentException($"interpolation '{spec.Interpolation}' is not bilinear or bicubic"),
         };
+        if (spec.Kind == ImageViewKind.TwoViews) return TwoViews(image, spec, sampler, rng);
         switch (spec.Kind)
         {
             case ImageViewKind.Train:
@@ -74,6 +78,40 @@ public static class ImageViews
         }
         if (spec.Kind != ImageViewKind.Train) return Normalised(image, spec, null);
         return Normalised(image, spec, rng);
+    }
+
+    /// <summary>
+    /// Each view: the crop window and flip drawn as torchvision's RandomResizedCrop and RandomHorizontalFlip, resampled by
+    /// ImageSharp as the training view is; then the colour part of <see cref="TwoViewAugmentation"/> on the 8-bit levels.
+    /// </summary>
+    static Tensor TwoViews(Image<Rgb24> image, ImageViewSpec spec, IResampler sampler, Random rng)
+    {
+        var two = spec.TwoViews ?? throw new ArgumentException("a two-view spec needs its augmentation");
+        int plane = spec.Size * spec.Size;
+        var data = new float[2 * 3 * plane];
+        var bytes = new byte[plane * 3];
+        for (int v = 0; v < 2; v++)
+        {
+            var (top, left, h, w) = two.Crop(spec.Size).Window(image.Height, image.Width, rng);
+            bool flip = rng.NextDouble() < 0.5;
+            using (var view = image.Clone(x =>
+            {
+                x.Crop(new Rectangle((int)left, (int)top, (int)w, (int)h)).Resize(new ResizeOptions { Size = new SixLabors.ImageSharp.Size(spec.Size, spec.Size), Sampler = sampler, Mode = ResizeMode.Stretch });
+                if (flip) x.Flip(FlipMode.Horizontal);
+            }))
+                view.CopyPixelDataTo(bytes);
+            var levels = new float[3 * plane];
+            for (int k = 0; k < plane; k++)
+                for (int ch = 0; ch < 3; ch++) levels[ch * plane + k] = bytes[3 * k + ch];
+            var pixels = new Transforms.PixelOps(levels, spec.Size, spec.Size);
+            two.Colour(pixels, spec.Size, v == 0 ? two.First : two.Second, rng);
+            for (int ch = 0; ch < 3; ch++)
+            {
+                float mean = (float)spec.Mean[ch], std = (float)spec.Std[ch];
+                for (int k = 0; k < plane; k++) data[(v * 3 + ch) * plane + k] = (pixels.Levels[ch * plane + k] / 255f - mean) / std;
+            }
+        }
+        return tensor(data, [2, 3, spec.Size, spec.Size]);
     }
 
     /// <summary>Resize(short side): the long side ⌊short · long / short⌋ as torchvision computes it; then CenterCrop with its rounding.</summary>

@@ -12,7 +12,7 @@ public sealed class ImageFolderLoader(ImageFolderSet set, ImageViewSpec spec, Lo
 
     protected override int Count => set.Count;
     protected override int ViewsPerItem => 1;
-    protected override bool Shuffle => spec.Kind == ImageViewKind.Train;
+    protected override bool Shuffle => spec.Kind is ImageViewKind.Train or ImageViewKind.TwoViews;
     protected override NoState NewWorker() => new();
 
     protected override (string Path, string Id, long Label) Describe(int item)

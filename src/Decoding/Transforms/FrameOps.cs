@@ -65,11 +65,16 @@ static class FrameOps
         return where(below, raised, x);
     }
 
-    static Tensor Grey(Tensor x) // ITU-R 601-2 luma, PIL's convert("L"), (T, 1, H, W)
+    /// <summary>
+    /// ITU-R 601-2 luma as PIL's convert("L") computes it, in 16-bit fixed point: (19595 R + 38470 G + 7471 B + 2^15) >> 16 on
+    /// the levels (exact in float32: the sum stays below 2^24). <c>(T, 1, H, W)</c>.
+    /// </summary>
+    static Tensor Grey(Tensor x)
     {
-        using var w = tensor(new[] { 0.299f, 0.587f, 0.114f }, dtype: x.dtype).view(1, 3, 1, 1);
-        using var l = (x * w).sum([1], keepdim: true);
-        return Quantise(l);
+        using var w = tensor(new[] { 19595f, 38470f, 7471f }, dtype: x.dtype).view(1, 3, 1, 1);
+        using var levels = x.mul(255).round_();
+        var l = (levels * w).sum([1], keepdim: true);
+        return l.add_(32768).div_(65536).floor_().div_(255);
     }
 
     /// <summary>PIL's ImageEnhance: degenerate + factor · (image − degenerate), clipped to [0, 1].</summary>

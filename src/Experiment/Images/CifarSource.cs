@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VideoVCReg.Decoding.Images;
+using VideoVCReg.Decoding.Transforms;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Image;
@@ -13,7 +14,9 @@ namespace VideoVCReg.Experiment.Images;
 /// <c>--imbalance R</c> (<see cref="LongTail"/>; the per-class counts go to class_counts.json), and the balanced
 /// test set. Training views get CIFAR's padded crop and flip, test views none; both the preset's normalisation.
 /// </summary>
-public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null) : IDataSource
+/// With <c>twoViews</c> (a self-supervised objective's name) training batches hold two augmented views of every image
+/// (<see cref="TwoViewAugmentation"/>) and the fold has no classification test.
+public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, string? twoViews = null) : IDataSource
 {
     public const string Synthetic = "synthetic", SyntheticDownstream = "synthetic-downstream";
 
@@ -21,7 +24,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
     CifarKind kind;
     ImageArray? train, test;
 
-    public string Description => $"{spec}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}";
+    public string Description => $"{spec}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}";
     public IReadOnlyList<int> Folds => [1];
 
     /// <summary>A one-line complaint about the spec, or null when it names a known source.</summary>
@@ -64,7 +67,8 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         if (train is null || test is null) throw new InvalidOperationException("Prepare the source first");
         // Convolutional networks take the images at their own size; a network with a fixed input gets them resized to it.
         int? size = input?.Size;
-        var trainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: true, Size: size), options.BatchSize, seed,
+        var pairs = twoViews is null ? null : TwoViewAugmentation.For(twoViews, size ?? train.Height);
+        var trainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: true, Size: size, TwoViews: pairs), options.BatchSize, seed,
             dropLast: train.Count >= options.BatchSize);
         var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
         var plainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
@@ -72,7 +76,8 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         {
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,
             Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
-            Test = new EvalData((e, c) => testLoader.Epoch(0, c), testLoader.BatchesPerEpoch(), test.Count, "1x1", test.Source, "images"),
+            // Self-supervised pretraining has no classifier to test: `probe` scores its representation.
+            Test = pairs is not null ? null : new EvalData((e, c) => testLoader.Epoch(0, c), testLoader.BatchesPerEpoch(), test.Count, "1x1", test.Source, "images"),
             ProbeTrain = new EvalData((e, c) => plainLoader.Epoch(0, c), plainLoader.BatchesPerEpoch(), train.Count, "1x1", train.Source, "images"),
         };
     }

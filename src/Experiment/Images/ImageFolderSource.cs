@@ -16,13 +16,14 @@ namespace VideoVCReg.Experiment.Images;
 /// optionally get TrivialAugmentWide and RandomErasing, as torchvision's recipes.
 /// <c>--imbalance R</c> long-tails the training set as for CIFAR.
 /// </summary>
+/// With <c>twoViews</c> (a self-supervised objective) training batches hold two views of every image and there is no classification test.
 public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null,
-    bool trivialAugment = false, double randomErase = 0) : IDataSource
+    bool trivialAugment = false, double randomErase = 0, string? twoViews = null) : IDataSource
 {
     ImageFolderSet? train, test;
     readonly List<ImageFolderLoader> loaders = [];
 
-    public string Description => $"{root}{(imbalance is double r ? $", long-tailed ×{r}" : "")}";
+    public string Description => $"{root}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}";
     public IReadOnlyList<int> Folds => [1];
 
     public void Prepare(string runDir, CancellationToken cancel)
@@ -41,15 +42,16 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
     {
         if (train is null || test is null) throw new InvalidOperationException("Prepare the source first");
         int size = input?.Size ?? preset.InputSize;
+        var pairs = twoViews is null ? null : Decoding.Transforms.TwoViewAugmentation.For(twoViews, size);
         ImageViewSpec Spec(ImageViewKind kind, int s) => new(kind, s, preset.CropRatio, preset.Interpolation, preset.Mean, preset.Std,
-            TrivialAugment: trivialAugment, EraseProbability: randomErase);
+            TrivialAugment: trivialAugment, EraseProbability: randomErase, TwoViews: pairs);
         ImageFolderLoader Loader(ImageFolderSet set, ImageViewKind kind, int s, bool dropLast = false)
         {
             var l = new ImageFolderLoader(set, Spec(kind, s), new LoaderOptions(options.BatchSize, workers, seed, DropLast: dropLast), log);
             loaders.Add(l);
             return l;
         }
-        var trainLoader = Loader(train, ImageViewKind.Train, size, dropLast: train.Count >= options.BatchSize);
+        var trainLoader = Loader(train, pairs is null ? ImageViewKind.Train : ImageViewKind.TwoViews, size, dropLast: train.Count >= options.BatchSize);
         var testLoader = Loader(test, ImageViewKind.Eval, size);
         var probeTrain = Loader(train, ImageViewKind.Probe, preset.EffectiveProbeSize);
         var probeTest = Loader(test, ImageViewKind.Probe, preset.EffectiveProbeSize);
@@ -59,7 +61,8 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         {
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,
             Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
-            Test = Eval(testLoader, test),
+            // Self-supervised pretraining has no classifier to test: `probe` scores its representation.
+            Test = pairs is null ? Eval(testLoader, test) : null,
             ProbeTrain = Eval(probeTrain, train),
             ProbeTest = Eval(probeTest, test),
             Skipped = () => loaders.SelectMany(l => l.Skipped).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value),

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using VideoVCReg.FineTune;
+using VideoVCReg.FineTune.Objectives;
+using VideoVCReg.Models.SelfSupervised;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Models.Regularization;
@@ -10,8 +12,30 @@ namespace VideoVCReg.Experiment.Images;
 /// <summary>What an image pretraining run needs beside the loop's recipe and the regularizer.</summary>
 /// <param name="TrivialAugment">Training views get torchvision's TrivialAugmentWide (ImageFolder data).</param>
 /// <param name="RandomErase">Training views get torchvision's RandomErasing with this probability (ImageFolder data).</param>
+/// <param name="Objective">supervised (classification), or a self-supervised objective (<see cref="SelfSupervisedKinds"/>) on two views.</param>
+/// <param name="Projector">The projector's widths after the backbone's features ("2048-256"); null: the objective's (<see cref="DefaultProjector"/>).</param>
+/// <param name="Temperature">NT-Xent's τ (SimCLR).</param>
 public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coarse = false, double? Imbalance = null, string? Start = null, int Workers = 2,
-    bool TrivialAugment = false, double RandomErase = 0);
+    bool TrivialAugment = false, double RandomErase = 0, string Objective = ImagePretrainSpec.Supervised, string? Projector = null, double Temperature = 0.1)
+{
+    public const string Supervised = "supervised";
+    public bool SelfSupervised => Objective != Supervised;
+
+    /// <summary>The papers' projectors (appendix E): SimCLR 2048 → 2048 → 256, VICReg 2048 → 8192 → 8192.</summary>
+    public static string DefaultProjector(string objective) => objective == SelfSupervisedKinds.VicReg ? "8192-8192" : "2048-256";
+
+    /// <summary>A one-line complaint about the objective's settings, or null.</summary>
+    public string? Problem()
+    {
+        if (Objective != Supervised && !SelfSupervisedKinds.All.Contains(Objective))
+            return $"--objective must be {Supervised}, {string.Join(" or ", SelfSupervisedKinds.All)} (got '{Objective}')";
+        if (!SelfSupervised && Projector is not null) return "--projector applies to --objective simclr or vicreg only";
+        if (!(Temperature > 0 && Temperature <= 100)) return $"--temperature must be in (0, 100] (got {Temperature})";
+        try { if (Projector is not null) Models.SelfSupervised.Projector.Widths(Projector); }
+        catch (ArgumentException e) { return e.Message; }
+        return null;
+    }
+}
 
 /// <summary>
 /// Supervised pretraining of an image backbone on image data (<see cref="ImageSources"/>) through the experiment layer: the run folder,
@@ -22,22 +46,27 @@ public static class ImagePretraining
 {
     public static IReadOnlyList<FoldOutcome> Run(ImagePretrainSpec spec, ExperimentOptions options, ILoggerFactory? loggers, CancellationToken cancel)
     {
+        if (spec.Problem() is string bad) throw new ArgumentException(bad);
         var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
-            spec.TrivialAugment, spec.RandomErase);
+            spec.TrivialAugment, spec.RandomErase, spec.SelfSupervised ? spec.Objective : null);
+        var projector = spec.Projector ?? DefaultProjectorFor(spec);
         var reg = options.Regularizer;
         var runner = new ExperimentRunner(options with
         {
-            Title = options.Title.Length > 0 ? options.Title : $"{spec.Preset.Name} on {source.Description}, {reg.Kind} at {reg.Placement}",
+            Title = options.Title.Length > 0 ? options.Title : $"{spec.Preset.Name}{(spec.SelfSupervised ? $" ({spec.Objective})" : "")} on {source.Description}, {reg.Kind} at {reg.Placement}",
             Settings = new Dictionary<string, object?>(options.Settings)
             {
                 ["arch"] = spec.Preset, ["weights"] = spec.Start, ["labels"] = spec.Coarse ? "coarse" : "fine", ["imbalance"] = spec.Imbalance,
                 ["trivial_augment"] = spec.TrivialAugment, ["random_erase"] = spec.RandomErase,
+                ["objective"] = spec.Objective,
+                ["projector"] = spec.SelfSupervised ? projector : null, ["temperature"] = spec.Objective == SelfSupervisedKinds.SimClr ? spec.Temperature : null,
             },
             ResultFields = new Dictionary<string, object?>(options.ResultFields)
             {
                 ["weights"] = spec.Start, ["data"] = source.Description, ["noise"] = 0.0, ["test_views"] = "1x1",
             },
         }, loggers, cancel);
+        if (spec.SelfSupervised) return runner.Run(source, (_, from) => BuildSelfSupervised(spec, projector, from));
         return runner.Run(source, (classes, from) =>
         {
             var net = ImagePresets.Build(spec.Preset, classes);
@@ -45,5 +74,25 @@ public static class ImagePretraining
             if (weights is not null) TorchvisionCheckpoint.LoadStrict(net, weights);
             return new BuiltModel(net, spec.Preset.Name, weights ?? "random weights");
         });
+    }
+
+    /// <summary>The objective's projector; the papers' widths, which assume ResNet-50's 2048 features, as given.</summary>
+    static string DefaultProjectorFor(ImagePretrainSpec spec) => ImagePretrainSpec.DefaultProjector(spec.Objective);
+
+    /// <summary>
+    /// Backbone (its classifier frozen and unsaved) plus the objective's projector. A run's own checkpoint restores both;
+    /// <c>--weights</c> gives the backbone its starting weights (any torchvision or self-supervised file) and the projector starts fresh.
+    /// </summary>
+    static BuiltModel BuildSelfSupervised(ImagePretrainSpec spec, string projector, string? from)
+    {
+        var widths = Models.SelfSupervised.Projector.Widths(projector);
+        var backbone = ImagePresets.Build(spec.Preset, 1);
+        var net = new SslNetwork(backbone, d => spec.Objective == SelfSupervisedKinds.VicReg
+            ? Models.SelfSupervised.Projector.VicReg(d, widths) : Models.SelfSupervised.Projector.SimClr(d, widths));
+        if (from is not null) TorchvisionCheckpoint.LoadStrict(net, from, k => !k.StartsWith(net.HeadPrefix));
+        else if (spec.Start is not null) TorchvisionCheckpoint.LoadBackbone(backbone, spec.Start);
+        var origin = from ?? spec.Start ?? "random weights";
+        return new BuiltModel(net, $"{spec.Preset.Name} + {spec.Objective} projector {net.FeatureWidth}-{projector}", origin,
+            new SelfSupervisedObjective(net, spec.Objective, spec.Temperature));
     }
 }

@@ -20,13 +20,13 @@ public static class ImageSources
     }
 
     public static IDataSource Create(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, int workers = 2, ILogger? log = null,
-        bool trivialAugment = false, double randomErase = 0)
+        bool trivialAugment = false, double randomErase = 0, string? twoViews = null)
     {
         if (Problem(spec, coarse) is string bad) throw new ArgumentException(bad);
-        if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, trivialAugment, randomErase);
+        if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, trivialAugment, randomErase, twoViews);
         // CIFAR's recipe is the padded crop and flip; the ImageNet policies are for ImageFolder data.
         if (trivialAugment || randomErase > 0)
             log?.LogWarning("{Spec}: --auto-augment and --random-erase apply to ImageFolder data only; CIFAR views keep the padded crop and flip", spec);
-        return new CifarSource(spec, preset, coarse, imbalance);
+        return new CifarSource(spec, preset, coarse, imbalance, twoViews);
     }
 }

@@ -26,6 +26,10 @@ public sealed record ProtocolOptions
     /// <summary>The pretraining's ImageNet augmentations (ImageFolder data).</summary>
     public bool TrivialAugment { get; init; }
     public double RandomErase { get; init; }
+    /// <summary>The transfer protocol's pretraining objective (supervised, simclr, vicreg), projector and temperature.</summary>
+    public string Objective { get; init; } = ImagePretrainSpec.Supervised;
+    public string? Projector { get; init; }
+    public double Temperature { get; init; } = 0.1;
 }
 
 /// <summary>
@@ -38,20 +42,30 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
 {
     string Root => options.Pretrain.OutDir;
 
+    public ImagePreset Preset => options.Preset;
+
+    /// <summary>The same protocols with another pretraining objective.</summary>
+    public ImageProtocols With(string objective, string? projector, double temperature) =>
+        new(options with { Objective = objective, Projector = projector, Temperature = temperature }, loggers, cancel);
+
     /// <summary>Table 1: pretrain on the source with each regularizer, then probe every downstream set.</summary>
     public ProtocolTable Transfer(string source, IReadOnlyList<string> downstream)
     {
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase));
-            var values = new List<double?> { tested?.Top1 };
+            var spec = new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase,
+                Objective: options.Objective, Projector: options.Projector, Temperature: options.Temperature);
+            var (weights, tested, label) = Pretrain(reg, spec);
+            // A self-supervised pretraining has no classifier to test: its source column is a linear probe on the source, as SimCLR and VICReg report.
+            var values = new List<double?> { spec.SelfSupervised ? RunProbe(reg, weights, source).TestTop1 : tested?.Top1 };
             foreach (var data in downstream)
                 values.Add(RunProbe(reg, weights, data).TestTop1);
             rows.Add((label, values));
         }
-        return Finish("transfer", new ProtocolTable($"Transfer: {options.Preset.Name} pretrained on {source}, linear probe ({options.ProbeSolver}), test top-1 %",
-            [$"{source} (source test)", .. downstream.Select(d => $"{d} (probe)")], rows));
+        bool ssl = options.Objective != ImagePretrainSpec.Supervised;
+        return Finish("transfer", new ProtocolTable($"Transfer: {options.Preset.Name} pretrained{(ssl ? $" by {options.Objective}" : "")} on {source}, linear probe ({options.ProbeSolver}), test top-1 %",
+            [ssl ? $"{source} (probe)" : $"{source} (source test)", .. downstream.Select(d => $"{d} (probe)")], rows));
     }
 
     /// <summary>Table 3: pretrain on the long-tailed training set, test on the balanced test set; head / middle / tail thirds of the classes.</summary>
@@ -98,7 +112,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         {
             OutDir = Path.Combine(Root, $"pretrain-{reg}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",
         }, loggers, cancel);
-        string label = $"{options.Preset.Name} / {regOptions.RowLabel}";
+        string label = $"{options.Preset.Name}{(spec.SelfSupervised ? $" {spec.Objective}" : "")} / {regOptions.RowLabel}";
         return (Path.Combine(outcome[0].Dir, "checkpoint-last.pth"), outcome[0].Tested?.Test, label);
     }
 

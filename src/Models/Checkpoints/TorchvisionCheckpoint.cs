@@ -10,10 +10,11 @@ namespace VideoVCReg.Models.Checkpoints;
 /// </summary>
 public static class TorchvisionCheckpoint
 {
-    public static void LoadStrict(nn.Module model, string path)
+    /// <param name="include">The model's keys the file must hold (null: all of them).</param>
+    public static void LoadStrict(nn.Module model, string path, Func<string, bool>? include = null)
     {
         var raw = CheckpointFile.Read(path);
-        try { LoadStrict(model, FromTorchvision(raw), path); }
+        try { LoadStrict(model, FromTorchvision(raw), path, include); }
         finally { foreach (var t in raw.Values) t.Dispose(); }
     }
 
@@ -29,12 +30,21 @@ public static class TorchvisionCheckpoint
         try
         {
             bool Body(string key) => !key.StartsWith(head + ".");
-            var state = FromTorchvision(raw).Where(kv => Body(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            var layout = IsSelfSupervised(raw) ? FromSelfSupervised(raw) : FromTorchvision(raw);
+            var state = layout.Where(kv => Body(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
             LoadStrict(model, state, path, Body);
             return head;
         }
         finally { foreach (var t in raw.Values) t.Dispose(); }
     }
+
+    /// <summary>A self-supervised pretraining's file (<see cref="SelfSupervised.SslNetwork"/>, VICReg's layout): backbone.* and projector.* only.</summary>
+    public static bool IsSelfSupervised(IReadOnlyDictionary<string, Tensor> raw) =>
+        raw.Keys.Any(k => k.StartsWith("projector.")) && raw.Keys.All(k => k.StartsWith("backbone.") || k.StartsWith("projector."));
+
+    /// <summary>The remap for VICReg's layout: the backbone's keys under torchvision's names; the projector is not part of a backbone.</summary>
+    public static IReadOnlyDictionary<string, Tensor> FromSelfSupervised(IReadOnlyDictionary<string, Tensor> raw) =>
+        raw.Where(kv => kv.Key.StartsWith("backbone.")).ToDictionary(kv => kv.Key["backbone.".Length..], kv => kv.Value);
 
     /// <summary>The remap for torchvision's layout: the identity, since the image models use its names.</summary>
     public static IReadOnlyDictionary<string, Tensor> FromTorchvision(IReadOnlyDictionary<string, Tensor> raw) => raw;

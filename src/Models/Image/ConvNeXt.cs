@@ -52,11 +52,15 @@ public sealed class ConvNeXt : Network
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 
-    public override Tensor forward(Tensor x)
+    /// <summary>Pooled, then the classifier's LayerNorm2d and Flatten: the input of its last Linear.</summary>
+    public override Tensor Features(Tensor x)
     {
-        var f = features.call(x);                                         // (B, C, h, w)
-        return classifier.call(nn.functional.adaptive_avg_pool2d(f, 1));  // (B, classes)
+        var f = nn.functional.adaptive_avg_pool2d(features.call(x), 1);  // (B, C, 1, 1)
+        foreach (var m in classifier.children().SkipLast(1)) f = ((nn.Module<Tensor, Tensor>)m).call(f);
+        return f;                                                         // (B, C)
     }
+
+    public override Tensor forward(Tensor x) => HeadInput.call(Features(x));
 }
 
 /// <summary>torchvision's CNBlock: dw 7×7 conv, LayerNorm, 4× MLP, layer scale, stochastic depth, residual.</summary>

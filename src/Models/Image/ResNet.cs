@@ -62,12 +62,14 @@ public sealed class ResNet : Network
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 
-    public override Tensor forward(Tensor x)
+    public override Tensor Features(Tensor x)
     {
         x = nn.functional.max_pool2d(nn.functional.relu(bn1.call(conv1.call(x))), 3, 2, 1);
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
-        return fc.call(nn.functional.adaptive_avg_pool2d(x, 1).flatten(1));
+        return nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
     }
+
+    public override Tensor forward(Tensor x) => fc.call(Features(x));
 }
 
 /// <summary>

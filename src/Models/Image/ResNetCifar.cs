@@ -51,14 +51,15 @@ public sealed class ResNetCifar : Network
     public override nn.Module<Tensor, Tensor> HeadInput => linear;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
 
-    public override Tensor forward(Tensor x)
+    public override Tensor Features(Tensor x)
     {
         using var scope = NewDisposeScope();
         var y = nn.functional.relu(bn1.call(conv1.call(x)));
         y = layer3.call(layer2.call(layer1.call(y)));
-        y = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
-        return linear.call(y).MoveToOuterDisposeScope();
+        return nn.functional.adaptive_avg_pool2d(y, 1).flatten(1).MoveToOuterDisposeScope();
     }
+
+    public override Tensor forward(Tensor x) => linear.call(Features(x));
 }
 
 /// <summary>A CIFAR basic block; where the shape changes, the shortcut subsamples by 2 and pads planes/4 zero channels on each side.</summary>

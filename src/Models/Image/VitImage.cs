@@ -49,13 +49,15 @@ public sealed class VitImage : Network
         return DecayLayers - 1;
     }
 
-    public override Tensor forward(Tensor x)
+    /// <summary>The class token after the encoder's final LayerNorm.</summary>
+    public override Tensor Features(Tensor x)
     {
         var t = conv_proj.call(x).flatten(2).transpose(1, 2);          // (B, N, D)
         t = cat([class_token.expand(t.shape[0], -1, -1), t], 1);        // (B, 1+N, D)
-        t = encoder.call(t);
-        return heads.call(t[.., 0]);                                    // (B, classes)
+        return encoder.call(t)[.., 0];                                  // (B, D)
     }
+
+    public override Tensor forward(Tensor x) => heads.call(Features(x));
 }
 
 public sealed class VitEncoder : nn.Module<Tensor, Tensor>

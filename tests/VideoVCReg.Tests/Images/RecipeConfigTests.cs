@@ -19,6 +19,8 @@ public class RecipeConfigTests
         { "vit-b32", "adamw", 0.003, 4096 },
         { "convnext-atto", "adamw", 0.016, 4096 },
         { "long-tail", "adam", 0.016, 256 },
+        { "simclr", "lars", 0.3, 256 },
+        { "vicreg", "lars", 0.2, 256 },
     };
 
     [Theory]
@@ -33,8 +35,8 @@ public class RecipeConfigTests
         Assert.Equal(lr, (options with { BatchSize = batch, UpdateFreq = 1 }).PeakLr, 12);
         Assert.Equal(1, options.LayerDecay);
         Assert.Equal(1, options.RepeatedAugment);
-        // The warm-up's start: torchvision's --lr-warmup-decay (0.033 for ViT, its default 0.01 otherwise); the paper's long-tail recipe does not say.
-        double? factor = name switch { "vit-b32" => 0.033, "long-tail" => null, _ => 0.01 };
+        // The warm-up's start: torchvision's --lr-warmup-decay (0.033 for ViT, its default 0.01 otherwise); the long-tail and SSL recipes leave it at 1e-6.
+        double? factor = name switch { "vit-b32" => 0.033, "long-tail" or "simclr" or "vicreg" => null, _ => 0.01 };
         Assert.Equal(factor, options.WarmupStartFactor);
         Assert.Equal(factor is double f ? f * options.PeakLr : 1e-6, options.WarmupStart, 15);
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
@@ -64,7 +66,7 @@ public class RecipeConfigTests
 
             var unknown = CliProcess.Run("pretrain", "--arch", "resnet32", "--recipe", "magic", "--out", Path.Combine(work, "x"));
             Assert.Equal(1, unknown.ExitCode);
-            Assert.Contains("unknown recipe 'magic' (known: convnext-atto, convnext-t, long-tail, resnet50, vit-b32", unknown.Stderr);
+            Assert.Contains("unknown recipe 'magic' (known: convnext-atto, convnext-t, long-tail, resnet50, simclr, vicreg, vit-b32", unknown.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }
