@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(ProtocolCommand.Build());
         root.Subcommands.Add(AnalyzeCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
+        root.Subcommands.Add(SweepCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }
@@ -66,13 +67,31 @@ public static class CliApp
         return 0;
     }
 
+    /// <summary>The first parse error of a command line as one line, or null when it parses.</summary>
+    internal static string? ParseProblem(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count == 0) return null;
+        return string.Join(" ", parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
+    }
+
+    /// <summary>A command line run inside a running verb (a sweep's trial): the caller's cancellation, no signal handlers of its own.</summary>
+    internal static async Task<int> RunNestedAsync(string[] args, CancellationToken cancel)
+    {
+        if (ParseProblem(args) is string reason)
+        {
+            Console.Error.WriteLine($"videovcreg: {reason} (see 'videovcreg --help')");
+            return 2;
+        }
+        return await BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel);
+    }
+
     static async Task<int> RunVerbAsync(string[] args)
     {
         var parse = BuildRoot().Parse(args);
-        if (parse.Errors.Count > 0)
+        if (ParseProblem(args) is string reason)
         {
             // One line, not a help page: scripts read the reason, people can ask for --help.
-            var reason = string.Join(" ", parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
             Console.Error.WriteLine($"videovcreg: {reason} (see 'videovcreg --help')");
             return 2;
         }

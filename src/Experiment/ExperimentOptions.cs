@@ -17,6 +17,8 @@ public sealed record ExperimentOptions
     public bool Force { get; init; }
     /// <summary>A finished run with the same settings is kept and its outcomes returned, as a cache (a pretraining step's weights).</summary>
     public bool ReuseFinished { get; init; }
+    /// <summary>Train and validate only, no test (a sweep's trials are scored on validation; the test is the final run's).</summary>
+    public bool SkipTest { get; init; }
     public TrainOptions Train { get; init; } = new();
     public RegularizerOptions Regularizer { get; init; } = new();
     public int Seed { get; init; }

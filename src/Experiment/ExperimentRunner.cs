@@ -116,7 +116,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         };
         var epochs = trainer.Fit(data.Train, dir, cancel, resumeFrom);
         progress.Clear();
-        if (data.Test is null)
+        if (data.Test is null || options.SkipTest)
         {
             WriteFoldResults(dir, foldId, built, data, null, epochs, usedBest: false);
             return new FoldOutcome(foldId, dir, epochs, null);

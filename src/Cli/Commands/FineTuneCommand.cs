@@ -18,9 +18,10 @@ public static class FineTuneCommand
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
         var outDir = new Option<string>("--out") { Description = "Run folder: split<k>/ (metrics.jsonl, checkpoint-last/best.pth, results.json) and the report over splits", DefaultValueFactory = _ => "runs/finetune" };
         var force = new Option<bool>("--force") { Description = "Replace a finished or unfinished run in --out (its splits, reports and plots are deleted first)" };
+        var noTest = new Option<bool>("--no-test") { Description = "Train and validate only (a sweep's trials; the run is scored by its validation top-1 in metrics.jsonl)" };
         var cmd = new Command("finetune", "Fine-tune a video transformer with a feature regularizer (VCReg by default), test each split, report per split and mean")
         {
-            model, weights, presets, frames, size, outDir, force,
+            model, weights, presets, frames, size, outDir, force, noTest,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddTo(cmd, training: true);
@@ -28,7 +29,7 @@ public static class FineTuneCommand
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!, p.GetValue(force));
+            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(noTest));
             return Task.FromResult(run.Execute());
         });
         return cmd;

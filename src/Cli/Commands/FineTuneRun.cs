@@ -15,7 +15,7 @@ namespace VideoVCReg.Cli.Commands;
 /// `finetune` as the experiment layer sees it: the HMDB51-layout splits as the data source, the preset (with
 /// any starting weights) as the model factory, and the options bound from the command line and configuration.
 /// </summary>
-sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir, bool force = false)
+sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir, bool force = false, bool skipTest = false)
 {
     public int Execute()
     {
@@ -31,7 +31,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         var source = new VideoSplits(data, outDir, seed, loggers.CreateLogger("loader"));
         var runner = new ExperimentRunner(new ExperimentOptions
         {
-            OutDir = outDir, Force = force, Train = train, Regularizer = reg, Seed = seed, Device = ctx.Device,
+            OutDir = outDir, Force = force, SkipTest = skipTest, Train = train, Regularizer = reg, Seed = seed, Device = ctx.Device,
             Title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {reg.Kind} at {reg.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
             Settings = new Dictionary<string, object?>
             {

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Experiment.Sweeps;
+
+namespace VideoVCReg.Cli.Commands;
+
+/// <summary>
+/// `videovcreg sweep`: appendix C.2's grid as a folder of `finetune` trials (<see cref="SweepWorker"/>), worked through
+/// by any number of local processes or a Slurm job array, then the best setting retrained and tested; `--summary` ranks it.
+/// Options the sweep does not know are the trials' fixed finetune options.
+/// </summary>
+public static class SweepCommand
+{
+    static readonly string[] OwnValued = ["--alpha", "--beta", "--noise", "--split", "--out", "--trial", "--partition", "--gpus-per-task", "--cpus-per-task", "--time"];
+    static readonly string[] OwnFlags = ["--final", "--summary", "--slurm", "--dry-run"];
+
+    /// <summary>
+    /// The trials' fixed options: every token after `sweep` that is not the sweep's own option or its value, in order.
+    /// Global options given here (--seed, --threads, --device, --config, --verbose) are kept too: the sweep's parse takes
+    /// them, and the trials must get them as well. Read from the raw tokens, since an unknown option's value would
+    /// otherwise be taken for the DIR argument.
+    /// </summary>
+    static List<string> FixedArgs(ParseResult p)
+    {
+        var tokens = p.Tokens.Select(t => t.Value).ToList();
+        int start = p.Tokens.ToList().FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Command && t.Value == "sweep") + 1;
+        var fixedArgs = new List<string>();
+        for (int i = start; i < tokens.Count; i++)
+        {
+            if (OwnValued.Contains(tokens[i])) { i++; continue; }
+            if (OwnFlags.Contains(tokens[i])) continue;
+            fixedArgs.Add(tokens[i]);
+        }
+        return fixedArgs;
+    }
+
+    static string[] List(string? s) => s is null ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public static Command Build()
+    {
+        var dirArg = new Argument<string?>("DIR") { Description = "An existing sweep folder (with --trial, --final, --summary, or to work on it)", Arity = ArgumentArity.ZeroOrOne };
+        var alpha = new Option<string?>("--alpha") { Description = "VCReg α values, comma-separated (a tuned axis)" };
+        var beta = new Option<string?>("--beta") { Description = "VCReg β values, comma-separated (a tuned axis)" };
+        var noise = new Option<string?>("--noise") { Description = "Noise σ values, comma-separated (a condition: one final run each)" };
+        var split = new Option<string?>("--split") { Description = "Official splits, comma-separated (scores are averaged over them; the final run uses them all)" };
+        var outDir = new Option<string?>("--out") { Description = "The new sweep's folder: sweep.json, trial-<k>/ (finetune run folders), final/, summary.md, heatmap.png" };
+        var trial = new Option<int?>("--trial") { Description = "Run trial K of the sweep in DIR (a Slurm array task); returns at once if it is finished or running elsewhere" };
+        var final = new Option<bool>("--final") { Description = "Run the final stage of DIR: per noise σ the best α, β retrained on the full training splits and tested" };
+        var summary = new Option<bool>("--summary") { Description = "Rank the finished trials of DIR, list unfinished and failed ones, write summary.md/.csv and heatmap.png" };
+        var slurm = new Option<bool>("--slurm") { Description = "Write an sbatch job array (task K runs sweep --trial K DIR) and a final job after it, and submit both" };
+        var partition = new Option<string?>("--partition") { Description = "--slurm: the partition" };
+        var gpus = new Option<int?>("--gpus-per-task") { Description = "--slurm: GPUs per array task" };
+        var cpus = new Option<int>("--cpus-per-task") { Description = "--slurm: CPUs per array task, also its --threads (default 2)", DefaultValueFactory = _ => 2 };
+        var time = new Option<string>("--time") { Description = "--slurm: time limit per task, HH:MM (default 04:00)", DefaultValueFactory = _ => "04:00" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "--slurm: write the scripts, do not submit" };
+        var cmd = new Command("sweep", "A hyperparameter grid of finetune trials (appendix C.2), run by local workers or a Slurm job array; the best setting retrained and tested")
+        {
+            dirArg, alpha, beta, noise, split, outDir, trial, final, summary, slurm, partition, gpus, cpus, time, dryRun,
+        };
+        cmd.TreatUnmatchedTokensAsErrors = false;
+        Verb.SetAction(cmd, async ctx =>
+        {
+            var p = ctx.Parse;
+            var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("sweep");
+            VerbRunner runner = (args, ct) => CliApp.RunNestedAsync(args, ct);
+            var axes = new[] { ("--alpha", p.GetValue(alpha)), ("--beta", p.GetValue(beta)), ("--noise", p.GetValue(noise)), ("--split", p.GetValue(split)) }
+                .Where(a => a.Item2 is not null).Select(a => new SweepAxis(a.Item1, List(a.Item2))).ToList();
+            // Global options given before `sweep` belong to the sweep process; after it, to the trials as well.
+            var fixedArgs = FixedArgs(p);
+            string? existing = p.GetValue(dirArg);
+            int modes = (p.GetValue(trial) is not null ? 1 : 0) + (p.GetValue(final) ? 1 : 0) + (p.GetValue(summary) ? 1 : 0);
+            if (modes > 1) throw new UserInputException("give one of --trial, --final and --summary");
+            if (modes == 1 || (axes.Count == 0 && p.GetValue(outDir) is null))
+            {
+                if (existing is not null) fixedArgs.Remove(existing);
+                // An existing sweep: its plan is in the folder, so no grid or fixed options may be given.
+                var dir = existing ?? p.GetValue(outDir) ?? throw new UserInputException("sweep: give a grid (--alpha ... --out DIR) or an existing sweep folder DIR");
+                if (axes.Count > 0 || fixedArgs.Count > 0)
+                    throw new UserInputException($"sweep {dir}: the grid and fixed options are in its sweep.json; give them only when starting a sweep (unexpected: {string.Join(" ", axes.Select(a => a.Option).Concat(fixedArgs))})");
+                var worker = new SweepWorker(dir, SweepPlan.Read(dir), runner, log);
+                if (p.GetValue(trial) is int k) return await worker.RunTrial(k, ctx.Cancel);
+                if (p.GetValue(final)) return await worker.RunFinal(ctx.Cancel);
+                if (p.GetValue(summary)) { Console.WriteLine(SweepSummary.Write(worker)); return 0; }
+                return await worker.Work(ctx.Cancel);
+            }
+            var root = p.GetValue(outDir) ?? throw new UserInputException("sweep: --out DIR names the new sweep's folder");
+            var plan = new SweepPlan("finetune", fixedArgs, axes);
+            var problems = plan.Problems().ToList();
+            var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
+            if (p.GetValue(slurm)) problems.AddRange(options.Problems());
+            // The trials' command line must parse now, not in a job hours later.
+            if (problems.Count == 0 && CliApp.ParseProblem(plan.TrialArgs(plan.Trials()[0], root)) is string bad) problems.Add($"the trials' options: {bad}");
+            if (problems.Count > 0) throw new UserInputException(string.Join("; ", problems));
+            Directory.CreateDirectory(root);
+            var planPath = Path.Combine(root, SweepPlan.FileName);
+            if (File.Exists(planPath) && File.ReadAllText(planPath) != plan.ToJson())
+                throw new UserInputException($"{root}: holds another sweep (its {SweepPlan.FileName} differs); choose another --out, or run 'sweep {root}' to continue that one");
+            Models.IO.AtomicFile.WriteText(planPath, plan.ToJson());
+            var sweep = new SweepWorker(root, plan, runner, log);
+            Console.WriteLine($"sweep {root}: {plan.Trials().Count} trials ({string.Join(" × ", axes.Select(a => $"{a.Values.Count} {a.Option.TrimStart('-')}"))})");
+            if (!p.GetValue(slurm)) return await sweep.Work(ctx.Cancel);
+            var (arrayScript, finalScript) = SlurmScript.Write(root, plan, options, SlurmScript.SelfCommand());
+            if (options.DryRun) { Console.WriteLine($"written (not submitted): {arrayScript}, {finalScript}"); return 0; }
+            var jobs = SlurmScript.Submit(root, arrayScript, finalScript);
+            Console.WriteLine($"submitted: array job {jobs.ArrayJob} ({plan.Trials().Count} tasks), final job {jobs.FinalJob} after it; 'videovcreg sweep --summary {root}' shows progress");
+            return 0;
+        });
+        return cmd;
+    }
+}

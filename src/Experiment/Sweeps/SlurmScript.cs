@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using VideoVCReg.Models.IO;
+
+namespace VideoVCReg.Experiment.Sweeps;
+
+/// <summary>What `--slurm` asks of the scheduler for each array task.</summary>
+public sealed record SlurmOptions(string? Partition = null, int? GpusPerTask = null, int CpusPerTask = 2, string Time = "04:00", bool DryRun = false)
+{
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (CpusPerTask < 1) p.Add($"--cpus-per-task must be ≥ 1 (got {CpusPerTask})");
+        if (GpusPerTask is < 0) p.Add($"--gpus-per-task must be ≥ 0 (got {GpusPerTask})");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(Time, @"^\d{1,4}:\d{2}$")) p.Add($"--time must be HH:MM (got '{Time}')");
+        if (Partition is { } part && !System.Text.RegularExpressions.Regex.IsMatch(part, @"^[A-Za-z0-9_.-]+$")) p.Add($"--partition: '{part}' is not a partition name");
+        return p;
+    }
+}
+
+/// <summary>The job ids of a submitted sweep (DIR/slurm.json).</summary>
+public sealed record SlurmJobs(string ArrayJob, string FinalJob, string SubmittedUtc);
+
+/// <summary>
+/// Slurm job-array scripts for a sweep folder: sweep.sbatch (array task K runs `sweep --trial K DIR`, logs in
+/// DIR/logs/trial-K.out, requeueable, SIGTERM two minutes before the time limit so the run stops cleanly and a
+/// requeue resumes from its last checkpoint) and final.sbatch (the retrain-and-test, submitted with
+/// --dependency=afterok on the array). `sbatch` must be on PATH when not a dry run.
+/// </summary>
+public static class SlurmScript
+{
+    public const string ArrayScript = "sweep.sbatch", FinalScript = "final.sbatch", JobsFile = "slurm.json";
+
+    /// <summary>The command that runs this tool again: the same host and entry assembly.</summary>
+    public static string SelfCommand()
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        return Path.GetFileNameWithoutExtension(host) == "dotnet" && entry is { Length: > 0 } ? $"{Quote(host)} {Quote(entry)}" : Quote(host);
+    }
+
+    static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+
+    public static (string Array, string Final) Write(string dir, SweepPlan plan, SlurmOptions options, string self)
+    {
+        var full = Path.GetFullPath(dir);
+        Directory.CreateDirectory(Path.Combine(full, "logs"));
+        int n = plan.Trials().Count;
+        string Header(string name, string output)
+        {
+            var s = new StringBuilder("#!/bin/bash\n");
+            s.AppendLine($"#SBATCH --job-name={name}");
+            s.AppendLine($"#SBATCH --output={output}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={options.CpusPerTask}");
+            if (options.GpusPerTask is int g and > 0) s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --gpus-per-task={g}");
+            if (options.Partition is { } p) s.AppendLine($"#SBATCH --partition={p}");
+            s.AppendLine($"#SBATCH --time={options.Time}:00");
+            s.AppendLine("#SBATCH --requeue");
+            s.AppendLine("#SBATCH --open-mode=append");   // a requeued or resubmitted task's log continues, it is not cut
+            s.AppendLine("#SBATCH --signal=TERM@120");
+            return s.ToString();
+        }
+        var array = Header("videovcreg-sweep", Path.Combine(full, "logs", "trial-%a.out")) + $"#SBATCH --array=0-{n - 1}\n"
+            + $"exec {self} --threads {options.CpusPerTask} sweep --trial \"$SLURM_ARRAY_TASK_ID\" {Quote(full)}\n";
+        var final = Header("videovcreg-sweep-final", Path.Combine(full, "logs", "final.out"))
+            + $"exec {self} --threads {options.CpusPerTask} sweep --final {Quote(full)}\n";
+        var arrayPath = Path.Combine(full, ArrayScript);
+        var finalPath = Path.Combine(full, FinalScript);
+        AtomicFile.WriteText(arrayPath, array);
+        AtomicFile.WriteText(finalPath, final);
+        return (arrayPath, finalPath);
+    }
+
+    /// <summary>Submits the array, then the final job after it; records the ids in slurm.json.</summary>
+    public static SlurmJobs Submit(string dir, string arrayScript, string finalScript)
+    {
+        string arrayJob = Sbatch(arrayScript);
+        string finalJob = Sbatch(finalScript, $"--dependency=afterok:{arrayJob}");
+        var jobs = new SlurmJobs(arrayJob, finalJob, DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z");
+        AtomicFile.WriteText(Path.Combine(dir, JobsFile), JsonSerializer.Serialize(jobs, SweepPlan.Json));
+        return jobs;
+    }
+
+    static string Sbatch(string script, string? extra = null)
+    {
+        var psi = new ProcessStartInfo("sbatch") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--parsable");
+        if (extra is not null) psi.ArgumentList.Add(extra);
+        psi.ArgumentList.Add(script);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception) { throw new InvalidOperationException("sbatch: not found on PATH (no Slurm here?); --dry-run writes the scripts without submitting"); }
+        using (p)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            var output = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"sbatch {Path.GetFileName(script)}: {err.Result.Trim()}");
+            // --parsable prints "jobid" or "jobid;cluster".
+            return output.Split(';')[0];
+        }
+    }
+
+    public static SlurmJobs? ReadJobs(string dir)
+    {
+        var path = Path.Combine(dir, JobsFile);
+        return File.Exists(path) ? JsonSerializer.Deserialize<SlurmJobs>(File.ReadAllText(path), SweepPlan.Json) : null;
+    }
+
+    /// <summary>The last non-empty lines of array task K's log, joined by " / "; empty when there is none.</summary>
+    public static string LogTail(string dir, int trial, int lines)
+    {
+        var path = Path.Combine(dir, "logs", $"trial-{trial}.out");
+        if (!File.Exists(path)) return "";
+        return string.Join(" / ", File.ReadLines(path).Where(l => l.Trim().Length > 0).TakeLast(lines).Select(l => l.Trim()));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace VideoVCReg.Experiment.Sweeps;
+
+/// <summary>One swept option and its values, in the order given ("--alpha", ["1", "3", "5"]).</summary>
+public sealed record SweepAxis(string Option, IReadOnlyList<string> Values);
+
+/// <summary>One point of the grid: its index, each axis's value, and its run folder (trial-&lt;id&gt;).</summary>
+public sealed record Trial(int Id, IReadOnlyDictionary<string, string> Values)
+{
+    public string Folder => $"trial-{Id:D3}";
+
+    public string Label => string.Join(" ", Values.Select(kv => $"{kv.Key} {kv.Value}"));
+}
+
+/// <summary>
+/// A hyperparameter sweep (appendix C.2), as written to DIR/sweep.json: the verb and its fixed options, and the axes.
+/// The grid is the product of the axes, the first axis slowest. <see cref="Tuned"/> axes are chosen (α, β);
+/// <see cref="Condition"/> axes get one final run per value (noise σ); the split axis is averaged over when scoring
+/// and is the final run's split list. Trials run with --no-test (scored by validation top-1); the final run of each
+/// condition retrains the best tuned values on the full training splits (--val-share 0) and tests them.
+/// </summary>
+public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IReadOnlyList<SweepAxis> Axes)
+{
+    public const string FileName = "sweep.json";
+    public static readonly string[] Tuned = ["--alpha", "--beta"];
+    public static readonly string[] Condition = ["--noise"];
+    public const string SplitAxis = "--split";
+
+    /// <summary>Options the sweep sets itself; the fixed options may not.</summary>
+    public static readonly string[] Reserved = ["--alpha", "--beta", "--noise", "--split", "--out", "--force", "--no-test", "--val-share"];
+
+    public IReadOnlyList<Trial> Trials()
+    {
+        var trials = new List<Trial>();
+        var index = new int[Axes.Count];
+        int total = Axes.Aggregate(1, (n, a) => n * a.Values.Count);
+        for (int id = 0; id < total; id++)
+        {
+            int rest = id;
+            for (int a = Axes.Count - 1; a >= 0; a--) { index[a] = rest % Axes[a].Values.Count; rest /= Axes[a].Values.Count; }
+            trials.Add(new Trial(id, Axes.Select((axis, a) => (axis.Option, axis.Values[index[a]])).ToDictionary(p => p.Option, p => p.Item2)));
+        }
+        return trials;
+    }
+
+    /// <summary>The trial's full command line: the verb, the fixed options, its values, validation only, its folder.</summary>
+    public string[] TrialArgs(Trial trial, string sweepDir) =>
+        [Verb, .. BaseArgs, .. trial.Values.SelectMany(kv => new[] { kv.Key, kv.Value }), "--no-test", "--out", Path.Combine(sweepDir, trial.Folder)];
+
+    /// <summary>One-line complaints about the plan; empty when it can run.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (Axes.Count == 0) p.Add("sweep: give at least one axis (--alpha, --beta, --noise or --split lists)");
+        foreach (var axis in Axes)
+        {
+            if (axis.Values.Count == 0) p.Add($"{axis.Option}: no values");
+            if (axis.Values.Distinct().Count() != axis.Values.Count) p.Add($"{axis.Option}: a value is given twice");
+            if (axis.Option != SplitAxis)
+                foreach (var v in axis.Values.Where(v => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x) || x < 0))
+                    p.Add($"{axis.Option}: '{v}' is not a finite number ≥ 0");
+            else
+                foreach (var v in axis.Values.Where(v => v is not ("1" or "2" or "3")))
+                    p.Add($"--split: '{v}' is not an official split (1, 2 or 3)");
+        }
+        int total = Axes.Aggregate(1, (n, a) => n * Math.Max(1, a.Values.Count));
+        if (total > 10_000) p.Add($"sweep: {total} trials is more than 10,000; narrow the grid");
+        for (int i = 0; i < BaseArgs.Count; i++)
+        {
+            var option = BaseArgs[i].Split('=')[0];
+            if (Reserved.Contains(option)) p.Add($"sweep: {option} is set by the sweep, not among the fixed options");
+        }
+        return p;
+    }
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static SweepPlan Read(string sweepDir)
+    {
+        var path = Path.Combine(sweepDir, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{sweepDir}: no {FileName}: not a sweep folder (start one with sweep --alpha ... --out DIR)");
+        try { return JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty"); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a sweep plan ({e.Message})"); }
+    }
+}

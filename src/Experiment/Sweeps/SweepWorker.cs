@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace VideoVCReg.Experiment.Sweeps;
+
+/// <summary>Runs one command line of the tool in this process (the CLI's verb tree); returns its exit code.</summary>
+public delegate Task<int> VerbRunner(string[] args, CancellationToken cancel);
+
+/// <summary>Where a trial stands, read from its folder.</summary>
+public enum TrialStatus { Pending, Running, Finished, Failed }
+
+/// <summary>
+/// Works through a sweep folder (<see cref="SweepPlan"/>). A trial is claimed by an exclusive OS lock on
+/// trial-&lt;id&gt;/.claim, held while it runs and released however the process ends: any number of processes (local
+/// workers, Slurm array tasks) can share one folder, and no trial runs twice at once. A trial is a run folder of the
+/// experiment layer, so a claim of an unfinished trial (killed, pre-empted, requeued) resumes it from its last
+/// checkpoint; a finished one (report.json) is never run again. A trial that exits non-zero gets failed.txt (its exit
+/// code and last error line) and is not retried until that file is removed. When every trial is finished or failed,
+/// the final stage runs once (DIR/final/.claim): per condition the best tuned values, retrained and tested.
+/// </summary>
+public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILogger? log = null)
+{
+    readonly ILogger log = log ?? NullLogger.Instance;
+    public const string ClaimFile = ".claim", FailedFile = "failed.txt", FinalFolder = "final";
+
+    public string Dir => dir;
+    public SweepPlan Plan => plan;
+
+    /// <summary>
+    /// Takes the exclusive claim of a folder, or null when another process holds it. A status probe (<see cref="Status"/>,
+    /// `--summary`) holds a claim for microseconds, so a claim that fails is tried again for a second before the
+    /// folder counts as taken: a probe never makes a worker skip a trial that nobody runs.
+    /// </summary>
+    public static FileStream? TryClaim(string folder)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (Lock(folder) is { } claim)
+            {
+                // Who holds it, for the summary: the claim file itself cannot be read while locked.
+                var job = Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { } id ? $", Slurm job {id}" : "";
+                File.WriteAllText(Path.Combine(folder, ClaimFile + "-owner"), $"pid {Environment.ProcessId} on {Environment.MachineName}{job}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
+                return claim;
+            }
+            if (attempt == 10) return null;
+            Thread.Sleep(100);
+        }
+    }
+
+    static FileStream? Lock(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        try { return new FileStream(Path.Combine(folder, ClaimFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException) { return null; }
+    }
+
+    public TrialStatus Status(Trial trial) => StatusOf(Path.Combine(dir, trial.Folder));
+
+    static TrialStatus StatusOf(string folder)
+    {
+        if (File.Exists(Path.Combine(folder, FineTune.RunFolder.FinishedMarker))) return TrialStatus.Finished;
+        if (File.Exists(Path.Combine(folder, FailedFile))) return TrialStatus.Failed;
+        if (!Directory.Exists(folder)) return TrialStatus.Pending;
+        using var probe = Lock(folder);
+        return probe is null ? TrialStatus.Running : TrialStatus.Pending;
+    }
+
+    /// <summary>Runs trial <paramref name="id"/> if no one else is (a Slurm array task); 0 when it is finished or taken elsewhere.</summary>
+    public async Task<int> RunTrial(int id, CancellationToken cancel)
+    {
+        var trials = plan.Trials();
+        if (id < 0 || id >= trials.Count) throw new ArgumentException($"--trial {id}: the sweep in {dir} has trials 0 … {trials.Count - 1}");
+        var trial = trials[id];
+        var folder = Path.Combine(dir, trial.Folder);
+        using var claim = TryClaim(folder);
+        if (claim is null) { log.LogInformation("trial {Id} ({Label}) is being run by another process ({Owner})", id, trial.Label, Owner(folder)); return 0; }
+        if (StatusOf(folder) == TrialStatus.Finished) { log.LogInformation("trial {Id} ({Label}) finished before", id, trial.Label); return 0; }
+        File.Delete(Path.Combine(folder, FailedFile)); // an explicit --trial retries a failed trial
+        log.LogInformation("trial {Id}/{Count}: {Label}", id, trials.Count, trial.Label);
+        var (rc, lastError) = await RunCapturing(plan.TrialArgs(trial, dir), cancel);
+        if (rc != 0 && !cancel.IsCancellationRequested)
+            Models.IO.AtomicFile.WriteText(Path.Combine(folder, FailedFile), $"exit code {rc}: {lastError}\n");
+        return rc;
+    }
+
+    /// <summary>
+    /// A local worker: claims and runs every pending trial in grid order, then the final stage when nothing is left.
+    /// Returns 0 when the sweep is complete or the rest is running elsewhere, else the first failing exit code.
+    /// </summary>
+    public async Task<int> Work(CancellationToken cancel)
+    {
+        int worst = 0;
+        foreach (var trial in plan.Trials())
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (Status(trial) is not TrialStatus.Pending) continue;
+            int rc = await RunTrial(trial.Id, cancel);
+            if (rc != 0 && worst == 0) worst = rc;
+        }
+        var states = plan.Trials().Select(Status).ToList();
+        if (states.Any(s => s is TrialStatus.Running or TrialStatus.Pending))
+        {
+            log.LogInformation("{Running} trial(s) still running in other processes; the final stage runs when the last of them is done (sweep {Dir})",
+                states.Count(s => s is TrialStatus.Running or TrialStatus.Pending), dir);
+            return worst;
+        }
+        int final = await RunFinal(cancel);
+        return worst != 0 ? worst : final;
+    }
+
+    /// <summary>Per condition, the tuned values with the best mean validation top-1 over the splits (failed trials left out).</summary>
+    public IReadOnlyList<FinalChoice> Choose()
+    {
+        var trials = plan.Trials();
+        var missing = trials.Where(t => Status(t) is TrialStatus.Pending or TrialStatus.Running).ToList();
+        if (missing.Count > 0) throw new InvalidOperationException($"{dir}: {missing.Count} trial(s) not finished yet (first: {missing[0].Folder}, {missing[0].Label})");
+        var scored = trials.Select(t => (Trial: t, Score: TrialScore.Read(Path.Combine(dir, t.Folder)))).Where(s => s.Score is not null).ToList();
+        var choices = new List<FinalChoice>();
+        foreach (var group in scored.GroupBy(s => Key(s.Trial, SweepPlan.Condition)))
+        {
+            var best = group.GroupBy(s => Key(s.Trial, SweepPlan.Tuned))
+                .Select(g => (Values: g.First().Trial.Values.Where(kv => SweepPlan.Tuned.Contains(kv.Key)).ToDictionary(), Mean: g.Average(s => s.Score!.Value), Count: g.Count()))
+                .OrderByDescending(c => c.Mean).First();   // stable: the first in grid order wins a tie
+            choices.Add(new FinalChoice(group.First().Trial.Values.Where(kv => SweepPlan.Condition.Contains(kv.Key)).ToDictionary(), best.Values, best.Mean, best.Count));
+        }
+        if (choices.Count == 0) throw new InvalidOperationException($"{dir}: no trial finished with a validation score; see sweep --summary {dir}");
+        return choices;
+    }
+
+    static string Key(Trial t, string[] axes) => string.Join("|", axes.Select(a => t.Values.GetValueOrDefault(a) ?? ""));
+
+    /// <summary>The retrain-and-test of each condition's best setting, once (DIR/final/.claim); finished runs are kept.</summary>
+    public async Task<int> RunFinal(CancellationToken cancel)
+    {
+        var finalDir = Path.Combine(dir, FinalFolder);
+        using var claim = TryClaim(finalDir);
+        if (claim is null) { log.LogInformation("the final stage is being run by another process ({Owner})", Owner(finalDir)); return 0; }
+        var choices = Choose();
+        Models.IO.AtomicFile.WriteText(Path.Combine(finalDir, "choices.json"), JsonSerializer.Serialize(choices, SweepPlan.Json));
+        var splits = plan.Axes.FirstOrDefault(a => a.Option == SweepPlan.SplitAxis)?.Values;
+        foreach (var choice in choices)
+        {
+            var name = choice.Condition.Count == 0 ? "run" : string.Join("-", choice.Condition.Select(kv => $"{kv.Key.TrimStart('-')}{kv.Value}"));
+            var outDir = Path.Combine(finalDir, name);
+            if (File.Exists(Path.Combine(outDir, FineTune.RunFolder.FinishedMarker))) continue;
+            string[] args = [plan.Verb, .. plan.BaseArgs, .. choice.Tuned.Concat(choice.Condition).SelectMany(kv => new[] { kv.Key, kv.Value }),
+                .. splits is null ? Array.Empty<string>() : ["--split", string.Join(",", splits)], "--val-share", "0", "--out", outDir];
+            log.LogInformation("final: {Condition} with {Tuned} (mean validation top-1 {Score:P1} over {Count} trial(s)): retrained on the full training split(s) and tested",
+                choice.Condition.Count == 0 ? "the sweep" : string.Join(" ", choice.Condition.Select(kv => $"{kv.Key} {kv.Value}")),
+                string.Join(" ", choice.Tuned.Select(kv => $"{kv.Key} {kv.Value}")), choice.MeanValidationTop1, choice.Trials);
+            var (rc, lastError) = await RunCapturing(args, cancel);
+            if (rc != 0) { log.LogError("final run {Out} failed: {Error}", outDir, lastError); return rc; }
+        }
+        return 0;
+    }
+
+    static string Owner(string folder)
+    {
+        try { return File.ReadAllText(Path.Combine(folder, ClaimFile + "-owner")).Trim(); } catch (IOException) { return "unknown"; }
+    }
+
+    /// <summary>Runs a command line in this process, keeping the last line it wrote to standard error (its one-line failure, if any).</summary>
+    async Task<(int Code, string LastError)> RunCapturing(string[] args, CancellationToken cancel)
+    {
+        var original = Console.Error;
+        var tee = new LastLineWriter(original);
+        Console.SetError(tee);
+        try { return (await run(args, cancel), tee.Last); }
+        finally { Console.SetError(original); }
+    }
+
+    sealed class LastLineWriter(TextWriter inner) : TextWriter
+    {
+        readonly StringBuilder line = new();
+        public string Last { get; private set; } = "";
+        public override Encoding Encoding => inner.Encoding;
+        public override void Write(char value)
+        {
+            inner.Write(value);
+            lock (line)
+            {
+                if (value == '\n') { if (line.ToString().Trim().Length > 0) Last = line.ToString().Trim(); line.Clear(); }
+                else line.Append(value);
+            }
+        }
+        public override void Flush() => inner.Flush();
+    }
+}
+
+/// <summary>A condition's chosen tuned values and their mean validation top-1 over its trials (one per split).</summary>
+public sealed record FinalChoice(IReadOnlyDictionary<string, string> Condition, IReadOnlyDictionary<string, string> Tuned, double MeanValidationTop1, int Trials);
+
+/// <summary>A trial's score: the best validation top-1 of any epoch, averaged over its splits (metrics.jsonl).</summary>
+public static class TrialScore
+{
+    public static double? Read(string trialDir)
+    {
+        if (!File.Exists(Path.Combine(trialDir, FineTune.RunFolder.FinishedMarker))) return null;
+        var best = new List<double>();
+        foreach (var split in Directory.EnumerateDirectories(trialDir, "split*").Order())
+        {
+            var metrics = Path.Combine(split, "metrics.jsonl");
+            if (!File.Exists(metrics)) continue;
+            double? top = null;
+            foreach (var line in File.ReadLines(metrics).Where(l => l.Trim().Length > 0))
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.TryGetProperty("validation", out var v) && v.TryGetProperty("top1", out var t))
+                    top = Math.Max(top ?? double.NegativeInfinity, t.GetDouble());
+            }
+            if (top is double x) best.Add(x);
+        }
+        return best.Count == 0 ? null : best.Average();
+    }
+
+    public static string Percent(double? v) => v is double x ? (100 * x).ToString("F1", CultureInfo.InvariantCulture) : "–";
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using VideoVCReg.Tests.Decoding;
+using VideoVCReg.Tests.Support;
+
+namespace VideoVCReg.Tests.Sweeps;
+
+/// <summary>
+/// `sweep --slurm` on a real one-node Slurm cluster on this machine (scripts/slurm-local.sh; the test command installs
+/// slurm-wlm and munge): a 4-trial array runs each trial once and the dependent final job tests the best setting; a
+/// trial cancelled mid-run and submitted again resumes from its checkpoint. The daemons stop when the test ends,
+/// also on failure. If the cluster cannot start, the test fails: it never skips.
+/// </summary>
+[Collection(SynthDataCollection.Name)]
+public class SlurmSweepTests(SynthData synth)
+{
+    const string TinyPreset = """
+        { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
+                    "frames": 4, "image_size": 32, "num_classes": 400, "drop_path_rate": 0, "head_dropout": 0 } }
+        """;
+
+    static string Root()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "VideoVCReg.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new DirectoryNotFoundException("the repository root (VideoVCReg.sln) above the test binaries");
+    }
+
+    static (int Code, string Output) Shell(string command)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Root() };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output + err.Result);
+    }
+
+    static void WaitFor(Func<bool> done, TimeSpan limit, string what, string dir)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (watch.Elapsed > limit)
+                Assert.Fail($"{what}: not after {limit.TotalSeconds} s. squeue: {Shell("squeue").Output} logs: {string.Join(" | ", Directory.Exists(Path.Combine(dir, "logs")) ? Directory.EnumerateFiles(Path.Combine(dir, "logs")).Select(f => Path.GetFileName(f) + ": " + File.ReadAllText(f)[^Math.Min(400, File.ReadAllText(f).Length)..]) : [])}");
+            Thread.Sleep(200);
+        }
+    }
+
+    string[] Sweep(string presets, string dir, string alpha, string epochs) =>
+        ["sweep", "--alpha", alpha, "--beta", "0.1,0.5", "--out", dir, "--presets", presets, "--model", "tiny", "--data", synth.Dir, "--epochs", epochs,
+         "--warmup-epochs", "0", "--lr", "0.5", "--batch-size", "2", "--workers", "1", "--test-clips", "1", "--test-crops", "1", "--seed", "4",
+         "--slurm", "--cpus-per-task", "1", "--time", "00:10"];
+
+    [Fact]
+    public void A_sweep_runs_as_a_slurm_job_array_and_a_cancelled_trial_resumes_when_resubmitted()
+    {
+        var work = Directory.CreateTempSubdirectory("slurm-sweep-").FullName;
+        var started = Shell("scripts/slurm-local.sh start");
+        try
+        {
+            Assert.True(started.Code == 0, $"the local Slurm cluster did not start: {started.Output}");
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+
+            var dir = Path.Combine(work, "sweep");
+            var submitted = CliProcess.Run(Sweep(presets, dir, "1,3", "2"));
+            Assert.True(submitted.ExitCode == 0, submitted.Stderr);
+            Assert.Contains("submitted: array job", submitted.Stdout);
+            WaitFor(() => File.Exists(Path.Combine(dir, "final", "run", "report.json")), TimeSpan.FromMinutes(4), "the final job's report", dir);
+            for (int k = 0; k < 4; k++)
+            {
+                var log = File.ReadAllText(Path.Combine(dir, "logs", $"trial-{k}.out"));
+                Assert.Single(System.Text.RegularExpressions.Regex.Matches(log, $"trial {k}/4: "));
+                Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, $"trial-{k:D3}", "split1", "metrics.jsonl")).Count(l => l.Length > 0));
+            }
+            var summary = CliProcess.Run("sweep", "--summary", dir);
+            Assert.Contains("4 of 4 trials finished", summary.Stdout);
+            Assert.Equal(4, summary.Stdout.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d \| trial-00\d \|")));
+
+            // One long trial, cancelled once its first checkpoint is written, then the same sweep submitted again.
+            var longDir = Path.Combine(work, "long");
+            var first = CliProcess.Run([.. Sweep(presets, longDir, "1", "40").Select(s => s == "0.1,0.5" ? "0.1" : s)]);
+            Assert.True(first.ExitCode == 0, first.Stderr);
+            var checkpoint = Path.Combine(longDir, "trial-000", "split1", "checkpoint-last.pth");
+            WaitFor(() => File.Exists(checkpoint), TimeSpan.FromMinutes(2), "the long trial's first checkpoint", longDir);
+            Assert.Equal(0, Shell("scancel -u root").Code);
+            WaitFor(() => Shell("squeue -h").Output.Trim().Length == 0, TimeSpan.FromMinutes(1), "the cancelled jobs to leave the queue", longDir);
+            Assert.False(File.Exists(Path.Combine(longDir, "trial-000", "report.json")), "the trial finished before it was cancelled: the test proves nothing");
+            int before = File.ReadAllLines(Path.Combine(longDir, "trial-000", "split1", "metrics.jsonl")).Count(l => l.Length > 0);
+            var again = CliProcess.Run([.. Sweep(presets, longDir, "1", "40").Select(s => s == "0.1,0.5" ? "0.1" : s)]);
+            Assert.True(again.ExitCode == 0, again.Stderr);
+            WaitFor(() => File.Exists(Path.Combine(longDir, "final", "run", "report.json")), TimeSpan.FromMinutes(4), "the resubmitted sweep's final report", longDir);
+            var trialLog = File.ReadAllText(Path.Combine(longDir, "logs", "trial-0.out"));
+            Assert.Contains($"resuming {Path.Combine(longDir, "trial-000")}", trialLog);
+            Assert.True(before >= 1);
+            Assert.Equal(40, File.ReadAllLines(Path.Combine(longDir, "trial-000", "split1", "metrics.jsonl")).Count(l => l.Length > 0));
+            WaitFor(() => Shell("squeue -h").Output.Trim().Length == 0, TimeSpan.FromMinutes(1), "the final job to leave the queue", longDir);
+        }
+        finally
+        {
+            Shell("scancel -u root");
+            var stopped = Shell("scripts/slurm-local.sh stop");
+            Directory.Delete(work, true);
+            Assert.True(stopped.Code == 0, stopped.Output);
+        }
+    }
+}
