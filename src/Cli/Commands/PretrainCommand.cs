@@ -106,7 +106,7 @@ public static class PretrainCommand
         if (labels is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labels}')");
         if (imbalance is double r && !(r >= 1 && double.IsFinite(r))) problems.Add($"--imbalance must be a finite ratio ≥ 1 (got {r})");
         var spec = new ImagePretrainSpec(null!, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers,
-            ctx.Options<DataOptions>().AutoAugment == "ta_wide", ctx.Options<DataOptions>().RandomErase, ssl.Objective, ssl.Projector, ssl.Temperature);
+            ctx.Options<DataOptions>().Images(), ssl.Objective, ssl.Projector, ssl.Temperature);
         if (spec.Problem() is string sslBad) problems.Add(sslBad);
         if (spec.SelfSupervised && imbalance is not null) problems.Add("--imbalance is for supervised pretraining (a self-supervised run does not use the labels)");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));

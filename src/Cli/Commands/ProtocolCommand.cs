@@ -99,7 +99,7 @@ public static class ProtocolCommand
             var protocols = new ImageProtocols(new ProtocolOptions
             {
                 Preset = preset, Regularizers = kinds, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,
-                TrivialAugment = dataOptions.AutoAugment == "ta_wide", RandomErase = dataOptions.RandomErase,
+                Recipe = dataOptions.Images(),
                 Probe = probe,
                 Pretrain = new ExperimentOptions
                 {

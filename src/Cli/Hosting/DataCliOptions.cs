@@ -29,7 +29,10 @@ public static class DataCliOptions
     /// <summary>The ImageNet augmentations of torchvision's image recipes (ImageFolder data).</summary>
     public static void AddImageAugmentation(Command command)
     {
-        command.Options.Add(Option<string>("--auto-augment", "AutoAugment", "Image training views (ImageFolder data): ta_wide (torchvision's TrivialAugmentWide) or none (default)"));
+        command.Options.Add(Option<string>("--auto-augment", "AutoAugment", "Image training views (ImageFolder data): ta_wide (torchvision's TrivialAugmentWide), imagenet (AutoAugment's ImageNet policy) or none (default)"));
+        command.Options.Add(Option<int>("--train-crop-size", "TrainCropSize", "ImageFolder training crop (torchvision's --train-crop-size; convolutional networks); default the preset's input size"));
+        command.Options.Add(Option<int>("--val-resize-size", "ValResizeSize", "ImageFolder evaluation resize before the centre crop (torchvision's --val-resize-size); default size / crop ratio"));
+        command.Options.Add(Option<int>("--ra-reps", "RaReps", "torchvision's repeated-augmentation sampler (--ra-sampler --ra-reps R): each image R times an epoch, the epoch cut to ⌊n/256⌋·256; default 1 (off)"));
         command.Options.Add(Option<double>("--random-erase", "RandomErase", "Image training views (ImageFolder data): torchvision's RandomErasing with this probability (default 0)"));
     }
 

@@ -21,11 +21,12 @@ public enum ImageViewKind
 }
 
 /// <summary>A view's settings: output size, eval crop ratio, resampling ("bilinear" or "bicubic"), normalisation.</summary>
-/// <param name="TrivialAugment">Training views: torchvision's TrivialAugmentWide after the crop and flip (the recipes' --auto-augment ta_wide).</param>
+/// <param name="AutoAugment">Training views: after the crop and flip, torchvision's TrivialAugmentWide ("ta_wide") or AutoAugment's ImageNet policy ("imagenet"); "none": neither.</param>
 /// <param name="EraseProbability">Training views: torchvision's RandomErasing after normalisation, with this probability (--random-erase).</param>
 /// <param name="TwoViews">The augmentation of <see cref="ImageViewKind.TwoViews"/>.</param>
+/// <param name="ResizeSize">Eval views: the short side before the centre crop (torchvision's --val-resize-size); null: ⌊size / crop ratio⌋.</param>
 public sealed record ImageViewSpec(ImageViewKind Kind, int Size, double CropRatio, string Interpolation, double[] Mean, double[] Std, double MinArea = 0.08,
-    bool TrivialAugment = false, double EraseProbability = 0, TwoViewAugmentation? TwoViews = null);
+    string AutoAugment = "none", double EraseProbability = 0, TwoViewAugmentation? TwoViews = null, int? ResizeSize = null);
 
 /// <summary>
 /// torchvision's classification transforms on decoded files (ImageSharp): resampling with the kernel widened by the
@@ -70,7 +71,7 @@ public static class ImageViews
                 break;
             }
             case ImageViewKind.Eval:
-                ResizeThenCentre(image, (int)Math.Floor(spec.Size / spec.CropRatio), spec.Size, sampler);
+                ResizeThenCentre(image, spec.ResizeSize ?? (int)Math.Floor(spec.Size / spec.CropRatio), spec.Size, sampler);
                 break;
             case ImageViewKind.Probe:
                 ResizeThenCentre(image, spec.Size, spec.Size, KnownResamplers.Bicubic);
@@ -133,7 +134,13 @@ public static class ImageViews
         image.CopyPixelDataTo(bytes);
         using var scope = NewDisposeScope();
         var x = tensor(bytes, [h, w, 3]).permute(2, 0, 1).to(ScalarType.Float32).div_(255);
-        if (train is not null && spec.TrivialAugment) x = new TrivialAugmentWide().Apply(x, train);
+        if (train is not null)
+            x = spec.AutoAugment switch
+            {
+                "ta_wide" => new TrivialAugmentWide().Apply(x, train),
+                "imagenet" => AutoAugmentImageNet.Apply(x, train),
+                _ => x,
+            };
         var mean = tensor(spec.Mean.Select(v => (float)v).ToArray()).view(3, 1, 1);
         var std = tensor(spec.Std.Select(v => (float)v).ToArray()).view(3, 1, 1);
         var normalised = ((x - mean) / std).contiguous();

@@ -49,17 +49,27 @@ public abstract class BackgroundLoader<TWorker> where TWorker : IDisposable
     public string Summary() => bad.IsEmpty ? $"no {noun}s skipped"
         : $"{bad.Count} {noun}(s) skipped ({SkippedViews} views): {string.Join("; ", bad.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {p.Value}"))}";
 
-    /// <summary>(item, view) pairs of an epoch in order: shuffled items for training, every view of every item for test.</summary>
+    /// <summary>
+    /// (item, view) pairs of an epoch in order: shuffled items for training, every view of every item for test. With
+    /// <see cref="LoaderOptions.Repetitions"/> R &gt; 1 (training), each shuffled item R times in a row as views 0 … R−1 (so
+    /// each repeat draws its own augmentation), cut to <see cref="Length"/> pairs, as torchvision's RASampler on one process.
+    /// </summary>
     public IReadOnlyList<(int Item, int View)> Order(int epoch)
     {
         var items = Enumerable.Range(0, Count).ToArray();
         if (Shuffle) new Random(Seeds.Mix(Options.Seed, epoch, 0x5ff1e)).Shuffle(items);
+        if (Repeated) return [.. items.SelectMany(i => Enumerable.Range(0, Options.Repetitions).Select(r => (i, r))).Take(Length)];
         return [.. items.SelectMany(i => Enumerable.Range(0, ViewsPerItem).Select(v => (i, v)))];
     }
 
+    bool Repeated => Shuffle && Options.Repetitions > 1;
+
+    /// <summary>Pairs per epoch: items × views, or with repeated augmentation ⌊n / 256⌋ · 256 (n when there are fewer than 256).</summary>
+    int Length => Repeated ? (Count >= 256 ? Count / 256 * 256 : Count) : Count * ViewsPerItem;
+
     public int BatchesPerEpoch(int epoch = 0)
     {
-        int n = Count * ViewsPerItem, b = Options.BatchSize;
+        int n = Length, b = Options.BatchSize;
         return Options.DropLast ? n / b : (n + b - 1) / b;
     }
 

@@ -4,4 +4,6 @@ namespace VideoVCReg.Decoding.Loading;
 /// <see cref="Workers"/> decode threads, each keeping up to <see cref="QueueDepth"/> finished batches ahead of
 /// the consumer. Training order is reshuffled per epoch from (<see cref="Seed"/>, epoch); test order is fixed.
 /// </summary>
-public sealed record LoaderOptions(int BatchSize = 8, int Workers = 2, int Seed = 0, int QueueDepth = 2, bool DropLast = false);
+/// <param name="Repetitions">torchvision's repeated-augmentation sampler (RASampler, --ra-reps) for shuffled training orders: each
+/// sample R times in a row, each with its own draws, and an epoch cut to ⌊n / 256⌋ · 256 samples (all n when n &lt; 256); 1: off.</param>
+public sealed record LoaderOptions(int BatchSize = 8, int Workers = 2, int Seed = 0, int QueueDepth = 2, bool DropLast = false, int Repetitions = 1);

@@ -67,6 +67,7 @@ public sealed record TrivialAugmentWide(int Bins = 31)
         "Solarize" => FrameOps.Solarize(x, (int)Math.Ceiling(m)),
         "AutoContrast" => FrameOps.AutoContrast(x),
         "Equalize" => FrameOps.Equalize(x),
+        "Invert" => FrameOps.Invert(x),   // AutoAugment's ImageNet policy; not in TrivialAugmentWide's space
         _ => throw new ArgumentException($"unknown TrivialAugmentWide op '{op}'"),
     };
 }

@@ -13,12 +13,13 @@ namespace VideoVCReg.Experiment.Images;
 /// by the background loader (<see cref="ImageFolderLoader"/>; a bad file is logged, skipped and counted). Training
 /// views: RandomResizedCrop + flip at the network's input size; test: resize to size / crop ratio and centre crop
 /// (the preset's); probe views: appendix C.1's bicubic resize and centre crop at the preset's probe size. Training views
-/// optionally get TrivialAugmentWide and RandomErasing, as torchvision's recipes.
+/// optionally get the recipe's parts (<see cref="ImageRecipe"/>): TrivialAugmentWide or AutoAugment, RandomErasing, torchvision's
+/// --train-crop-size and --val-resize-size, and its repeated-augmentation sampler.
 /// <c>--imbalance R</c> long-tails the training set as for CIFAR.
 /// </summary>
 /// With <c>twoViews</c> (a self-supervised objective) training batches hold two views of every image and there is no classification test.
 public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null,
-    bool trivialAugment = false, double randomErase = 0, string? twoViews = null) : IDataSource
+    ImageRecipe? recipe = null, string? twoViews = null) : IDataSource
 {
     ImageFolderSet? train, test;
     readonly List<ImageFolderLoader> loaders = [];
@@ -41,17 +42,23 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
     public Fold Open(int fold, InputSpec? input, TrainOptions options, int seed)
     {
         if (train is null || test is null) throw new InvalidOperationException("Prepare the source first");
+        var r = recipe ?? new ImageRecipe();
         int size = input?.Size ?? preset.InputSize;
-        var pairs = twoViews is null ? null : Decoding.Transforms.TwoViewAugmentation.For(twoViews, size);
+        // A network with a fixed input takes its own size in training too; convolutional ones take torchvision's lower training crop.
+        if (r.TrainCropSize is int crop && input is not null && crop != input.Size)
+            throw new ArgumentException($"--train-crop-size {crop}: {preset.Name} takes {input.Size}² inputs only");
+        int trainSize = r.TrainCropSize ?? size;
+        var pairs = twoViews is null ? null : Decoding.Transforms.TwoViewAugmentation.For(twoViews, trainSize);
         ImageViewSpec Spec(ImageViewKind kind, int s) => new(kind, s, preset.CropRatio, preset.Interpolation, preset.Mean, preset.Std,
-            TrivialAugment: trivialAugment, EraseProbability: randomErase, TwoViews: pairs);
+            AutoAugment: r.AutoAugment, EraseProbability: r.RandomErase, TwoViews: pairs, ResizeSize: r.ValResizeSize);
         ImageFolderLoader Loader(ImageFolderSet set, ImageViewKind kind, int s, bool dropLast = false)
         {
-            var l = new ImageFolderLoader(set, Spec(kind, s), new LoaderOptions(options.BatchSize, workers, seed, DropLast: dropLast), log);
+            var l = new ImageFolderLoader(set, Spec(kind, s), new LoaderOptions(options.BatchSize, workers, seed, DropLast: dropLast,
+                Repetitions: kind is ImageViewKind.Train or ImageViewKind.TwoViews ? r.RaReps : 1), log);
             loaders.Add(l);
             return l;
         }
-        var trainLoader = Loader(train, pairs is null ? ImageViewKind.Train : ImageViewKind.TwoViews, size, dropLast: train.Count >= options.BatchSize);
+        var trainLoader = Loader(train, pairs is null ? ImageViewKind.Train : ImageViewKind.TwoViews, trainSize, dropLast: train.Count >= options.BatchSize);
         var testLoader = Loader(test, ImageViewKind.Eval, size);
         var probeTrain = Loader(train, ImageViewKind.Probe, preset.EffectiveProbeSize);
         var probeTest = Loader(test, ImageViewKind.Probe, preset.EffectiveProbeSize);

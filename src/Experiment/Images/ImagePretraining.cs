@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using VideoVCReg.Decoding.Images;
 using VideoVCReg.FineTune;
 using VideoVCReg.FineTune.Objectives;
 using VideoVCReg.Models.SelfSupervised;
@@ -10,13 +11,12 @@ using static TorchSharp.torch;
 namespace VideoVCReg.Experiment.Images;
 
 /// <summary>What an image pretraining run needs beside the loop's recipe and the regularizer.</summary>
-/// <param name="TrivialAugment">Training views get torchvision's TrivialAugmentWide (ImageFolder data).</param>
-/// <param name="RandomErase">Training views get torchvision's RandomErasing with this probability (ImageFolder data).</param>
+/// <param name="Recipe">The recipe's ImageFolder training parts (augmentation policy, erasing, crop sizes, repeated augmentation).</param>
 /// <param name="Objective">supervised (classification), or a self-supervised objective (<see cref="SelfSupervisedKinds"/>) on two views.</param>
 /// <param name="Projector">The projector's widths after the backbone's features ("2048-256"); null: the objective's (<see cref="DefaultProjector"/>).</param>
 /// <param name="Temperature">NT-Xent's τ (SimCLR).</param>
 public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coarse = false, double? Imbalance = null, string? Start = null, int Workers = 2,
-    bool TrivialAugment = false, double RandomErase = 0, string Objective = ImagePretrainSpec.Supervised, string? Projector = null, double Temperature = 0.1)
+    ImageRecipe? Recipe = null, string Objective = ImagePretrainSpec.Supervised, string? Projector = null, double Temperature = 0.1)
 {
     public const string Supervised = "supervised";
     public bool SelfSupervised => Objective != Supervised;
@@ -48,7 +48,7 @@ public static class ImagePretraining
     {
         if (spec.Problem() is string bad) throw new ArgumentException(bad);
         var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
-            spec.TrivialAugment, spec.RandomErase, spec.SelfSupervised ? spec.Objective : null);
+            spec.Recipe, spec.SelfSupervised ? spec.Objective : null);
         var projector = spec.Projector ?? DefaultProjectorFor(spec);
         var reg = options.Regularizer;
         var runner = new ExperimentRunner(options with
@@ -57,7 +57,7 @@ public static class ImagePretraining
             Settings = new Dictionary<string, object?>(options.Settings)
             {
                 ["arch"] = spec.Preset, ["weights"] = spec.Start, ["labels"] = spec.Coarse ? "coarse" : "fine", ["imbalance"] = spec.Imbalance,
-                ["trivial_augment"] = spec.TrivialAugment, ["random_erase"] = spec.RandomErase,
+                ["image_recipe"] = spec.Recipe is { Any: true } r ? r : null,
                 ["objective"] = spec.Objective,
                 ["projector"] = spec.SelfSupervised ? projector : null, ["temperature"] = spec.Objective == SelfSupervisedKinds.SimClr ? spec.Temperature : null,
             },

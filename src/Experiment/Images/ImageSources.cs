@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using VideoVCReg.Decoding.Images;
 using VideoVCReg.Models.Image;
 
 namespace VideoVCReg.Experiment.Images;
@@ -20,13 +21,13 @@ public static class ImageSources
     }
 
     public static IDataSource Create(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, int workers = 2, ILogger? log = null,
-        bool trivialAugment = false, double randomErase = 0, string? twoViews = null)
+        ImageRecipe? recipe = null, string? twoViews = null)
     {
         if (Problem(spec, coarse) is string bad) throw new ArgumentException(bad);
-        if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, trivialAugment, randomErase, twoViews);
+        if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, recipe ?? new ImageRecipe(), twoViews);
         // CIFAR's recipe is the padded crop and flip; the ImageNet policies are for ImageFolder data.
-        if (trivialAugment || randomErase > 0)
-            log?.LogWarning("{Spec}: --auto-augment and --random-erase apply to ImageFolder data only; CIFAR views keep the padded crop and flip", spec);
+        if (recipe is { Any: true })
+            log?.LogWarning("{Spec}: --auto-augment, --random-erase, --train-crop-size, --val-resize-size and --ra-reps apply to ImageFolder data only; CIFAR views keep the padded crop and flip", spec);
         return new CifarSource(spec, preset, coarse, imbalance, twoViews);
     }
 }

@@ -23,9 +23,8 @@ public sealed record ProtocolOptions
     public ProbeOptions? Probe { get; init; }
     /// <summary>Decode workers for ImageFolder data.</summary>
     public int Workers { get; init; } = 2;
-    /// <summary>The pretraining's ImageNet augmentations (ImageFolder data).</summary>
-    public bool TrivialAugment { get; init; }
-    public double RandomErase { get; init; }
+    /// <summary>The pretraining recipe's ImageFolder parts (augmentation policy, erasing, crop sizes, repeated augmentation).</summary>
+    public Decoding.Images.ImageRecipe? Recipe { get; init; }
     /// <summary>The transfer protocol's pretraining objective (supervised, simclr, vicreg), projector and temperature.</summary>
     public string Objective { get; init; } = ImagePretrainSpec.Supervised;
     public string? Projector { get; init; }
@@ -54,7 +53,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var spec = new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase,
+            var spec = new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, Recipe: options.Recipe,
                 Objective: options.Objective, Projector: options.Projector, Temperature: options.Temperature);
             var (weights, tested, label) = Pretrain(reg, spec);
             // A self-supervised pretraining has no classifier to test: its source column is a linear probe on the source, as SimCLR and VICReg report.
@@ -74,7 +73,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase));
+            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, Recipe: options.Recipe));
             if (tested is null) throw new InvalidOperationException($"{data}: no test set to score the long-tail run on");
             // The long-tail profile keeps the most images of class 0 and the fewest of the last: thirds by class index.
             int classes = tested.Predictions.Max(p => p.Label) + 1;
@@ -91,7 +90,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         var rows = new List<(string, IReadOnlyList<double?>)>();
         foreach (var reg in options.Regularizers)
         {
-            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers, TrivialAugment: options.TrivialAugment, RandomErase: options.RandomErase));
+            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers, Recipe: options.Recipe));
             rows.Add((label, [tested?.Top1, RunProbe(reg, weights, data).TestTop1]));
         }
         return Finish("hierarchical", new ProtocolTable($"Hierarchical: {options.Preset.Name} pretrained on {data} coarse labels, {options.ProbeSolver} probe on fine labels, test top-1 %",

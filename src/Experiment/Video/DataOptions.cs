@@ -33,10 +33,19 @@ public sealed record DataOptions
     /// direction, ± this many degrees (a partial scene cue, as a pool goes with swimming); null: motion only.
     /// </summary>
     public double? SceneColourJitter { get; init; }
-    /// <summary>Image training views (ImageFolder data): "ta_wide" adds torchvision's TrivialAugmentWide; "none" or null: off.</summary>
+    /// <summary>Image training views (ImageFolder data): "ta_wide" (TrivialAugmentWide) or "imagenet" (AutoAugment's ImageNet policy); "none" or null: off.</summary>
     public string? AutoAugment { get; init; }
     /// <summary>Image training views (ImageFolder data): torchvision's RandomErasing with this probability; 0: off.</summary>
     public double RandomErase { get; init; }
+    /// <summary>ImageFolder data: torchvision's --train-crop-size (convolutional networks); null: the preset's input size.</summary>
+    public int? TrainCropSize { get; init; }
+    /// <summary>ImageFolder data: torchvision's --val-resize-size; null: ⌊size / crop ratio⌋.</summary>
+    public int? ValResizeSize { get; init; }
+    /// <summary>ImageFolder training: torchvision's repeated-augmentation sampler with this many repeats (--ra-sampler --ra-reps); 1: off.</summary>
+    public int RaReps { get; init; } = 1;
+
+    /// <summary>The image-recipe part of these options.</summary>
+    public Decoding.Images.ImageRecipe Images() => new(AutoAugment ?? "none", RandomErase, TrainCropSize, ValResizeSize, RaReps);
 
     public IReadOnlyList<int> SplitList()
     {
@@ -56,8 +65,7 @@ public sealed record DataOptions
         if (Workers < 1) p.Add($"Data:Workers must be ≥ 1 (got {Workers})");
         if (SamplingRate < 1) p.Add($"Data:SamplingRate must be ≥ 1 (got {SamplingRate})");
         if (Noise < 0) p.Add($"Data:Noise must be ≥ 0 (got {Noise})");
-        if (AutoAugment is not (null or "none" or "ta_wide")) p.Add($"Data:AutoAugment (--auto-augment) must be ta_wide or none (got '{AutoAugment}'; torchvision's imagenet and ra policies are not built)");
-        if (!(RandomErase >= 0 && RandomErase <= 1)) p.Add($"Data:RandomErase (--random-erase) must be in [0, 1] (got {RandomErase})");
+        p.AddRange(Images().Problems());
         if (TestClips < 1 || TestCrops < 1) p.Add($"Data:TestClips and Data:TestCrops must be ≥ 1 (got {TestClips}, {TestCrops})");
         if (SynthClasses < 2 || SynthVideosPerClass < 4) p.Add("Data:SynthClasses must be ≥ 2 and Data:SynthVideosPerClass ≥ 4");
         if (SceneColourJitter is double j && !(j >= 0 && j <= 180)) p.Add($"Data:SceneColourJitter (--scene-colour-jitter) must be in [0, 180] degrees (got {j})");

@@ -141,6 +141,104 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void AutoAugment_imagenet_has_torchvisions_policies_and_magnitudes()
+    {
+        var dir = Directory.CreateTempSubdirectory("autoaugment-").FullName;
+        try
+        {
+            var png = Path.Combine(dir, "image.png");
+            WriteImage(png, 45, 38, seed: 2);
+            var lines = PythonScript.Run(Path.Combine(AppContext.BaseDirectory, "fixtures", "image", "torchvision_autoaugment.py"), "38", "45", png, dir)
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var policies = lines.Where(l => !l.StartsWith("space ")).ToList();
+            Assert.Equal(AutoAugmentImageNet.Policies.Length, policies.Count);
+            for (int i = 0; i < policies.Count; i++)
+            {
+                var f = policies[i].Split(' ');
+                for (int k = 0; k < 2; k++)
+                {
+                    var (op, p, bin) = AutoAugmentImageNet.Policies[i][k];
+                    Assert.Equal(f[3 * k], op);
+                    Assert.Equal(double.Parse(f[3 * k + 1], CultureInfo.InvariantCulture), p);
+                    Assert.Equal(f[3 * k + 2] == "None" ? null : int.Parse(f[3 * k + 2]), bin);
+                }
+            }
+            foreach (var f in lines.Where(l => l.StartsWith("space ")).Select(l => l.Split(' ')))
+            {
+                var values = f.Skip(3).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+                for (int bin = 0; bin < 10; bin++)
+                {
+                    var (m, signed) = AutoAugmentImageNet.Magnitude(f[1], bin, height: 38, width: 45);
+                    Assert.Equal(f[2] == "1", signed);
+                    double reference = values.Count == 1 ? values[0] : values[bin];
+                    Assert.True(Math.Abs(reference - m) <= 1e-6 * Math.Max(1, Math.Abs(reference)), $"{f[1]} bin {bin}: {m} vs torchvision's {reference} (float32)");
+                }
+            }
+            // Invert, the one op the policy has beyond TrivialAugmentWide's: PIL's, level for level.
+            using var raw = SixLabors.ImageSharp.Image.Load<Rgb24>(png);
+            var bytes = new byte[45 * 38 * 3];
+            raw.CopyPixelDataTo(bytes);
+            using var x = tensor(bytes, [38, 45, 3]).permute(2, 0, 1).to(ScalarType.Float32).div(255).unsqueeze(0);
+            using var ours = TrivialAugmentWide.ApplyOp(x, "Invert", 0).squeeze(0);
+            using var theirs = NpyFile.ReadFloat32(Path.Combine(dir, "invert.npy"));
+            Assert.True((ours - theirs).abs().max().ToDouble() < 1e-6);
+            // Applied through a view: some op changes the image for some draw, and the same draw repeats.
+            using var image = x.squeeze(0);
+            bool changed = false;
+            for (int seed = 0; seed < 20 && !changed; seed++)
+            {
+                using var a = AutoAugmentImageNet.Apply(image, new Random(seed));
+                using var b = AutoAugmentImageNet.Apply(image, new Random(seed));
+                Assert.True(a.eq(b).all().item<bool>());
+                changed = !a.eq(image).all().item<bool>();
+            }
+            Assert.True(changed);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Eval_resize_size_is_torchvisions_val_resize_and_the_ra_sampler_repeats_each_image_in_a_row()
+    {
+        var dir = Directory.CreateTempSubdirectory("recipe-views-").FullName;
+        try
+        {
+            var png = Path.Combine(dir, "image.png");
+            WriteImage(png, 64, 48, seed: 4);
+            // Resize(40) + CenterCrop(32) written as --val-resize-size equals the crop-ratio form already checked against torchvision.
+            var byRatio = new ImageViewSpec(ImageViewKind.Eval, 32, 0.8, "bilinear", [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
+            using var a = ImageViews.Load(png, byRatio, new Random(0));
+            using var b = ImageViews.Load(png, byRatio with { CropRatio = 1.0, ResizeSize = 40 }, new Random(0));
+            using var c = ImageViews.Load(png, byRatio with { CropRatio = 1.0 }, new Random(0));
+            Assert.True(a.eq(b).all().item<bool>());
+            Assert.False(a.eq(c).all().item<bool>());
+
+            // RASampler on one process: each shuffled image 3 times in a row, each repeat its own view (draws), ⌊600 / 256⌋ · 256 of them.
+            Directory.CreateDirectory(Path.Combine(dir, "train", "a"));
+            for (int i = 0; i < 600; i++) File.Copy(png, Path.Combine(dir, "train", "a", $"{i:D3}.png"));
+            var set = ImageFolder.Scan(Path.Combine(dir, "train"));
+            var spec = new ImageViewSpec(ImageViewKind.Train, 16, 1.0, "bilinear", [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
+            var loader = new ImageFolderLoader(set, spec, new LoaderOptions(BatchSize: 64, Workers: 1, Seed: 3, Repetitions: 3));
+            var order = loader.Order(0);
+            Assert.Equal(512, order.Count);
+            Assert.Equal(8, loader.BatchesPerEpoch());
+            for (int u = 0; u < order.Count; u++)
+            {
+                Assert.Equal(u % 3, order[u].View);
+                Assert.Equal(order[u - u % 3].Item, order[u].Item);
+            }
+            Assert.Equal(171, order.Select(o => o.Item).Distinct().Count());
+            var plain = new ImageFolderLoader(set, spec, new LoaderOptions(BatchSize: 64, Workers: 1, Seed: 3)).Order(0);
+            Assert.Equal(plain.Select(o => o.Item).Take(171), order.Where(o => o.View == 0).Select(o => o.Item));   // the same shuffle, repeated
+            Assert.Equal(600, plain.Count);
+            // Fewer than 256 images: the epoch keeps them all, repeated.
+            var small = new ImageFolderLoader(set.Subset(Enumerable.Range(0, 10)), spec, new LoaderOptions(BatchSize: 4, Workers: 1, Seed: 3, Repetitions: 2));
+            Assert.Equal(10, small.Order(0).Count);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Training_views_apply_trivialaugment_after_the_crop_and_erasing_after_normalisation()
     {
         var dir = Directory.CreateTempSubdirectory("ta-view-").FullName;
@@ -157,7 +255,7 @@ public class ImageFolderTests
                 new RandomResizedCrop(32, (0.08, 1), (3.0 / 4, 4.0 / 3)).Window(64, 80, rng);
                 rng.NextDouble();
                 using var expected = new TrivialAugmentWide().Apply(crop, rng);
-                using var augmented = ImageViews.Load(png, plain with { TrivialAugment = true }, new Random(seed));
+                using var augmented = ImageViews.Load(png, plain with { AutoAugment = "ta_wide" }, new Random(seed));
                 Assert.True(augmented.allclose(expected, rtol: 0, atol: 1e-6), $"seed {seed}");
             }
             using var erased = ImageViews.Load(png, plain with { EraseProbability = 1 }, new Random(3));
@@ -220,8 +318,9 @@ public class ImageFolderTests
             using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "class_counts.json")));
             Assert.Equal(LongTail.Counts(8, 8, 2), counts.RootElement.EnumerateArray().Select(c => c.GetProperty("train").GetInt32()));
             var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "settings.json"))).RootElement;
-            Assert.True(settings.GetProperty("trivial_augment").GetBoolean());
-            Assert.Equal(0.25, settings.GetProperty("random_erase").GetDouble());
+            var recipe = settings.GetProperty("image_recipe");
+            Assert.Equal("ta_wide", recipe.GetProperty("AutoAugment").GetString());
+            Assert.Equal(0.25, recipe.GetProperty("RandomErase").GetDouble());
             using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "split1", "results.json")));
             Assert.Equal(24, results.RootElement.GetProperty("test").GetProperty("videos").GetInt32());
 
@@ -235,9 +334,13 @@ public class ImageFolderTests
             var missing = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", Path.Combine(work, "nowhere"), "--out", Path.Combine(work, "x"));
             Assert.Equal(1, missing.ExitCode);
             Assert.Contains("image folder not found", missing.Stderr);
-            var policy = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", tree, "--auto-augment", "imagenet", "--out", Path.Combine(work, "y"));
+            var policy = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", tree, "--auto-augment", "ra", "--out", Path.Combine(work, "y"));
             Assert.Equal(1, policy.ExitCode);
-            Assert.Contains("--auto-augment) must be ta_wide or none", policy.Stderr);
+            Assert.Contains("--auto-augment) must be none, ta_wide, imagenet (got 'ra')", policy.Stderr);
+            var crop = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", tree, "--ra-reps", "0", "--train-crop-size", "5", "--out", Path.Combine(work, "z"));
+            Assert.Equal(1, crop.ExitCode);
+            Assert.Contains("--train-crop-size) must be in [16, 4096] (got 5)", crop.Stderr);
+            Assert.Contains("--ra-reps) must be in [1, 16] (got 0)", crop.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }

@@ -39,6 +39,18 @@ public class RecipeConfigTests
         double? factor = name switch { "vit-b32" => 0.033, "long-tail" or "simclr" or "vicreg" => null, _ => 0.01 };
         Assert.Equal(factor, options.WarmupStartFactor);
         Assert.Equal(factor is double f ? f * options.PeakLr : 1e-6, options.WarmupStart, 15);
+        // The ImageFolder parts: torchvision's --auto-augment, --train-crop-size / --val-resize-size and --ra-sampler --ra-reps.
+        var data = new ConfigurationBuilder().AddJsonFile(file).Build().GetSection("Data").Get<VideoVCReg.Experiment.Video.DataOptions>() ?? new();
+        Assert.Empty(data.Problems());
+        var images = data.Images();
+        var expected = name switch
+        {
+            "resnet50" or "convnext-t" => new ImageRecipe("ta_wide", 0.1, 176, 232, 4),
+            "convnext-atto" => new ImageRecipe("ta_wide", 0.1, null, null, 4),
+            "vit-b32" => new ImageRecipe("imagenet", 0, null, null, 3),
+            _ => new ImageRecipe(),
+        };
+        Assert.Equal(expected, images);
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
         Assert.True(doc.RootElement.GetProperty("_sources").EnumerateObject().Count() >= 3, $"{name}: sources not cited");
     }
