@@ -17,7 +17,7 @@ public static class VcRegBench
 
     public sealed record NetworkResult(string Network, int InsertedLayers, int Batch, int Rounds,
         IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios,
-        IReadOnlyDictionary<string, double> LayerSeconds)
+        IReadOnlyDictionary<string, double> LayerSeconds, double FastGflop)
     {
         /// <summary>
         /// 1 + the inserted layers' own time over the identity network's step: the ratio the whole-network one
@@ -62,8 +62,8 @@ public static class VcRegBench
         }
         var median = times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
         var ratios = median.ToDictionary(kv => kv.Key, kv => kv.Value / median["identity"]);
-        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios,
-            LayerOnly(model, sites, input, regs, device, rounds));
+        var (layerSeconds, shapes) = LayerOnly(model, sites, input, regs, device, rounds);
+        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios, layerSeconds, FastBackwardFlop(shapes, options.Layout) / 1e9);
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public static class VcRegBench
     /// samples pays that copy here too), summed over sites. This isolates the regularizer's own cost, which
     /// whole-network timings on a busy machine bury in noise.
     /// </summary>
-    static Dictionary<string, double> LayerOnly(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
+    static (Dictionary<string, double> Seconds, List<long[]> Shapes) LayerOnly(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
         Tensor input, Dictionary<string, FeatureRegularizer> regs, Device device, int rounds)
     {
         var shapes = new List<(long[] Shape, long[] Strides)>();
@@ -103,7 +103,30 @@ public static class VcRegBench
                 }
                 if (round > 0) times[v].Add(total);
             }
-        return times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+        return (times.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), [.. shapes.Select(s => s.Shape)]);
+    }
+
+    /// <summary>
+    /// The fast backward's arithmetic per step, from the sites' shapes as <c>VcRegFunction</c> splits them into n samples of
+    /// d features: the covariance xᵀx and the product x·M, 2nd² each (4nd²), or on its Gram path (n &lt; d) x xᵀ and
+    /// (x xᵀ)·x, 4n²d. Elementwise work (centring, the diagonal) is left out: it is O(nd).
+    /// </summary>
+    public static double FastBackwardFlop(IEnumerable<long[]> shapes, FeatureLayout layout)
+    {
+        double total = 0;
+        foreach (var shape in shapes)
+        {
+            bool channelsFirst = shape.Length > 2 && layout switch
+            {
+                FeatureLayout.ChannelsFirst => true,
+                FeatureLayout.ChannelsLast => false,
+                _ => shape.Length >= 4,
+            };
+            double d = channelsFirst ? shape[1] : shape[^1], n = shape.Aggregate(1.0, (a, b) => a * b) / d;
+            if (n < 2) continue;
+            total += n < d ? 4 * n * n * d : 4 * n * d * d;
+        }
+        return total;
     }
 
     sealed class ShapeProbe(List<(long[], long[])> shapes) : FeatureRegularizer

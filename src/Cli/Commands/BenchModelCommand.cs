@@ -27,7 +27,7 @@ public static class BenchModelCommand
             int n = Math.Max(1, ctx.Parse.GetValue(iters));
             var device = ctx.Device;
             var preset = ModelPresets.Get("videomae-s");
-            double peak = MatmulGflops(device);
+            double peak = Bench.MatmulPeak.Gflops(device);
             var rows = new List<Dictionary<string, object?>>();
             foreach (var (t, s) in new[] { (16, 224), (8, 112) })
             {
@@ -73,28 +73,6 @@ public static class BenchModelCommand
         return patch + c.Depth * block + 2.0 * d * c.NumClasses;
     }
 
-    /// <summary>
-    /// The machine's attainable GEMM rate: the best of several 4096² products (the best, not the mean, so
-    /// a busy moment cannot make the model look faster than the peak).
-    /// </summary>
-    static double MatmulGflops(Device device)
-    {
-        using var scope = NewDisposeScope();
-        const int n = 4096;
-        var a = randn(n, n, device: device);
-        var b = randn(n, n, device: device);
-        a.matmul(b).Dispose(); // warm-up
-        double best = double.MaxValue;
-        for (int i = 0; i < 8; i++)
-        {
-            if (device.type == DeviceType.CUDA) cuda.synchronize();
-            var sw = Stopwatch.StartNew();
-            using var c = a.matmul(b);
-            if (device.type == DeviceType.CUDA) cuda.synchronize();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return 2.0 * n * n * n / best / 1e9;
-    }
 
     static (double Forward, double Train) MeasureOurs(ModelConfig c, Device device, int batch, int iters)
     {

@@ -30,6 +30,7 @@ public static class BenchVcRegCommand
             int b = ctx.Parse.GetValue(batch) ?? (device.type == TorchSharp.DeviceType.CUDA ? 128 : 8);
             int r = ctx.Parse.GetValue(rounds);
             if (b < 2 || r < 1) throw new ArgumentException("--batch must be ≥ 2 and --rounds ≥ 1");
+            double peak = Bench.MatmulPeak.Gflops(device);
             var results = new List<VcRegBench.NetworkResult>();
             foreach (var net in ctx.Parse.GetValue(networks)!)
             {
@@ -40,12 +41,14 @@ public static class BenchVcRegCommand
             if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.WriteLine();
             if (ctx.Parse.GetValue(json))
             {
-                var obj = results.ToDictionary(x => x.Network, x => new
+                var obj = results.ToDictionary(x => x.Network, x => (object)new
                 {
                     device = device.ToString(), batch = x.Batch, rounds = x.Rounds, inserted_layers = x.InsertedLayers,
                     median_s = x.MedianSeconds, ratios = x.Ratios, layers_only_s = x.LayerSeconds,
                     layers_only_ratios = x.LayerRatios, noncontiguous_sites = VcRegBench.NonContiguousSites(x.Network, device),
+                    fast_gflop = x.FastGflop, fast_layers_share_of_peak = x.FastGflop / x.LayerSeconds["fast"] / peak,
                 });
+                obj["peak_gflops"] = peak;
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 return Task.FromResult(0);
             }
@@ -60,6 +63,7 @@ public static class BenchVcRegCommand
                 Console.WriteLine($"{"  layers only",-14} {"",8} {Layer("identity")} {Layer("naive")} {Layer("fast")} {Layer("bn")}   {x.LayerSeconds["naive"] / x.LayerSeconds["fast"]:F2}");
                 Console.WriteLine($"{"  1 + layers",-14} {"",8} {x.LayerRatios["identity"],10:F3} {x.LayerRatios["naive"],10:F3} {x.LayerRatios["fast"],10:F3} {x.LayerRatios["bn"],10:F3}");
                 Console.WriteLine($"  sites whose output is not a contiguous tensor (timed with those strides): {VcRegBench.NonContiguousSites(x.Network, device)} of {x.InsertedLayers}");
+                Console.WriteLine($"  fast backward: {x.FastGflop:F2} GFLOP a step, {x.FastGflop / x.LayerSeconds["fast"]:F1} GFLOP/s in the layers alone = {100 * x.FastGflop / x.LayerSeconds["fast"] / peak:F0} % of the {peak:F1} GFLOP/s matmul peak");
             }
             return Task.FromResult(0);
         });

@@ -86,5 +86,11 @@ public class RegularizerSelectionTests
         var layers = vit.GetProperty("layers_only_s");
         Assert.True(layers.GetProperty("fast").GetDouble() > layers.GetProperty("identity").GetDouble());
         Assert.True(layers.GetProperty("naive").GetDouble() > layers.GetProperty("fast").GetDouble());
+        // The fast backward's arithmetic: 12 sites of 2 × 50 tokens × 768 features, on the Gram path (n = 100 < d = 768): 4 n² d each.
+        Assert.Equal(12 * 4.0 * 100 * 100 * 768 / 1e9, vit.GetProperty("fast_gflop").GetDouble(), 12);
+        double peak = doc.RootElement.GetProperty("peak_gflops").GetDouble();
+        Assert.True(peak > 0);
+        Assert.Equal(vit.GetProperty("fast_gflop").GetDouble() / layers.GetProperty("fast").GetDouble() / peak,
+            vit.GetProperty("fast_layers_share_of_peak").GetDouble(), 9);
     }
 }
