@@ -27,8 +27,9 @@ public static class VcRegBench
             kv => kv.Key, kv => 1 + (kv.Value - LayerSeconds["identity"]) / MedianSeconds["identity"]);
     }
 
+    /// <param name="siteKind">"blocks" (every block's output, the paper's Table 8) or "downsample" (the network's downsampling layers).</param>
     public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, VcRegOptions options, CancellationToken cancel,
-        Action<string>? progress = null)
+        Action<string>? progress = null, string siteKind = "blocks")
     {
         torch.manual_seed(0);
         nn.Module<Tensor, Tensor> model = network switch
@@ -39,7 +40,7 @@ public static class VcRegBench
             _ => throw new ArgumentException($"unknown network '{network}': expected vit_b_32, convnext_tiny or resnet50"),
         };
         model.to(device).train();
-        var sites = ((IRegularizationSites)model).BlockModules;
+        var sites = Sites(model, siteKind, network);
         var input = randn(batch, 3, 224, 224, device: device);
         var regs = new Dictionary<string, FeatureRegularizer>
         {
@@ -135,7 +136,18 @@ public static class VcRegBench
     }
 
     /// <summary>The sites' memory layouts, for the report: how many site outputs are not plain contiguous tensors.</summary>
-    public static int NonContiguousSites(string network, Device device)
+    static IReadOnlyList<nn.Module<Tensor, Tensor>> Sites(nn.Module<Tensor, Tensor> model, string kind, string network)
+    {
+        var sites = kind switch
+        {
+            "blocks" => ((IRegularizationSites)model).BlockModules,
+            "downsample" => ((IRegularizationSites)model).DownsampleModules,
+            _ => throw new ArgumentException($"--sites must be blocks or downsample (got '{kind}')"),
+        };
+        return sites.Count > 0 ? sites : throw new ArgumentException($"{network} has no {kind} sites");
+    }
+
+    public static int NonContiguousSites(string network, Device device, string siteKind = "blocks")
     {
         torch.manual_seed(0);
         using var model = network switch
@@ -147,7 +159,7 @@ public static class VcRegBench
         };
         model.to(device);
         var shapes = new List<(long[] Shape, long[] Strides)>();
-        using (AttachedRegularizer.AttachTo(((IRegularizationSites)model).BlockModules, new ShapeProbe(shapes)))
+        using (AttachedRegularizer.AttachTo(Sites(model, siteKind, network), new ShapeProbe(shapes)))
         using (no_grad()) model.call(randn(1, 3, 224, 224, device: device));
         return shapes.Count(s => !s.Strides.SequenceEqual(Contiguous(s.Shape)));
     }

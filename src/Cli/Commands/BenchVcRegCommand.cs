@@ -12,6 +12,7 @@ public static class BenchVcRegCommand
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object: network → {inserted_layers, median_s, ratios, layers_only_s}" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default 8 on CPU, 128 on GPU, as in the paper)" };
+        var siteKind = new Option<string>("--sites") { Description = "Where the layer is inserted: blocks (every block, Table 8; default) or downsample (the downsampling layers: ResNet-50's 3 projection shortcuts, ConvNeXt's 3)", DefaultValueFactory = _ => "blocks" };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds per variant (median reported)", DefaultValueFactory = _ => 5 };
         var networks = new Option<string[]>("--networks")
         {
@@ -19,7 +20,7 @@ public static class BenchVcRegCommand
         };
         var cmd = new Command("vcreg", "Table 8: forward+backward time with identity, naive VCReg, fast VCReg and BatchNorm inserted after every block of ViT-B/32 (12) and ConvNeXt-T (18)")
         {
-            json, batch, rounds, networks,
+            json, batch, rounds, networks, siteKind,
         };
         RegularizerCliOptions.AddTo(cmd, all: false);
         Verb.SetAction(cmd, ctx =>
@@ -35,7 +36,7 @@ public static class BenchVcRegCommand
             foreach (var net in ctx.Parse.GetValue(networks)!)
             {
                 var res = VcRegBench.Run(net, device, b, r, warmup: 1, vcreg.ToVcReg(), ctx.Cancel,
-                    line => { if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.Write($"\r{line}".PadRight(60)); });
+                    line => { if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.Write($"\r{line}".PadRight(60)); }, ctx.Parse.GetValue(siteKind)!);
                 results.Add(res);
             }
             if (!ctx.Parse.GetValue(json) && !Console.IsErrorRedirected) Console.Error.WriteLine();
@@ -45,7 +46,7 @@ public static class BenchVcRegCommand
                 {
                     device = device.ToString(), batch = x.Batch, rounds = x.Rounds, inserted_layers = x.InsertedLayers,
                     median_s = x.MedianSeconds, ratios = x.Ratios, layers_only_s = x.LayerSeconds,
-                    layers_only_ratios = x.LayerRatios, noncontiguous_sites = VcRegBench.NonContiguousSites(x.Network, device),
+                    layers_only_ratios = x.LayerRatios, noncontiguous_sites = VcRegBench.NonContiguousSites(x.Network, device, ctx.Parse.GetValue(siteKind)!),
                     fast_gflop = x.FastGflop, fast_layers_share_of_peak = x.FastGflop / x.LayerSeconds["fast"] / peak,
                 });
                 obj["peak_gflops"] = peak;
@@ -62,7 +63,7 @@ public static class BenchVcRegCommand
                 string Layer(string v) => $"{x.LayerSeconds[v] * 1000:F1}ms".PadLeft(10);
                 Console.WriteLine($"{"  layers only",-14} {"",8} {Layer("identity")} {Layer("naive")} {Layer("fast")} {Layer("bn")}   {x.LayerSeconds["naive"] / x.LayerSeconds["fast"]:F2}");
                 Console.WriteLine($"{"  1 + layers",-14} {"",8} {x.LayerRatios["identity"],10:F3} {x.LayerRatios["naive"],10:F3} {x.LayerRatios["fast"],10:F3} {x.LayerRatios["bn"],10:F3}");
-                Console.WriteLine($"  sites whose output is not a contiguous tensor (timed with those strides): {VcRegBench.NonContiguousSites(x.Network, device)} of {x.InsertedLayers}");
+                Console.WriteLine($"  sites whose output is not a contiguous tensor (timed with those strides): {VcRegBench.NonContiguousSites(x.Network, device, ctx.Parse.GetValue(siteKind)!)} of {x.InsertedLayers}");
                 Console.WriteLine($"  fast backward: {x.FastGflop:F2} GFLOP a step, {x.FastGflop / x.LayerSeconds["fast"]:F1} GFLOP/s in the layers alone = {100 * x.FastGflop / x.LayerSeconds["fast"] / peak:F0} % of the {peak:F1} GFLOP/s matmul peak");
             }
             return Task.FromResult(0);

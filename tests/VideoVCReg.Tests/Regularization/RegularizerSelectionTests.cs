@@ -93,4 +93,20 @@ public class RegularizerSelectionTests
         Assert.Equal(vit.GetProperty("fast_gflop").GetDouble() / layers.GetProperty("fast").GetDouble() / peak,
             vit.GetProperty("fast_layers_share_of_peak").GetDouble(), 9);
     }
+
+    [Fact]
+    public void Bench_vcreg_at_resnet50s_downsampling_layers_counts_their_exact_backward()
+    {
+        var r = CliProcess.Run("bench", "vcreg", "--json", "--batch", "2", "--rounds", "1", "--networks", "resnet50", "--sites", "downsample", "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var net = doc.RootElement.GetProperty("resnet50");
+        Assert.Equal(3, net.GetProperty("inserted_layers").GetInt32());
+        // layer2.0: n = 2·28² = 1568 > d = 512 (4nd²); layer3.0: n = 392 < 1024 and layer4.0: n = 98 < 2048 (Gram path, 4n²d).
+        double expected = 4.0 * 1568 * 512 * 512 + 4.0 * 392 * 392 * 1024 + 4.0 * 98 * 98 * 2048;
+        Assert.Equal(expected / 1e9, net.GetProperty("fast_gflop").GetDouble(), 12);
+        var vit = CliProcess.Run("bench", "vcreg", "--networks", "vit_b_32", "--sites", "downsample", "--rounds", "1");
+        Assert.Equal(1, vit.ExitCode);
+        Assert.Contains("vit_b_32 has no downsample sites", vit.Stderr);
+    }
 }
