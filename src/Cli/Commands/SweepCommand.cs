@@ -93,6 +93,7 @@ public static class SweepCommand
             // The trials' command line must parse now, not in a job hours later.
             if (problems.Count == 0 && CliApp.ParseProblem(plan.TrialArgs(plan.Trials()[0], root)) is string bad) problems.Add($"the trials' options: {bad}");
             if (problems.Count > 0) throw new UserInputException(string.Join("; ", problems));
+            if (File.Exists(root)) throw new UserInputException($"{root}: is a file, not a sweep folder (--out)");
             Directory.CreateDirectory(root);
             var planPath = Path.Combine(root, SweepPlan.FileName);
             if (File.Exists(planPath) && File.ReadAllText(planPath) != plan.ToJson())

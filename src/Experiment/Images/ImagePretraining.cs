@@ -71,9 +71,18 @@ public static class ImagePretraining
         {
             var net = ImagePresets.Build(spec.Preset, classes);
             var weights = from ?? spec.Start;
-            if (weights is not null) TorchvisionCheckpoint.LoadStrict(net, weights);
+            // A self-supervised pretraining as the start: its backbone, with a fresh classifier for these classes.
+            if (from is null && spec.Start is not null && SelfSupervisedFile(spec.Start)) TorchvisionCheckpoint.LoadBackbone(net, spec.Start);
+            else if (weights is not null) TorchvisionCheckpoint.LoadStrict(net, weights);
             return new BuiltModel(net, spec.Preset.Name, weights ?? "random weights");
         });
+    }
+
+    static bool SelfSupervisedFile(string path)
+    {
+        var raw = CheckpointFile.Read(path);
+        try { return TorchvisionCheckpoint.IsSelfSupervised(raw); }
+        finally { foreach (var t in raw.Values) t.Dispose(); }
     }
 
     /// <summary>The objective's projector; the papers' widths, which assume ResNet-50's 2048 features, as given.</summary>

@@ -273,6 +273,17 @@ public class SelfSupervisedPretrainTests
             foreach (var key in new[] { "conv1.weight", "layer3.4.bn2.running_var" })
                 Assert.True(Same(state[key], saved["backbone." + key]), key);
 
+            // As the start of a supervised run: the backbone is loaded, the classifier starts fresh for the new classes
+            // (at lr 1e-12 the weights stay the SSL backbone's).
+            var supervised = Path.Combine(work, "supervised");
+            ImagePretraining.Run(new ImagePretrainSpec(preset, $"cifar10:{Path.Combine(data, "downstream")}", Start: last), Options(supervised) with
+            {
+                Train = Options(supervised).Train with { Epochs = 1, BaseLr = 1e-12, MinLr = 0, Optimizer = "adamw", WeightDecay = 0 },
+            }, null, default);
+            var tuned = CheckpointFile.Read(Path.Combine(supervised, "split1", "checkpoint-last.pth"));
+            Assert.True((tuned["conv1.weight"] - saved["backbone.conv1.weight"]).abs().max().ToDouble() < 1e-6);
+            Assert.Equal([8L, 64], tuned["linear.weight"].shape);
+
             // Killed after epoch 1 (between epochs), then the same call again: the same weights, bit for bit.
             var resumed = Path.Combine(work, "resumed");
             using var stop = new CancellationTokenSource();

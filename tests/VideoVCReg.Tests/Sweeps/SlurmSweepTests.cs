@@ -13,10 +13,7 @@ namespace VideoVCReg.Tests.Sweeps;
 [Collection(SynthDataCollection.Name)]
 public class SlurmSweepTests(SynthData synth)
 {
-    const string TinyPreset = """
-        { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
-                    "frames": 4, "image_size": 32, "num_classes": 400, "drop_path_rate": 0, "head_dropout": 0 } }
-        """;
+    const string TinyPreset = SweepTests.TinyPreset;
 
     static string Root()
     {

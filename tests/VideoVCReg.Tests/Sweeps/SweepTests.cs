@@ -13,7 +13,8 @@ namespace VideoVCReg.Tests.Sweeps;
 [Collection(SynthDataCollection.Name)]
 public class SweepTests(SynthData synth)
 {
-    const string TinyPreset = """
+    /// <summary>A two-block ViT at 4 × 32², no stochastic layers: trials of a second or two.</summary>
+    internal const string TinyPreset = """
         { "tiny": { "family": "videomae", "description": "test", "embed_dim": 32, "depth": 2, "num_heads": 2,
                     "frames": 4, "image_size": 32, "num_classes": 400, "drop_path_rate": 0, "head_dropout": 0 } }
         """;
