@@ -86,21 +86,12 @@ public sealed class ImageArrayLoader(ImageArray images, ImageViewOptions view, i
         {
             for (int k = 0; k < levels.Length; k++) levels[k] = images.Pixels[rows[i] * images.ImageBytes + k];
             var (first, second) = two.Apply(levels, h, w, side, new Random(Seeds.Mix(seed, epoch, rows[i], 0x2e55)));
-            Normalise(first, data, (2 * i) * 3 * plane, plane);
-            Normalise(second, data, (2 * i + 1) * 3 * plane, plane);
+            new Transforms.PixelOps(first, side, side).WriteNormalised(data, (2 * i) * 3 * plane, view.Mean, view.Std);
+            new Transforms.PixelOps(second, side, side).WriteNormalised(data, (2 * i + 1) * 3 * plane, view.Mean, view.Std);
         }
         var x = tensor(data, [rows.Length, 2, 3, side, side]);
         var labels = tensor(rows.Select(r => (long)images.Labels[r]).ToArray());
         // Made inside Make's dispose scope: the batch's tensors belong to the caller.
         return new Batch(index, x.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), [.. rows.Select(r => $"{r}")], new int[rows.Length]);
-    }
-
-    void Normalise(float[] levels, float[] into, int offset, int plane)
-    {
-        for (int ch = 0; ch < 3; ch++)
-        {
-            float mean = (float)view.Mean[ch], std = (float)view.Std[ch];
-            for (int k = 0; k < plane; k++) into[offset + ch * plane + k] = (levels[ch * plane + k] / 255f - mean) / std;
-        }
     }
 }

@@ -106,11 +106,7 @@ public static class ImageViews
                 for (int ch = 0; ch < 3; ch++) levels[ch * plane + k] = bytes[3 * k + ch];
             var pixels = new Transforms.PixelOps(levels, spec.Size, spec.Size);
             two.Colour(pixels, spec.Size, v == 0 ? two.First : two.Second, rng);
-            for (int ch = 0; ch < 3; ch++)
-            {
-                float mean = (float)spec.Mean[ch], std = (float)spec.Std[ch];
-                for (int k = 0; k < plane; k++) data[(v * 3 + ch) * plane + k] = (pixels.Levels[ch * plane + k] / 255f - mean) / std;
-            }
+            pixels.WriteNormalised(data, v * 3 * plane, spec.Mean, spec.Std);
         }
         return tensor(data, [2, 3, spec.Size, spec.Size]);
     }

@@ -67,6 +67,16 @@ public sealed class PixelOps(float[] levels, int height, int width)
         for (int i = 0; i < Levels.Length; i++) if (Levels[i] >= threshold) Levels[i] = 255 - Levels[i];
     }
 
+    /// <summary>Writes the image as ToTensor then Normalize would give it, (level / 255 − mean) / std per band, into <paramref name="into"/> at <paramref name="offset"/>.</summary>
+    public void WriteNormalised(float[] into, int offset, double[] mean, double[] std)
+    {
+        for (int c = 0; c < 3; c++)
+        {
+            float m = (float)mean[c], s = (float)std[c];
+            for (int k = 0; k < Plane; k++) into[offset + c * Plane + k] = (Levels[c * Plane + k] / 255f - m) / s;
+        }
+    }
+
     public void FlipHorizontal()
     {
         for (int row = 0; row < 3 * Height; row++) Array.Reverse(Levels, row * Width, Width);
