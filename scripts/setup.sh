@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Run time: FFmpeg 5.1's shared libraries (decoding in-process) and its CLI (synthetic data encoding).
 RUNTIME_PKGS="libavformat59 libavcodec59 libswscale6 libavutil57 ffmpeg"
 # Tests and benchmarks: headers + gcc for the struct-layout probe, PyTorch/torchvision/PyAV for references and peers.
-TEST_PKGS="libavformat-dev libavcodec-dev libswscale-dev libavutil-dev gcc libc6-dev python3-torch python3-torchvision python3-av python3-numpy libopenblas0-pthread python3-sklearn slurm-wlm munge"
+TEST_PKGS="libavformat-dev libavcodec-dev libswscale-dev libavutil-dev gcc libc6-dev python3-torch python3-torchvision python3-av python3-numpy libopenblas0-pthread python3-sklearn slurm-wlm munge openmpi-bin libopenmpi-dev"
 
 log() { echo "videovcreg-setup: $*" >&2; }
 

@@ -2,4 +2,13 @@ using VideoVCReg.Cli;
 
 // Before any tensor exists: how glibc recycles libtorch's large blocks (see NativeHeap).
 VideoVCReg.Models.Runtime.NativeHeap.Configure();
-return await CliApp.RunAsync(args);
+// One rank of a data-parallel run when started by mpirun or srun: MPI is initialised before anything else.
+var world = VideoVCReg.Models.Distributed.Mpi.MpiWorld.Join();
+try
+{
+    return await CliApp.RunAsync(args);
+}
+finally
+{
+    (world as IDisposable)?.Dispose();
+}

@@ -11,14 +11,18 @@ namespace VideoVCReg.Eval;
 /// </summary>
 public static class Evaluator
 {
-    /// <summary>Scores every view; <paramref name="onBatch"/> gets the number of batches done, for progress displays.</summary>
+    /// <summary>
+    /// Scores every view; <paramref name="onBatch"/> gets the number of batches done, for progress displays. In a data-parallel
+    /// run (<paramref name="group"/>) each rank scores its share and the result covers every rank's videos, once each.
+    /// </summary>
     public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<Batch> batches, Device device, CancellationToken cancel = default,
-        Action<int>? onBatch = null)
+        Action<int>? onBatch = null, Models.Distributed.ProcessGroup? group = null)
     {
         int done = 0;
         bool wasTraining = model.training;
         model.eval();
         var scores = new ViewScores();
+        ScalarType? parameterType = model.parameters().Select(p => (ScalarType?)p.dtype).FirstOrDefault();
         try
         {
             using var _ = no_grad();
@@ -27,7 +31,10 @@ public static class Evaluator
                 using var b = batch;
                 using var scope = NewDisposeScope();
                 cancel.ThrowIfCancellationRequested();
-                var logits = model.call(b.Inputs.to(device)).to_type(ScalarType.Float32).cpu().contiguous();
+                var x = b.Inputs.to(device);
+                // A float64 model (exactness runs) takes float64 inputs.
+                if (parameterType is ScalarType t && x.is_floating_point() && x.dtype != t) x = x.to_type(t);
+                var logits = model.call(x).to_type(ScalarType.Float32).cpu().contiguous();
                 var labels = b.Labels.cpu().data<long>().ToArray();
                 var flat = logits.data<float>().ToArray();
                 int classes = (int)logits.shape[1];
@@ -40,6 +47,7 @@ public static class Evaluator
         {
             if (wasTraining) model.train();
         }
+        scores.Gather(group ?? Models.Distributed.ProcessGroup.Single);
         return scores.Result();
     }
 }

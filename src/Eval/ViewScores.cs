@@ -35,6 +35,48 @@ public sealed class ViewScores
         videos[videoId] = (v.Sum, v.Views + 1, v.Label);
     }
 
+    /// <summary>
+    /// Replaces this rank's videos with every rank's (data parallel: each rank scored its own share of the videos). A video
+    /// scored on two ranks would have its views merged; the loaders never split one.
+    /// </summary>
+    public void Gather(Models.Distributed.ProcessGroup group)
+    {
+        if (group.Size == 1) return;
+        var parts = group.AllGather(Serialize());
+        videos.Clear();
+        foreach (var part in parts)
+        {
+            using var reader = new BinaryReader(new MemoryStream(part));
+            for (int k = reader.ReadInt32(); k > 0; k--)
+            {
+                var (id, label, views) = (reader.ReadString(), reader.ReadInt32(), reader.ReadInt32());
+                var sum = new double[reader.ReadInt32()];
+                for (int c = 0; c < sum.Length; c++) sum[c] = reader.ReadDouble();
+                if (videos.TryGetValue(id, out var v))
+                    for (int c = 0; c < sum.Length; c++) sum[c] += v.Sum[c];
+                videos[id] = (sum, views + (v.Sum is null ? 0 : v.Views), label);
+            }
+        }
+    }
+
+    byte[] Serialize()
+    {
+        var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(videos.Count);
+            foreach (var (id, (sum, views, label)) in videos)
+            {
+                writer.Write(id);
+                writer.Write(label);
+                writer.Write(views);
+                writer.Write(sum.Length);
+                foreach (var x in sum) writer.Write(x);
+            }
+        }
+        return stream.ToArray();
+    }
+
     public EvalResult Result()
     {
         var predictions = new List<VideoPrediction>();

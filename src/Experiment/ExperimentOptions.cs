@@ -27,6 +27,8 @@ public sealed record ExperimentOptions
     public string Title { get; init; } = "";
     public IReadOnlyDictionary<string, object?> Settings { get; init; } = new Dictionary<string, object?>();
     public IReadOnlyDictionary<string, object?> ResultFields { get; init; } = new Dictionary<string, object?>();
+    /// <summary>The processes of a data-parallel run (mpirun -np N): this process's world by default.</summary>
+    public Models.Distributed.ProcessGroup Group { get; init; } = Models.Distributed.ProcessGroup.World;
 }
 
 /// <summary>Builds a fold's network for <c>classes</c> classes, from the run's starting weights (<c>from</c> null) or from one of its checkpoints.</summary>

@@ -17,10 +17,17 @@ namespace VideoVCReg.Experiment;
 /// TensorBoard) → multi-view test with <see cref="Evaluator"/> → fold{k}/results.json; then the report over the
 /// folds (<see cref="SplitReport"/>). Verbs (`finetune`, `eval`, `pretrain`) and array tasks call this, never
 /// a loop of their own. Folds are written as <c>split{k}</c>, the name the official splits give them.
+/// Data parallel (<see cref="ExperimentOptions.Group"/> of N processes): every rank trains and scores its share; rank 0
+/// alone holds the folder, decides fresh / resume / reuse and writes; the others follow its decision.
 /// </summary>
-public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? loggers = null, CancellationToken cancel = default)
+public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? loggers = null, CancellationToken cancel = default)
 {
     readonly ILogger log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("experiment");
+    // Each process learns its share from here: the data sources shard their loaders by these.
+    readonly ExperimentOptions options = given with { Train = given.Train with { Rank = given.Group.Rank, Ranks = given.Group.Size } };
+    Models.Distributed.ProcessGroup Group => options.Group;
+
+    const int Fresh = 0, Resume = 1, Reused = 2;
 
     /// <summary>Trains (or resumes) and tests every fold; returns the outcomes in fold order.</summary>
     public IReadOnlyList<FoldOutcome> Run(IDataSource source, ModelFactory factory)
@@ -28,13 +35,43 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         if (options.Train.Problems().Concat(options.Regularizer.Problems()).ToList() is { Count: > 0 } problems)
             throw new ArgumentException(string.Join("; ", problems));
         string outDir = options.OutDir;
-        using var folder = RunFolder.Acquire(outDir);
+        using var folder = Group.IsWriter ? RunFolder.Acquire(outDir) : null;
+        // Rank 0 decides and prepares; the others wait for its decision (an error on rank 0 aborts them all: see Program).
+        int state = folder is null ? Fresh : Decide(folder, source);
+        state = Group.Broadcast(state);
+        if (folder is null) source.Prepare(outDir, cancel);
+        if (state == Reused) return [.. source.Folds.Select(f => FoldResults.Read(Path.Combine(outDir, $"split{f}"), f))];
+        bool resume = state == Resume;
+        // Which folds finished before is read once, before any rank can write this run's results.
+        var done = source.Folds.Where(f => resume && File.Exists(Path.Combine(outDir, $"split{f}", "results.json"))).ToHashSet();
+
+        var outcomes = new List<FoldOutcome>();
+        foreach (int fold in source.Folds)
+        {
+            var dir = Path.Combine(outDir, $"split{fold}");
+            if (done.Contains(fold))
+            {
+                log.LogInformation("split {Split} finished before: its results are kept", fold);
+                outcomes.Add(FoldResults.Read(dir, fold));
+                continue;
+            }
+            var last = Path.Combine(dir, "checkpoint-last.pth");
+            outcomes.Add(RunFold(source, factory, fold, dir, resume && File.Exists(last) ? last : null));
+        }
+        if (Group.IsWriter) Report(outcomes);
+        return outcomes;
+    }
+
+    /// <summary>Rank 0's part of starting a run: refuse, reuse, resume or start over, then the settings and the data.</summary>
+    int Decide(RunFolder folder, IDataSource source)
+    {
+        string outDir = options.OutDir;
         var settingsPath = Path.Combine(outDir, "settings.json");
         var settings = SettingsJson(source, fold: null);
         if (folder.Finished && options.ReuseFinished && !options.Force && File.Exists(settingsPath) && File.ReadAllText(settingsPath) == settings)
         {
             log.LogInformation("{Out} holds a finished run with these settings: reusing it", outDir);
-            return [.. source.Folds.Select(f => FoldResults.Read(Path.Combine(outDir, $"split{f}"), f))];
+            return Reused;
         }
         if (folder.Finished && !options.Force)
             throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
@@ -47,29 +84,16 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
             throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
         Models.IO.AtomicFile.WriteText(settingsPath, settings);
         source.Prepare(outDir, cancel);
-
-        var outcomes = new List<FoldOutcome>();
-        foreach (int fold in source.Folds)
-        {
-            var dir = Path.Combine(outDir, $"split{fold}");
-            if (resume && File.Exists(Path.Combine(dir, "results.json")))
-            {
-                log.LogInformation("split {Split} finished before: its results are kept", fold);
-                outcomes.Add(FoldResults.Read(dir, fold));
-                continue;
-            }
-            var last = Path.Combine(dir, "checkpoint-last.pth");
-            outcomes.Add(RunFold(source, factory, fold, dir, resume && File.Exists(last) ? last : null));
-        }
-        Report(outcomes);
-        return outcomes;
+        return resume ? Resume : Fresh;
     }
 
     /// <summary>Tests the starting weights on every fold's test set, no training: `eval`.</summary>
     public IReadOnlyList<FoldOutcome> Test(IDataSource source, ModelFactory factory)
     {
-        using var folder = RunFolder.Acquire(options.OutDir);
-        source.Prepare(options.OutDir, cancel);
+        using var folder = Group.IsWriter ? RunFolder.Acquire(options.OutDir) : null;
+        if (folder is not null) source.Prepare(options.OutDir, cancel);
+        Group.Barrier();
+        if (folder is null) source.Prepare(options.OutDir, cancel);
         var outcomes = new List<FoldOutcome>();
         foreach (int fold in source.Folds)
         {
@@ -77,13 +101,13 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
             using var model = built.Model;
             var data = source.Open(fold, built.Model.Input, options.Train, options.Seed);
             if (data.Test is null) throw new InvalidOperationException($"{source.Description}: split {fold} has no test set");
-            model.to(options.Device);
+            model.to(options.Device).to(options.Train.ParameterType);
             var dir = Path.Combine(options.OutDir, $"split{fold}");
             var result = Score(model, data.Test);
-            WriteFoldResults(dir, fold, built, data, result, [], usedBest: false);
+            if (Group.IsWriter) WriteFoldResults(dir, fold, built, data, result, [], usedBest: false);
             outcomes.Add(new FoldOutcome(fold, dir, [], new SplitOutcome(fold, result, [], [])));
         }
-        Report(outcomes);
+        if (Group.IsWriter) Report(outcomes);
         return outcomes;
     }
 
@@ -93,9 +117,10 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         // A resumed fold starts from its own last weights; the training state in that file does the rest.
         var built = factory(classes.Count, resumeFrom);
         using var model = built.Model;
-        var (regularizer, placement) = RegularizerFactory.Create(options.Regularizer);
-        if (regularizer is not null) using (AttachedRegularizer.Attach(model, regularizer, placement)) { } // a placement without sites fails now, not after data loading
+        var (check, checkPlacement) = RegularizerFactory.Create(options.Regularizer);
+        if (check is not null) using (AttachedRegularizer.Attach(model, check, checkPlacement)) { } // a placement without sites fails now, not after data loading
         var data = source.Open(foldId, built.Model.Input, options.Train, options.Seed);
+        var (regularizer, placement) = RegularizerFactory.Create(options.Regularizer, data.RowsPerSample);
         log.LogInformation("split {Split}: {Model} ({Params:N0} parameters, {Weights}) on {Device}; {Train} training / {Val} validation / {Test} test samples, {Classes} classes; regularizer {Reg} at {Placement}",
             foldId, built.Name, model.parameters().Sum(p => p.numel()), built.Origin, options.Device, data.TrainSamples, data.Validation?.Samples ?? 0,
             data.Test?.Samples ?? 0, classes.Count, options.Regularizer.Kind, options.Regularizer.Placement);
@@ -106,19 +131,22 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
             Regularization = regularizer is null ? null : (regularizer, placement),
             Objective = built.Objective,
             // The progress line is cleared before validation, so the epoch's log line that follows starts on a clean line.
-            Validate = data.Validation is not { } val ? null : (epoch, ct) => { progress.Clear(); return Evaluator.Run(model, val.Epoch(epoch, ct), options.Device, ct).Metrics(); },
+            Validate = data.Validation is not { } val ? null : (epoch, ct) => { progress.Clear(); return Evaluator.Run(model, val.Epoch(epoch, ct), options.Device, ct, group: Group).Metrics(); },
             SaveCheckpoint = (path, state) => CheckpointWriter.Save(model, path, state),
             Settings = SettingsJson(source, foldId),
             Seed = options.Seed,
             TensorBoardDir = Path.Combine(dir, "tensorboard"),
             // Cleared at an epoch's last step: the epoch's log line comes next and must start on a clean line.
             OnStep = p => { if (p.Step == p.StepsPerEpoch) progress.Clear(); else progress.Show(ProgressLine.Format(p)); },
+            Group = Group,
         };
         var epochs = trainer.Fit(data.Train, dir, cancel, resumeFrom);
         progress.Clear();
+        // Rank 0's last checkpoints are on disk before any rank looks for them.
+        Group.Barrier();
         if (data.Test is null || options.SkipTest)
         {
-            WriteFoldResults(dir, foldId, built, data, null, epochs, usedBest: false);
+            if (Group.IsWriter) WriteFoldResults(dir, foldId, built, data, null, epochs, usedBest: false);
             return new FoldOutcome(foldId, dir, epochs, null);
         }
 
@@ -129,9 +157,9 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         if (options.Train.TestWeights == "best" && !useBest)
             log.LogWarning("split {Split}: no checkpoint-best.pth (no validation share?): testing the final weights", foldId);
         using var bestModel = useBest ? factory(classes.Count, best).Model : null;
-        bestModel?.to(options.Device);
+        bestModel?.to(options.Device).to(options.Train.ParameterType);
         var result = Score(bestModel ?? model, data.Test);
-        WriteFoldResults(dir, foldId, built, data, result, epochs, useBest);
+        if (Group.IsWriter) WriteFoldResults(dir, foldId, built, data, result, epochs, useBest);
         return new FoldOutcome(foldId, dir, epochs, new SplitOutcome(foldId, result, [.. epochs.Select(e => e.TrainLoss)],
             [.. epochs.Select(e => e.Validation.TryGetValue("top1", out var t) ? t : (double?)null)]));
     }
@@ -142,7 +170,7 @@ public sealed class ExperimentRunner(ExperimentOptions options, ILoggerFactory? 
         var progress = new ProgressLine("test");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = Evaluator.Run(model, test.Epoch(0, cancel), options.Device, cancel,
-            done => progress.Show(ProgressLine.Format($"{test.Views} views, batch", done, test.Batches, watch.Elapsed)));
+            done => { if (Group.IsWriter) progress.Show(ProgressLine.Format($"{test.Views} views, batch", done, test.Batches, watch.Elapsed)); }, Group);
         progress.Clear();
         // A score over no sample is not a result: 0 % would read as a model that is always wrong.
         if (result.Videos == 0)

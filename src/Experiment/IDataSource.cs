@@ -34,6 +34,8 @@ public sealed class Fold
     public required IReadOnlyList<string> Classes { get; init; }
     public required TrainData Train { get; init; }
     public required int TrainSamples { get; init; }
+    /// <summary>Consecutive rows of a training batch that are views of one sample (VideoMAE's repeated augmentation); 1 otherwise.</summary>
+    public int RowsPerSample { get; init; } = 1;
     public EvalData? Validation { get; init; }
     public EvalData? Test { get; init; }
     /// <summary>The training samples in a linear probe's views (no augmentation, one view each, in sample order);

@@ -60,14 +60,37 @@ public sealed record TrainOptions
     /// <summary>Batches between two updates of the average (torchvision's --model-ema-steps 32).</summary>
     public int EmaSteps { get; init; } = 32;
 
-    /// <summary>VideoMAE's scaling: the effective batch (videos per step × update_freq) over 256.</summary>
-    public double PeakLr => BaseLr * BatchSize * UpdateFreq / 256.0;
+    /// <summary>
+    /// Processes of a data-parallel run (mpirun -np N); <see cref="BatchSize"/> stays per process, as in VideoMAE and DDP.
+    /// A setting: a run resumed on another number of processes would train on other global batches.
+    /// </summary>
+    public int Ranks { get; init; } = 1;
+    /// <summary>This process's rank among <see cref="Ranks"/>; not a setting (every rank's settings must read the same).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Rank { get; init; }
+
+    /// <summary>
+    /// The weights' and activations' type: "float32", or "float64" for exactness checks against references (the data-parallel
+    /// proof compares parameters to 1e-10 in it). Inputs are cast to it.
+    /// </summary>
+    public string Precision { get; init; } = "float32";
+
+    public static readonly string[] Precisions = ["float32", "float64"];
+
+    public TorchSharp.torch.ScalarType ParameterType => Precision == "float64" ? TorchSharp.torch.ScalarType.Float64 : TorchSharp.torch.ScalarType.Float32;
+
+    /// <summary>The samples of one optimizer step over all processes: batch × update_freq × processes.</summary>
+    public int GlobalBatch => BatchSize * UpdateFreq * Ranks;
+
+    /// <summary>VideoMAE's scaling: the effective batch (videos per step × update_freq × processes) over 256.</summary>
+    public double PeakLr => BaseLr * GlobalBatch / 256.0;
 
     public Mixup MixupSettings => new(Mixup, Cutmix, MixupProb, MixupSwitchProb);
 
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
+        if (!Precisions.Contains(Precision)) p.Add($"FineTune:Precision (--precision) must be one of {string.Join(", ", Precisions)} (got '{Precision}')");
         if (Epochs < 1) p.Add($"FineTune:Epochs (--epochs) must be ≥ 1 (got {Epochs})");
         if (BatchSize < 1) p.Add($"FineTune:BatchSize (--batch-size) must be ≥ 1 (got {BatchSize})");
         // Infinity and NaN pass a "> 0" test the wrong way or not at all; every rate must be a finite number.

@@ -55,6 +55,13 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     public string Settings { get; init; } = "{}";
 
     /// <summary>
+    /// The processes of a data-parallel run. Each trains on its own share of every batch (the data source's loaders
+    /// shard it); the weights start as rank 0's, gradients are averaged (<see cref="GradientBuckets"/>), the epoch's
+    /// numbers are summed over the ranks, and only rank 0 writes metrics, checkpoints, TensorBoard and progress.
+    /// </summary>
+    public Models.Distributed.ProcessGroup Group { get; init; } = Models.Distributed.ProcessGroup.Single;
+
+    /// <summary>
     /// Trains from the first epoch, or, with <paramref name="resumeFrom"/> (a checkpoint-last.pth holding
     /// <see cref="TrainingState"/>), from the epoch after the one it saved: optimizer moments, step, best
     /// top-1, torch's random state and metrics.jsonl continue, so the run equals one never interrupted.
@@ -64,8 +71,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     {
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         if (data.StepsPerEpoch < 1) throw new ArgumentException("the training set gives no batch: nothing to train on");
-        Directory.CreateDirectory(outDir);
+        bool writer = Group.IsWriter, parallel = Group.Size > 1;
+        if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
+        if (options.ParameterType != ScalarType.Float32) model.to(options.ParameterType);
+        if (parallel) Synchronise();
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = Optimizers.Create(options, groups);
         using var ema = options.EmaDecay is null ? null : new WeightAverage(model, WeightAverage.AdjustedDecay(options));
@@ -76,8 +86,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * stepsPerEpoch,
             (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch), options.WarmupStart);
         var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
-        var board = TensorBoardDir is null ? null : new EpochBoard(TensorBoardDir);
+        var board = TensorBoardDir is null || !writer ? null : new EpochBoard(TensorBoardDir);
+        var onStep = writer ? OnStep : null;
+        bool writeMetrics = WriteMetrics && writer;
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
+        var reducer = new GradientBuckets(Group, trainable);
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         var lines = new List<string>();
         var records = new List<EpochRecord>();
@@ -107,9 +120,12 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         else
         {
             // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
-            if (WriteMetrics) Models.IO.AtomicFile.WriteText(metricsPath, "");
-            File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
-            File.Delete(Path.Combine(outDir, "checkpoint-ema.pth"));
+            if (writeMetrics) Models.IO.AtomicFile.WriteText(metricsPath, "");
+            if (writer)
+            {
+                File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
+                File.Delete(Path.Combine(outDir, "checkpoint-ema.pth"));
+            }
         }
         var runWatch = Stopwatch.StartNew();
         int startStep = step;
@@ -119,6 +135,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             var waiting = TimeSpan.Zero;
             double lossSum = 0, lrMax = 0, lr = 0;
             long correct = 0, samples = 0;
+            // This step's sums over its micro-batches (and, data parallel, over the ranks): loss × samples, right, samples, non-finite losses.
+            var stepSums = new double[4];
             int steps = 0;
             model.train();
             using (var attached = Regularization is { } r && r.Placement != Placement.None
@@ -145,18 +163,33 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         optimizer.zero_grad();
                     }
                     var x = batch.Inputs.to(device);
+                    if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
                     var y = batch.Labels.to(device);
                     var (loss, right) = objective.Step(x, y, epoch, micro);
                     if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
                     double value = loss.ToDouble();
-                    if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, steps, value, lastGood);
+                    // Data parallel, every rank must reach the same collectives, so a non-finite loss is judged after the
+                    // step's reduction, on every rank alike; on one process it stops before the backward.
+                    if (!double.IsFinite(value) && !parallel) throw new NonFiniteLossException(epoch, steps, value, lastGood);
                     (k == 1 ? loss : loss / k).backward();
                     attached?.Regularizer.AfterBackward();
                     micro++;
-                    lossSum += value * batch.Count;
-                    correct += right;
-                    samples += batch.Count;
+                    stepSums[0] += value * batch.Count;
+                    stepSums[1] += right;
+                    stepSums[2] += batch.Count;
+                    stepSums[3] += double.IsFinite(value) ? 0 : 1;
                     if (micro % k != 0) continue;
+                    if (parallel)
+                    {
+                        Group.AllReduceSum(stepSums);
+                        if (stepSums[3] > 0) throw new NonFiniteLossException(epoch, steps, stepSums[0] / stepSums[2], lastGood);
+                        reducer.Average();
+                        value = stepSums[0] / stepSums[2];
+                    }
+                    lossSum += stepSums[0];
+                    correct += (long)stepSums[1];
+                    samples += (long)stepSums[2];
+                    Array.Clear(stepSums);
                     // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
                     double norm = options.ClipGrad is double clip
                         ? nn.utils.clip_grad_norm_(trainable, clip)
@@ -172,11 +205,12 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     }
                     step++;
                     board?.Step(step, value, lr);
-                    OnStep?.Invoke(new StepProgress(epoch, options.Epochs, steps, stepsPerEpoch, value, lr, samples / watch.Elapsed.TotalSeconds,
+                    onStep?.Invoke(new StepProgress(epoch, options.Epochs, steps, stepsPerEpoch, value, lr, samples / watch.Elapsed.TotalSeconds,
                         step - startStep, options.Epochs * stepsPerEpoch - startStep, runWatch.Elapsed));
                 }
                 if (attached != null) attached.Regularizer.GradientScale = 1;
             }
+            AllReduceSeconds += reducer.TakeSeconds();
             if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
             var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
             var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
@@ -196,20 +230,21 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             // resume drops and recomputes; the other order would lose an epoch's line for good. The file is
             // rewritten whole (it is small), so a kill while writing leaves the previous epochs intact.
             lines.Add(JsonSerializer.Serialize(record, JsonOptions));
-            if (WriteMetrics) Models.IO.AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
+            if (writeMetrics) Models.IO.AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
             if (SaveCheckpoint != null)
             {
+                // Every rank keeps the same books (validation is gathered), so all agree on "best"; rank 0 alone writes.
                 if (val.TryGetValue("top1", out var top1) && top1 > bestTop1)
                 {
                     bestTop1 = top1;
-                    SaveCheckpoint(Path.Combine(outDir, "checkpoint-best.pth"), null);
+                    if (writer) SaveCheckpoint(Path.Combine(outDir, "checkpoint-best.pth"), null);
                 }
-                if (ema is not null)
+                if (ema is not null && writer)
                     using (ema.SwapIn()) SaveCheckpoint(Path.Combine(outDir, "checkpoint-ema.pth"), null);
-                SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings, ema));
+                if (writer) SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings, ema));
                 lastGood = lastPath;
             }
-            log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",
+            if (writer) log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",
                 epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds, record.DataWaitShare,
                 val.Count == 0 ? "" : ", validation " + string.Join(", ", val.Select(kv => $"{kv.Key} {kv.Value:G4}")));
         }
@@ -218,6 +253,16 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
 
     /// <summary>How metrics.jsonl lines are written (snake_case), for readers of the file.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Rank 0's weights and buffers on every rank, as DDP does at construction (and after a resume: the same file anyway).</summary>
+    void Synchronise()
+    {
+        using var _ = no_grad();
+        foreach (var (_, t) in model.state_dict()) Group.Broadcast(t);
+    }
+
+    /// <summary>Seconds this run spent averaging gradients over the ranks (data parallel), for `bench ddp`.</summary>
+    public double AllReduceSeconds { get; private set; }
 
     static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
     {

@@ -28,7 +28,7 @@ public sealed class WeightAverage : IDisposable
     }
 
     public static double AdjustedDecay(TrainOptions o) =>
-        1 - Math.Min(1, (1 - (o.EmaDecay ?? 0)) * o.BatchSize * o.UpdateFreq * o.EmaSteps / o.Epochs);
+        1 - Math.Min(1, (1 - (o.EmaDecay ?? 0)) * o.GlobalBatch * o.EmaSteps / o.Epochs);
 
     public IReadOnlyDictionary<string, Tensor> State => averaged;
 

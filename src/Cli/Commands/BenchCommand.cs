@@ -17,6 +17,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchDecodeCommand.Build());
         cmd.Subcommands.Add(BenchProbeCommand.Build());
         cmd.Subcommands.Add(BenchImagesCommand.Build());
+        cmd.Subcommands.Add(BenchDdpCommand.Build());
         return cmd;
     }
 }

@@ -42,6 +42,8 @@ public static class AppHost
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
             o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         if (parse.GetValue(GlobalOptions.Verbose)) builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        // Data parallel: rank 0 tells the story; the other ranks speak up for warnings (a skipped video) and errors only.
+        if (Models.Distributed.ProcessGroup.World.Rank > 0) builder.Logging.AddFilter((_, level) => level >= LogLevel.Warning);
 
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration("Runtime").ValidateOnStart();
         builder.Services.AddOptions<Models.Regularization.RegularizerOptions>().BindConfiguration("Regularizer");

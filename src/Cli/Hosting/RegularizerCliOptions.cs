@@ -24,6 +24,8 @@ public static class RegularizerCliOptions
             command.Options.Add(Option<double>("--reg-weight", "Weight", "λ of DeCov or WLD-Reg"));
             command.Options.Add(Option<double>("--wld-gamma", "Gamma", "WLD-Reg RBF bandwidth γ"));
             command.Options.Add(Option<bool>("--log-reg", "LogStats", "Log ℓ_var and ℓ_cov from the fast backward"));
+            command.Options.Add(Option<bool>("--vcreg-sync", "Sync", "Data parallel: VCReg statistics over every process's samples (SyncBatchNorm's way); default: per process"));
+            command.Options.Add(Option<int>("--vcreg-groups", "Groups", "VCReg statistics per group of the batch (sample b in group b mod G): one process reproducing G processes' per-process statistics"));
         }
     }
 

@@ -27,6 +27,8 @@ public static class TrainCliOptions
         command.Options.Add(Option<double>("--layer-decay", "FineTune:LayerDecay", "Per-block learning-rate decay; 1 turns it off (default 0.75)"));
         command.Options.Add(Option<double>("--label-smoothing", "FineTune:LabelSmoothing", "Cross-entropy label smoothing (default 0.1)"));
         command.Options.Add(Option<double>("--clip-grad", "FineTune:ClipGrad", "Clip the gradient norm to this (default off)"));
+        command.Options.Add(Option<string>("--precision", "FineTune:Precision", "Weights and activations: float32 (default) or float64 (exactness checks)",
+            o => o.AcceptOnlyFromAmong(FineTune.TrainOptions.Precisions)));
         command.Options.Add(Option<int>("--update-freq", "FineTune:UpdateFreq", "Micro-batches accumulated per optimizer step; the lr scales with batch × update-freq (default 1)"));
         command.Options.Add(Option<double>("--mixup", "FineTune:Mixup", "Mixup α; 0 with --cutmix 0 turns mixing off (default 0.8)"));
         command.Options.Add(Option<double>("--cutmix", "FineTune:Cutmix", "Cutmix α (default 1.0)"));
@@ -39,7 +41,12 @@ public static class TrainCliOptions
         command.Options.Add(Option<int>("--ema-steps", "FineTune:EmaSteps", "Batches between updates of the weight average (default 32)"));
     }
 
-    static ConfigOption<T> Option<T>(string name, string key, string description) => new ConfigOption<T>(name, key, description).Init();
+    static ConfigOption<T> Option<T>(string name, string key, string description, Action<ConfigOption<T>>? setup = null)
+    {
+        var o = new ConfigOption<T>(name, key, description).Init();
+        setup?.Invoke(o);
+        return o;
+    }
 }
 
 /// <summary>configs/recipes/NAME.json: training recipes as configuration files, each option citing its source.</summary>

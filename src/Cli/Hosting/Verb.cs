@@ -29,17 +29,31 @@ public static class Verb
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                Console.Error.WriteLine("videovcreg: stopped (interrupted)");
-                return 130;
+                Console.Error.WriteLine($"videovcreg: {RankPrefix}stopped (interrupted)");
+                return Ended(130);
             }
             catch (Exception e) when (IsUserFacing(e))
             {
-                Console.Error.WriteLine($"videovcreg: {OneLine(e.Message)}");
+                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(e.Message)}");
                 // For developers: the whole exception, when the one line is not enough to find the cause.
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
-                return 1;
+                return Ended(1);
             }
         });
+    }
+
+    static Models.Distributed.ProcessGroup World => Models.Distributed.ProcessGroup.World;
+
+    static string RankPrefix => World.Size > 1 ? $"rank {World.Rank}: " : "";
+
+    /// <summary>
+    /// A data-parallel run that fails on one rank ends on all: the others may be waiting in a collective for this one,
+    /// so the error ends the whole MPI job (MPI_Abort) rather than this process alone.
+    /// </summary>
+    static int Ended(int code)
+    {
+        if (World.Size > 1) World.Abort(code);
+        return code;
     }
 
     static bool IsUserFacing(Exception e) => e is UserInputException or IOException or InvalidDataException

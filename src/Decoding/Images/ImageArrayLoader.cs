@@ -15,17 +15,23 @@ public sealed record ImageViewOptions(double[] Mean, double[] Std, bool Train, i
 /// flip with probability ½, before ToTensor and Normalize. Each view's draws come from (seed, epoch, index), so an
 /// epoch repeats exactly on a resume. Decoding is a copy, so no worker threads are needed.
 /// </summary>
-public sealed class ImageArrayLoader(ImageArray images, ImageViewOptions view, int batchSize, int seed, bool dropLast = false)
+public sealed class ImageArrayLoader(ImageArray images, ImageViewOptions view, int batchSize, int seed, bool dropLast = false, Loading.Shard? shard = null)
 {
+    readonly Loading.Shard part = shard ?? Loading.Shard.Whole;
+    bool Shuffled => view.Train || view.TwoViews is not null;
+    /// <summary>This process's images per epoch (all of them on one process; see <see cref="Loading.Shard"/>).</summary>
+    int Count => Shuffled ? part.TrainingCount(images.Count) : part.EvaluationCount(images.Count);
+
     public ImageArray Images => images;
 
-    public int BatchesPerEpoch() => dropLast ? images.Count / batchSize : (images.Count + batchSize - 1) / batchSize;
+    public int BatchesPerEpoch() => dropLast ? Count / batchSize : (Count + batchSize - 1) / batchSize;
 
     public IReadOnlyList<int> Order(int epoch)
     {
         var order = Enumerable.Range(0, images.Count).ToArray();
-        if (view.Train || view.TwoViews is not null) new Random(Seeds.Mix(seed, epoch, 0x1a9e)).Shuffle(order);
-        return order;
+        if (!Shuffled) return [.. order.Where(part.Evaluates)];
+        new Random(Seeds.Mix(seed, epoch, 0x1a9e)).Shuffle(order);
+        return part.Training(order);
     }
 
     public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default)

@@ -52,20 +52,40 @@ public abstract class BackgroundLoader<TWorker> where TWorker : IDisposable
     /// <summary>
     /// (item, view) pairs of an epoch in order: shuffled items for training, every view of every item for test. With
     /// <see cref="LoaderOptions.Repetitions"/> R &gt; 1 (training), each shuffled item R times in a row as views 0 … R−1 (so
-    /// each repeat draws its own augmentation), cut to <see cref="Length"/> pairs, as torchvision's RASampler on one process.
+    /// each repeat draws its own augmentation), cut to ⌊n / 256⌋ · 256 pairs, as torchvision's RASampler.
+    /// Data parallel (<see cref="LoaderOptions.Ranks"/> &gt; 1): this rank's <see cref="Shard"/> of it.
     /// </summary>
     public IReadOnlyList<(int Item, int View)> Order(int epoch)
     {
         var items = Enumerable.Range(0, Count).ToArray();
-        if (Shuffle) new Random(Seeds.Mix(Options.Seed, epoch, 0x5ff1e)).Shuffle(items);
-        if (Repeated) return [.. items.SelectMany(i => Enumerable.Range(0, Options.Repetitions).Select(r => (i, r))).Take(Length)];
-        return [.. items.SelectMany(i => Enumerable.Range(0, ViewsPerItem).Select(v => (i, v)))];
+        var shard = Options.Shard;
+        if (!Shuffle)
+            return [.. items.Where(shard.Evaluates).SelectMany(i => Enumerable.Range(0, ViewsPerItem).Select(v => (i, v)))];
+        new Random(Seeds.Mix(Options.Seed, epoch, 0x5ff1e)).Shuffle(items);
+        // A sample's training views stay together on one rank, as VideoMAE's num_sample views of one dataset item;
+        // RASampler instead deals out the repeats themselves, so each rank sees a different augmentation of an image.
+        if (!Repeated) return [.. shard.Training(items).SelectMany(i => Enumerable.Range(0, ViewsPerItem).Select(v => (i, v)))];
+        var repeats = items.SelectMany(i => Enumerable.Range(0, Options.Repetitions).Select(r => (i, r))).ToList();
+        return [.. shard.Training(repeats).Take(Length)];
     }
 
     bool Repeated => Shuffle && Options.Repetitions > 1;
 
-    /// <summary>Pairs per epoch: items × views, or with repeated augmentation ⌊n / 256⌋ · 256 (n when there are fewer than 256).</summary>
-    int Length => Repeated ? (Count >= 256 ? Count / 256 * 256 : Count) : Count * ViewsPerItem;
+    /// <summary>
+    /// This rank's pairs per epoch: items × views, or with repeated augmentation ⌊n / 256⌋ · 256 (n when there are fewer than 256),
+    /// as the <see cref="Shard"/> divides them.
+    /// </summary>
+    int Length
+    {
+        get
+        {
+            var shard = Options.Shard;
+            if (!Shuffle) return shard.EvaluationCount(Count) * ViewsPerItem;
+            // torchvision's RASampler on P processes: ⌊n / 256⌋ · 256 / P of each rank's strided repeats.
+            if (Repeated) return (Count >= 256 ? Count / 256 * 256 : Count) / shard.Ranks;
+            return shard.TrainingCount(Count) * ViewsPerItem;
+        }
+    }
 
     public int BatchesPerEpoch(int epoch = 0)
     {
@@ -75,6 +95,7 @@ public abstract class BackgroundLoader<TWorker> where TWorker : IDisposable
 
     public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default)
     {
+        Options.Shard.Validate();
         if (Options.BatchSize < 1 || Options.Workers < 1 || Options.QueueDepth < 1)
             throw new ArgumentException($"loader needs batch size, workers and queue depth >= 1 (got {Options.BatchSize}, {Options.Workers}, {Options.QueueDepth})");
         var order = Order(epoch);

@@ -69,8 +69,9 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         int? size = input?.Size;
         var pairs = twoViews is null ? null : TwoViewAugmentation.For(twoViews, size ?? train.Height);
         var trainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: true, Size: size, TwoViews: pairs), options.BatchSize, seed,
-            dropLast: train.Count >= options.BatchSize);
-        var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
+            dropLast: train.Count >= options.BatchSize, shard: new(options.Rank, options.Ranks));
+        var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed,
+            shard: new(options.Rank, options.Ranks));
         var plainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
         return new Fold
         {

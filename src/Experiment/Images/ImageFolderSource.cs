@@ -51,10 +51,13 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         var pairs = twoViews is null ? null : Decoding.Transforms.TwoViewAugmentation.For(twoViews, trainSize);
         ImageViewSpec Spec(ImageViewKind kind, int s) => new(kind, s, preset.CropRatio, preset.Interpolation, preset.Mean, preset.Std,
             AutoAugment: r.AutoAugment, EraseProbability: r.RandomErase, TwoViews: pairs, ResizeSize: r.ValResizeSize);
+        // Training and test loaders read this process's share of a data-parallel run; the probe's read every image.
         ImageFolderLoader Loader(ImageFolderSet set, ImageViewKind kind, int s, bool dropLast = false)
         {
+            bool shared = kind is not ImageViewKind.Probe;
             var l = new ImageFolderLoader(set, Spec(kind, s), new LoaderOptions(options.BatchSize, workers, seed, DropLast: dropLast,
-                Repetitions: kind is ImageViewKind.Train or ImageViewKind.TwoViews ? r.RaReps : 1), log);
+                Repetitions: kind is ImageViewKind.Train or ImageViewKind.TwoViews ? r.RaReps : 1,
+                Rank: shared ? options.Rank : 0, Ranks: shared ? options.Ranks : 1), log);
             loaders.Add(l);
             return l;
         }

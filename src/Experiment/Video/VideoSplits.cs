@@ -60,17 +60,19 @@ public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, in
         // Repeated augmentation: each video gives RepeatedAugment views per step, so a step holds BatchSize videos.
         int perStep = train.BatchSize * train.RepeatedAugment;
         var trainLoader = new VideoLoader(fit, new ViewPipeline(views with { TrainViews = train.RepeatedAugment }, ViewMode.Train),
-            new LoaderOptions(perStep, data.Workers, seed, DropLast: fit.Count * train.RepeatedAugment >= perStep), log);
+            new LoaderOptions(perStep, data.Workers, seed, DropLast: fit.Count * train.RepeatedAugment >= perStep, Rank: train.Rank, Ranks: train.Ranks), log);
+        // Validation and test: this process's share of the videos (all of them on one process); the scores are gathered.
         var valLoader = val is null ? null : new VideoLoader(val, new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test),
-            new LoaderOptions(train.BatchSize, data.Workers, seed), log);
-        var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(train.BatchSize, data.Workers, seed), log);
+            new LoaderOptions(train.BatchSize, data.Workers, seed, Rank: train.Rank, Ranks: train.Ranks), log);
+        var testLoader = new VideoLoader(testSplit, new ViewPipeline(views, ViewMode.Test),
+            new LoaderOptions(train.BatchSize, data.Workers, seed, Rank: train.Rank, Ranks: train.Ranks), log);
         // Probe and analysis views: one centred clip, centre crop, of every training video (validation share included) and every test video.
         var centre = new ViewPipeline(views with { TestClips = 1, TestCrops = 1 }, ViewMode.Test);
         var probeTrain = new VideoLoader(trainSplit, centre, new LoaderOptions(train.BatchSize, data.Workers, seed), log);
         var probeTest = new VideoLoader(testSplit, centre, new LoaderOptions(train.BatchSize, data.Workers, seed), log);
         return new Fold
         {
-            Id = fold, Classes = trainSplit.Classes, TrainSamples = fit.Count,
+            Id = fold, Classes = trainSplit.Classes, TrainSamples = fit.Count, RowsPerSample = train.RepeatedAugment,
             Train = new TrainData((e, cancel) => trainLoader.Epoch(e, cancel), trainLoader.BatchesPerEpoch()),
             Validation = valLoader is null ? null : new EvalData((e, c) => valLoader.Epoch(e, c), valLoader.BatchesPerEpoch(), val!.Count, "1x1", val.Source, "videos", valLoader.Summary),
             Test = new EvalData((e, c) => testLoader.Epoch(e, c), testLoader.BatchesPerEpoch(), testSplit.Count, $"{data.TestClips}x{data.TestCrops}", testSplit.Source, "videos", testLoader.Summary),

@@ -21,6 +21,10 @@ public sealed record RegularizerOptions
     /// <summary>WLD-Reg's RBF bandwidth γ.</summary>
     public double Gamma { get; init; } = 10.0;
     public bool LogStats { get; init; }
+    /// <summary>--vcreg-sync: fast VCReg's statistics over the global batch of a data-parallel run (<see cref="VcRegOptions.Sync"/>).</summary>
+    public bool Sync { get; init; }
+    /// <summary>--vcreg-groups G: fast VCReg's statistics per group of the batch (<see cref="VcRegOptions.Groups"/>).</summary>
+    public int Groups { get; init; } = 1;
 
     /// <summary>How reports name it: "none", "vcreg α1 β0.1 at head", "decov at blocks".</summary>
     public string Label => Kind == "none" ? "none"
@@ -30,7 +34,12 @@ public sealed record RegularizerOptions
     /// <summary>As <see cref="Label"/>, with "no regularizer" for none: the row names of the image protocols' tables.</summary>
     public string RowLabel => Kind == "none" ? "no regularizer" : Label;
 
-    public VcRegOptions ToVcReg() => new() { Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, SmoothL1Delta = SmoothL1Delta };
+    public VcRegOptions ToVcReg(int rowsPerSample = 1) => new()
+    {
+        RowsPerSample = rowsPerSample,
+        Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, SmoothL1Delta = SmoothL1Delta, Groups = Groups,
+        Sync = Sync ? Distributed.ProcessGroup.World : null,
+    };
 
     /// <summary>Every problem, so one message can list them all.</summary>
     public IReadOnlyList<string> Problems()
@@ -43,20 +52,27 @@ public sealed record RegularizerOptions
         if (SmoothL1Delta is <= 0) p.Add($"Regularizer:SmoothL1Delta must be > 0 (got {SmoothL1Delta})");
         if (Weight is < 0) p.Add($"Regularizer:Weight must be ≥ 0 (got {Weight})");
         if (Gamma <= 0) p.Add($"Regularizer:Gamma must be > 0 (got {Gamma})");
+        if (Groups < 1) p.Add($"Regularizer:Groups (--vcreg-groups) must be ≥ 1 (got {Groups})");
+        // Both act in the fast backward; the naive loss would need its terms reduced through autograd.
+        if ((Sync || Groups > 1) && Kind != "vcreg") p.Add($"--vcreg-sync and --vcreg-groups act in the fast VCReg's backward: they need --reg vcreg (got {Kind})");
+        if (Sync && Groups > 1) p.Add("--vcreg-sync (statistics over all processes) and --vcreg-groups (over parts of the batch) exclude each other");
         return p;
     }
 }
 
 public static class RegularizerFactory
 {
-    /// <summary>The configured regularizer and its placement; null when the kind is `none`.</summary>
-    public static (FeatureRegularizer? Regularizer, Placement Placement) Create(RegularizerOptions o)
+    /// <summary>
+    /// The configured regularizer and its placement; null when the kind is `none`. <paramref name="rowsPerSample"/>: the
+    /// training views of one sample that follow each other in a batch (for <see cref="VcRegOptions.Groups"/>).
+    /// </summary>
+    public static (FeatureRegularizer? Regularizer, Placement Placement) Create(RegularizerOptions o, int rowsPerSample = 1)
     {
         var problems = o.Problems();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
         FeatureRegularizer? reg = o.Kind switch
         {
-            "vcreg" => new VcReg(o.ToVcReg(), fast: true, logStats: o.LogStats),
+            "vcreg" => new VcReg(o.ToVcReg(rowsPerSample), fast: true, logStats: o.LogStats),
             "vcreg-naive" => new VcReg(o.ToVcReg(), fast: false, logStats: o.LogStats),
             "decov" => o.Weight is double w ? new DeCov(w) : new DeCov(),
             "wld-reg" => o.Weight is double w ? new WldReg(w, o.Gamma) : new WldReg(gamma: o.Gamma),

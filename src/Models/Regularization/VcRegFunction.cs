@@ -53,6 +53,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
 
     internal static Tensor AddGradient(Tensor features, Tensor gradOutput, VcRegOptions o, VcRegStats? stats)
     {
+        if (o.Groups > 1) return GroupedGradient(features, gradOutput, o, stats);
         using var scope = NewDisposeScope();
         var type = FeatureSamples.ComputeType(features);
         // Channels-first maps stay [B, d, L] views so nothing is permuted or copied; others are (n, d).
@@ -60,6 +61,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         var f = features.detach();
         var x = (channelsFirst ? f.reshape(f.shape[0], f.shape[1], -1) : f.reshape(-1, f.shape[^1])).to_type(type);
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
+        if (o.Sync is { Size: > 1 } group) return SyncedGradient(features, gradOutput, x, channelsFirst, n, d, o, stats, group).MoveToOuterDisposeScope();
         if (n < 2) return gradOutput.alias().MoveToOuterDisposeScope(); // covariance undefined: nothing to add
         Tensor sum;
         if (n < d && o.SmoothL1Delta is null && stats is null)
@@ -85,21 +87,75 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
                 xc = x - x.mean([0], keepdim: true);
                 c = xc.t().matmul(xc).div_(n - 1);
             }
-            var r = (c.diagonal() + o.Epsilon).rsqrt();
-            r = r.where(r > 1.0, 0.0);
             stats?.Record(c, d, o);
-            // Both terms are x_c times one symmetric d×d matrix M: off-diagonal 4β/(d(d−1)(n−1))·C_off,
-            // diagonal −α/(d(n−1))·r. One GEMM adds both; for tokens it accumulates onto the incoming gradient.
-            var m = d > 1
-                ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
-                : zeros_like(c);
-            m.diagonal().copy_(r.mul(-o.Alpha / (d * (double)(n - 1))));
+            var m = GradientMatrix(c, n, d, o, weight: 1);
             // Maps: the sum takes the incoming gradient's memory layout (often channels-last from the convolution
             // behind it); handing back a plain NCHW gradient made ConvNeXt's backward convert layouts downstream.
             if (channelsFirst) return (gradOutput + m.matmul(xc).view(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
             sum = addmm(gradOutput.reshape(x.shape).to_type(type), xc, m, 1, 1);
         }
         return sum.reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Both terms are x_c times one symmetric d×d matrix M (consumes <paramref name="c"/>): off-diagonal 4β/(d(d−1)(n−1))·C_off,
+    /// diagonal −α/(d(n−1))·r. One GEMM then adds both; for tokens it accumulates onto the incoming gradient.
+    /// </summary>
+    static Tensor GradientMatrix(Tensor c, long n, long d, VcRegOptions o, double weight)
+    {
+        var r = (c.diagonal() + o.Epsilon).rsqrt();
+        r = r.where(r > 1.0, 0.0);
+        var m = d > 1
+            ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(weight * 4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
+            : zeros_like(c);
+        m.diagonal().copy_(r.mul(-weight * o.Alpha / (d * (double)(n - 1))));
+        return m;
+    }
+
+    /// <summary>
+    /// --vcreg-sync: the gradient for this rank's samples under the mean and covariance of every rank's samples, as
+    /// SyncBatchNorm. Two all-reduces, both inside this backward: (n, Σx), then Σ(x − μ)(x − μ)ᵀ about the global mean,
+    /// which keeps the single-process arithmetic (no Σxxᵀ − nμμᵀ cancellation). The gradient is weighted by the number
+    /// of ranks because the loop then averages gradients over them. Every rank reaches these calls for every placement in
+    /// the same order (the same network, the same graph), also a rank with a single sample; see docs/ARCHITECTURE.md.
+    /// </summary>
+    static Tensor SyncedGradient(Tensor features, Tensor gradOutput, Tensor x, bool channelsFirst, long n, long d, VcRegOptions o,
+        VcRegStats? stats, Distributed.ProcessGroup group)
+    {
+        var sums = cat([tensor(new double[] { n }, device: x.device), (channelsFirst ? x.sum([0, 2]) : x.sum([0])).to_type(ScalarType.Float64)]);
+        group.AllReduceSum(sums);
+        long total = (long)sums[0].ToDouble();
+        var mean = sums[1..].div(total).to_type(x.dtype);
+        var xc = channelsFirst ? x - mean.view(1, d, 1) : x - mean;
+        var c = channelsFirst ? xc.matmul(xc.transpose(1, 2)).sum([0]) : xc.t().matmul(xc);
+        group.AllReduceSum(c);
+        if (total < 2) return gradOutput.alias();
+        c.div_(total - 1);
+        stats?.Record(c, d, o);
+        var m = GradientMatrix(c, total, d, o, weight: group.Size);
+        if (channelsFirst) return gradOutput + m.matmul(xc).view(features.shape).to_type(gradOutput.dtype);
+        return addmm(gradOutput.reshape(x.shape).to_type(x.dtype), xc, m, 1, 1).reshape(features.shape).to_type(gradOutput.dtype);
+    }
+
+    /// <summary>
+    /// --vcreg-groups G: sample b of the batch (axis 0, <see cref="VcRegOptions.RowsPerSample"/> rows each) in group b mod G, the gradient of each group's own statistics
+    /// weighted 1/G; what G data-parallel ranks with per-rank statistics add up to after the gradient average.
+    /// </summary>
+    static Tensor GroupedGradient(Tensor features, Tensor gradOutput, VcRegOptions o, VcRegStats? stats)
+    {
+        using var scope = NewDisposeScope();
+        long b = features.shape[0], per = o.RowsPerSample;
+        int g = o.Groups;
+        if (b < g * per) throw new ArgumentException($"a batch of {b} rows ({per} per sample) cannot be split into {g} VCReg groups");
+        var part = o with { Groups = 1, Alpha = o.Alpha / g, Beta = o.Beta / g };
+        var result = gradOutput.clone();
+        var sample = arange(0L, b, dtype: ScalarType.Int64, device: features.device).div(per, rounding_mode: RoundingMode.floor);
+        for (int r = 0; r < g; r++)
+        {
+            var rows = nonzero(sample.remainder(g).eq(r)).flatten();
+            result.index_copy_(0, rows, AddGradient(features.index_select(0, rows), gradOutput.index_select(0, rows), part, stats));
+        }
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,0 +1,103 @@
+namespace VideoVCReg.Models.Distributed.Mpi;
+
+/// <summary>
+/// MPI_COMM_WORLD as a <see cref="ProcessGroup"/>. Host buffers only: a CUDA tensor is staged through host memory
+/// (<see cref="ProcessGroup.AllReduceSum(TorchSharp.torch.Tensor)"/>), which works with any Open MPI build; Debian's is
+/// not CUDA-aware. Calls come from one thread at a time (the loop's, or libtorch's backward thread for the VCReg
+/// statistics), hence MPI_THREAD_SERIALIZED.
+/// </summary>
+public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
+{
+    readonly IntPtr comm, tDouble, tFloat, tInt, tByte, opSum;
+
+    MpiWorld()
+    {
+        MpiNative.Load();
+        Check(MpiNative.MPI_Initialized(out int done), "MPI_Initialized");
+        if (done == 0)
+        {
+            Check(MpiNative.MPI_Init_thread(IntPtr.Zero, IntPtr.Zero, MpiNative.ThreadSerialized, out int provided), "MPI_Init_thread");
+            if (provided < MpiNative.ThreadSerialized)
+                throw new InvalidOperationException($"MPI gives thread level {provided}; data-parallel training needs MPI_THREAD_SERIALIZED ({MpiNative.ThreadSerialized})");
+        }
+        comm = MpiNative.Handle("MPI_COMM_WORLD");
+        (tDouble, tFloat, tInt, tByte, opSum) = (MpiNative.Handle("MPI_DOUBLE"), MpiNative.Handle("MPI_FLOAT"),
+            MpiNative.Handle("MPI_INT"), MpiNative.Handle("MPI_BYTE"), MpiNative.Handle("MPI_SUM"));
+        Check(MpiNative.MPI_Comm_rank(comm, out int rank), "MPI_Comm_rank");
+        Check(MpiNative.MPI_Comm_size(comm, out int size), "MPI_Comm_size");
+        (Rank, Size) = (rank, size);
+    }
+
+    public override int Rank { get; }
+    public override int Size { get; }
+
+    /// <summary>
+    /// True when this process was started as one rank of several by Open MPI's mpirun (OMPI_COMM_WORLD_SIZE) or by a
+    /// PMIx launcher such as `srun --mpi=pmix` (PMIX_RANK with SLURM_NTASKS &gt; 1).
+    /// </summary>
+    public static bool Launched()
+    {
+        static int Int(string name) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : 0;
+        return Int("OMPI_COMM_WORLD_SIZE") > 1 || (Environment.GetEnvironmentVariable("PMIX_RANK") is not null && Int("SLURM_NTASKS") > 1);
+    }
+
+    /// <summary>Initialises MPI and makes it <see cref="ProcessGroup.World"/> when <see cref="Launched"/>; otherwise leaves the single process.</summary>
+    public static ProcessGroup Join()
+    {
+        if (!Launched()) return World;
+        var world = new MpiWorld();
+        World = world;
+        return world;
+    }
+
+    public override void AllReduceSum(Span<double> values)
+    {
+        fixed (double* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tDouble, opSum, comm), "MPI_Allreduce");
+    }
+
+    public override void AllReduceSum(Span<float> values)
+    {
+        fixed (float* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tFloat, opSum, comm), "MPI_Allreduce");
+    }
+
+    public override void Broadcast(Span<byte> data)
+    {
+        fixed (byte* p = data) Check(MpiNative.MPI_Bcast(p, data.Length, tByte, 0, comm), "MPI_Bcast");
+    }
+
+    public override byte[][] AllGather(ReadOnlySpan<byte> mine)
+    {
+        var counts = new int[Size];
+        int length = mine.Length;
+        fixed (int* c = counts) Check(MpiNative.MPI_Allgather(&length, 1, tInt, c, 1, tInt, comm), "MPI_Allgather");
+        var offsets = new int[Size];
+        for (int r = 1; r < Size; r++) offsets[r] = checked(offsets[r - 1] + counts[r - 1]);
+        var all = new byte[offsets[^1] + counts[^1]];
+        fixed (byte* s = mine)
+        fixed (byte* a = all)
+        fixed (int* c = counts)
+        fixed (int* o = offsets)
+            Check(MpiNative.MPI_Allgatherv(s, length, tByte, a, c, o, tByte, comm), "MPI_Allgatherv");
+        return [.. Enumerable.Range(0, Size).Select(r => all.AsSpan(offsets[r], counts[r]).ToArray())];
+    }
+
+    public override void Barrier() => Check(MpiNative.MPI_Barrier(comm), "MPI_Barrier");
+
+    public override void Abort(int code)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        MpiNative.MPI_Abort(comm, code);
+    }
+
+    public void Dispose()
+    {
+        if (MpiNative.MPI_Finalized(out int done) == MpiNative.Success && done == 0) MpiNative.MPI_Finalize();
+    }
+
+    // Open MPI's default error handler aborts the job on a failed call, so a return code only shows up with a custom one.
+    static void Check(int code, string call)
+    {
+        if (code != MpiNative.Success) throw new InvalidOperationException($"{call} failed with MPI error {code}");
+    }
+}

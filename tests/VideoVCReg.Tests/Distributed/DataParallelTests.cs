@@ -1,0 +1,114 @@
+using VideoVCReg.Decoding.Synthetic;
+using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Tests.Support;
+using static TorchSharp.torch;
+
+namespace VideoVCReg.Tests.Distributed;
+
+/// <summary>
+/// `mpirun -np 2 videovcreg finetune --batch-size 4` against one process at `--batch-size 8` on the same samples (3 optimizer
+/// steps, drop path 0, no mixup): the final parameters agree to 1e-10 in float64 (AdamW, the default recipe) and to 1e-5 in
+/// float32. The float32 check uses SGD: AdamW divides each gradient entry by its running size, so entries whose true gradient
+/// is near zero (the bias after the head's VCReg: Σ x_c = 0) turn float32 rounding into lr-sized steps either way (measured:
+/// 4e-4 apart with AdamW, 4e-9 with SGD), which says nothing about the data-parallel arithmetic. Each comparison has a
+/// control that must differ, so a test that compared a run with itself, or ignored --vcreg-sync, would fail.
+/// </summary>
+public class DataParallelTests : IClassFixture<DataParallelTests.Dataset>
+{
+    public sealed class Dataset : IDisposable
+    {
+        public string Dir { get; } = Directory.CreateTempSubdirectory("videovcreg-ddp-data-").FullName;
+        public Dataset() => SyntheticDataset.Write(Dir, new SynthOptions(4, 10, Seed: 3, Mp4Every: 5));
+        public void Dispose() => Directory.Delete(Dir, recursive: true);
+    }
+
+    readonly string data;
+    readonly string work = Directory.CreateTempSubdirectory("videovcreg-ddp-").FullName;
+    readonly string presets;
+
+    public DataParallelTests(Dataset dataset)
+    {
+        data = dataset.Dir;
+        presets = Path.Combine(work, "tiny.json");
+        File.WriteAllText(presets, Sweeps.SweepTests.TinyPreset);
+    }
+
+    string[] Args(string name, int batch, string precision, string optimizer, params string[] reg) =>
+        ["finetune", "--presets", presets, "--model", "tiny", "--data", data, "--split", "1", "--epochs", "1", "--warmup-epochs", "0",
+         "--lr", "0.5", "--workers", "1", "--test-clips", "2", "--test-crops", "1", "--seed", "4", "--mixup", "0", "--cutmix", "0",
+         "--threads", "1", "--val-share", "0", "--precision", precision, "--optimizer", optimizer, "--batch-size", batch.ToString(),
+         "--out", Path.Combine(work, name), .. reg];
+
+    Dictionary<string, Tensor> One(string name, string precision, string optimizer, params string[] reg)
+    {
+        var r = CliProcess.Run(Args(name, 8, precision, optimizer, reg));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return CheckpointFile.Read(Path.Combine(work, name, "split1", "checkpoint-last.pth"));
+    }
+
+    Dictionary<string, Tensor> Two(string name, string precision, string optimizer, params string[] reg)
+    {
+        var r = MpiRun.Run(2, Args(name, 4, precision, optimizer, reg));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        return CheckpointFile.Read(Path.Combine(work, name, "split1", "checkpoint-last.pth"));
+    }
+
+    /// <summary>results.json's per-video predictions (id, label, predicted, views, confidence), with the test's own checks.</summary>
+    static List<(string Id, int Label, int Predicted, int Views, double Confidence)> Predictions(string run)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "split1", "results.json")));
+        var test = doc.RootElement.GetProperty("test");
+        var list = doc.RootElement.GetProperty("predictions").EnumerateArray().Select(p => (p.GetProperty("video_id").GetString()!,
+            p.GetProperty("label").GetInt32(), p.GetProperty("predicted").GetInt32(), p.GetProperty("views").GetInt32(), p.GetProperty("confidence").GetDouble())).ToList();
+        Assert.Equal(test.GetProperty("videos").GetInt32(), list.Count);
+        Assert.Equal(list.Count, list.Select(p => p.Item1).Distinct().Count());
+        return list;
+    }
+
+    static double MaxDiff(Dictionary<string, Tensor> a, Dictionary<string, Tensor> b)
+    {
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        return a.Where(kv => kv.Value.is_floating_point()).Max(kv => (kv.Value.to_type(ScalarType.Float64) - b[kv.Key].to_type(ScalarType.Float64)).abs().max().item<double>());
+    }
+
+    [Theory]
+    [InlineData("float64", "adamw", 1e-10)]
+    [InlineData("float32", "sgd", 1e-5)]
+    public void Two_processes_at_batch_4_train_the_parameters_of_one_process_at_batch_8(string precision, string optimizer, double tolerance)
+    {
+        string[] vcreg = ["--reg", "vcreg", "--alpha", "3", "--beta", "0.5"];
+        // No regularizer: DDP's gradient average is the whole batch's gradient.
+        var oneNone = One("one-none", precision, optimizer, "--reg", "none");
+        var twoNone = Two("two-none", precision, optimizer, "--reg", "none");
+        Assert.True(MaxDiff(oneNone, twoNone) <= tolerance, $"--reg none: {MaxDiff(oneNone, twoNone):E2}");
+        // The multi-view test is gathered: each rank scores its own videos, rank 0 writes every video once.
+        var (onePredictions, twoPredictions) = (Predictions(Path.Combine(work, "one-none")), Predictions(Path.Combine(work, "two-none")));
+        Assert.Equal(onePredictions.Select(p => (p.Id, p.Label, p.Predicted, p.Views)), twoPredictions.Select(p => (p.Id, p.Label, p.Predicted, p.Views)));
+        Assert.All(onePredictions.Zip(twoPredictions), p => Assert.Equal(p.First.Confidence, p.Second.Confidence, tolerance));
+        Assert.All(twoPredictions, p => Assert.Equal(2, p.Views));
+
+        // --vcreg-sync: the fast VCReg's statistics of the whole global batch, as one process computes them.
+        var oneWhole = One("one-whole", precision, optimizer, vcreg);
+        var twoSync = Two("two-sync", precision, optimizer, [.. vcreg, "--vcreg-sync"]);
+        Assert.True(MaxDiff(oneWhole, twoSync) <= tolerance, $"--vcreg-sync: {MaxDiff(oneWhole, twoSync):E2}");
+        Assert.True(MaxDiff(oneWhole, oneNone) > 1e-4, "VCReg changed nothing");
+
+        // Per rank (the default): each rank's own statistics, which one process reproduces with --vcreg-groups 2.
+        var oneGroups = One("one-groups", precision, optimizer, [.. vcreg, "--vcreg-groups", "2"]);
+        var twoPerRank = Two("two-per-rank", precision, optimizer, vcreg);
+        Assert.True(MaxDiff(oneGroups, twoPerRank) <= tolerance, $"per-rank statistics: {MaxDiff(oneGroups, twoPerRank):E2}");
+        Assert.True(MaxDiff(twoPerRank, twoSync) > 1e-4, "per-rank and global statistics gave the same weights");
+    }
+
+    [Fact]
+    public void A_refusal_on_rank_0_ends_every_rank_with_one_line()
+    {
+        // A finished run in --out: rank 0 refuses it while rank 1 waits for its decision; the job must end, not hang.
+        Two("finished", "float32", "sgd", "--reg", "none");
+        var again = MpiRun.Run(2, Args("finished", 4, "float32", "sgd", "--reg", "none"));
+        Assert.NotEqual(0, again.ExitCode);
+        var lines = again.Stderr.Split('\n').Where(l => l.StartsWith("videovcreg: ")).ToList();
+        Assert.Equal([$"videovcreg: rank 0: {Path.Combine(work, "finished")}: holds a finished run (report.json); use --force to replace it, or choose another --out"], lines);
+        Assert.True(File.Exists(Path.Combine(work, "finished", "split1", "checkpoint-last.pth")), "the finished run lost its checkpoint");
+    }
+}
