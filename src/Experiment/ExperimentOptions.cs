@@ -27,6 +27,11 @@ public sealed record ExperimentOptions
     public string Title { get; init; } = "";
     public IReadOnlyDictionary<string, object?> Settings { get; init; } = new Dictionary<string, object?>();
     public IReadOnlyDictionary<string, object?> ResultFields { get; init; } = new Dictionary<string, object?>();
+    /// <summary>
+    /// Train and test this fold only, as one task of a Slurm array (`finetune --slurm`): the fold's folder is locked instead of
+    /// the run's, and no report is written; the run's own command, run afterwards, finds every fold done and writes it.
+    /// </summary>
+    public int? OnlyFold { get; init; }
     /// <summary>The processes of a data-parallel run (mpirun -np N): this process's world by default.</summary>
     public Models.Distributed.ProcessGroup Group { get; init; } = Models.Distributed.ProcessGroup.World;
 }

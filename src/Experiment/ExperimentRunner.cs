@@ -35,6 +35,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (options.Train.Problems().Concat(options.Regularizer.Problems()).ToList() is { Count: > 0 } problems)
             throw new ArgumentException(string.Join("; ", problems));
         string outDir = options.OutDir;
+        if (options.OnlyFold is int only) return [RunOnlyFold(source, factory, only)];
         using var folder = Group.IsWriter ? RunFolder.Acquire(outDir) : null;
         // Rank 0 decides and prepares; the others wait for its decision (an error on rank 0 aborts them all: see Program).
         int state = folder is null ? Fresh : Decide(folder, source);
@@ -60,6 +61,52 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         }
         if (Group.IsWriter) Report(outcomes);
         return outcomes;
+    }
+
+    /// <summary>
+    /// One fold of the run as an array task: the fold folder's lock (tasks of other folds run at the same time), the run's
+    /// settings (written by the first task, the same text from each; other settings are refused), resume or skip as the
+    /// whole run would. The submitter prepared the data beforehand, so tasks never write it at once.
+    /// </summary>
+    FoldOutcome RunOnlyFold(IDataSource source, ModelFactory factory, int fold)
+    {
+        string outDir = options.OutDir;
+        if (!source.Folds.Contains(fold))
+            throw new ArgumentException($"split {fold} is not one of this run's splits ({string.Join(", ", source.Folds)})");
+        if (File.Exists(Path.Combine(outDir, RunFolder.FinishedMarker)))
+            throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        var dir = Path.Combine(outDir, $"split{fold}");
+        using var folder = Group.IsWriter ? RunFolder.Acquire(dir) : null;
+        var settingsPath = Path.Combine(outDir, "settings.json");
+        var settings = SettingsJson(source, fold: null);
+        if (Group.IsWriter)
+        {
+            if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
+                throw new InvalidOperationException($"{outDir}: the run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+            if (!File.Exists(settingsPath)) Models.IO.AtomicFile.WriteText(settingsPath, settings);
+        }
+        Group.Barrier();
+        source.Prepare(outDir, cancel);
+        if (File.Exists(Path.Combine(dir, "results.json")))
+        {
+            log.LogInformation("split {Split} finished before: its results are kept", fold);
+            return FoldResults.Read(dir, fold);
+        }
+        var last = Path.Combine(dir, "checkpoint-last.pth");
+        return RunFold(source, factory, fold, dir, File.Exists(last) ? last : null);
+    }
+
+    /// <summary>
+    /// What a submitter does before its array tasks start: refuse a finished run (or clear it with --force) and write the
+    /// data once (a synthetic set), holding the run folder's lock meanwhile.
+    /// </summary>
+    public void PrepareForTasks(IDataSource source)
+    {
+        using var folder = RunFolder.Acquire(options.OutDir);
+        if (folder.Finished && !options.Force)
+            throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        if (options.Force) folder.Clear();
+        source.Prepare(options.OutDir, cancel);
     }
 
     /// <summary>Rank 0's part of starting a run: refuse, reuse, resume or start over, then the settings and the data.</summary>

@@ -19,9 +19,16 @@ public static class FineTuneCommand
         var outDir = new Option<string>("--out") { Description = "Run folder: split<k>/ (metrics.jsonl, checkpoint-last/best.pth, results.json) and the report over splits", DefaultValueFactory = _ => "runs/finetune" };
         var force = new Option<bool>("--force") { Description = "Replace a finished or unfinished run in --out (its splits, reports and plots are deleted first)" };
         var noTest = new Option<bool>("--no-test") { Description = "Train and validate only (a sweep's trials; the run is scored by its validation top-1 in metrics.jsonl)" };
+        var slurm = new Option<bool>("--slurm") { Description = "Send the splits out as a Slurm job array (one task a split), then a job that writes the report after them" };
+        var partition = new Option<string?>("--partition") { Description = "--slurm: the partition" };
+        var gpus = new Option<int?>("--gpus-per-task") { Description = "--slurm: GPUs per array task" };
+        var cpus = new Option<int>("--cpus-per-task") { Description = "--slurm: CPUs per array task, also its --threads (default 2)", DefaultValueFactory = _ => 2 };
+        var time = new Option<string>("--time") { Description = "--slurm: time limit per task, HH:MM (default 04:00)", DefaultValueFactory = _ => "04:00" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "--slurm: write the scripts, do not submit" };
+        var foldTask = new Option<int?>("--fold-task") { Description = "Internal: train and test only this split of the run (a Slurm array task)", Hidden = true };
         var cmd = new Command("finetune", "Fine-tune a video transformer with a feature regularizer (VCReg by default), test each split, report per split and mean")
         {
-            model, weights, presets, frames, size, outDir, force, noTest,
+            model, weights, presets, frames, size, outDir, force, noTest, slurm, partition, gpus, cpus, time, dryRun, foldTask,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddTo(cmd, training: true);
@@ -29,9 +36,37 @@ public static class FineTuneCommand
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(noTest));
-            return Task.FromResult(run.Execute());
+            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(noTest))
+            {
+                OnlyFold = p.GetValue(foldTask),
+            };
+            if (!p.GetValue(slurm)) return Task.FromResult(run.Execute());
+            var options = new VideoVCReg.Experiment.Sweeps.SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
+            if (options.Problems() is { Count: > 0 } problems) throw new UserInputException(string.Join("; ", problems));
+            if (p.GetValue(foldTask) is not null) throw new UserInputException("--slurm submits the array; --fold-task is one of its tasks");
+            return Task.FromResult(run.Submit(options, TaskArgs(p)));
         });
         return cmd;
+    }
+
+    static readonly string[] SlurmValued = ["--partition", "--gpus-per-task", "--cpus-per-task", "--time", "--threads"];
+    static readonly string[] SlurmFlags = ["--slurm", "--dry-run", "--force"];
+
+    /// <summary>
+    /// The run's own options for its jobs: every token after `finetune` but the Slurm ones (and --force, which the submitter
+    /// carried out: in a task or the report job it would delete the other splits' work).
+    /// </summary>
+    static List<string> TaskArgs(ParseResult p)
+    {
+        var tokens = p.Tokens.Select(t => t.Value).ToList();
+        int start = p.Tokens.ToList().FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Command && t.Value == "finetune") + 1;
+        var args = new List<string>();
+        for (int i = start; i < tokens.Count; i++)
+        {
+            if (SlurmValued.Contains(tokens[i].Split('=')[0])) { if (!tokens[i].Contains('=')) i++; continue; }
+            if (SlurmFlags.Contains(tokens[i])) continue;
+            args.Add(tokens[i]);
+        }
+        return args;
     }
 }

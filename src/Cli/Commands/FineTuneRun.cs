@@ -17,7 +17,47 @@ namespace VideoVCReg.Cli.Commands;
 /// </summary>
 sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, string? presets, int? frames, int? size, string outDir, bool force = false, bool skipTest = false)
 {
+    /// <summary>--fold-task K: this split only, as one task of the Slurm array <see cref="Submit"/> wrote.</summary>
+    public int? OnlyFold { get; init; }
+
     public int Execute()
+    {
+        var (runner, source, build) = Prepare();
+        runner.Run(source, build);
+        return 0;
+    }
+
+    /// <summary>
+    /// `finetune --slurm`: the data written once and a finished run refused (or cleared with --force) here, then an sbatch job
+    /// array with one task a split (`finetune ... --fold-task K`, resumable, requeued on pre-emption) and, after it
+    /// (afterok), the run's own command, which finds every split done and writes the report over them.
+    /// </summary>
+    public int Submit(VideoVCReg.Experiment.Sweeps.SlurmOptions slurm, IReadOnlyList<string> args)
+    {
+        var (runner, source, _) = Prepare();
+        runner.PrepareForTasks(source);
+        var dir = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(Path.Combine(dir, "logs"));
+        var self = VideoVCReg.Experiment.Sweeps.SlurmScript.SelfCommand();
+        string Command(string extra) => $"{self} --threads {slurm.CpusPerTask} finetune {string.Join(' ', args.Select(VideoVCReg.Experiment.Sweeps.SlurmScript.Word))}{extra}";
+        var array = VideoVCReg.Experiment.Sweeps.SlurmScript.Script("videovcreg-splits", Path.Combine(dir, "logs", "split-%a.out"), slurm,
+            string.Join(',', source.Folds), Command(" --fold-task \"$SLURM_ARRAY_TASK_ID\""));
+        var report = VideoVCReg.Experiment.Sweeps.SlurmScript.Script("videovcreg-report", Path.Combine(dir, "logs", "report.out"), slurm, null, Command(""));
+        var arrayPath = Path.Combine(dir, "splits.sbatch");
+        var reportPath = Path.Combine(dir, "report.sbatch");
+        Models.IO.AtomicFile.WriteText(arrayPath, array);
+        Models.IO.AtomicFile.WriteText(reportPath, report);
+        if (slurm.DryRun)
+        {
+            Console.WriteLine($"written (not submitted): {arrayPath}, {reportPath}");
+            return 0;
+        }
+        var jobs = VideoVCReg.Experiment.Sweeps.SlurmScript.Submit(dir, arrayPath, reportPath, "slurm.json");
+        Console.WriteLine($"submitted: array job {jobs.ArrayJob} ({source.Folds.Count} splits), report job {jobs.FinalJob} after it; logs in {Path.Combine(dir, "logs")}");
+        return 0;
+    }
+
+    (ExperimentRunner Runner, VideoSplits Source, ModelFactory Build) Prepare()
     {
         var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
         var log = loggers.CreateLogger("finetune");
@@ -31,7 +71,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         var source = new VideoSplits(data, outDir, seed, loggers.CreateLogger("loader"));
         var runner = new ExperimentRunner(new ExperimentOptions
         {
-            OutDir = outDir, Force = force, SkipTest = skipTest, Train = train, Regularizer = reg, Seed = seed, Device = ctx.Device,
+            OutDir = outDir, Force = force, SkipTest = skipTest, OnlyFold = OnlyFold, Train = train, Regularizer = reg, Seed = seed, Device = ctx.Device,
             Title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {reg.Kind} at {reg.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
             Settings = new Dictionary<string, object?>
             {
@@ -44,8 +84,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
                 ["weights"] = weights, ["data"] = source.Root, ["noise"] = data.Noise, ["test_views"] = $"{data.TestClips}x{data.TestCrops}",
             },
         }, loggers, ctx.Cancel);
-        runner.Run(source, (classes, from) => Build(preset, from ?? weights, new LoadOptions(classes, frames, size, train.DropPath), log));
-        return 0;
+        return (runner, source, (classes, from) => Build(preset, from ?? weights, new LoadOptions(classes, frames, size, train.DropPath), log));
     }
 
     /// <summary>The preset with its weights (any supported layout, or random), loader warnings logged.</summary>

@@ -43,29 +43,33 @@ public static class SlurmScript
 
     static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
+    /// <summary>An sbatch script: the options as #SBATCH lines (an array when <paramref name="array"/> is given), then the command.</summary>
+    public static string Script(string name, string output, SlurmOptions options, string? array, string command)
+    {
+        var s = new StringBuilder("#!/bin/bash\n");
+        s.AppendLine($"#SBATCH --job-name={name}");
+        s.AppendLine($"#SBATCH --output={output}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={options.CpusPerTask}");
+        if (options.GpusPerTask is int g and > 0) s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --gpus-per-task={g}");
+        if (options.Partition is { } p) s.AppendLine($"#SBATCH --partition={p}");
+        s.AppendLine($"#SBATCH --time={options.Time}:00");
+        s.AppendLine("#SBATCH --requeue");
+        s.AppendLine("#SBATCH --open-mode=append");   // a requeued or resubmitted task's log continues, it is not cut
+        s.AppendLine("#SBATCH --signal=TERM@120");
+        if (array is not null) s.AppendLine($"#SBATCH --array={array}");
+        s.AppendLine($"exec {command}");
+        return s.ToString();
+    }
+
     public static (string Array, string Final) Write(string dir, SweepPlan plan, SlurmOptions options, string self)
     {
         var full = Path.GetFullPath(dir);
         Directory.CreateDirectory(Path.Combine(full, "logs"));
         int n = plan.Trials().Count;
-        string Header(string name, string output)
-        {
-            var s = new StringBuilder("#!/bin/bash\n");
-            s.AppendLine($"#SBATCH --job-name={name}");
-            s.AppendLine($"#SBATCH --output={output}");
-            s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={options.CpusPerTask}");
-            if (options.GpusPerTask is int g and > 0) s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --gpus-per-task={g}");
-            if (options.Partition is { } p) s.AppendLine($"#SBATCH --partition={p}");
-            s.AppendLine($"#SBATCH --time={options.Time}:00");
-            s.AppendLine("#SBATCH --requeue");
-            s.AppendLine("#SBATCH --open-mode=append");   // a requeued or resubmitted task's log continues, it is not cut
-            s.AppendLine("#SBATCH --signal=TERM@120");
-            return s.ToString();
-        }
-        var array = Header("videovcreg-sweep", Path.Combine(full, "logs", "trial-%a.out")) + $"#SBATCH --array=0-{n - 1}\n"
-            + $"exec {self} --threads {options.CpusPerTask} sweep --trial \"$SLURM_ARRAY_TASK_ID\" {Quote(full)}\n";
-        var final = Header("videovcreg-sweep-final", Path.Combine(full, "logs", "final.out"))
-            + $"exec {self} --threads {options.CpusPerTask} sweep --final {Quote(full)}\n";
+        var array = Script("videovcreg-sweep", Path.Combine(full, "logs", "trial-%a.out"), options, $"0-{n - 1}",
+            $"{self} --threads {options.CpusPerTask} sweep --trial \"$SLURM_ARRAY_TASK_ID\" {Quote(full)}");
+        var final = Script("videovcreg-sweep-final", Path.Combine(full, "logs", "final.out"), options, null,
+            $"{self} --threads {options.CpusPerTask} sweep --final {Quote(full)}");
         var arrayPath = Path.Combine(full, ArrayScript);
         var finalPath = Path.Combine(full, FinalScript);
         AtomicFile.WriteText(arrayPath, array);
@@ -73,13 +77,19 @@ public static class SlurmScript
         return (arrayPath, finalPath);
     }
 
+    /// <summary>A shell word: single-quoted unless plainly safe.</summary>
+    public static string Word(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? s : Quote(s);
+
     /// <summary>Submits the array, then the final job after it; records the ids in slurm.json.</summary>
-    public static SlurmJobs Submit(string dir, string arrayScript, string finalScript)
+    public static SlurmJobs Submit(string dir, string arrayScript, string finalScript) => Submit(dir, arrayScript, finalScript, JobsFile);
+
+    /// <summary>As <see cref="Submit(string, string, string)"/>, recording the ids in <paramref name="jobsFile"/>.</summary>
+    public static SlurmJobs Submit(string dir, string arrayScript, string finalScript, string jobsFile)
     {
         string arrayJob = Sbatch(arrayScript);
         string finalJob = Sbatch(finalScript, $"--dependency=afterok:{arrayJob}");
         var jobs = new SlurmJobs(arrayJob, finalJob, DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z");
-        AtomicFile.WriteText(Path.Combine(dir, JobsFile), JsonSerializer.Serialize(jobs, SweepPlan.Json));
+        AtomicFile.WriteText(Path.Combine(dir, jobsFile), JsonSerializer.Serialize(jobs, SweepPlan.Json));
         return jobs;
     }
 

@@ -7,7 +7,8 @@ namespace VideoVCReg.Tests.Sweeps;
 /// <summary>
 /// `sweep --slurm` on a real one-node Slurm cluster on this machine (scripts/slurm-local.sh; the test command installs
 /// slurm-wlm and munge): a 4-trial array runs each trial once and the dependent final job tests the best setting; a
-/// trial cancelled mid-run and submitted again resumes from its checkpoint. The daemons stop when the test ends,
+/// trial cancelled mid-run and submitted again resumes from its checkpoint; `finetune --split 1,2 --slurm` runs each split as
+/// an array task and the report job after them. The daemons stop when the test ends,
 /// also on failure. If the cluster cannot start, the test fails: it never skips.
 /// </summary>
 [Collection(SynthDataCollection.Name)]
@@ -94,6 +95,28 @@ public class SlurmSweepTests(SynthData synth)
             Assert.True(before >= 1);
             Assert.Equal(40, File.ReadAllLines(Path.Combine(longDir, "trial-000", "split1", "metrics.jsonl")).Count(l => l.Length > 0));
             WaitFor(() => Shell("squeue -h").Output.Trim().Length == 0, TimeSpan.FromMinutes(1), "the final job to leave the queue", longDir);
+
+            // finetune --split 1,2 --slurm: one array task a split, then the run's own command writes the report over both.
+            var splitsDir = Path.Combine(work, "splits");
+            string[] finetune = ["finetune", "--presets", presets, "--model", "tiny", "--data", synth.Dir, "--split", "1,2", "--epochs", "2", "--warmup-epochs", "0",
+                "--lr", "0.5", "--batch-size", "2", "--workers", "1", "--test-clips", "1", "--test-crops", "1", "--seed", "4", "--out", splitsDir,
+                "--slurm", "--cpus-per-task", "1", "--time", "00:10"];
+            var sent = CliProcess.Run(finetune);
+            Assert.True(sent.ExitCode == 0, sent.Stderr);
+            Assert.Contains("(2 splits)", sent.Stdout);
+            WaitFor(() => File.Exists(Path.Combine(splitsDir, "report.json")), TimeSpan.FromMinutes(4), "the split array's report", splitsDir);
+            // report.json is written before the job prints its last line: the job must have ended before its log is read.
+            WaitFor(() => Shell("squeue -h").Output.Trim().Length == 0, TimeSpan.FromMinutes(1), "the report job to leave the queue", splitsDir);
+            foreach (var k in new[] { 1, 2 })
+            {
+                Assert.Equal(2, File.ReadAllLines(Path.Combine(splitsDir, $"split{k}", "metrics.jsonl")).Count(l => l.Length > 0));
+                Assert.True(File.Exists(Path.Combine(splitsDir, $"split{k}", "results.json")));
+                Assert.Contains($"split {k} test: top-1", File.ReadAllText(Path.Combine(splitsDir, "logs", $"split-{k}.out")));
+            }
+            // The report job trained nothing: it found both splits done.
+            var reportLog = File.ReadAllText(Path.Combine(splitsDir, "logs", "report.out"));
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(reportLog, "finished before: its results are kept").Count);
+            Assert.Contains("mean over 2 split(s)", reportLog);
         }
         finally
         {

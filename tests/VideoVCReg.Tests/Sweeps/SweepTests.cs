@@ -192,4 +192,35 @@ public class SweepTests(SynthData synth)
         }
         finally { Directory.Delete(work, true); }
     }
+
+    [Fact]
+    public void Finetune_slurm_dry_run_writes_one_task_a_split_and_a_report_job_without_force()
+    {
+        var work = Directory.CreateTempSubdirectory("finetune-slurm-").FullName;
+        try
+        {
+            var dir = Path.Combine(work, "run");
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var r = CliProcess.Run("finetune", "--presets", presets, "--model", "tiny", "--data", synth.Dir, "--split", "all", "--epochs", "3", "--out", dir, "--force",
+                "--slurm", "--cpus-per-task", "4", "--time", "01:00", "--gpus-per-task", "1", "--dry-run");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var array = File.ReadAllText(Path.Combine(dir, "splits.sbatch"));
+            Assert.Contains("#SBATCH --array=1,2,3", array);
+            Assert.Contains("#SBATCH --gpus-per-task=1", array);
+            Assert.Contains($"#SBATCH --output={Path.Combine(Path.GetFullPath(dir), "logs", "split-%a.out")}", array);
+            var task = array.Split('\n').Single(l => l.StartsWith("exec "));
+            Assert.EndsWith($"--threads 4 finetune --presets {presets} --model tiny --data {synth.Dir} --split all --epochs 3 --out {dir} --fold-task \"$SLURM_ARRAY_TASK_ID\"", task);
+            var report = File.ReadAllText(Path.Combine(dir, "report.sbatch")).Split('\n').Single(l => l.StartsWith("exec "));
+            Assert.EndsWith($"--threads 4 finetune --presets {presets} --model tiny --data {synth.Dir} --split all --epochs 3 --out {dir}", report);
+            Assert.DoesNotContain("--force", array + report);
+            Assert.False(File.Exists(Path.Combine(dir, "slurm.json")));
+
+            // An array task is one split of the run: another split number is refused in one line.
+            var wrong = CliProcess.Run("finetune", "--presets", presets, "--model", "tiny", "--data", synth.Dir, "--split", "1,2", "--out", dir, "--fold-task", "3");
+            Assert.Equal(1, wrong.ExitCode);
+            Assert.Contains("split 3 is not one of this run's splits (1, 2)", wrong.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
+    }
 }
