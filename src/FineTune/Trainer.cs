@@ -74,7 +74,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         bool writer = Group.IsWriter, parallel = Group.Size > 1;
         if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
-        if (options.ParameterType != ScalarType.Float32) model.to(options.ParameterType);
+        model.to(options.ParameterType);
         if (parallel) Synchronise();
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = Optimizers.Create(options, groups);

@@ -55,6 +55,10 @@ public static class PretrainedLoader
     static void LoadStrict(VisionTransformer model, ModelConfig ckptConfig, Remapped src, string path, List<string> warnings)
     {
         var config = model.Config;
+        // A float64 checkpoint (a --precision float64 run's) gives a float64 model, so a resume continues without rounding;
+        // the loop then casts to the run's precision. Before state_dict: converting replaces the parameter tensors.
+        var floating = src.State.Values.Where(t => t.is_floating_point()).ToList();
+        if (floating.Count > 0 && floating.All(t => t.dtype == ScalarType.Float64)) model.to(ScalarType.Float64);
         var target = model.state_dict();
         var missing = new List<string>();
         var shapes = new List<string>();

@@ -33,8 +33,9 @@ public class DataParallelTests : IClassFixture<DataParallelTests.Dataset>
         File.WriteAllText(presets, Sweeps.SweepTests.TinyPreset);
     }
 
+    /// <summary>The run's command line; options in <paramref name="reg"/> (the regularizer, or --epochs) come last and replace these.</summary>
     string[] Args(string name, int batch, string precision, string optimizer, params string[] reg) =>
-        ["finetune", "--presets", presets, "--model", "tiny", "--data", data, "--split", "1", "--epochs", "1", "--warmup-epochs", "0",
+        ["finetune", "--presets", presets, "--model", "tiny", "--data", data, "--split", "1", .. reg.Contains("--epochs") ? Array.Empty<string>() : ["--epochs", "1"], "--warmup-epochs", "0",
          "--lr", "0.5", "--workers", "1", "--test-clips", "2", "--test-crops", "1", "--seed", "4", "--mixup", "0", "--cutmix", "0",
          "--threads", "1", "--val-share", "0", "--precision", precision, "--optimizer", optimizer, "--batch-size", batch.ToString(),
          "--out", Path.Combine(work, name), .. reg];
@@ -110,5 +111,30 @@ public class DataParallelTests : IClassFixture<DataParallelTests.Dataset>
         var lines = again.Stderr.Split('\n').Where(l => l.StartsWith("videovcreg: ")).ToList();
         Assert.Equal([$"videovcreg: rank 0: {Path.Combine(work, "finished")}: holds a finished run (report.json); use --force to replace it, or choose another --out"], lines);
         Assert.True(File.Exists(Path.Combine(work, "finished", "split1", "checkpoint-last.pth")), "the finished run lost its checkpoint");
+    }
+
+    [Fact]
+    public void A_data_parallel_run_killed_mid_run_resumes_on_every_rank_to_the_uninterrupted_weights()
+    {
+        string[] options = ["--reg", "vcreg", "--vcreg-sync", "--epochs", "12"];
+        var full = Two("full", "float64", "adamw", options);
+        var metrics = Path.Combine(work, "killed", "split1", "metrics.jsonl");
+        using (var victim = MpiRun.Start(2, Args("killed", 4, "float64", "adamw", options)))
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Count(l => l.Length > 0) >= 2) && watch.Elapsed < TimeSpan.FromMinutes(2) && !victim.HasExited)
+                Thread.Sleep(20);
+            victim.Kill(entireProcessTree: true);   // SIGKILL to mpirun and both ranks
+            victim.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(work, "killed", "report.json")), "the run finished before it was killed: the test proves nothing");
+        int done = File.ReadAllLines(metrics).Count(l => l.Length > 0);
+        Assert.InRange(done, 2, 11);
+        var resumed = MpiRun.Run(2, Args("killed", 4, "float64", "adamw", options));
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Contains("resuming", resumed.Stdout + resumed.Stderr);
+        // A float64 checkpoint restores without rounding, and both ranks continue from it: the same weights to the last bit.
+        Assert.Equal(0.0, MaxDiff(full, CheckpointFile.Read(Path.Combine(work, "killed", "split1", "checkpoint-last.pth"))));
+        Assert.Equal(12, File.ReadAllLines(metrics).Count(l => l.Length > 0));
     }
 }
