@@ -11,6 +11,12 @@ public sealed record Batch(int Index, Tensor Inputs, Tensor Labels, IReadOnlyLis
 {
     public int Count => SampleIds.Count;
 
+    /// <summary>
+    /// A batch whose every sample failed to load, handed out in a data-parallel run instead of nothing, so that every rank
+    /// sees the same number of batches (the loop then skips it on all of them).
+    /// </summary>
+    public static Batch Empty(int index) => new(index, empty(0), empty(0, ScalarType.Int64), [], []);
+
     public void Dispose()
     {
         Inputs.Dispose();

@@ -148,7 +148,8 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             using var model = built.Model;
             var data = source.Open(fold, built.Model.Input, options.Train, options.Seed);
             if (data.Test is null) throw new InvalidOperationException($"{source.Description}: split {fold} has no test set");
-            model.to(options.Device).to(options.Train.ParameterType);
+            model.to(options.Device);
+            Trainer.ToPrecision(model, options.Train.ParameterType);
             var dir = Path.Combine(options.OutDir, $"split{fold}");
             var result = Score(model, data.Test);
             if (Group.IsWriter) WriteFoldResults(dir, fold, built, data, result, [], usedBest: false);
@@ -204,7 +205,8 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (options.Train.TestWeights == "best" && !useBest)
             log.LogWarning("split {Split}: no checkpoint-best.pth (no validation share?): testing the final weights", foldId);
         using var bestModel = useBest ? factory(classes.Count, best).Model : null;
-        bestModel?.to(options.Device).to(options.Train.ParameterType);
+        bestModel?.to(options.Device);
+        if (bestModel is not null) Trainer.ToPrecision(bestModel, options.Train.ParameterType);
         var result = Score(bestModel ?? model, data.Test);
         if (Group.IsWriter) WriteFoldResults(dir, foldId, built, data, result, epochs, useBest);
         return new FoldOutcome(foldId, dir, epochs, new SplitOutcome(foldId, result, [.. epochs.Select(e => e.TrainLoss)],

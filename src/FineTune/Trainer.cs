@@ -74,7 +74,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         bool writer = Group.IsWriter, parallel = Group.Size > 1;
         if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
-        model.to(options.ParameterType);
+        ToPrecision(model, options.ParameterType);
         if (parallel) Synchronise();
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = Optimizers.Create(options, groups);
@@ -135,8 +135,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             var waiting = TimeSpan.Zero;
             double lossSum = 0, lrMax = 0, lr = 0;
             long correct = 0, samples = 0;
-            // This step's sums over its micro-batches (and, data parallel, over the ranks): loss × samples, right, samples, non-finite losses.
-            var stepSums = new double[4];
+            // This step's sums over its micro-batches (and, data parallel, over the ranks): loss × samples, right, samples.
+            var stepSums = new double[3];
             int steps = 0;
             model.train();
             using (var attached = Regularization is { } r && r.Placement != Placement.None
@@ -162,27 +162,36 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
                         optimizer.zero_grad();
                     }
-                    var x = batch.Inputs.to(device);
-                    if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
-                    var y = batch.Labels.to(device);
-                    var (loss, right) = objective.Step(x, y, epoch, micro);
-                    if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
-                    double value = loss.ToDouble();
-                    // Data parallel, every rank must reach the same collectives, so a non-finite loss is judged after the
-                    // step's reduction, on every rank alike; on one process it stops before the backward.
-                    if (!double.IsFinite(value) && !parallel) throw new NonFiniteLossException(epoch, steps, value, lastGood);
-                    (k == 1 ? loss : loss / k).backward();
+                    Tensor? loss = null;
+                    double value = 0;
+                    long right = 0;
+                    if (batch.Count > 0)
+                    {
+                        var x = batch.Inputs.to(device);
+                        if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
+                        var y = batch.Labels.to(device);
+                        (loss, right) = objective.Step(x, y, epoch, micro);
+                        if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
+                        value = loss.ToDouble();
+                    }
+                    // This micro-batch's loss × samples, right, samples, non-finite losses, empty batches; data parallel, summed over
+                    // the ranks before any backward, so that every rank takes the same branch below and reaches the same collectives.
+                    var sums = new[] { value * batch.Count, right, batch.Count, batch.Count > 0 && !double.IsFinite(value) ? 1 : 0, batch.Count == 0 ? 1 : 0 };
+                    if (parallel) Group.AllReduceSum(sums);
+                    if (sums[3] > 0) throw new NonFiniteLossException(epoch, steps, parallel ? double.NaN : value, lastGood);
+                    if (sums[4] > 0)
+                    {
+                        // A rank whose every sample failed to load: the micro-batch is left out on all ranks alike.
+                        if (writer) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch.Index);
+                        continue;
+                    }
+                    (k == 1 ? loss! : loss! / k).backward();
                     attached?.Regularizer.AfterBackward();
                     micro++;
-                    stepSums[0] += value * batch.Count;
-                    stepSums[1] += right;
-                    stepSums[2] += batch.Count;
-                    stepSums[3] += double.IsFinite(value) ? 0 : 1;
+                    for (int i = 0; i < 3; i++) stepSums[i] += sums[i];
                     if (micro % k != 0) continue;
                     if (parallel)
                     {
-                        Group.AllReduceSum(stepSums);
-                        if (stepSums[3] > 0) throw new NonFiniteLossException(epoch, steps, stepSums[0] / stepSums[2], lastGood);
                         reducer.Average();
                         value = stepSums[0] / stepSums[2];
                     }
@@ -253,6 +262,15 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
 
     /// <summary>How metrics.jsonl lines are written (snake_case), for readers of the file.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// Casts a model's floating tensors to <paramref name="type"/> when they are not already of it. Only then: TorchSharp's
+    /// Module.to(dtype) fails on some module trees (the image ViT: "same key ... Item"), so a float32 run never calls it.
+    /// </summary>
+    public static void ToPrecision(nn.Module model, ScalarType type)
+    {
+        if (model.parameters().Any(p => p.is_floating_point() && p.dtype != type)) model.to(type);
+    }
 
     /// <summary>Rank 0's weights and buffers on every rank, as DDP does at construction (and after a resume: the same file anyway).</summary>
     void Synchronise()

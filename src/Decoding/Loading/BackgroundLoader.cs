@@ -123,6 +123,8 @@ public abstract class BackgroundLoader<TWorker> where TWorker : IDisposable
                 // A worker that saw the cancellation closes its queue without an error; report it as what it is.
                 catch (ChannelClosedException) when (cancel.IsCancellationRequested) { throw new OperationCanceledException(cancel); }
                 if (batch != null) yield return batch;
+                // Data-parallel training: the ranks step together, so an all-failed batch still takes its place.
+                else if (Shuffle && Options.Ranks > 1) yield return Batch.Empty(b);
             }
             if (!bad.IsEmpty) log.LogWarning("epoch {Epoch}: {Summary}", epoch, Summary());
         }

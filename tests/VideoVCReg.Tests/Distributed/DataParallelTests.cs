@@ -137,4 +137,37 @@ public class DataParallelTests : IClassFixture<DataParallelTests.Dataset>
         Assert.Equal(0.0, MaxDiff(full, CheckpointFile.Read(Path.Combine(work, "killed", "split1", "checkpoint-last.pth"))));
         Assert.Equal(12, File.ReadAllLines(metrics).Count(l => l.Length > 0));
     }
+
+    [Fact]
+    public void A_rank_whose_batch_failed_to_load_skips_it_with_the_others_instead_of_hanging()
+    {
+        // One training video truncated; at one video a step per rank, that rank's batch is empty once per epoch.
+        var copy = Path.Combine(work, "data");
+        foreach (var f in Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(copy, Path.GetRelativePath(data, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        var split = Directory.EnumerateFiles(Path.Combine(copy, "splits"), "*_test_split1.txt").Order().First();
+        var victim = File.ReadLines(split).First(l => l.EndsWith(" 1")).Split(' ')[0];
+        var video = Directory.EnumerateFiles(Path.Combine(copy, "videos"), victim, SearchOption.AllDirectories).Single();
+        File.WriteAllBytes(video, File.ReadAllBytes(video)[..200]);
+
+        var args = Args("bad", 1, "float32", "sgd", "--reg", "vcreg", "--vcreg-sync", "--epochs", "2").Select(a => a == data ? copy : a).ToArray();
+        var r = MpiRun.Run(2, args);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var output = r.Stdout + r.Stderr;
+        Assert.Contains("skipping unreadable video", output);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(output, "had no readable sample in batch").Count);   // once an epoch
+        var epochs = File.ReadAllLines(Path.Combine(work, "bad", "split1", "metrics.jsonl")).Where(l => l.Length > 0).ToList();
+        Assert.Equal(2, epochs.Count);
+        // Per rank ⌈n / 2⌉ steps of one video; the step holding the bad video (twice if the padding repeats it) is left out on
+        // both ranks, and every other step counts 2 ranks × 2 views.
+        int trainVideos = Directory.EnumerateFiles(Path.Combine(copy, "splits"), "*_test_split1.txt").SelectMany(File.ReadLines).Count(l => l.EndsWith(" 1"));
+        using var first = System.Text.Json.JsonDocument.Parse(epochs[0]);
+        int steps = first.RootElement.GetProperty("steps").GetInt32();
+        Assert.InRange(steps, (trainVideos + 1) / 2 - 2, (trainVideos + 1) / 2 - 1);
+        Assert.Equal(4 * steps, first.RootElement.GetProperty("samples").GetInt32());
+    }
 }
