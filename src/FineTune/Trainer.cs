@@ -264,8 +264,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     public static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>
-    /// Casts a model's floating tensors to <paramref name="type"/> when they are not already of it. Only then: TorchSharp's
-    /// Module.to(dtype) fails on some module trees (the image ViT: "same key ... Item"), so a float32 run never calls it.
+    /// Casts a model's floating tensors to <paramref name="type"/> when they are not already of it; a float32 run leaves the
+    /// module tree alone (a cast rebuilds every parameter, and TorchSharp's move has failed on module types before: VitLayers).
     /// </summary>
     public static void ToPrecision(nn.Module model, ScalarType type)
     {

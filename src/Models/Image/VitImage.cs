@@ -63,25 +63,40 @@ public sealed class VitImage : Network
 public sealed class VitEncoder : nn.Module<Tensor, Tensor>
 {
     readonly Parameter pos_embedding;
-    readonly ModuleDict<nn.Module<Tensor, Tensor>> layers;
+    readonly VitLayers layers;
     readonly LayerNorm ln;
 
     public VitEncoder(long tokens, long dim, long depth, long heads, long mlpDim) : base(nameof(VitEncoder))
     {
         pos_embedding = new Parameter(empty(1, tokens, dim).normal_(0, 0.02));
-        layers = new ModuleDict<nn.Module<Tensor, Tensor>>();
-        for (int i = 0; i < depth; i++) layers.Add(($"encoder_layer_{i}", new VitEncoderBlock(dim, heads, mlpDim)));
+        layers = new VitLayers(depth, dim, heads, mlpDim);
         ln = nn.LayerNorm(dim, 1e-6);
         RegisterComponents();
     }
 
-    public IReadOnlyList<nn.Module<Tensor, Tensor>> Layers => layers.values().ToList();
+    public IReadOnlyList<nn.Module<Tensor, Tensor>> Layers => layers.Blocks;
 
     public override Tensor forward(Tensor x)
     {
         x = x + pos_embedding;
-        foreach (var layer in layers.values()) x = layer.call(x);
+        foreach (var layer in layers.Blocks) x = layer.call(x);
         return ln.call(x);
+    }
+}
+
+/// <summary>
+/// torchvision's `encoder.layers` (an OrderedDict of `encoder_layer_i`). Not TorchSharp's ModuleDict: its two indexers
+/// both reflect as a property named "Item", and Module.to(device or dtype) then fails with a duplicate key, so the image
+/// ViT could not move to CUDA.
+/// </summary>
+public sealed class VitLayers : nn.Module
+{
+    public IReadOnlyList<VitEncoderBlock> Blocks { get; }
+
+    public VitLayers(long depth, long dim, long heads, long mlpDim) : base("layers")
+    {
+        Blocks = [.. Enumerable.Range(0, (int)depth).Select(_ => new VitEncoderBlock(dim, heads, mlpDim))];
+        for (int i = 0; i < Blocks.Count; i++) register_module($"encoder_layer_{i}", Blocks[i]);
     }
 }
 
