@@ -42,9 +42,12 @@ public static class PretrainCommand
         var objective = new Option<string>("--objective") { Description = "Image backbones: supervised (default), or simclr / vicreg (two views of each image through backbone + projector; no classification test: probe the weights)", DefaultValueFactory = _ => ImagePretrainSpec.Supervised };
         var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths after the backbone's features, joined by '-' (default simclr 2048-256, vicreg 8192-8192)" };
         var temperature = new Option<double>("--temperature") { Description = "simclr: NT-Xent's temperature τ (default 0.1)", DefaultValueFactory = _ => 0.1 };
+        var valShare = new Option<double?>("--val-share") { Description = "Images: a stratified share of the training set held out and scored after each epoch (default none; a sweep's trials are scored on it). Video: 0 only (--val-clips validates)" };
+        var noTest = new Option<bool>("--no-test") { Description = "Train and validate only, no test (a sweep's trials)" };
         var cmd = new Command("pretrain", "Supervised or self-supervised pretraining on a source dataset; the weights are a starting point for finetune --weights or probe --weights")
         {
             model, weights, presets, frames, size, arch, imagePresets, data, labels, imbalance, classes, steps, valClips, outDir, force, reuse, objective, projector, temperature,
+            valShare, noTest,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
@@ -63,7 +66,8 @@ public static class PretrainCommand
             var ssl = (Objective: p.GetValue(objective)!, Projector: p.GetValue(projector), Temperature: p.GetValue(temperature));
             if (p.GetValue(arch) is string archName)
                 return Task.FromResult(PretrainImages(ctx, archName, p.GetValue(imagePresets), p.GetValue(data) ?? CifarSource.Synthetic, p.GetValue(labels)!,
-                    p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems, ssl));
+                    p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems, ssl, p.GetValue(valShare) ?? 0, p.GetValue(noTest)));
+            if (p.GetValue(valShare) is double vs && vs != 0) problems.Add($"--val-share is for image data (--arch); video pretraining validates on --val-clips rendered videos (got {vs})");
             if (ssl.Objective != ImagePretrainSpec.Supervised || ssl.Projector is not null)
                 problems.Add($"--objective {ssl.Objective} and --projector are for image backbones (--arch); video pretraining is supervised");
             if ((p.GetValue(data) ?? SyntheticMotion.Name) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
@@ -79,7 +83,7 @@ public static class PretrainCommand
             var runner = new ExperimentRunner(new ExperimentOptions
             {
                 OutDir = dir, Force = p.GetValue(force), ReuseFinished = p.GetValue(reuse), Train = train, Regularizer = reg,
-                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, SkipTest = p.GetValue(noTest),
                 Title = $"{preset.Name} pretrained on {source.Description}",
                 Settings = new Dictionary<string, object?>
                 {
@@ -97,7 +101,7 @@ public static class PretrainCommand
 
     /// <summary>An image backbone on CIFAR-format data; the checkpoints are torchvision state_dicts.</summary>
     static int PretrainImages(VerbContext ctx, string archName, string? presetsPath, string data, string labels, double? imbalance,
-        string? start, string dir, bool force, bool reuse, List<string> problems, (string Objective, string? Projector, double Temperature) ssl)
+        string? start, string dir, bool force, bool reuse, List<string> problems, (string Objective, string? Projector, double Temperature) ssl, double share, bool skipTest)
     {
         var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
         var train = ctx.Options<TrainOptions>();
@@ -106,7 +110,7 @@ public static class PretrainCommand
         if (labels is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labels}')");
         if (imbalance is double r && !(r >= 1 && double.IsFinite(r))) problems.Add($"--imbalance must be a finite ratio ≥ 1 (got {r})");
         var spec = new ImagePretrainSpec(null!, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers,
-            ctx.Options<DataOptions>().Images(), ssl.Objective, ssl.Projector, ssl.Temperature);
+            ctx.Options<DataOptions>().Images(), ssl.Objective, ssl.Projector, ssl.Temperature, share);
         if (spec.Problem() is string sslBad) problems.Add(sslBad);
         if (spec.SelfSupervised && imbalance is not null) problems.Add("--imbalance is for supervised pretraining (a self-supervised run does not use the labels)");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
@@ -115,7 +119,7 @@ public static class PretrainCommand
         if (!ctx.Parse.Tokens.Any(t => t.Value == "--placement")) reg = reg with { Placement = preset.Placement };
         var outcome = ImagePretraining.Run(spec with { Preset = preset }, new ExperimentOptions
         {
-            OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+            OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, SkipTest = skipTest,
         }, loggers, ctx.Cancel);
         Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
         return 0;

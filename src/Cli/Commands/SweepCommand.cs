@@ -13,7 +13,7 @@ namespace VideoVCReg.Cli.Commands;
 /// </summary>
 public static class SweepCommand
 {
-    static readonly string[] OwnValued = ["--alpha", "--beta", "--noise", "--split", "--out", "--trial", "--partition", "--gpus-per-task", "--cpus-per-task", "--time"];
+    static readonly string[] OwnValued = ["--alpha", "--beta", "--noise", "--split", "--out", "--trial", "--partition", "--gpus-per-task", "--cpus-per-task", "--time", "--verb"];
     static readonly string[] OwnFlags = ["--final", "--summary", "--slurm", "--dry-run"];
 
     /// <summary>
@@ -55,9 +55,11 @@ public static class SweepCommand
         var cpus = new Option<int>("--cpus-per-task") { Description = "--slurm: CPUs per array task, also its --threads (default 2)", DefaultValueFactory = _ => 2 };
         var time = new Option<string>("--time") { Description = "--slurm: time limit per task, HH:MM (default 04:00)", DefaultValueFactory = _ => "04:00" };
         var dryRun = new Option<bool>("--dry-run") { Description = "--slurm: write the scripts, do not submit" };
+        var verb = new Option<string>("--verb") { Description = "What each trial runs: finetune (default) or pretrain (an image backbone's trials are scored on --val-share, which the sweep sets)", DefaultValueFactory = _ => "finetune" };
+        verb.AcceptOnlyFromAmong(SweepPlan.Verbs);
         var cmd = new Command("sweep", "A hyperparameter grid of finetune trials (appendix C.2), run by local workers or a Slurm job array; the best setting retrained and tested")
         {
-            dirArg, alpha, beta, noise, split, outDir, trial, final, summary, slurm, partition, gpus, cpus, time, dryRun,
+            dirArg, alpha, beta, noise, split, outDir, trial, final, summary, slurm, partition, gpus, cpus, time, dryRun, verb,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         Verb.SetAction(cmd, async ctx =>
@@ -86,7 +88,7 @@ public static class SweepCommand
                 return await worker.Work(ctx.Cancel);
             }
             var root = p.GetValue(outDir) ?? throw new UserInputException("sweep: --out DIR names the new sweep's folder");
-            var plan = new SweepPlan("finetune", fixedArgs, axes);
+            var plan = new SweepPlan(p.GetValue(verb)!, fixedArgs, axes);
             var problems = plan.Problems().ToList();
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (p.GetValue(slurm)) problems.AddRange(options.Problems());

@@ -16,15 +16,16 @@ namespace VideoVCReg.Experiment.Images;
 /// </summary>
 /// With <c>twoViews</c> (a self-supervised objective's name) training batches hold two augmented views of every image
 /// (<see cref="TwoViewAugmentation"/>) and the fold has no classification test.
-public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, string? twoViews = null) : IDataSource
+/// With <c>validationShare</c> &gt; 0 a stratified share of the training set (<see cref="ImageHoldOut"/>) is held out and scored after every epoch.
+public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, string? twoViews = null, double validationShare = 0) : IDataSource
 {
     public const string Synthetic = "synthetic", SyntheticDownstream = "synthetic-downstream";
 
     string? root;
     CifarKind kind;
-    ImageArray? train, test;
+    ImageArray? train, test, validation;
 
-    public string Description => $"{spec}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}";
+    public string Description => $"{spec}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
     public IReadOnlyList<int> Folds => [1];
 
     /// <summary>A one-line complaint about the spec, or null when it names a known source.</summary>
@@ -56,6 +57,12 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             var kept = LongTail.Subsample(train.Labels, train.Classes.Count, ratio, seed: 0);
             train = train.Subset(kept, $"long-tailed ×{ratio}");
         }
+        if (validationShare > 0)
+        {
+            var (fit, held) = ImageHoldOut.Split(train.Labels, validationShare, seed: 0);
+            validation = train.Subset(held, "validation share");
+            train = train.Subset(fit, "without the validation share");
+        }
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Labels.Count(l => l == c), test = test.Labels.Count(l => l == c) });
         Models.IO.AtomicFile.WriteText(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -73,10 +80,13 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed,
             shard: new(options.Rank, options.Ranks));
         var plainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
+        var valLoader = validation is null ? null : new ImageArrayLoader(validation, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed,
+            shard: new(options.Rank, options.Ranks));
         return new Fold
         {
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,
             Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
+            Validation = valLoader is null ? null : new EvalData((e, c) => valLoader.Epoch(0, c), valLoader.BatchesPerEpoch(), validation!.Count, "1x1", validation.Source, "images"),
             // Self-supervised pretraining has no classifier to test: `probe` scores its representation.
             Test = pairs is not null ? null : new EvalData((e, c) => testLoader.Epoch(0, c), testLoader.BatchesPerEpoch(), test.Count, "1x1", test.Source, "images"),
             ProbeTrain = new EvalData((e, c) => plainLoader.Epoch(0, c), plainLoader.BatchesPerEpoch(), train.Count, "1x1", train.Source, "images"),

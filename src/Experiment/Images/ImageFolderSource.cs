@@ -18,13 +18,14 @@ namespace VideoVCReg.Experiment.Images;
 /// <c>--imbalance R</c> long-tails the training set as for CIFAR.
 /// </summary>
 /// With <c>twoViews</c> (a self-supervised objective) training batches hold two views of every image and there is no classification test.
+/// With <c>validationShare</c> &gt; 0 a stratified share of the training set (<see cref="ImageHoldOut"/>) is held out and scored after every epoch.
 public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null,
-    ImageRecipe? recipe = null, string? twoViews = null) : IDataSource
+    ImageRecipe? recipe = null, string? twoViews = null, double validationShare = 0) : IDataSource
 {
-    ImageFolderSet? train, test;
+    ImageFolderSet? train, test, validation;
     readonly List<ImageFolderLoader> loaders = [];
 
-    public string Description => $"{root}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}";
+    public string Description => $"{root}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
     public IReadOnlyList<int> Folds => [1];
 
     public void Prepare(string runDir, CancellationToken cancel)
@@ -33,6 +34,12 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         test = ImageFolder.Scan(Path.Combine(root, "val"), train.Classes);
         if (imbalance is double ratio)
             train = train.Subset(LongTail.Subsample([.. train.Files.Select(f => f.Label)], train.Classes.Count, ratio, seed: 0));
+        if (validationShare > 0)
+        {
+            var (fit, held) = ImageHoldOut.Split([.. train.Files.Select(f => f.Label)], validationShare, seed: 0);
+            validation = train.Subset(held);
+            train = train.Subset(fit);
+        }
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Files.Count(f => f.Label == c), test = test.Files.Count(f => f.Label == c) });
         Models.IO.AtomicFile.WriteText(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -63,6 +70,7 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         }
         var trainLoader = Loader(train, pairs is null ? ImageViewKind.Train : ImageViewKind.TwoViews, trainSize, dropLast: train.Count >= options.BatchSize);
         var testLoader = Loader(test, ImageViewKind.Eval, size);
+        var valLoader = validation is null ? null : Loader(validation, ImageViewKind.Eval, size);
         var probeTrain = Loader(train, ImageViewKind.Probe, preset.EffectiveProbeSize);
         var probeTest = Loader(test, ImageViewKind.Probe, preset.EffectiveProbeSize);
         EvalData Eval(ImageFolderLoader l, ImageFolderSet set) =>
@@ -71,6 +79,8 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         {
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,
             Train = new TrainData((e, c) => trainLoader.Epoch(e, c), trainLoader.BatchesPerEpoch()),
+            Validation = valLoader is null ? null : new((e, c) => valLoader.Epoch(0, c), valLoader.BatchesPerEpoch(), validation!.Count, "1x1",
+                Path.Combine(root, "train") + " (validation share)", "images", valLoader.Summary),
             // Self-supervised pretraining has no classifier to test: `probe` scores its representation.
             Test = pairs is null ? Eval(testLoader, test) : null,
             ProbeTrain = Eval(probeTrain, train),

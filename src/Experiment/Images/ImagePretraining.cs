@@ -16,7 +16,7 @@ namespace VideoVCReg.Experiment.Images;
 /// <param name="Projector">The projector's widths after the backbone's features ("2048-256"); null: the objective's (<see cref="DefaultProjector"/>).</param>
 /// <param name="Temperature">NT-Xent's τ (SimCLR).</param>
 public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coarse = false, double? Imbalance = null, string? Start = null, int Workers = 2,
-    ImageRecipe? Recipe = null, string Objective = ImagePretrainSpec.Supervised, string? Projector = null, double Temperature = 0.1)
+    ImageRecipe? Recipe = null, string Objective = ImagePretrainSpec.Supervised, string? Projector = null, double Temperature = 0.1, double ValidationShare = 0)
 {
     public const string Supervised = "supervised";
     public bool SelfSupervised => Objective != Supervised;
@@ -31,6 +31,8 @@ public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coa
             return $"--objective must be {Supervised}, {string.Join(" or ", SelfSupervisedKinds.All)} (got '{Objective}')";
         if (!SelfSupervised && Projector is not null) return "--projector applies to --objective simclr or vicreg only";
         if (!(Temperature > 0 && Temperature <= 100)) return $"--temperature must be in (0, 100] (got {Temperature})";
+        if (!(ValidationShare >= 0 && ValidationShare < 1)) return $"--val-share must be in [0, 1) (got {ValidationShare})";
+        if (SelfSupervised && ValidationShare > 0) return "--val-share scores a classifier: supervised pretraining only (probe a self-supervised run)";
         try { if (Projector is not null) Models.SelfSupervised.Projector.Widths(Projector); }
         catch (ArgumentException e) { return e.Message; }
         return null;
@@ -48,13 +50,16 @@ public static class ImagePretraining
     {
         if (spec.Problem() is string bad) throw new ArgumentException(bad);
         var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
-            spec.Recipe, spec.SelfSupervised ? spec.Objective : null);
+            spec.Recipe, spec.SelfSupervised ? spec.Objective : null, spec.ValidationShare);
         var projector = spec.Projector ?? DefaultProjectorFor(spec);
         var reg = options.Regularizer;
+        var settings = new Dictionary<string, object?>(options.Settings);
+        // Only when set, so runs without a hold-out keep the settings they had before it existed.
+        if (spec.ValidationShare > 0) settings["validation_share"] = spec.ValidationShare;
         var runner = new ExperimentRunner(options with
         {
             Title = options.Title.Length > 0 ? options.Title : $"{spec.Preset.Name}{(spec.SelfSupervised ? $" ({spec.Objective})" : "")} on {source.Description}, {reg.Kind} at {reg.Placement}",
-            Settings = new Dictionary<string, object?>(options.Settings)
+            Settings = new Dictionary<string, object?>(settings)
             {
                 ["arch"] = spec.Preset, ["weights"] = spec.Start, ["labels"] = spec.Coarse ? "coarse" : "fine", ["imbalance"] = spec.Imbalance,
                 ["image_recipe"] = spec.Recipe is { Any: true } r ? r : null,

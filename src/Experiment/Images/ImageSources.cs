@@ -21,13 +21,13 @@ public static class ImageSources
     }
 
     public static IDataSource Create(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, int workers = 2, ILogger? log = null,
-        ImageRecipe? recipe = null, string? twoViews = null)
+        ImageRecipe? recipe = null, string? twoViews = null, double validationShare = 0)
     {
         if (Problem(spec, coarse) is string bad) throw new ArgumentException(bad);
-        if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, recipe ?? new ImageRecipe(), twoViews);
+        if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, recipe ?? new ImageRecipe(), twoViews, validationShare);
         // CIFAR's recipe is the padded crop and flip; the ImageNet policies are for ImageFolder data.
         if (recipe is { Any: true })
             log?.LogWarning("{Spec}: --auto-augment, --random-erase, --train-crop-size, --val-resize-size and --ra-reps apply to ImageFolder data only; CIFAR views keep the padded crop and flip", spec);
-        return new CifarSource(spec, preset, coarse, imbalance, twoViews);
+        return new CifarSource(spec, preset, coarse, imbalance, twoViews, validationShare);
     }
 }

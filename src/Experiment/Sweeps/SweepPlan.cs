@@ -27,6 +27,8 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
     public static readonly string[] Tuned = ["--alpha", "--beta"];
     public static readonly string[] Condition = ["--noise"];
     public const string SplitAxis = "--split";
+    /// <summary>The verbs a trial may run.</summary>
+    public static readonly string[] Verbs = ["finetune", "pretrain"];
 
     /// <summary>Options the sweep sets itself; the fixed options may not.</summary>
     public static readonly string[] Reserved = ["--alpha", "--beta", "--noise", "--split", "--out", "--force", "--no-test", "--val-share"];
@@ -47,13 +49,24 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
 
     /// <summary>The trial's full command line: the verb, the fixed options, its values, validation only, its folder.</summary>
     public string[] TrialArgs(Trial trial, string sweepDir) =>
-        [Verb, .. BaseArgs, .. trial.Values.SelectMany(kv => new[] { kv.Key, kv.Value }), "--no-test", "--out", Path.Combine(sweepDir, trial.Folder)];
+        [Verb, .. BaseArgs, .. trial.Values.SelectMany(kv => new[] { kv.Key, kv.Value }), .. ValidationArgs, "--no-test", "--out", Path.Combine(sweepDir, trial.Folder)];
+
+    /// <summary>
+    /// An image pretraining has no validation share unless asked, so its trials get finetune's default one (0.1) to be scored on;
+    /// video pretraining validates on its rendered clips, finetune on its own default share.
+    /// </summary>
+    string[] ValidationArgs => Verb == "pretrain" && BaseArgs.Contains("--arch") ? ["--val-share", "0.1"] : [];
 
     /// <summary>One-line complaints about the plan; empty when it can run.</summary>
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
         if (Axes.Count == 0) p.Add("sweep: give at least one axis (--alpha, --beta, --noise or --split lists)");
+        if (!Verbs.Contains(Verb)) p.Add($"sweep: --verb must be {string.Join(" or ", Verbs)} (got '{Verb}')");
+        // Pretraining has one fold and no test-time noise: its grid is α × β.
+        if (Verb == "pretrain")
+            foreach (var axis in Axes.Where(a => a.Option is "--noise" or SplitAxis))
+                p.Add($"sweep --verb pretrain: {axis.Option} is a finetune axis (pretraining has one split and no noise)");
         foreach (var axis in Axes)
         {
             if (axis.Values.Count == 0) p.Add($"{axis.Option}: no values");

@@ -223,4 +223,41 @@ public class SweepTests(SynthData synth)
         }
         finally { Directory.Delete(work, true); }
     }
+
+    [Fact]
+    public void A_pretrain_sweep_scores_image_trials_on_a_held_out_share_and_tests_the_best_retrained_on_all()
+    {
+        var work = Directory.CreateTempSubdirectory("sweep-pretrain-").FullName;
+        try
+        {
+            var dir = Path.Combine(work, "s");
+            var r = CliProcess.Run("--threads", "2", "sweep", "--verb", "pretrain", "--alpha", "1,3", "--beta", "0.1", "--out", dir,
+                "--arch", "resnet32", "--data", "synthetic", "--imbalance", "10", "--epochs", "1", "--batch-size", "128");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var plan = SweepPlan.Read(dir);
+            Assert.Equal("pretrain", plan.Verb);
+            Assert.Contains("--val-share", plan.TrialArgs(plan.Trials()[0], dir));
+            foreach (var trial in plan.Trials())
+            {
+                var last = File.ReadAllLines(Path.Combine(dir, trial.Folder, "split1", "metrics.jsonl")).Last(l => l.Length > 0);
+                using var epoch = System.Text.Json.JsonDocument.Parse(last);
+                // A tenth of the long-tailed training set, stratified: every class validated.
+                Assert.InRange(epoch.RootElement.GetProperty("validation").GetProperty("videos").GetDouble(), 16, 400);
+                Assert.False(File.Exists(Path.Combine(dir, trial.Folder, "split1", "results.json")) &&
+                    File.ReadAllText(Path.Combine(dir, trial.Folder, "split1", "results.json")).Contains("\"test\""), "a trial was tested");
+            }
+            // The final run: the full training set (no share held out) and the test set.
+            var final = File.ReadAllText(Path.Combine(dir, "final", "run", "split1", "results.json"));
+            Assert.Contains("\"test\"", final);
+            Assert.DoesNotContain("held out", File.ReadAllText(Path.Combine(dir, "final", "run", "settings.json")));
+            Assert.Contains("held out", File.ReadAllText(Path.Combine(dir, "trial-000", "settings.json")));
+            var summary = CliProcess.Run("sweep", "--summary", dir);
+            Assert.Contains("2 of 2 trials finished", summary.Stdout);
+
+            var bad = CliProcess.Run("sweep", "--verb", "pretrain", "--alpha", "1", "--noise", "0,1", "--out", Path.Combine(work, "b"), "--arch", "resnet32");
+            Assert.Equal(1, bad.ExitCode);
+            Assert.Contains("--noise is a finetune axis", bad.Stderr);
+        }
+        finally { Directory.Delete(work, true); }
+    }
 }
