@@ -106,6 +106,12 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (folder.Finished && !options.Force)
             throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
         if (options.Force) folder.Clear();
+        var settingsPath = Path.Combine(options.OutDir, "settings.json");
+        var settings = SettingsJson(source, fold: null);
+        if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
+            throw new InvalidOperationException($"{options.OutDir}: the run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+        // Written here, once: array tasks that start together then only compare it.
+        Models.IO.AtomicFile.WriteText(settingsPath, settings);
         source.Prepare(options.OutDir, cancel);
     }
 

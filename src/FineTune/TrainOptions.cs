@@ -64,7 +64,12 @@ public sealed record TrainOptions
     /// Processes of a data-parallel run (mpirun -np N); <see cref="BatchSize"/> stays per process, as in VideoMAE and DDP.
     /// A setting: a run resumed on another number of processes would train on other global batches.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Ranks { get; init; } = 1;
+
+    /// <summary>How <see cref="Ranks"/> appears in a run's settings: only when above 1, so one-process settings read as before.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Processes => Ranks > 1 ? Ranks : null;
     /// <summary>This process's rank among <see cref="Ranks"/>; not a setting (every rank's settings must read the same).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Rank { get; init; }
@@ -73,13 +78,20 @@ public sealed record TrainOptions
     /// The weights' and activations' type: "float32", or "float64" for exactness checks against references (the data-parallel
     /// proof compares parameters to 1e-10 in it). Inputs are cast to it.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Precision { get; init; } = "float32";
+
+    /// <summary>How <see cref="Precision"/> appears in a run's settings: only when not float32.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ParameterPrecision => Precision == "float32" ? null : Precision;
 
     public static readonly string[] Precisions = ["float32", "float64"];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TorchSharp.torch.ScalarType ParameterType => Precision == "float64" ? TorchSharp.torch.ScalarType.Float64 : TorchSharp.torch.ScalarType.Float32;
 
     /// <summary>The samples of one optimizer step over all processes: batch × update_freq × processes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int GlobalBatch => BatchSize * UpdateFreq * Ranks;
 
     /// <summary>VideoMAE's scaling: the effective batch (videos per step × update_freq × processes) over 256.</summary>

@@ -188,6 +188,10 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     (k == 1 ? loss! : loss! / k).backward();
                     attached?.Regularizer.AfterBackward();
                     micro++;
+                    // The epoch's numbers count every trained micro-batch (a last, incomplete group's too, as before).
+                    lossSum += sums[0];
+                    correct += (long)sums[1];
+                    samples += (long)sums[2];
                     for (int i = 0; i < 3; i++) stepSums[i] += sums[i];
                     if (micro % k != 0) continue;
                     if (parallel)
@@ -195,9 +199,6 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         reducer.Average();
                         value = stepSums[0] / stepSums[2];
                     }
-                    lossSum += stepSums[0];
-                    correct += (long)stepSums[1];
-                    samples += (long)stepSums[2];
                     Array.Clear(stepSums);
                     // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
                     double norm = options.ClipGrad is double clip
@@ -222,6 +223,9 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             AllReduceSeconds += reducer.TakeSeconds();
             if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
             var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
+            // BatchNorm's running statistics come from each rank's own shard: rank 0's, everywhere, before anything is scored or
+            // saved (DDP's broadcast_buffers), so every rank validates and tests the model rank 0 writes.
+            if (parallel) SynchroniseBuffers();
             var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
             if (ema is not null && Validate is not null)
             {
@@ -277,6 +281,12 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     {
         using var _ = no_grad();
         foreach (var (_, t) in model.state_dict()) Group.Broadcast(t);
+    }
+
+    void SynchroniseBuffers()
+    {
+        using var _ = no_grad();
+        foreach (var (_, b) in model.named_buffers()) Group.Broadcast(b);
     }
 
     /// <summary>Seconds this run spent averaging gradients over the ranks (data parallel), for `bench ddp`.</summary>

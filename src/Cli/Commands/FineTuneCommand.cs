@@ -53,18 +53,29 @@ public static class FineTuneCommand
     static readonly string[] SlurmFlags = ["--slurm", "--dry-run", "--force"];
 
     /// <summary>
-    /// The run's own options for its jobs: every token after `finetune` but the Slurm ones (and --force, which the submitter
-    /// carried out: in a task or the report job it would delete the other splits' work).
+    /// The run's own options for its jobs: the global options given before `finetune` (--seed, --config, --device, …: they
+    /// change the run), then `finetune`, then every token after it but the Slurm ones (and --force, which the submitter carried
+    /// out: in a task or the report job it would delete the other splits' work). --threads is the job's --cpus-per-task.
     /// </summary>
     static List<string> TaskArgs(ParseResult p)
     {
         var tokens = p.Tokens.Select(t => t.Value).ToList();
-        int start = p.Tokens.ToList().FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Command && t.Value == "finetune") + 1;
+        int verb = p.Tokens.ToList().FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Command && t.Value == "finetune");
         var args = new List<string>();
-        for (int i = start; i < tokens.Count; i++)
+        for (int i = 0; i < verb; i++)
+        {
+            if (tokens[i].Split('=')[0] == "--threads") { if (!tokens[i].Contains('=')) i++; continue; }
+            args.Add(tokens[i]);
+        }
+        args.Add("finetune");
+        for (int i = verb + 1; i < tokens.Count; i++)
         {
             if (SlurmValued.Contains(tokens[i].Split('=')[0])) { if (!tokens[i].Contains('=')) i++; continue; }
-            if (SlurmFlags.Contains(tokens[i])) continue;
+            if (SlurmFlags.Contains(tokens[i].Split('=')[0]))
+            {
+                if (!tokens[i].Contains('=') && i + 1 < tokens.Count && tokens[i + 1] is "true" or "false") i++;
+                continue;
+            }
             args.Add(tokens[i]);
         }
         return args;

@@ -39,7 +39,8 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         var dir = Path.GetFullPath(outDir);
         Directory.CreateDirectory(Path.Combine(dir, "logs"));
         var self = VideoVCReg.Experiment.Sweeps.SlurmScript.SelfCommand();
-        string Command(string extra) => $"{self} --threads {slurm.CpusPerTask} finetune {string.Join(' ', args.Select(VideoVCReg.Experiment.Sweeps.SlurmScript.Word))}{extra}";
+        // args: the global options, `finetune`, its options (FineTuneCommand.TaskArgs).
+        string Command(string extra) => $"{self} --threads {slurm.CpusPerTask} {string.Join(' ', args.Select(VideoVCReg.Experiment.Sweeps.SlurmScript.Word))}{extra}";
         var array = VideoVCReg.Experiment.Sweeps.SlurmScript.Script("videovcreg-splits", Path.Combine(dir, "logs", "split-%a.out"), slurm,
             string.Join(',', source.Folds), Command(" --fold-task \"$SLURM_ARRAY_TASK_ID\""));
         var report = VideoVCReg.Experiment.Sweeps.SlurmScript.Script("videovcreg-report", Path.Combine(dir, "logs", "report.out"), slurm, null, Command(""));
@@ -84,7 +85,7 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
                 ["weights"] = weights, ["data"] = source.Root, ["noise"] = data.Noise, ["test_views"] = $"{data.TestClips}x{data.TestCrops}",
             },
         }, loggers, ctx.Cancel);
-        return (runner, source, (classes, from) => Build(preset, from ?? weights, new LoadOptions(classes, frames, size, train.DropPath), log));
+        return (runner, source, (classes, from) => Build(preset, from ?? weights, new LoadOptions(classes, frames, size, train.DropPath, KeepFloat64: train.Precision == "float64"), log));
     }
 
     /// <summary>The preset with its weights (any supported layout, or random), loader warnings logged.</summary>

@@ -25,7 +25,8 @@ public static class Verb
                 if (runtime.Threads < 0) throw new UserInputException($"Runtime:Threads (--threads) must be ≥ 0, 0 meaning all cores (got {runtime.Threads})");
                 if (runtime.Threads > 0) torch.set_num_threads(runtime.Threads);
                 torch.manual_seed(runtime.Seed); // random weights and augmentation draws reproduce with --seed
-                return await body(new VerbContext(parse, host.Services, runtime, ct));
+                int code = await body(new VerbContext(parse, host.Services, runtime, ct));
+                return code == 0 ? 0 : Ended(code);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -37,6 +38,14 @@ public static class Verb
                 Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(e.Message)}");
                 // For developers: the whole exception, when the one line is not enough to find the cause.
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
+                return Ended(1);
+            }
+            catch (Exception e) when (World.Size > 1)
+            {
+                // Anything else (a libtorch error, out of memory) must still end the other ranks, which may be waiting in a
+                // collective for this one; MPI_Finalize would wait for them instead.
+                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(e.Message)}");
+                Console.Error.WriteLine(e);
                 return Ended(1);
             }
         });

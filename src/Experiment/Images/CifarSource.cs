@@ -64,7 +64,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             train = train.Subset(fit, "without the validation share");
         }
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Labels.Count(l => l == c), test = test.Labels.Count(l => l == c) });
-        Models.IO.AtomicFile.WriteText(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
+        Models.IO.AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public IReadOnlyList<string> Classes(int fold) => (train ?? throw new InvalidOperationException("Prepare the source first")).Classes;

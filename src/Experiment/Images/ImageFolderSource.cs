@@ -41,7 +41,7 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
             train = train.Subset(fit);
         }
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Files.Count(f => f.Label == c), test = test.Files.Count(f => f.Label == c) });
-        Models.IO.AtomicFile.WriteText(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
+        Models.IO.AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public IReadOnlyList<string> Classes(int fold) => (train ?? throw new InvalidOperationException("Prepare the source first")).Classes;

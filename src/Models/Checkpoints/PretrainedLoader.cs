@@ -5,7 +5,8 @@ namespace VideoVCReg.Models.Checkpoints;
 
 /// <summary>What the user asks for on top of the preset: `--num-classes`, `--frames`, `--size`.</summary>
 /// <summary>What a load may change: the head's classes, frames, input size, and the stochastic depth rate (a training setting, no weights).</summary>
-public sealed record LoadOptions(int? NumClasses = null, int? Frames = null, int? ImageSize = null, double? DropPath = null);
+/// <param name="KeepFloat64">A float64 checkpoint gives a float64 model (a --precision float64 run resumed without rounding); otherwise float32.</param>
+public sealed record LoadOptions(int? NumClasses = null, int? Frames = null, int? ImageSize = null, double? DropPath = null, bool KeepFloat64 = false);
 
 public sealed record LoadedModel(VisionTransformer Model, CheckpointLayout? Layout, IReadOnlyList<string> Warnings);
 
@@ -33,7 +34,7 @@ public static class PretrainedLoader
             var model = new VisionTransformer(config);
             try
             {
-                LoadStrict(model, fromCkpt, remapped, weights, warnings);
+                LoadStrict(model, fromCkpt, remapped, weights, warnings, options.KeepFloat64);
                 return new LoadedModel(model, remapped.Layout, warnings);
             }
             catch { model.Dispose(); throw; }
@@ -52,13 +53,13 @@ public static class PretrainedLoader
         DropPathRate = o.DropPath ?? c.DropPathRate,
     }).Validate();
 
-    static void LoadStrict(VisionTransformer model, ModelConfig ckptConfig, Remapped src, string path, List<string> warnings)
+    static void LoadStrict(VisionTransformer model, ModelConfig ckptConfig, Remapped src, string path, List<string> warnings, bool keepFloat64)
     {
         var config = model.Config;
-        // A float64 checkpoint (a --precision float64 run's) gives a float64 model, so a resume continues without rounding;
-        // the loop then casts to the run's precision. Before state_dict: converting replaces the parameter tensors.
+        // Asked for (a --precision float64 run), a float64 checkpoint gives a float64 model, so a resume continues without
+        // rounding. Before state_dict: converting replaces the parameter tensors.
         var floating = src.State.Values.Where(t => t.is_floating_point()).ToList();
-        if (floating.Count > 0 && floating.All(t => t.dtype == ScalarType.Float64)) model.to(ScalarType.Float64);
+        if (keepFloat64 && floating.Count > 0 && floating.All(t => t.dtype == ScalarType.Float64)) model.to(ScalarType.Float64);
         var target = model.state_dict();
         var missing = new List<string>();
         var shapes = new List<string>();

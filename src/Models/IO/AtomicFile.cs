@@ -48,6 +48,17 @@ public static class AtomicFile
         protected override void Dispose(bool disposing) => inner.Flush();
     }
 
+    /// <summary>
+    /// Writes the text unless the file already holds exactly it: the data-parallel ranks that prepare a source after rank 0
+    /// (or array tasks after their submitter) then write nothing, and never race on the partial file.
+    /// </summary>
+    public static void WriteTextIfChanged(string path, string text)
+    {
+        try { if (File.Exists(path) && File.ReadAllText(path) == text) return; }
+        catch (IOException) { }
+        WriteText(path, text);
+    }
+
     public static void WriteText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 }

@@ -43,8 +43,9 @@ static unsafe class MpiNative
 
     public static IntPtr Handle(string name) => NativeLibrary.GetExport(library, Symbols[name]);
 
-    [DllImport("libc", EntryPoint = "dlopen")] static extern IntPtr dlopen(string file, int mode);
-    [DllImport("libc", EntryPoint = "dlerror")] static extern IntPtr dlerror();
+    // libdl.so.2: where glibc before 2.34 keeps them (later versions keep a forwarding stub of that name).
+    [DllImport("libdl.so.2", EntryPoint = "dlopen")] static extern IntPtr dlopen(string file, int mode);
+    [DllImport("libdl.so.2", EntryPoint = "dlerror")] static extern IntPtr dlerror();
 
     [DllImport(Library)] public static extern int MPI_Initialized(out int flag);
     [DllImport(Library)] public static extern int MPI_Finalized(out int flag);
