@@ -75,6 +75,17 @@ public sealed record TrainOptions
     public int Rank { get; init; }
 
     /// <summary>
+    /// Data parallel: batch norms normalise with the statistics of every process's samples (PyTorch's SyncBatchNorm,
+    /// torchvision's --sync-bn; SimCLR and VICReg train so); default each process's own, as DDP.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool SyncBatchNorm { get; init; }
+
+    /// <summary>How <see cref="SyncBatchNorm"/> appears in a run's settings: only where it acts (on, several processes), so other settings read as before.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? SyncBn => SyncBatchNorm && Ranks > 1 ? true : null;
+
+    /// <summary>
     /// The weights' and activations' type: "float32", or "float64" for exactness checks against references (the data-parallel
     /// proof compares parameters to 1e-10 in it). Inputs are cast to it.
     /// </summary>

@@ -76,6 +76,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         model.to(device);
         ToPrecision(model, options.ParameterType);
         if (parallel) Synchronise();
+        if (parallel && options.SyncBatchNorm && Models.Norms.BatchNorm.Synchronise(model, Group) == 0)
+            log.LogWarning("--sync-bn: {Model} has no batch norm to synchronise", model.GetName());
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = Optimizers.Create(options, groups);
         using var ema = options.EmaDecay is null ? null : new WeightAverage(model, WeightAverage.AdjustedDecay(options));
@@ -162,6 +164,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
                         optimizer.zero_grad();
                     }
+                    if (parallel && objective.Collective && SomeRankEmpty(batch.Count))
+                    {
+                        if (writer) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch.Index);
+                        continue;
+                    }
                     Tensor? loss = null;
                     double value = 0;
                     long right = 0;
@@ -187,6 +194,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     }
                     (k == 1 ? loss! : loss! / k).backward();
                     attached?.Regularizer.AfterBackward();
+                    Models.Distributed.BackwardFailure.ThrowIfAny();
                     micro++;
                     // The epoch's numbers count every trained micro-batch (a last, incomplete group's too, as before).
                     lossSum += sums[0];
@@ -281,6 +289,14 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     {
         using var _ = no_grad();
         foreach (var (_, t) in model.state_dict()) Group.Broadcast(t);
+    }
+
+    /// <summary>Whether any rank's micro-batch is empty (all its samples failed to load), agreed by all ranks.</summary>
+    bool SomeRankEmpty(int count)
+    {
+        var empty = new[] { count == 0 ? 1.0 : 0.0 };
+        Group.AllReduceSum(empty);
+        return empty[0] > 0;
     }
 
     void SynchroniseBuffers()

@@ -71,7 +71,7 @@ public static class ImagePretraining
                 ["weights"] = spec.Start, ["data"] = source.Description, ["noise"] = 0.0, ["test_views"] = "1x1",
             },
         }, loggers, cancel);
-        if (spec.SelfSupervised) return runner.Run(source, (_, from) => BuildSelfSupervised(spec, projector, from));
+        if (spec.SelfSupervised) return runner.Run(source, (_, from) => BuildSelfSupervised(spec, projector, from, options.Group));
         return runner.Run(source, (classes, from) =>
         {
             var net = ImagePresets.Build(spec.Preset, classes);
@@ -97,7 +97,7 @@ public static class ImagePretraining
     /// Backbone (its classifier frozen and unsaved) plus the objective's projector. A run's own checkpoint restores both;
     /// <c>--weights</c> gives the backbone its starting weights (any torchvision or self-supervised file) and the projector starts fresh.
     /// </summary>
-    static BuiltModel BuildSelfSupervised(ImagePretrainSpec spec, string projector, string? from)
+    static BuiltModel BuildSelfSupervised(ImagePretrainSpec spec, string projector, string? from, Models.Distributed.ProcessGroup group)
     {
         var widths = Models.SelfSupervised.Projector.Widths(projector);
         var backbone = ImagePresets.Build(spec.Preset, 1);
@@ -107,6 +107,6 @@ public static class ImagePretraining
         else if (spec.Start is not null) TorchvisionCheckpoint.LoadBackbone(backbone, spec.Start);
         var origin = from ?? spec.Start ?? "random weights";
         return new BuiltModel(net, $"{spec.Preset.Name} + {spec.Objective} projector {net.FeatureWidth}-{projector}", origin,
-            new SelfSupervisedObjective(net, spec.Objective, spec.Temperature));
+            new SelfSupervisedObjective(net, spec.Objective, spec.Temperature, group));
     }
 }

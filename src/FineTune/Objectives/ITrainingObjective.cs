@@ -13,4 +13,10 @@ public interface ITrainingObjective
 {
     /// <summary>The loss of micro-batch <paramref name="micro"/> of <paramref name="epoch"/> (both seed any draws, so a resume repeats them).</summary>
     ObjectiveStep Step(Tensor inputs, Tensor labels, int epoch, int micro);
+
+    /// <summary>
+    /// True when <see cref="Step"/> itself talks to the other ranks (a loss over the gathered global batch): then every rank
+    /// must call it for every micro-batch, so the loop agrees on skipping a batch before the step rather than after.
+    /// </summary>
+    bool Collective => false;
 }

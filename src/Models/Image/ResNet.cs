@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
+using BatchNorm = VideoVCReg.Models.Norms.BatchNorm;
 
 namespace VideoVCReg.Models.Image;
 
@@ -14,7 +15,7 @@ namespace VideoVCReg.Models.Image;
 public sealed class ResNet : Network
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly BatchNorm bn1;
     readonly Sequential layer1, layer2, layer3, layer4;
     readonly Linear fc;
     readonly List<nn.Module<Tensor, Tensor>> blocks = [], downsamples = [];
@@ -27,7 +28,7 @@ public sealed class ResNet : Network
         if (depths.Length != 4 || widths.Length != 4) throw new ArgumentException("ResNet needs four stages");
         long expansion = bottleneck ? 4 : 1, inplanes = widths[0];
         conv1 = nn.Conv2d(3, inplanes, 7, stride: 2, padding: 3, bias: false);
-        bn1 = nn.BatchNorm2d(inplanes);
+        bn1 = new BatchNorm(inplanes);
         Sequential Stage(int s)
         {
             var stage = new List<nn.Module<Tensor, Tensor>>();
@@ -37,7 +38,7 @@ public sealed class ResNet : Network
                 Sequential? down = null;
                 if (b == 0 && (stride != 1 || inplanes != planes * expansion))
                 {
-                    down = nn.Sequential(new PointwiseConv(inplanes, planes * expansion, stride), nn.BatchNorm2d(planes * expansion));
+                    down = nn.Sequential(new PointwiseConv(inplanes, planes * expansion, stride), new BatchNorm(planes * expansion));
                     if (stride != 1) downsamples.Add(down); // layer1's projection only widens: not a downsampling layer
                 }
                 nn.Module<Tensor, Tensor> block = bottleneck ? new Bottleneck(inplanes, planes, stride, down) : new BasicBlock(inplanes, planes, stride, down);
@@ -80,17 +81,17 @@ public sealed class ResNet : Network
 public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv1, conv2, conv3;
-    readonly BatchNorm2d bn1, bn2, bn3;
+    readonly BatchNorm bn1, bn2, bn3;
     readonly Sequential? downsample;
 
     public Bottleneck(long inplanes, long planes, long stride, Sequential? downsample) : base(nameof(Bottleneck))
     {
         conv1 = nn.Conv2d(inplanes, planes, 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
+        bn1 = new BatchNorm(planes);
         conv2 = nn.Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
+        bn2 = new BatchNorm(planes);
         conv3 = nn.Conv2d(planes, planes * 4, 1, bias: false);
-        bn3 = nn.BatchNorm2d(planes * 4);
+        bn3 = new BatchNorm(planes * 4);
         this.downsample = downsample;
         RegisterComponents();
     }
@@ -108,15 +109,15 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv1, conv2;
-    readonly BatchNorm2d bn1, bn2;
+    readonly BatchNorm bn1, bn2;
     readonly Sequential? downsample;
 
     public BasicBlock(long inplanes, long planes, long stride, Sequential? downsample) : base(nameof(BasicBlock))
     {
         conv1 = nn.Conv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
+        bn1 = new BatchNorm(planes);
         conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
+        bn2 = new BatchNorm(planes);
         this.downsample = downsample;
         RegisterComponents();
     }

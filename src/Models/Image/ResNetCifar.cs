@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BatchNorm = VideoVCReg.Models.Norms.BatchNorm;
 
 namespace VideoVCReg.Models.Image;
 
@@ -13,7 +14,7 @@ namespace VideoVCReg.Models.Image;
 public sealed class ResNetCifar : Network
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly BatchNorm bn1;
     readonly Sequential layer1, layer2, layer3;
     readonly Linear linear;
     readonly List<nn.Module<Tensor, Tensor>> blocks = [];
@@ -21,7 +22,7 @@ public sealed class ResNetCifar : Network
     public ResNetCifar(int blocksPerStage, long numClasses = 10) : base(nameof(ResNetCifar))
     {
         conv1 = nn.Conv2d(3, 16, 3, stride: 1, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(16);
+        bn1 = new BatchNorm(16);
         long inPlanes = 16;
         Sequential Stage(long planes, long stride)
         {
@@ -66,16 +67,16 @@ public sealed class ResNetCifar : Network
 public sealed class CifarBasicBlock : nn.Module<Tensor, Tensor>
 {
     readonly Conv2d conv1, conv2;
-    readonly BatchNorm2d bn1, bn2;
+    readonly BatchNorm bn1, bn2;
     readonly long pad;
     readonly bool subsample;
 
     public CifarBasicBlock(long inPlanes, long planes, long stride) : base(nameof(CifarBasicBlock))
     {
         conv1 = nn.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
+        bn1 = new BatchNorm(planes);
         conv2 = nn.Conv2d(planes, planes, 3, stride: 1, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
+        bn2 = new BatchNorm(planes);
         subsample = stride != 1 || inPlanes != planes;
         pad = subsample ? planes / 4 : 0;
         RegisterComponents();

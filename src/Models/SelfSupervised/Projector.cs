@@ -33,7 +33,7 @@ public static class Projector
         for (int i = 0; i < widths.Length; i++)
         {
             layers.Add(($"{layers.Count}", nn.Linear(width, widths[i], hasBias: false)));
-            layers.Add(($"{layers.Count}", nn.BatchNorm1d(widths[i])));
+            layers.Add(($"{layers.Count}", new Norms.BatchNorm(widths[i])));
             if (i < widths.Length - 1) layers.Add(($"{layers.Count}", nn.ReLU()));
             width = widths[i];
         }
@@ -48,7 +48,7 @@ public static class Projector
         for (int i = 0; i < widths.Length - 1; i++)
         {
             layers.Add(($"{layers.Count}", nn.Linear(width, widths[i])));
-            layers.Add(($"{layers.Count}", nn.BatchNorm1d(widths[i])));
+            layers.Add(($"{layers.Count}", new Norms.BatchNorm(widths[i])));
             layers.Add(($"{layers.Count}", nn.ReLU()));
             width = widths[i];
         }
