@@ -25,30 +25,22 @@ public static class VcRegBench
         /// </summary>
         public IReadOnlyDictionary<string, double> LayerRatios => LayerSeconds.ToDictionary(
             kv => kv.Key, kv => 1 + (kv.Value - LayerSeconds["identity"]) / MedianSeconds["identity"]);
+
+        /// <summary>
+        /// The fast layers' own time: their layers-only time less identity's, which is the timing harness itself (the
+        /// upstream product, its sum, the gradient's accumulation), paid by every variant alike.
+        /// </summary>
+        public double FastLayerOwnSeconds => Math.Max(LayerSeconds["fast"] - LayerSeconds["identity"], 1e-9);
     }
 
     /// <param name="siteKind">"blocks" (every block's output, the paper's Table 8) or "downsample" (the network's downsampling layers).</param>
     public static NetworkResult Run(string network, Device device, int batch, int rounds, int warmup, VcRegOptions options, CancellationToken cancel,
         Action<string>? progress = null, string siteKind = "blocks")
     {
-        torch.manual_seed(0);
-        nn.Module<Tensor, Tensor> model = network switch
-        {
-            "vit_b_32" => VitImage.B32(),
-            "convnext_tiny" => ConvNeXt.Tiny(),
-            "resnet50" => ResNet.R50(),
-            _ => throw new ArgumentException($"unknown network '{network}': expected vit_b_32, convnext_tiny or resnet50"),
-        };
-        model.to(device).train();
+        var model = CreateModel(network, device);
         var sites = Sites(model, siteKind, network);
         var input = randn(batch, 3, 224, 224, device: device);
-        var regs = new Dictionary<string, FeatureRegularizer>
-        {
-            ["identity"] = new PassThrough(),
-            ["naive"] = new VcReg(options, fast: false),
-            ["fast"] = new VcReg(options, fast: true),
-            ["bn"] = new InsertedBatchNorm(device),
-        };
+        var regs = Regularizers(options, device);
         var times = Variants.ToDictionary(v => v, _ => new List<double>());
         for (int round = 0; round < warmup + rounds; round++)
         {
@@ -66,6 +58,30 @@ public static class VcRegBench
         var (layerSeconds, shapes) = LayerOnly(model, sites, input, regs, device, rounds);
         return new NetworkResult(network, sites.Count, batch, rounds, median, ratios, layerSeconds, FastBackwardFlop(shapes, options.Layout) / 1e9);
     }
+
+    /// <summary>The network in training mode on <paramref name="device"/>, its weights from seed 0.</summary>
+    public static nn.Module<Tensor, Tensor> CreateModel(string network, Device device)
+    {
+        torch.manual_seed(0);
+        nn.Module<Tensor, Tensor> model = network switch
+        {
+            "vit_b_32" => VitImage.B32(),
+            "convnext_tiny" => ConvNeXt.Tiny(),
+            "resnet50" => ResNet.R50(),
+            _ => throw new ArgumentException($"unknown network '{network}': expected vit_b_32, convnext_tiny or resnet50"),
+        };
+        model.to(device).train();
+        return model;
+    }
+
+    /// <summary>Table 8's variants: identity, naive VCReg, fast VCReg and BatchNorm, each a layer inserted at the sites.</summary>
+    public static Dictionary<string, FeatureRegularizer> Regularizers(VcRegOptions options, Device device) => new()
+    {
+        ["identity"] = new PassThrough(),
+        ["naive"] = new VcReg(options, fast: false),
+        ["fast"] = new VcReg(options, fast: true),
+        ["bn"] = new InsertedBatchNorm(device),
+    };
 
     /// <summary>
     /// The inserted layers alone: forward + backward of each variant on tensors of the sites' real shapes and
@@ -136,7 +152,7 @@ public static class VcRegBench
     }
 
     /// <summary>The sites' memory layouts, for the report: how many site outputs are not plain contiguous tensors.</summary>
-    static IReadOnlyList<nn.Module<Tensor, Tensor>> Sites(nn.Module<Tensor, Tensor> model, string kind, string network)
+    public static IReadOnlyList<nn.Module<Tensor, Tensor>> Sites(nn.Module<Tensor, Tensor> model, string kind, string network)
     {
         var sites = kind switch
         {
@@ -149,15 +165,7 @@ public static class VcRegBench
 
     public static int NonContiguousSites(string network, Device device, string siteKind = "blocks")
     {
-        torch.manual_seed(0);
-        using var model = network switch
-        {
-            "vit_b_32" => (nn.Module<Tensor, Tensor>)VitImage.B32(),
-            "convnext_tiny" => ConvNeXt.Tiny(),
-            "resnet50" => ResNet.R50(),
-            _ => throw new ArgumentException($"unknown network '{network}'"),
-        };
-        model.to(device);
+        using var model = CreateModel(network, device);
         var shapes = new List<(long[] Shape, long[] Strides)>();
         using (AttachedRegularizer.AttachTo(Sites(model, siteKind, network), new ShapeProbe(shapes)))
         using (no_grad()) model.call(randn(1, 3, 224, 224, device: device));

@@ -32,6 +32,17 @@ public static class FeatureSamples
         return last.reshape(-1, last.shape[^1]);
     }
 
+    /// <summary>
+    /// The (n, d) rows of a channels-first tensor (d on axis 1) whose memory is channels-last (d the fastest axis, the
+    /// others in order), as a view; null when its strides are any other.
+    /// </summary>
+    public static Tensor? ChannelsLastRows(Tensor x)
+    {
+        if (x.dim() < 3) return null;
+        var moved = x.movedim([1], [-1]);
+        return moved.is_contiguous() ? moved.view(-1, x.shape[1]) : null;
+    }
+
     /// <summary>Puts an (n, d) matrix back into the shape and layout of <paramref name="like"/>.</summary>
     public static Tensor FromMatrix(Tensor m, Tensor like, FeatureLayout layout)
     {

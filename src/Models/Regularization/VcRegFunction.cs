@@ -56,9 +56,14 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         if (o.Groups > 1) return GroupedGradient(features, gradOutput, o, stats);
         using var scope = NewDisposeScope();
         var type = FeatureSamples.ComputeType(features);
-        // Channels-first maps stay [B, d, L] views so nothing is permuted or copied; others are (n, d).
+        // Channels-first maps stay [B, d, L] views so nothing is permuted or copied; others are (n, d). A map stored
+        // channels-last (ConvNeXt's block outputs) is already an (n, d) matrix in memory: it takes the row path as a view,
+        // and its gradient keeps that layout, so the convolution behind it gets the layout it produced.
         bool channelsFirst = FeatureSamples.IsChannelsFirst(features, o.Layout);
         var f = features.detach();
+        Tensor? channelsLastRows = channelsFirst ? FeatureSamples.ChannelsLastRows(f) : null;
+        if (channelsLastRows is not null && o.Sync is not { Size: > 1 })
+            return ChannelsLastGradient(features, gradOutput, channelsLastRows.to_type(type), o, stats).MoveToOuterDisposeScope();
         var x = (channelsFirst ? f.reshape(f.shape[0], f.shape[1], -1) : f.reshape(-1, f.shape[^1])).to_type(type);
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
         if (o.Sync is { Size: > 1 } group) return SyncedGradient(features, gradOutput, x, channelsFirst, n, d, o, stats, group).MoveToOuterDisposeScope();
@@ -113,6 +118,47 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
     }
 
     /// <summary>
+    /// A channels-first map whose memory is channels-last: the (n, d) rows are a view of it, so the covariance is one GEMM
+    /// on them and the gradient comes back in the same layout (a view of an (n, d) result, permuted to the map's shape).
+    /// </summary>
+    static Tensor ChannelsLastGradient(Tensor features, Tensor gradOutput, Tensor rows, VcRegOptions o, VcRegStats? stats)
+    {
+        long n = rows.shape[0], d = rows.shape[1];
+        if (n < 2) return gradOutput.alias();
+        var probe = OpProbe;
+        probe?.Invoke("start", n, d);
+        var go = FeatureSamples.ChannelsLastRows(gradOutput) ?? gradOutput.movedim([1], [-1]).reshape(n, d);
+        go = go.to_type(rows.dtype);
+        probe?.Invoke("upstream layout", n, d);
+        var mean = rows.mean([0], keepdim: true);
+        probe?.Invoke("mean", n, d);
+        var xc = rows - mean;
+        probe?.Invoke("centre", n, d);
+        Tensor sum;
+        if (n < d && o.SmoothL1Delta is null && stats is null) sum = GramGradient(xc, n, d, o, onto: go, probe);
+        else
+        {
+            var c = xc.t().matmul(xc).div_(n - 1);
+            probe?.Invoke("covariance GEMM", n, d);
+            stats?.Record(c, d, o);
+            var m = GradientMatrix(c, n, d, o, weight: 1);
+            probe?.Invoke("d×d matrix", n, d);
+            sum = addmm(go, xc, m, 1, 1);
+            probe?.Invoke("product GEMM", n, d);
+        }
+        var moved = features.shape.Where((_, i) => i != 1).Append(d).ToArray();
+        var result = sum.view(moved).movedim([-1], [1]).to_type(gradOutput.dtype);
+        probe?.Invoke("result", n, d);
+        return result;
+    }
+
+    /// <summary>
+    /// Called after each step of the fast backward of a channels-last map with its label and (n, d), for `bench vcreg
+    /// --profile`'s op-by-op timing (the backward runs on libtorch's autograd thread, hence a plain static); null in training.
+    /// </summary>
+    public static Action<string, long, long>? OpProbe { get; set; }
+
+    /// <summary>
     /// --vcreg-sync: the gradient for this rank's samples under the mean and covariance of every rank's samples, as
     /// SyncBatchNorm. Two all-reduces, both inside this backward: (n, Σx), then Σ(x − μ)(x − μ)ᵀ about the global mean,
     /// which keeps the single-process arithmetic (no Σxxᵀ − nμμᵀ cancellation). The gradient is weighted by the number
@@ -164,17 +210,22 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
     /// 4nd² to 4n²d. diag C is a column sum of squares. Smooth-L1 needs C's entries, so it keeps the d×d path.
     /// The result is <paramref name="onto"/> (never modified) plus the added gradient, in one fresh tensor.
     /// </summary>
-    static Tensor GramGradient(Tensor xc, long n, long d, VcRegOptions o, Tensor? onto)
+    static Tensor GramGradient(Tensor xc, long n, long d, VcRegOptions o, Tensor? onto, Action<string, long, long>? probe = null)
     {
         var diag = xc.pow(2).sum([0]).div_(n - 1);                        // (d,) = diag C
+        probe?.Invoke("Gram: diagonal", n, d);
         var r = (diag + o.Epsilon).rsqrt();
         r = r.where(r > 1.0, 0.0);
         double kv = o.Alpha / (d * (double)(n - 1));
         double kc = d > 1 ? 4 * o.Beta / (d * (double)(d - 1) * (n - 1)) : 0;
         // g = x_c ∘ (−kv·r − kc·diag C) + kc/(n−1) · (x_c x_cᵀ) x_c
         var scale = r.mul(-kv).sub_(diag.mul(kc));
-        var gram = xc.matmul(xc.t()).mul_(kc / (n - 1));                 // (n, n)
+        var gram = xc.matmul(xc.t()).mul_(kc / (n - 1));                // (n, n)
+        probe?.Invoke("Gram: n×n GEMM", n, d);
         var sum = onto is null ? xc * scale : onto.addcmul(xc, scale, 1);
-        return sum.addmm_(gram, xc);
+        probe?.Invoke("Gram: diagonal term", n, d);
+        sum.addmm_(gram, xc);
+        probe?.Invoke("Gram: product GEMM", n, d);
+        return sum;
     }
 }
