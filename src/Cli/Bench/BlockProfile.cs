@@ -88,8 +88,8 @@ public static class BlockProfile
                 marks[site, 0] = Stopwatch.GetTimestamp();
                 return TimeMark.Mark(x, () => { Sync(); marks[site, 5] = Stopwatch.GetTimestamp(); });
             }).remove);
-            // One hook does the block's end, the inserted layer and the layer's end in that order: TorchSharp keeps hooks in a
-            // dictionary, whose order after removals is not the order of registration.
+            // One hook does the block's end, the inserted layer and the layer's end in that order: with three hooks, added and
+            // removed every step, TorchSharp ran them out of registration order (seen as negative intervals).
             removers.Add(sites[i].register_forward_hook((_, _, y) =>
             {
                 Sync();

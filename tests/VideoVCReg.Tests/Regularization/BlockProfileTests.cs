@@ -9,8 +9,8 @@ namespace VideoVCReg.Tests.Regularization;
 /// <summary>
 /// `bench vcreg --profile`'s breakdown is made of timestamps taken in hooks and in the backward; these checks do not time
 /// anything against anything, they check that the timestamps come in the order the breakdown assumes (a hook run out of
-/// order gives a negative interval: TorchSharp's hook order is not registration order after removals, which the first
-/// version of the profile fell into), that the intervals fit inside the step they split, and that the op-by-op record of
+/// order gives a negative interval: the first version of the profile, with separate hooks added and removed every step,
+/// saw TorchSharp run them out of registration order), that the intervals fit inside the step they split, and that the op-by-op record of
 /// the fast backward covers exactly the sample shapes of the network's channels-last sites.
 /// </summary>
 public class BlockProfileTests
