@@ -3,7 +3,13 @@ using VideoVCReg.Cli;
 // Before any tensor exists: how glibc recycles libtorch's large blocks (see NativeHeap).
 VideoVCReg.Models.Runtime.NativeHeap.Configure();
 // One rank of a data-parallel run when started by mpirun or srun: MPI is initialised before anything else.
-var world = VideoVCReg.Models.Distributed.Mpi.MpiWorld.Join();
+VideoVCReg.Models.Distributed.ProcessGroup world;
+try { world = VideoVCReg.Models.Distributed.Mpi.MpiWorld.Join(); }
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or DllNotFoundException)
+{
+    Console.Error.WriteLine($"videovcreg: {e.Message}");
+    return 1;
+}
 try
 {
     return await CliApp.RunAsync(args);

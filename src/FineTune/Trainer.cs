@@ -76,7 +76,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         model.to(device);
         ToPrecision(model, options.ParameterType);
         if (parallel) Synchronise();
-        if (parallel && options.SyncBatchNorm && Models.Norms.BatchNorm.Synchronise(model, Group) == 0)
+        int syncedNorms = parallel && options.SyncBatchNorm ? Models.Norms.BatchNorm.Synchronise(model, Group) : 0;
+        if (parallel && options.SyncBatchNorm && syncedNorms == 0)
             log.LogWarning("--sync-bn: {Model} has no batch norm to synchronise", model.GetName());
         var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
         var optimizer = Optimizers.Create(options, groups);
@@ -88,6 +89,9 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * stepsPerEpoch,
             (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch), options.WarmupStart);
         var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
+        // A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
+        // none, so an empty batch is agreed on before it rather than after.
+        bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0);
         var board = TensorBoardDir is null || !writer ? null : new EpochBoard(TensorBoardDir);
         var onStep = writer ? OnStep : null;
         bool writeMetrics = WriteMetrics && writer;
@@ -164,7 +168,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
                         optimizer.zero_grad();
                     }
-                    if (parallel && objective.Collective && SomeRankEmpty(batch.Count))
+                    if (agreeBeforeStep && SomeRankEmpty(batch.Count))
                     {
                         if (writer) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch.Index);
                         continue;

@@ -24,10 +24,29 @@ public abstract class ProcessGroup
     /// <summary>Ends every rank of the run at once (after an error on one, so the others do not wait forever).</summary>
     public abstract void Abort(int code);
 
-    /// <summary>Sums a tensor over the ranks, in place, through host memory (a CUDA tensor is copied out and back).</summary>
+    /// <summary>Whether collectives take CUDA device memory directly (a CUDA-aware MPI); otherwise CUDA tensors are staged through host memory.</summary>
+    public virtual bool DeviceBuffers => false;
+
+    protected virtual void AllReduceSumDevice(IntPtr data, long count, ScalarType type) => throw new NotSupportedException("this process group takes host buffers only");
+    protected virtual void BroadcastDevice(IntPtr data, long bytes) => throw new NotSupportedException("this process group takes host buffers only");
+
+    /// <summary>A contiguous CUDA tensor MPI may read and write in place, its kernels finished (MPI does not see CUDA streams).</summary>
+    bool OnDevice(Tensor t)
+    {
+        if (!DeviceBuffers || t.device_type != TorchSharp.DeviceType.CUDA || !t.is_contiguous()) return false;
+        TorchSharp.torch.cuda.synchronize();
+        return true;
+    }
+
+    /// <summary>Sums a tensor over the ranks, in place: a CUDA tensor as device memory with a CUDA-aware MPI (<see cref="DeviceBuffers"/>), else through host memory.</summary>
     public void AllReduceSum(Tensor t)
     {
         if (Size == 1) return;
+        if (OnDevice(t) && t.dtype is ScalarType.Float32 or ScalarType.Float64)
+        {
+            AllReduceSumDevice(TensorMemory.Address(t), t.numel(), t.dtype);
+            return;
+        }
         using var scope = NewDisposeScope();
         var host = t.device_type == TorchSharp.DeviceType.CPU && t.is_contiguous() ? t : t.cpu().contiguous();
         if (host.dtype == ScalarType.Float64) AllReduceSum(Span<double>(host));
@@ -40,6 +59,11 @@ public abstract class ProcessGroup
     public void Broadcast(Tensor t)
     {
         if (Size == 1) return;
+        if (OnDevice(t))
+        {
+            BroadcastDevice(TensorMemory.Address(t), t.numel() * t.ElementSize);
+            return;
+        }
         using var scope = NewDisposeScope();
         var host = t.device_type == TorchSharp.DeviceType.CPU && t.is_contiguous() ? t : t.cpu().contiguous();
         Broadcast(Bytes(host));

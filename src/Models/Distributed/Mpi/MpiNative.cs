@@ -43,6 +43,13 @@ static unsafe class MpiNative
 
     public static IntPtr Handle(string name) => NativeLibrary.GetExport(library, Symbols[name]);
 
+    /// <summary>
+    /// Open MPI's MPIX_Query_cuda_support() (mpi-ext.h): 1 when this library can take CUDA device buffers at run time.
+    /// False where the extension is absent (other MPIs, builds without it).
+    /// </summary>
+    public static bool CudaSupport() =>
+        NativeLibrary.TryGetExport(library, "MPIX_Query_cuda_support", out var f) && ((delegate* unmanaged<int>)f)() == 1;
+
     // libdl.so.2: where glibc before 2.34 keeps them (later versions keep a forwarding stub of that name).
     [DllImport("libdl.so.2", EntryPoint = "dlopen")] static extern IntPtr dlopen(string file, int mode);
     [DllImport("libdl.so.2", EntryPoint = "dlerror")] static extern IntPtr dlerror();

@@ -1,9 +1,9 @@
 namespace VideoVCReg.Models.Distributed.Mpi;
 
 /// <summary>
-/// MPI_COMM_WORLD as a <see cref="ProcessGroup"/>. Host buffers only: a CUDA tensor is staged through host memory
-/// (<see cref="ProcessGroup.AllReduceSum(TorchSharp.torch.Tensor)"/>), which works with any Open MPI build; Debian's is
-/// not CUDA-aware. Calls come from one thread at a time (the loop's, or libtorch's backward thread for the VCReg
+/// MPI_COMM_WORLD as a <see cref="ProcessGroup"/>. A CUDA tensor goes to MPI as device memory when the library is
+/// CUDA-aware and <see cref="CudaSwitch"/> allows it, and through host memory otherwise (any Open MPI build; Debian's is
+/// not CUDA-aware). Calls come from one thread at a time (the loop's, or libtorch's backward thread for the VCReg
 /// statistics), hence MPI_THREAD_SERIALIZED.
 /// </summary>
 public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
@@ -13,6 +13,8 @@ public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
     MpiWorld()
     {
         MpiNative.Load();
+        // Before MPI_Init, so that a refused setting ends each rank with its line and no half-started job.
+        DeviceBuffers = UsesDeviceBuffers(Environment.GetEnvironmentVariable(CudaSwitch), MpiNative.CudaSupport());
         Check(MpiNative.MPI_Initialized(out int done), "MPI_Initialized");
         if (done == 0)
         {
@@ -30,6 +32,24 @@ public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
 
     public override int Rank { get; }
     public override int Size { get; }
+
+    /// <summary>
+    /// The switch for CUDA-aware MPI: auto (default: device buffers when the library says it is CUDA-aware,
+    /// MPIX_Query_cuda_support), on (required: refused when it is not), off (always through host memory).
+    /// </summary>
+    public const string CudaSwitch = "VIDEOVCREG_MPI_CUDA";
+
+    public override bool DeviceBuffers { get; }
+
+    /// <summary>What <see cref="CudaSwitch"/>'s value and the library's answer make of it; a bad value or "on" without support is one line.</summary>
+    public static bool UsesDeviceBuffers(string? setting, bool supported) => (setting?.Trim().ToLowerInvariant() ?? "") switch
+    {
+        "" or "auto" => supported,
+        "off" or "0" or "false" => false,
+        "on" or "1" or "true" => supported ? true
+            : throw new InvalidOperationException($"{CudaSwitch}=on, but this MPI library is not CUDA-aware (MPIX_Query_cuda_support() is not 1); use auto or off to stage CUDA tensors through host memory"),
+        var other => throw new ArgumentException($"{CudaSwitch} must be auto, on or off (got '{other}')"),
+    };
 
     /// <summary>
     /// True when this process was started as one rank of several by Open MPI's mpirun (OMPI_COMM_WORLD_SIZE) or by a
@@ -59,6 +79,15 @@ public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
     {
         fixed (float* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tFloat, opSum, comm), "MPI_Allreduce");
     }
+
+    protected override void AllReduceSumDevice(IntPtr data, long count, TorchSharp.torch.ScalarType type)
+    {
+        var t = type == TorchSharp.torch.ScalarType.Float64 ? tDouble : tFloat;
+        Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, (void*)data, checked((int)count), t, opSum, comm), "MPI_Allreduce");
+    }
+
+    protected override void BroadcastDevice(IntPtr data, long bytes) =>
+        Check(MpiNative.MPI_Bcast((void*)data, checked((int)bytes), tByte, 0, comm), "MPI_Bcast");
 
     public override void Broadcast(Span<byte> data)
     {
