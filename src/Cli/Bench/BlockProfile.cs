@@ -198,7 +198,7 @@ public static class BlockProfileTable
             if (stages.Count == 1) break;
         }
         if (r.FastOps.Count == 0) yield break;
-        yield return "fast backward op by op (channels-last maps; ms a step, over the sites of each shape):";
+        yield return "fast backward op by op (sites taken as (n, d) rows: tokens, channels-last maps; ms a step, over the sites of each shape):";
         foreach (var (shape, ops) in r.FastOps)
             yield return $"  n×d {shape,-12} " + string.Join(", ", ops.Select(o => $"{o.Key} {o.Value * 1000:F1}")) + $"; total {ops.Sum(o => o.Value) * 1000:F1}";
     }

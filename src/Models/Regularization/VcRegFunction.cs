@@ -63,43 +63,61 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         var f = features.detach();
         Tensor? channelsLastRows = channelsFirst ? FeatureSamples.ChannelsLastRows(f) : null;
         if (channelsLastRows is not null && o.Sync is not { Size: > 1 })
-            return ChannelsLastGradient(features, gradOutput, channelsLastRows.to_type(type), o, stats).MoveToOuterDisposeScope();
+        {
+            // The gradient is built as (n, d) rows too and handed back as a view in the map's channels-last layout.
+            var rows = channelsLastRows.to_type(type);
+            if (rows.shape[0] < 2) return gradOutput.alias().MoveToOuterDisposeScope();
+            var upstream = FeatureSamples.ChannelsLastRows(gradOutput) ?? gradOutput.movedim([1], [-1]).reshape(rows.shape);
+            var moved = features.shape.Where((_, i) => i != 1).Append(rows.shape[1]).ToArray();
+            return RowsGradient(rows, upstream.to_type(type), o, stats).view(moved).movedim([-1], [1]).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
+        }
         var x = (channelsFirst ? f.reshape(f.shape[0], f.shape[1], -1) : f.reshape(-1, f.shape[^1])).to_type(type);
         long d = x.shape[1], n = channelsFirst ? x.shape[0] * x.shape[2] : x.shape[0];
         if (o.Sync is { Size: > 1 } group) return SyncedGradient(features, gradOutput, x, channelsFirst, n, d, o, stats, group).MoveToOuterDisposeScope();
         if (n < 2) return gradOutput.alias().MoveToOuterDisposeScope(); // covariance undefined: nothing to add
-        Tensor sum;
+        if (!channelsFirst)
+            return RowsGradient(x, gradOutput.reshape(x.shape).to_type(type), o, stats).reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
         if (n < d && o.SmoothL1Delta is null && stats is null)
         {
             // Maps with fewer positions than channels (late CNN stages) pay one small (n, d) copy for it.
-            var rows = channelsFirst ? x.permute(0, 2, 1).reshape(n, d) : x;
+            var rows = x.permute(0, 2, 1).reshape(n, d);
             var xc = rows - rows.mean([0], keepdim: true);
             var go = gradOutput.reshape(x.shape).to_type(type);
-            sum = channelsFirst
-                ? go + GramGradient(xc, n, d, o, onto: null).view(x.shape[0], x.shape[2], d).permute(0, 2, 1)
-                : GramGradient(xc, n, d, o, onto: go);
+            return (go + GramGradient(xc, n, d, o, onto: null).view(x.shape[0], x.shape[2], d).permute(0, 2, 1))
+                .reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
         }
-        else
-        {
-            Tensor xc, c;
-            if (channelsFirst)
-            {
-                xc = x - x.mean([0, 2], keepdim: true);
-                c = xc.matmul(xc.transpose(1, 2)).sum([0]).div_(n - 1);
-            }
-            else
-            {
-                xc = x - x.mean([0], keepdim: true);
-                c = xc.t().matmul(xc).div_(n - 1);
-            }
-            stats?.Record(c, d, o);
-            var m = GradientMatrix(c, n, d, o, weight: 1);
-            // Maps: the sum takes the incoming gradient's memory layout (often channels-last from the convolution
-            // behind it); handing back a plain NCHW gradient made ConvNeXt's backward convert layouts downstream.
-            if (channelsFirst) return (gradOutput + m.matmul(xc).view(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
-            sum = addmm(gradOutput.reshape(x.shape).to_type(type), xc, m, 1, 1);
-        }
-        return sum.reshape(features.shape).to_type(gradOutput.dtype).MoveToOuterDisposeScope();
+        var xcMap = x - x.mean([0, 2], keepdim: true);
+        var cMap = xcMap.matmul(xcMap.transpose(1, 2)).sum([0]).div_(n - 1);
+        stats?.Record(cMap, d, o);
+        var mMap = GradientMatrix(cMap, n, d, o, weight: 1);
+        // The sum takes the incoming gradient's memory layout; handing back a plain NCHW gradient to a convolution that
+        // produced another layout made the backward behind it convert layouts.
+        return (gradOutput + mMap.matmul(xcMap).view(features.shape).to_type(gradOutput.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The gradient for n samples as (n, d) rows (tokens, or a channels-last map's view) with the incoming gradient
+    /// <paramref name="go"/> in the same shape: centring, then the d×d covariance and one GEMM onto <paramref name="go"/>,
+    /// or the Gram path when n &lt; d. A fresh (n, d) tensor; <paramref name="go"/> is not modified.
+    /// </summary>
+    static Tensor RowsGradient(Tensor rows, Tensor go, VcRegOptions o, VcRegStats? stats)
+    {
+        long n = rows.shape[0], d = rows.shape[1];
+        var probe = OpProbe;
+        probe?.Invoke("start", n, d);
+        var mean = rows.mean([0], keepdim: true);
+        probe?.Invoke("mean", n, d);
+        var xc = rows - mean;
+        probe?.Invoke("centre", n, d);
+        if (n < d && o.SmoothL1Delta is null && stats is null) return GramGradient(xc, n, d, o, onto: go, probe);
+        var c = xc.t().matmul(xc).div_(n - 1);
+        probe?.Invoke("covariance GEMM", n, d);
+        stats?.Record(c, d, o);
+        var m = GradientMatrix(c, n, d, o, weight: 1);
+        probe?.Invoke("d×d matrix", n, d);
+        var sum = addmm(go, xc, m, 1, 1);
+        probe?.Invoke("product GEMM", n, d);
+        return sum;
     }
 
     /// <summary>
@@ -118,42 +136,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
     }
 
     /// <summary>
-    /// A channels-first map whose memory is channels-last: the (n, d) rows are a view of it, so the covariance is one GEMM
-    /// on them and the gradient comes back in the same layout (a view of an (n, d) result, permuted to the map's shape).
-    /// </summary>
-    static Tensor ChannelsLastGradient(Tensor features, Tensor gradOutput, Tensor rows, VcRegOptions o, VcRegStats? stats)
-    {
-        long n = rows.shape[0], d = rows.shape[1];
-        if (n < 2) return gradOutput.alias();
-        var probe = OpProbe;
-        probe?.Invoke("start", n, d);
-        var go = FeatureSamples.ChannelsLastRows(gradOutput) ?? gradOutput.movedim([1], [-1]).reshape(n, d);
-        go = go.to_type(rows.dtype);
-        probe?.Invoke("upstream layout", n, d);
-        var mean = rows.mean([0], keepdim: true);
-        probe?.Invoke("mean", n, d);
-        var xc = rows - mean;
-        probe?.Invoke("centre", n, d);
-        Tensor sum;
-        if (n < d && o.SmoothL1Delta is null && stats is null) sum = GramGradient(xc, n, d, o, onto: go, probe);
-        else
-        {
-            var c = xc.t().matmul(xc).div_(n - 1);
-            probe?.Invoke("covariance GEMM", n, d);
-            stats?.Record(c, d, o);
-            var m = GradientMatrix(c, n, d, o, weight: 1);
-            probe?.Invoke("d×d matrix", n, d);
-            sum = addmm(go, xc, m, 1, 1);
-            probe?.Invoke("product GEMM", n, d);
-        }
-        var moved = features.shape.Where((_, i) => i != 1).Append(d).ToArray();
-        var result = sum.view(moved).movedim([-1], [1]).to_type(gradOutput.dtype);
-        probe?.Invoke("result", n, d);
-        return result;
-    }
-
-    /// <summary>
-    /// Called after each step of the fast backward of a channels-last map with its label and (n, d), for `bench vcreg
+    /// Called after each step of the fast backward on rows (tokens, channels-last maps) with its label and (n, d), for `bench vcreg
     /// --profile`'s op-by-op timing (the backward runs on libtorch's autograd thread, hence a plain static); null in training.
     /// </summary>
     public static Action<string, long, long>? OpProbe { get; set; }
