@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Tests.Decoding;
 using VideoVCReg.Tests.Support;
 
@@ -8,8 +9,8 @@ namespace VideoVCReg.Tests.Sweeps;
 /// `sweep --slurm` on a real one-node Slurm cluster on this machine (scripts/slurm-local.sh; the test command installs
 /// slurm-wlm and munge): a 4-trial array runs each trial once and the dependent final job tests the best setting; a
 /// trial cancelled mid-run and submitted again resumes from its checkpoint; `finetune --split 1,2 --slurm` runs each split as
-/// an array task and the report job after them. The daemons stop when the test ends,
-/// also on failure. If the cluster cannot start, the test fails: it never skips.
+/// an array task and the report job after them; `srun --mpi=pmix -n 2` trains one model on two processes, as mpirun does.
+/// The daemons stop when the test ends, also on failure. If the cluster cannot start, the test fails: it never skips.
 /// </summary>
 [Collection(SynthDataCollection.Name)]
 public class SlurmSweepTests(SynthData synth)
@@ -125,5 +126,68 @@ public class SlurmSweepTests(SynthData synth)
             Directory.Delete(work, true);
             Assert.True(stopped.Code == 0, stopped.Output);
         }
+    }
+
+    /// <summary>
+    /// Slurm's own launcher, no mpirun: `srun --mpi=pmix -n 2` starts two ranks that find each other through PMIx (Debian's
+    /// slurm-wlm has the pmix plugin, its Open MPI the PMIx client). float64, fast VCReg on the global batch: the parameters
+    /// equal one process at twice the batch within 1e-10, as under mpirun (DataParallelTests). Control: srun --mpi=none
+    /// starts two unconnected processes, which must not pass for one run.
+    /// </summary>
+    [Fact]
+    public void Srun_with_pmix_trains_one_model_on_two_processes_equal_to_one_process_at_twice_the_batch()
+    {
+        var work = Directory.CreateTempSubdirectory("slurm-srun-").FullName;
+        var started = Shell("scripts/slurm-local.sh start");
+        try
+        {
+            Assert.True(started.Code == 0, $"the local Slurm cluster did not start: {started.Output}");
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            string[] Args(string name, int batch) => ["finetune", "--presets", presets, "--model", "tiny", "--data", synth.Dir, "--split", "1", "--epochs", "2",
+                "--warmup-epochs", "0", "--lr", "0.5", "--workers", "1", "--test-clips", "1", "--test-crops", "1", "--seed", "4", "--mixup", "0", "--cutmix", "0",
+                "--threads", "1", "--val-share", "0", "--precision", "float64", "--reg", "vcreg", "--alpha", "3", "--beta", "0.5", "--vcreg-sync",
+                "--batch-size", batch.ToString(), "--out", Path.Combine(work, name)];
+            string Srun(string mpi, string name, int batch) =>
+                $"srun --mpi={mpi} -n 2 --cpus-per-task 1 --time 00:05 dotnet {Path.Combine(AppContext.BaseDirectory, "videovcreg.dll")} {string.Join(' ', Args(name, batch))}";
+
+            var one = CliProcess.Run(Args("one", 4));
+            Assert.True(one.ExitCode == 0, one.Stderr);
+            var two = Shell(Srun("pmix", "two", 2));
+            Assert.True(two.Code == 0, two.Output);
+            Assert.Equal(2, Processes(Path.Combine(work, "two")));
+            var a = CheckpointFile.Read(Path.Combine(work, "one", "split1", "checkpoint-last.pth"));
+            var b = CheckpointFile.Read(Path.Combine(work, "two", "split1", "checkpoint-last.pth"));
+            Assert.True(MaxDiff(a, b) <= 1e-10, $"srun --mpi=pmix -n 2 against one process: {MaxDiff(a, b):E2}");
+
+            // Without PMIx the two processes are two one-process runs on one folder: one trains alone at the per-process
+            // batch (not one model on two processes, and not equal to the run above), the other is refused or finds it finished.
+            var apart = Shell(Srun("none", "apart", 2));
+            Assert.NotEqual(0, apart.Code);
+            Assert.Matches("another run is using this folder|holds a finished run", apart.Output);
+            Assert.Null(Processes(Path.Combine(work, "apart")));
+            var alone = CheckpointFile.Read(Path.Combine(work, "apart", "split1", "checkpoint-last.pth"));
+            Assert.True(MaxDiff(a, alone) > 1e-4, $"one process at batch 2 against batch 4: only {MaxDiff(a, alone):E2} apart, so the comparison above proves nothing");
+        }
+        finally
+        {
+            Shell("scancel -u root");
+            var stopped = Shell("scripts/slurm-local.sh stop");
+            Directory.Delete(work, true);
+            Assert.True(stopped.Code == 0, stopped.Output);
+        }
+    }
+
+    static double MaxDiff(Dictionary<string, TorchSharp.torch.Tensor> a, Dictionary<string, TorchSharp.torch.Tensor> b)
+    {
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        return a.Where(kv => kv.Value.is_floating_point()).Max(kv => (kv.Value - b[kv.Key]).abs().max().item<double>());
+    }
+
+    /// <summary>settings.json's train.Processes: written only by a run on more than one process.</summary>
+    static int? Processes(string run)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "settings.json")));
+        return doc.RootElement.GetProperty("train").TryGetProperty("Processes", out var p) ? p.GetInt32() : null;
     }
 }
