@@ -91,13 +91,9 @@ public static class PretrainedLoader
 
         if (missing.Count + unexpected.Count + shapes.Count > 0)
         {
-            var parts = new List<string>();
-            if (missing.Count > 0) parts.Add($"missing {missing.Count} [{string.Join(", ", missing)}]");
-            if (unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count} [{string.Join(", ", unexpected)}]");
-            if (shapes.Count > 0) parts.Add($"shape mismatch {shapes.Count} [{string.Join("; ", shapes)}]");
             foreach (var t in disposeAfter) t.Dispose();
             throw new InvalidDataException(
-                $"{path}: {src.Layout} checkpoint does not fit model {config.Name} ({config.EmbedDim} wide, depth {config.Depth}): {string.Join("; ", parts)}");
+                $"{path}: {src.Layout} checkpoint does not fit model {config.Name} ({config.EmbedDim} wide, depth {config.Depth}): {KeyMismatch.Describe(missing, unexpected, shapes)}");
         }
 
         using (no_grad())

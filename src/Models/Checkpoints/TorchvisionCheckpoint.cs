@@ -60,11 +60,7 @@ public static class TorchvisionCheckpoint
             .ToList();
         if (missing.Count + unexpected.Count + shapes.Count > 0)
         {
-            var parts = new List<string>();
-            if (missing.Count > 0) parts.Add($"missing {missing.Count} [{string.Join(", ", missing)}]");
-            if (unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count} [{string.Join(", ", unexpected)}]");
-            if (shapes.Count > 0) parts.Add($"shape mismatch {shapes.Count} [{string.Join("; ", shapes)}]");
-            throw new InvalidDataException($"{source}: torchvision state_dict does not fit {model.GetName()}: {string.Join("; ", parts)}");
+            throw new InvalidDataException($"{source}: torchvision state_dict does not fit {model.GetName()}: {KeyMismatch.Describe(missing, unexpected, shapes)}");
         }
         using (no_grad())
             foreach (var (name, dst) in target) dst.copy_(state[name]);

@@ -60,9 +60,26 @@ public class CheckpointLoadingTests
         var wrong = ModelFixtures.Small() with { EmbedDim = 48, NumHeads = 3, Depth = 3 };
         var e = Assert.Throws<InvalidDataException>(() => PretrainedLoader.Load(wrong, ModelFixtures.File("videomae_official.pth")));
         Assert.Contains("missing", e.Message);
-        Assert.Contains("blocks.2.attn.qkv.weight", e.Message);
+        Assert.Matches(@"missing \d+ \[blocks\.2\.", e.Message);
         Assert.Contains("shape mismatch", e.Message);
         Assert.Contains("patch_embed.proj.weight (checkpoint [32, 3, 2, 8, 8], model [48, 3, 2, 8, 8])", e.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_another_architecture_names_the_first_keys_and_counts_the_rest()
+    {
+        // A VideoMAE checkpoint given to ResNet-18: every ResNet key missing and every VideoMAE key unexpected, in one readable line.
+        var resnet = new VideoVCReg.Models.Image.ResNet(bottleneck: false, [2, 2, 2, 2], numClasses: 10);
+        var keys = resnet.state_dict().Keys.ToList();
+        var e = Assert.Throws<InvalidDataException>(() => TorchvisionCheckpoint.LoadStrict(resnet,
+            CheckpointFile.Read(ModelFixtures.File("videomae_official.pth")), "videomae_official.pth"));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains($"missing {keys.Count} [{string.Join(", ", keys.Take(KeyMismatch.Shown))}, … {keys.Count - KeyMismatch.Shown} more]", e.Message);
+        Assert.Matches(@"unexpected (\d+) \[[^\]]*, … (\d+) more\]", e.Message);
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"unexpected (\d+) \[[^\]]*, … (\d+) more\]");
+        Assert.Equal(int.Parse(m.Groups[1].Value) - KeyMismatch.Shown, int.Parse(m.Groups[2].Value));
+        Assert.True(e.Message.Length < 600, e.Message);
+        Assert.Equal("missing 2 [a, b]; shape mismatch 1 [c (x)]", KeyMismatch.Describe(["a", "b"], [], ["c (x)"]));
     }
 
     [Fact]
