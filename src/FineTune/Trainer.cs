@@ -96,7 +96,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         var onStep = writer ? OnStep : null;
         bool writeMetrics = WriteMetrics && writer;
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
-        var reducer = new GradientBuckets(Group, trainable);
+        using var reducer = new GradientBuckets(Group, trainable);
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         var lines = new List<string>();
         var records = new List<EpochRecord>();

@@ -18,6 +18,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchProbeCommand.Build());
         cmd.Subcommands.Add(BenchImagesCommand.Build());
         cmd.Subcommands.Add(BenchDdpCommand.Build());
+        cmd.Subcommands.Add(BenchAllReduceCommand.Build());
         return cmd;
     }
 }

@@ -80,7 +80,7 @@ public static class BenchDdpCommand
         using var model = new VisionTransformer(config);
         var parameters = model.parameters().ToList();
         foreach (var p in model.state_dict().Values) group.Broadcast(p);
-        var reducer = new GradientBuckets(group, parameters);
+        using var reducer = new GradientBuckets(group, parameters);
         var opt = optim.AdamW(parameters, 1e-4);
         torch.manual_seed(group.Rank + 1);
         using var x = randn(new long[] { batch, 3, frames, size, size });
@@ -110,29 +110,8 @@ public static class BenchDdpCommand
 
     static (double Step, double AllReduce, long Parameters) Launch(int ranks, int frames, int size, int batch, int steps, CancellationToken cancel)
     {
-        var args = new List<string> { "--oversubscribe", "-np", $"{ranks}" };
-        args.AddRange(Self());
-        args.AddRange(["bench", "ddp", "--worker", "--frames", $"{frames}", "--size", $"{size}", "--batch", $"{batch}", "--steps", $"{steps}"]);
-        // Open MPI refuses to start as root unless told twice; whoever runs the benchmark as root has made that choice.
-        if (Environment.UserName == "root")
-        {
-            Environment.SetEnvironmentVariable("OMPI_ALLOW_RUN_AS_ROOT", "1");
-            Environment.SetEnvironmentVariable("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
-        }
-        var output = Bench.ExternalProcess.Run("mpirun", args, cancel);
-        // .NET may put a terminal control sequence before the first output, so the object is found by its brace.
-        var line = output.Split('\n').Where(l => l.Contains('{')).Select(l => l[l.IndexOf('{')..]).LastOrDefault()
-            ?? throw new InvalidOperationException($"mpirun -np {ranks} videovcreg bench ddp --worker printed no result: {output.Trim()}");
-        using var doc = JsonDocument.Parse(line);
-        var root = doc.RootElement;
+        var root = Bench.MpiLaunch.Run(ranks, ["bench", "ddp", "--worker", "--frames", $"{frames}", "--size", $"{size}", "--batch", $"{batch}", "--steps", $"{steps}"], cancel);
         return (root.GetProperty("step_s").GetDouble(), root.GetProperty("allreduce_s").GetDouble(), root.GetProperty("parameters").GetInt64());
-    }
-
-    /// <summary>How to start this program again: the apphost, or dotnet with the dll.</summary>
-    static string[] Self()
-    {
-        var exe = Environment.ProcessPath ?? "dotnet";
-        return Path.GetFileNameWithoutExtension(exe) == "dotnet" ? [exe, typeof(BenchDdpCommand).Assembly.Location] : [exe];
     }
 
     static JsonElement PyTorch(int ranks, int frames, int size, int batch, int steps, CancellationToken cancel)

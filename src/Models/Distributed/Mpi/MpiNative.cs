@@ -14,6 +14,7 @@ static unsafe class MpiNative
     public const int Success = 0;
     public const int ThreadSerialized = 2;              // MPI_THREAD_SERIALIZED
     public static readonly IntPtr InPlace = 1;          // MPI_IN_PLACE is ((void *) 1)
+    public static readonly IntPtr StatusIgnore = 0;     // MPI_STATUS_IGNORE is ((MPI_Status *) 0)
 
     /// <summary>Handle → the global symbol whose address it is.</summary>
     public static readonly IReadOnlyDictionary<string, string> Symbols = new Dictionary<string, string>
@@ -61,6 +62,8 @@ static unsafe class MpiNative
     [DllImport(Library)] public static extern int MPI_Comm_rank(IntPtr comm, out int rank);
     [DllImport(Library)] public static extern int MPI_Comm_size(IntPtr comm, out int size);
     [DllImport(Library)] public static extern int MPI_Allreduce(IntPtr send, void* receive, int count, IntPtr type, IntPtr op, IntPtr comm);
+    [DllImport(Library)] public static extern int MPI_Sendrecv(void* send, int sendCount, IntPtr sendType, int destination, int sendTag,
+        void* receive, int receiveCount, IntPtr receiveType, int source, int receiveTag, IntPtr comm, IntPtr status);
     [DllImport(Library)] public static extern int MPI_Bcast(void* buffer, int count, IntPtr type, int root, IntPtr comm);
     [DllImport(Library)] public static extern int MPI_Allgather(void* send, int sendCount, IntPtr sendType, void* receive, int receiveCount, IntPtr receiveType, IntPtr comm);
     [DllImport(Library)] public static extern int MPI_Allgatherv(void* send, int sendCount, IntPtr sendType, void* receive, int* receiveCounts, int* displacements, IntPtr receiveType, IntPtr comm);

@@ -70,15 +70,45 @@ public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
         return world;
     }
 
+    /// <summary>
+    /// How large host buffers are summed: "ring" (default, <see cref="RingAllReduce"/>) or "mpi" (MPI_Allreduce, for an MPI
+    /// whose own algorithms are the faster on its network). Small buffers always go to MPI_Allreduce.
+    /// </summary>
+    public const string AllReduceSwitch = "VIDEOVCREG_ALLREDUCE";
+
+    /// <summary>Whether <see cref="AllReduceSwitch"/>'s value asks for the ring; a bad value is one line.</summary>
+    public static bool UsesRing(string? setting) => (setting?.Trim().ToLowerInvariant() ?? "") switch
+    {
+        "" or "ring" => true,
+        "mpi" => false,
+        var other => throw new ArgumentException($"{AllReduceSwitch} must be ring or mpi (got '{other}')"),
+    };
+
+    readonly bool ring = UsesRing(Environment.GetEnvironmentVariable(AllReduceSwitch));
+    float[]? floatScratch;
+    double[]? doubleScratch;
+
     public override void AllReduceSum(Span<double> values)
     {
-        fixed (double* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tDouble, opSum, comm), "MPI_Allreduce");
+        if (ring && values.Length >= RingAllReduce.Minimum) RingAllReduce.Sum(values, tDouble, Rank, Size, comm, ref doubleScratch);
+        else fixed (double* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tDouble, opSum, comm), "MPI_Allreduce");
     }
 
     public override void AllReduceSum(Span<float> values)
     {
+        if (ring && values.Length >= RingAllReduce.Minimum) RingAllReduce.Sum(values, tFloat, Rank, Size, comm, ref floatScratch);
+        else fixed (float* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tFloat, opSum, comm), "MPI_Allreduce");
+    }
+
+    /// <summary>MPI_Allreduce itself, whatever the switch says (bench allreduce compares the two).</summary>
+    public void MpiAllReduceSum(Span<float> values)
+    {
         fixed (float* p = values) Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, p, values.Length, tFloat, opSum, comm), "MPI_Allreduce");
     }
+
+    /// <summary>The ring, whatever the switch and the size (bench allreduce, and its test at uneven chunk sizes).</summary>
+    public void RingAllReduceSum(Span<float> values) => RingAllReduce.Sum(values, tFloat, Rank, Size, comm, ref floatScratch);
+    public void RingAllReduceSum(Span<double> values) => RingAllReduce.Sum(values, tDouble, Rank, Size, comm, ref doubleScratch);
 
     protected override void AllReduceSumDevice(IntPtr data, long count, TorchSharp.torch.ScalarType type)
     {
