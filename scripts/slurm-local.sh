@@ -26,6 +26,9 @@ start() {
     if ! pgrep -x munged >/dev/null; then
         runuser -u munge -- /usr/sbin/munged --force
     fi
+    # slurmctld and slurmd authenticate through munged's socket from their first message on.
+    for _ in $(seq 1 40); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.25; done
+    [ -S /run/munge/munge.socket.2 ] || die "munged did not open /run/munge/munge.socket.2"
     cat > "$CONF" <<CONF
 ClusterName=videovcreg-local
 SlurmctldHost=$HOST
@@ -61,7 +64,7 @@ CONF
         if sinfo -h -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then echo "slurm-local: node $HOST up ($CPUS CPUs)"; return 0; fi
         sleep 0.5
     done
-    tail -5 "$STATE/slurmctld.log" "$STATE/slurmd.log" >&2 || true
+    tail -n 5 "$STATE/slurmctld.log" "$STATE/slurmd.log" >&2 || true
     die "the node did not come up in 30 s (logs above)"
 }
 
@@ -77,7 +80,12 @@ stop() {
     pkill -9 -f '^slurmstepd' 2>/dev/null || true
     pkill -9 -x slurmd 2>/dev/null || true
     pkill -9 -x slurmctld 2>/dev/null || true
+    # Gone before this returns: a start right after a stop saw the old munged still alive, started none, and the
+    # daemons it then started could not authenticate once the old one had exited.
     pkill -x munged 2>/dev/null || true
+    for _ in $(seq 1 20); do pgrep -x munged >/dev/null || break; sleep 0.25; done
+    pkill -9 -x munged 2>/dev/null || true
+    rm -f /run/munge/munge.socket.2
     echo "slurm-local: stopped"
 }
 
