@@ -75,6 +75,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
         ToPrecision(model, options.ParameterType);
+        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) is not { Length: > 0 })
+            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it, or give --amp on the command line, which sets it)", Models.Runtime.OneDnnIsa.Variable);
         if (parallel) Synchronise();
         int syncedNorms = parallel && options.SyncBatchNorm ? Models.Norms.BatchNorm.Synchronise(model, Group) : 0;
         if (parallel && options.SyncBatchNorm && syncedNorms == 0)
@@ -181,8 +183,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         var x = batch.Inputs.to(device);
                         if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
                         var y = batch.Labels.to(device);
-                        (loss, right) = objective.Step(x, y, epoch, micro);
-                        if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
+                        using (Models.Runtime.Autocast.Enter(options.AutocastType))
+                        {
+                            (loss, right) = objective.Step(x, y, epoch, micro);
+                            if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
+                        }
                         value = loss.ToDouble();
                     }
                     // This micro-batch's loss × samples, right, samples, non-finite losses, empty batches; data parallel, summed over

@@ -1,6 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
+using VideoVCReg.Models.Runtime;
 
 namespace VideoVCReg.Models;
 
@@ -11,7 +13,7 @@ namespace VideoVCReg.Models;
 /// </summary>
 public sealed class Attention : nn.Module<Tensor, Tensor>
 {
-    readonly Linear qkv, proj;              // blocks.N.attn.qkv / proj
+    readonly AutocastLinear qkv, proj;              // blocks.N.attn.qkv / proj
     readonly Parameter? q_bias, v_bias;     // k has no bias, as in VideoMAE
     readonly Parameter? scale;              // [heads, 1, 1], VideoMAEv2 CosAttention only
     readonly int heads;
@@ -22,14 +24,14 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     public Attention(ModelConfig c) : base("Attention")
     {
         heads = c.NumHeads;
-        qkv = nn.Linear(c.EmbedDim, 3 * c.EmbedDim, hasBias: c.QkvBias == "full");
+        qkv = new AutocastLinear(c.EmbedDim, 3 * c.EmbedDim, hasBias: c.QkvBias == "full");
         if (c.QkvBias == "qv")
         {
             q_bias = nn.Parameter(torch.zeros(c.EmbedDim));
             v_bias = nn.Parameter(torch.zeros(c.EmbedDim));
         }
         if (c.CosAttn) scale = nn.Parameter(torch.full(new long[] { heads, 1, 1 }, Math.Log(10)));
-        proj = nn.Linear(c.EmbedDim, c.EmbedDim);
+        proj = new AutocastLinear(c.EmbedDim, c.EmbedDim);
         RegisterComponents();
     }
 
@@ -38,7 +40,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long B = x.shape[0], N = x.shape[1], C = x.shape[2];
         Tensor? bias = q_bias is null ? null : torch.cat([q_bias, torch.zeros_like(v_bias!), v_bias!]);
-        var qkvOut = nn.functional.linear(x, qkv.weight!, bias ?? qkv.bias);
+        var qkvOut = nn.functional.linear(Autocast.Low(x), Autocast.Low(qkv.weight), Autocast.LowOrNull(bias ?? qkv.bias));
         var t = qkvOut.reshape(B, N, 3, heads, C / heads).permute(2, 0, 3, 1, 4); // (3, B, h, N, hd)
         Tensor q = t[0], k = t[1], v = t[2];
         if (scale is not null)

@@ -1,20 +1,21 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
 
 namespace VideoVCReg.Models;
 
 /// <summary>fc1 → GELU → fc2 (ratio 4). The activation is a function, not a module: it has no weights.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
-    readonly Linear fc1, fc2; // blocks.N.mlp.fc1 / fc2
+    readonly AutocastLinear fc1, fc2; // blocks.N.mlp.fc1 / fc2
     readonly Func<Tensor, Tensor> act;
 
     public Mlp(ModelConfig c) : base("Mlp")
     {
         int hidden = (int)(c.EmbedDim * c.MlpRatio);
-        fc1 = nn.Linear(c.EmbedDim, hidden);
-        fc2 = nn.Linear(hidden, c.EmbedDim);
+        fc1 = new AutocastLinear(c.EmbedDim, hidden);
+        fc2 = new AutocastLinear(hidden, c.EmbedDim);
         act = c.Activation == "gelu_tanh" ? GeluTanh : x => nn.functional.gelu(x);
         RegisterComponents();
     }

@@ -1,17 +1,18 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
 
 namespace VideoVCReg.Models;
 
 /// <summary>Tubelet embedding: a Conv3d whose kernel equals its stride (tubelet × patch × patch).</summary>
 public sealed class PatchEmbed3d : nn.Module<Tensor, Tensor>
 {
-    readonly Conv3d proj; // patch_embed.proj
+    readonly AutocastConv3d proj; // patch_embed.proj
 
     public PatchEmbed3d(ModelConfig c) : base("PatchEmbed3d")
     {
-        proj = nn.Conv3d(c.InChans, c.EmbedDim, (c.Tubelet, c.PatchSize, c.PatchSize), (c.Tubelet, c.PatchSize, c.PatchSize));
+        proj = new AutocastConv3d(c.InChans, c.EmbedDim, (c.Tubelet, c.PatchSize, c.PatchSize), (c.Tubelet, c.PatchSize, c.PatchSize));
         RegisterComponents();
     }
 

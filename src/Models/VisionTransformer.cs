@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
 
 namespace VideoVCReg.Models;
 
@@ -46,7 +47,7 @@ public sealed class VisionTransformer : Network
         else norm = nn.LayerNorm(c.EmbedDim, c.NormEps);
         pre_logits = nn.Identity();
         head_dropout = nn.Dropout(c.HeadDropout);
-        head = c.NumClasses > 0 ? nn.Linear(c.EmbedDim, c.NumClasses) : nn.Identity();
+        head = c.NumClasses > 0 ? new AutocastLinear(c.EmbedDim, c.NumClasses) : nn.Identity();
         RegisterComponents();
         InitWeights();
     }
@@ -100,7 +101,7 @@ public sealed class VisionTransformer : Network
     /// <summary>Fresh head weights: trunc_normal(0.02) × init_scale, zero bias (VideoMAE fine-tuning start).</summary>
     public void ResetHead(int numClasses)
     {
-        if (head is not Linear lin) return;
+        if (head is not AutocastLinear lin) return;
         if (lin.weight!.shape[0] != numClasses) throw new InvalidOperationException($"head has {lin.weight.shape[0]} outputs, not {numClasses}");
         using var _ = no_grad();
         TruncatedNormal.Fill(lin.weight, std: 0.02);

@@ -19,6 +19,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchImagesCommand.Build());
         cmd.Subcommands.Add(BenchDdpCommand.Build());
         cmd.Subcommands.Add(BenchAllReduceCommand.Build());
+        cmd.Subcommands.Add(BenchAmpCommand.Build());
         return cmd;
     }
 }

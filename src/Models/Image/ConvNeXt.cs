@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
 
 namespace VideoVCReg.Models.Image;
 
@@ -17,7 +18,7 @@ public sealed class ConvNeXt : Network
 
     public ConvNeXt(long[] depths, long[] widths, long numClasses = 1000, double stochasticDepth = 0.1) : base(nameof(ConvNeXt))
     {
-        var stem = nn.Sequential(nn.Conv2d(3, widths[0], 4, stride: 4), new LayerNorm2d(widths[0]));
+        var stem = nn.Sequential(new AutocastConv2d(3, widths[0], 4, stride: 4), new LayerNorm2d(widths[0]));
         var layers = new List<nn.Module<Tensor, Tensor>> { stem };
         long total = depths.Sum(), index = 0;
         for (int s = 0; s < depths.Length; s++)
@@ -33,13 +34,13 @@ public sealed class ConvNeXt : Network
             layers.Add(nn.Sequential(stage.ToArray()));
             if (s + 1 < depths.Length)
             {
-                var down = nn.Sequential(new LayerNorm2d(widths[s]), nn.Conv2d(widths[s], widths[s + 1], 2, stride: 2));
+                var down = nn.Sequential(new LayerNorm2d(widths[s]), new AutocastConv2d(widths[s], widths[s + 1], 2, stride: 2));
                 layers.Add(down);
                 downsamples.Add(down);
             }
         }
         features = nn.Sequential(layers.ToArray());
-        classifier = nn.Sequential(new LayerNorm2d(widths[^1]), nn.Flatten(1), nn.Linear(widths[^1], numClasses));
+        classifier = nn.Sequential(new LayerNorm2d(widths[^1]), nn.Flatten(1), new AutocastLinear(widths[^1], numClasses));
         RegisterComponents();
     }
 
@@ -73,12 +74,12 @@ public sealed class CNBlock : nn.Module<Tensor, Tensor>
     public CNBlock(long dim, double dropPath) : base(nameof(CNBlock))
     {
         block = nn.Sequential(
-            nn.Conv2d(dim, dim, 7, padding: 3, groups: dim),
+            new AutocastConv2d(dim, dim, 7, padding: 3, groups: dim),
             new Permute(0, 2, 3, 1),
             nn.LayerNorm(dim, 1e-6),
-            nn.Linear(dim, 4 * dim),
+            new AutocastLinear(dim, 4 * dim),
             nn.GELU(),
-            nn.Linear(4 * dim, dim),
+            new AutocastLinear(4 * dim, dim),
             new Permute(0, 3, 1, 2));
         layer_scale = new Parameter(full(dim, 1, 1, 1e-6));
         stochastic_depth = new DropPath(dropPath);

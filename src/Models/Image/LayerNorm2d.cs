@@ -22,7 +22,7 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var t = x.permute(0, 2, 3, 1);                                   // (B, H, W, C)
+        var t = Runtime.Autocast.Full(x).permute(0, 2, 3, 1);            // (B, H, W, C)
         t = nn.functional.layer_norm(t, [channels], weight, bias, eps);
         return t.permute(0, 3, 1, 2);
     }

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
 using BatchNorm = VideoVCReg.Models.Norms.BatchNorm;
+using VideoVCReg.Models.Layers;
+using VideoVCReg.Models.Runtime;
 
 namespace VideoVCReg.Models.Image;
 
@@ -14,10 +16,10 @@ namespace VideoVCReg.Models.Image;
 /// </summary>
 public sealed class ResNet : Network
 {
-    readonly Conv2d conv1;
+    readonly AutocastConv2d conv1;
     readonly BatchNorm bn1;
     readonly Sequential layer1, layer2, layer3, layer4;
-    readonly Linear fc;
+    readonly AutocastLinear fc;
     readonly List<nn.Module<Tensor, Tensor>> blocks = [], downsamples = [];
 
     /// <param name="bottleneck">Bottleneck blocks (expansion 4) as ResNet-50/101; else basic blocks as ResNet-18/34.</param>
@@ -27,7 +29,7 @@ public sealed class ResNet : Network
         widths ??= [64, 128, 256, 512];
         if (depths.Length != 4 || widths.Length != 4) throw new ArgumentException("ResNet needs four stages");
         long expansion = bottleneck ? 4 : 1, inplanes = widths[0];
-        conv1 = nn.Conv2d(3, inplanes, 7, stride: 2, padding: 3, bias: false);
+        conv1 = new AutocastConv2d(3, inplanes, 7, stride: 2, padding: 3, bias: false);
         bn1 = new BatchNorm(inplanes);
         Sequential Stage(int s)
         {
@@ -49,11 +51,11 @@ public sealed class ResNet : Network
             return nn.Sequential(stage.ToArray());
         }
         layer1 = Stage(0); layer2 = Stage(1); layer3 = Stage(2); layer4 = Stage(3);
-        fc = nn.Linear(inplanes, numClasses);
+        fc = new AutocastLinear(inplanes, numClasses);
         RegisterComponents();
         // torchvision's initialisation: He normal (fan_out) for convolutions, BN at (1, 0); fc keeps Linear's default.
         foreach (var m in modules())
-            if (m is Conv2d c) nn.init.kaiming_normal_(c.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+            if (m is AutocastConv2d c) nn.init.kaiming_normal_(c.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
     }
 
     public static ResNet R50(long numClasses = 1000) => new(bottleneck: true, [3, 4, 6, 3], numClasses);
@@ -80,17 +82,17 @@ public sealed class ResNet : Network
 /// </summary>
 public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 {
-    readonly Conv2d conv1, conv2, conv3;
+    readonly AutocastConv2d conv1, conv2, conv3;
     readonly BatchNorm bn1, bn2, bn3;
     readonly Sequential? downsample;
 
     public Bottleneck(long inplanes, long planes, long stride, Sequential? downsample) : base(nameof(Bottleneck))
     {
-        conv1 = nn.Conv2d(inplanes, planes, 1, bias: false);
+        conv1 = new AutocastConv2d(inplanes, planes, 1, bias: false);
         bn1 = new BatchNorm(planes);
-        conv2 = nn.Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
+        conv2 = new AutocastConv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
         bn2 = new BatchNorm(planes);
-        conv3 = nn.Conv2d(planes, planes * 4, 1, bias: false);
+        conv3 = new AutocastConv2d(planes, planes * 4, 1, bias: false);
         bn3 = new BatchNorm(planes * 4);
         this.downsample = downsample;
         RegisterComponents();
@@ -108,15 +110,15 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 /// <summary>torchvision's BasicBlock: two 3×3 convs with BN (the first carries the stride), projection shortcut when needed.</summary>
 public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
-    readonly Conv2d conv1, conv2;
+    readonly AutocastConv2d conv1, conv2;
     readonly BatchNorm bn1, bn2;
     readonly Sequential? downsample;
 
     public BasicBlock(long inplanes, long planes, long stride, Sequential? downsample) : base(nameof(BasicBlock))
     {
-        conv1 = nn.Conv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false);
+        conv1 = new AutocastConv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false);
         bn1 = new BatchNorm(planes);
-        conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
+        conv2 = new AutocastConv2d(planes, planes, 3, padding: 1, bias: false);
         bn2 = new BatchNorm(planes);
         this.downsample = downsample;
         RegisterComponents();
@@ -151,6 +153,6 @@ public sealed class PointwiseConv : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (stride > 1) x = x[.., .., TensorIndex.Slice(null, null, stride), TensorIndex.Slice(null, null, stride)];
-        return nn.functional.conv2d(x, weight);
+        return nn.functional.conv2d(Autocast.Low(x), Autocast.Low(weight));
     }
 }

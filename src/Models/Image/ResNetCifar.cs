@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using BatchNorm = VideoVCReg.Models.Norms.BatchNorm;
+using VideoVCReg.Models.Layers;
 
 namespace VideoVCReg.Models.Image;
 
@@ -13,15 +14,15 @@ namespace VideoVCReg.Models.Image;
 /// </summary>
 public sealed class ResNetCifar : Network
 {
-    readonly Conv2d conv1;
+    readonly AutocastConv2d conv1;
     readonly BatchNorm bn1;
     readonly Sequential layer1, layer2, layer3;
-    readonly Linear linear;
+    readonly AutocastLinear linear;
     readonly List<nn.Module<Tensor, Tensor>> blocks = [];
 
     public ResNetCifar(int blocksPerStage, long numClasses = 10) : base(nameof(ResNetCifar))
     {
-        conv1 = nn.Conv2d(3, 16, 3, stride: 1, padding: 1, bias: false);
+        conv1 = new AutocastConv2d(3, 16, 3, stride: 1, padding: 1, bias: false);
         bn1 = new BatchNorm(16);
         long inPlanes = 16;
         Sequential Stage(long planes, long stride)
@@ -39,7 +40,7 @@ public sealed class ResNetCifar : Network
         layer1 = Stage(16, 1);
         layer2 = Stage(32, 2);
         layer3 = Stage(64, 2);
-        linear = nn.Linear(64, numClasses);
+        linear = new AutocastLinear(64, numClasses);
         RegisterComponents();
         // LDAM-DRW's _weights_init: Kaiming-normal convolutions and linear layer.
         using var _ = no_grad();
@@ -66,16 +67,16 @@ public sealed class ResNetCifar : Network
 /// <summary>A CIFAR basic block; where the shape changes, the shortcut subsamples by 2 and pads planes/4 zero channels on each side.</summary>
 public sealed class CifarBasicBlock : nn.Module<Tensor, Tensor>
 {
-    readonly Conv2d conv1, conv2;
+    readonly AutocastConv2d conv1, conv2;
     readonly BatchNorm bn1, bn2;
     readonly long pad;
     readonly bool subsample;
 
     public CifarBasicBlock(long inPlanes, long planes, long stride) : base(nameof(CifarBasicBlock))
     {
-        conv1 = nn.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
+        conv1 = new AutocastConv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
         bn1 = new BatchNorm(planes);
-        conv2 = nn.Conv2d(planes, planes, 3, stride: 1, padding: 1, bias: false);
+        conv2 = new AutocastConv2d(planes, planes, 3, stride: 1, padding: 1, bias: false);
         bn2 = new BatchNorm(planes);
         subsample = stride != 1 || inPlanes != planes;
         pad = subsample ? planes / 4 : 0;

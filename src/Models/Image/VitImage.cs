@@ -2,6 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
+using VideoVCReg.Models.Runtime;
 
 namespace VideoVCReg.Models.Image;
 
@@ -12,7 +14,7 @@ namespace VideoVCReg.Models.Image;
 /// </summary>
 public sealed class VitImage : Network
 {
-    readonly Conv2d conv_proj;
+    readonly AutocastConv2d conv_proj;
     readonly Parameter class_token;
     readonly VitEncoder encoder;
     readonly Sequential heads;
@@ -22,11 +24,11 @@ public sealed class VitImage : Network
     {
         this.patch = patch;
         this.imageSize = imageSize;
-        conv_proj = nn.Conv2d(3, dim, patch, stride: patch);
+        conv_proj = new AutocastConv2d(3, dim, patch, stride: patch);
         class_token = new Parameter(zeros(1, 1, dim));
         long tokens = (imageSize / patch) * (imageSize / patch) + 1;
         encoder = new VitEncoder(tokens, dim, depth, heads, mlpDim);
-        this.heads = nn.Sequential(("head", nn.Linear(dim, numClasses)));
+        this.heads = nn.Sequential(("head", new AutocastLinear(dim, numClasses)));
         RegisterComponents();
     }
 
@@ -112,7 +114,7 @@ public sealed class VitEncoderBlock : nn.Module<Tensor, Tensor>
         ln_1 = nn.LayerNorm(dim, 1e-6);
         self_attention = new FusedSelfAttention(dim, heads);
         ln_2 = nn.LayerNorm(dim, 1e-6);
-        mlp = nn.Sequential(nn.Linear(dim, mlpDim), nn.GELU(), nn.Dropout(0.0), nn.Linear(mlpDim, dim), nn.Dropout(0.0));
+        mlp = nn.Sequential(new AutocastLinear(dim, mlpDim), nn.GELU(), nn.Dropout(0.0), new AutocastLinear(mlpDim, dim), nn.Dropout(0.0));
         RegisterComponents();
     }
 
@@ -130,7 +132,7 @@ public sealed class VitEncoderBlock : nn.Module<Tensor, Tensor>
 public sealed class FusedSelfAttention : nn.Module<Tensor, Tensor>
 {
     readonly Parameter in_proj_weight, in_proj_bias;
-    readonly Linear out_proj;
+    readonly AutocastLinear out_proj;
     readonly long heads;
 
     public FusedSelfAttention(long dim, long heads) : base(nameof(FusedSelfAttention))
@@ -139,14 +141,14 @@ public sealed class FusedSelfAttention : nn.Module<Tensor, Tensor>
         in_proj_weight = new Parameter(empty(3 * dim, dim));
         nn.init.xavier_uniform_(in_proj_weight);
         in_proj_bias = new Parameter(zeros(3 * dim));
-        out_proj = nn.Linear(dim, dim);
+        out_proj = new AutocastLinear(dim, dim);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         long b = x.shape[0], n = x.shape[1], d = x.shape[2];
-        var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias)
+        var qkv = nn.functional.linear(Autocast.Low(x), Autocast.Low(in_proj_weight), Autocast.Low(in_proj_bias))
             .reshape(b, n, 3, heads, d / heads).permute(2, 0, 3, 1, 4);   // (3, B, h, N, d/h)
         var o = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]);
         return out_proj.call(o.transpose(1, 2).reshape(b, n, d));

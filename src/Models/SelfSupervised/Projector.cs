@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using VideoVCReg.Models.Layers;
 
 namespace VideoVCReg.Models.SelfSupervised;
 
@@ -32,7 +33,7 @@ public static class Projector
         long width = input;
         for (int i = 0; i < widths.Length; i++)
         {
-            layers.Add(($"{layers.Count}", nn.Linear(width, widths[i], hasBias: false)));
+            layers.Add(($"{layers.Count}", new AutocastLinear(width, widths[i], hasBias: false)));
             layers.Add(($"{layers.Count}", new Norms.BatchNorm(widths[i])));
             if (i < widths.Length - 1) layers.Add(($"{layers.Count}", nn.ReLU()));
             width = widths[i];
@@ -47,12 +48,12 @@ public static class Projector
         long width = input;
         for (int i = 0; i < widths.Length - 1; i++)
         {
-            layers.Add(($"{layers.Count}", nn.Linear(width, widths[i])));
+            layers.Add(($"{layers.Count}", new AutocastLinear(width, widths[i])));
             layers.Add(($"{layers.Count}", new Norms.BatchNorm(widths[i])));
             layers.Add(($"{layers.Count}", nn.ReLU()));
             width = widths[i];
         }
-        layers.Add(($"{layers.Count}", nn.Linear(width, widths[^1], hasBias: false)));
+        layers.Add(($"{layers.Count}", new AutocastLinear(width, widths[^1], hasBias: false)));
         return nn.Sequential(layers);
     }
 }

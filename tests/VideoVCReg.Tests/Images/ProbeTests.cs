@@ -35,8 +35,8 @@ public class ProbeTests
         var batch = new VideoVCReg.Decoding.Batch(0, x.clone(), tensor(new long[] { 0, 1, 2, 3, 4, 0 }), ["a", "b", "c", "d", "e", "f"], new int[6]);
         using var features = FeatureExtractor.Extract(net, [batch], CPU);
         using var logits = net.call(x);
-        var head = (TorchSharp.Modules.Linear)net.HeadInput;
-        using var again = nn.functional.linear(features.X, head.weight!, head.bias);
+        var head = (VideoVCReg.Models.Layers.AutocastLinear)net.HeadInput;
+        using var again = nn.functional.linear(features.X, head.weight, head.bias);
         Assert.Equal([6L, arch == "resnet32" ? 64L : 320L], features.X.shape);
         Assert.True(again.allclose(logits, rtol: 0, atol: 1e-5), $"max difference {(again - logits).abs().max().ToSingle()}");
         Assert.Equal([0L, 1, 2, 3, 4, 0], features.Y.data<long>().ToArray());
