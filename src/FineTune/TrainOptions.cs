@@ -100,20 +100,29 @@ public sealed record TrainOptions
 
     /// <summary>
     /// Mixed precision (torchvision's and VideoMAE's --amp): the training forward's linear and convolution layers, and the
-    /// attention behind them, run in bfloat16 over float32 weights (<see cref="Models.Runtime.Autocast"/>); gradients, the
-    /// optimizer, the weight average and checkpoints stay float32, and validation and testing run in float32. bfloat16 has
-    /// float32's range, so no loss scaling is needed (float16 would need it).
+    /// attention behind them, run in <see cref="AmpDtype"/> over float32 weights (<see cref="Models.Runtime.Autocast"/>);
+    /// gradients, the optimizer, the weight average and checkpoints stay float32, and validation and testing run in float32.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Amp { get; init; }
 
     /// <summary>How <see cref="Amp"/> appears in a run's settings: only when on, so other settings read as before.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public string? MixedPrecision => Amp ? "bfloat16" : null;
+    public string? MixedPrecision => Amp ? AmpDtype : null;
+
+    /// <summary>
+    /// --amp-dtype: bfloat16 (default; float32's exponent range, no loss scaling) or float16 (what torch.cuda.amp uses by
+    /// default, for GPUs without fast bfloat16), trained with dynamic loss scaling (<see cref="LossScaler"/>).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string AmpDtype { get; init; } = "bfloat16";
+
+    public static readonly string[] AmpDtypes = ["bfloat16", "float16"];
 
     /// <summary>The forward's low-precision type, or null without --amp.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public TorchSharp.torch.ScalarType? AutocastType => Amp ? TorchSharp.torch.ScalarType.BFloat16 : null;
+    public TorchSharp.torch.ScalarType? AutocastType =>
+        !Amp ? null : AmpDtype == "float16" ? TorchSharp.torch.ScalarType.Float16 : TorchSharp.torch.ScalarType.BFloat16;
 
     [System.Text.Json.Serialization.JsonIgnore]
     public TorchSharp.torch.ScalarType ParameterType => Precision == "float64" ? TorchSharp.torch.ScalarType.Float64 : TorchSharp.torch.ScalarType.Float32;
@@ -131,7 +140,8 @@ public sealed record TrainOptions
     {
         var p = new List<string>();
         if (!Precisions.Contains(Precision)) p.Add($"FineTune:Precision (--precision) must be one of {string.Join(", ", Precisions)} (got '{Precision}')");
-        if (Amp && Precision != "float32") p.Add($"FineTune:Amp (--amp) runs bfloat16 products over float32 weights: it cannot be combined with --precision {Precision}");
+        if (Amp && Precision != "float32") p.Add($"FineTune:Amp (--amp) runs low-precision products over float32 weights: it cannot be combined with --precision {Precision}");
+        if (!AmpDtypes.Contains(AmpDtype)) p.Add($"FineTune:AmpDtype (--amp-dtype) must be one of {string.Join(", ", AmpDtypes)} (got '{AmpDtype}')");
         if (Epochs < 1) p.Add($"FineTune:Epochs (--epochs) must be ≥ 1 (got {Epochs})");
         if (BatchSize < 1) p.Add($"FineTune:BatchSize (--batch-size) must be ≥ 1 (got {BatchSize})");
         // Infinity and NaN pass a "> 0" test the wrong way or not at all; every rate must be a finite number.

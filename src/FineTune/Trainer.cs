@@ -98,6 +98,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         var onStep = writer ? OnStep : null;
         bool writeMetrics = WriteMetrics && writer;
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
+        var scaler = options.AutocastType == ScalarType.Float16 ? new LossScaler(InitialLossScale) : null;
         using var reducer = new GradientBuckets(Group, trainable);
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         var lines = new List<string>();
@@ -117,6 +118,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             lines.AddRange(done.Take(state.EpochsDone));
             records.AddRange(lines.Select(l => JsonSerializer.Deserialize<EpochRecord>(l, JsonOptions)!));
             state.Restore(optimizer, resumeFrom);
+            if (scaler is not null)
+            {
+                if (state.LossScale is not double scale) throw new InvalidDataException($"{resumeFrom}: holds no loss scale to resume float16 training from");
+                scaler.Restore(scale, state.LossScaleGrowth);
+            }
             if (ema is not null)
             {
                 if (state.Ema is null) throw new InvalidDataException($"{resumeFrom}: holds no weight average to resume it from");
@@ -145,7 +151,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             long correct = 0, samples = 0;
             // This step's sums over its micro-batches (and, data parallel, over the ranks): loss × samples, right, samples.
             var stepSums = new double[3];
-            int steps = 0;
+            int steps = 0, skipped = 0;
             model.train();
             using (var attached = Regularization is { } r && r.Placement != Placement.None
                        ? AttachedRegularizer.Attach(model, r.Regularizer, r.Placement) : null)
@@ -201,7 +207,14 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         if (writer) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch.Index);
                         continue;
                     }
-                    (k == 1 ? loss! : loss! / k).backward();
+                    var share = k == 1 ? loss! : loss! / k;
+                    if (scaler is not null)
+                    {
+                        // float16: the loss scaled before its backward, and the fast VCReg's analytic gradient with it.
+                        if (attached != null) attached.Regularizer.GradientScale = scaler.Scale / k;
+                        share = share * scaler.Scale;
+                    }
+                    share.backward();
                     attached?.Regularizer.AfterBackward();
                     Models.Distributed.BackwardFailure.ThrowIfAny();
                     micro++;
@@ -217,12 +230,18 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         value = stepSums[0] / stepSums[2];
                     }
                     Array.Clear(stepSums);
-                    // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
-                    double norm = options.ClipGrad is double clip
-                        ? nn.utils.clip_grad_norm_(trainable, clip)
-                        : GradientNorm(trainable);
-                    if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}");
-                    optimizer.step();
+                    // float16: a step whose scaled gradients overflowed is skipped and the scale backs off (GradScaler); the
+                    // step and the schedule still advance, as VideoMAE's loop counts its iterations.
+                    if (scaler is null || Unscaled(scaler, trainable))
+                    {
+                        // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
+                        double norm = options.ClipGrad is double clip
+                            ? nn.utils.clip_grad_norm_(trainable, clip)
+                            : GradientNorm(trainable);
+                        if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}");
+                        optimizer.step();
+                    }
+                    else skipped++;
                     steps++;
                     // torchvision: an update at batch 0, EmaSteps, 2·EmaSteps, … of each epoch; in the warm-up the average restarts.
                     if (ema is not null && (steps - 1) % options.EmaSteps == 0)
@@ -271,14 +290,32 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                 }
                 if (ema is not null && writer)
                     using (ema.SwapIn()) SaveCheckpoint(Path.Combine(outDir, "checkpoint-ema.pth"), null);
-                if (writer) SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings, ema));
+                if (writer) SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings, ema, scaler));
                 lastGood = lastPath;
             }
+            if (writer && skipped > 0)
+                log.LogInformation("epoch {Epoch}: {Skipped} of {Steps} steps skipped for float16 gradient overflow; loss scale now {Scale}", epoch + 1, skipped, steps, scaler!.Scale);
             if (writer) log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",
                 epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds, record.DataWaitShare,
                 val.Count == 0 ? "" : ", validation " + string.Join(", ", val.Select(kv => $"{kv.Key} {kv.Value:G4}")));
         }
         return records;
+    }
+
+    /// <summary>float16 training's starting loss scale (GradScaler's 2¹⁶); tests start it high to force overflows.</summary>
+    public double InitialLossScale { get; init; } = 65536.0;
+
+    /// <summary>
+    /// After a float16 step's backward: when every gradient is finite, divides them by the scale they were computed at and
+    /// returns true; otherwise leaves them and returns false. Either way the scaler records the outcome.
+    /// </summary>
+    static bool Unscaled(LossScaler scaler, IReadOnlyList<TorchSharp.Modules.Parameter> trainable)
+    {
+        double used = scaler.Scale;
+        if (!scaler.Update(double.IsFinite(GradientNorm(trainable)))) return false;
+        using (no_grad())
+            foreach (var p in trainable) p.grad?.mul_(1.0 / used);
+        return true;
     }
 
     /// <summary>How metrics.jsonl lines are written (snake_case), for readers of the file.</summary>

@@ -18,10 +18,10 @@ public sealed record OptimizerEntry(long Step, IReadOnlyDictionary<string, Tenso
 /// the file as dicts of tensors. The loader needs no state: its draws are a pure function of (seed, epoch, item, view).
 /// </summary>
 public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Tensor TorchRng, string Settings, IReadOnlyList<OptimizerEntry> Entries,
-    IReadOnlyDictionary<string, Tensor>? Ema = null, long EmaCount = 0)
+    IReadOnlyDictionary<string, Tensor>? Ema = null, long EmaCount = 0, double? LossScale = null, int LossScaleGrowth = 0)
 {
     public static IReadOnlyDictionary<string, Hashtable> Capture(optim.Optimizer optimizer, int epochsDone, int step, double bestTop1, string settings,
-        WeightAverage? ema = null)
+        WeightAverage? ema = null, LossScaler? scaler = null)
     {
         var opt = new Hashtable();
         var states = ((TorchSharp.Modules.OptimizerHelper)optimizer).state_dict().State;
@@ -42,6 +42,9 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
             ["settings"] = tensor(Encoding.UTF8.GetBytes(settings)),
         };
         var state = new Dictionary<string, Hashtable> { ["optimizer"] = opt, ["trainer"] = trainer };
+        // float16's loss scaler, as torchvision keeps GradScaler's state_dict under 'scaler'.
+        if (scaler is not null)
+            state["scaler"] = new Hashtable { ["scale"] = tensor(scaler.Scale, ScalarType.Float64), ["growth_tracker"] = tensor((long)scaler.GrowthTracker) };
         if (ema is not null)
         {
             // The average in the model's own keys, as torchvision keeps 'model_ema', plus its update count.
@@ -76,8 +79,15 @@ public sealed record TrainingState(int EpochsDone, int Step, double BestTop1, Te
                 emaCount = ((Tensor)e["n_averaged"]!).item<long>();
                 ema = e.Keys.Cast<string>().Where(k => k != "n_averaged").ToDictionary(k => k, k => (Tensor)e[k]!);
             }
+            double? scale = null;
+            int growth = 0;
+            if (root["scaler"] is Hashtable sc)
+            {
+                scale = ((Tensor)sc["scale"]!).item<double>();
+                growth = (int)((Tensor)sc["growth_tracker"]!).item<long>();
+            }
             return new TrainingState((int)((Tensor)t["epochs_done"]!).item<long>(), (int)((Tensor)t["step"]!).item<long>(),
-                ((Tensor)t["best_top1"]!).item<double>(), (Tensor)t["torch_rng"]!, settings, entries, ema, emaCount);
+                ((Tensor)t["best_top1"]!).item<double>(), (Tensor)t["torch_rng"]!, settings, entries, ema, emaCount, scale, growth);
         }
         catch (Exception e) when (e is InvalidCastException or NullReferenceException or ArgumentException)
         {

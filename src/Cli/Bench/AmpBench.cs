@@ -26,7 +26,8 @@ public static class AmpBench
     const int Classes = 10;
 
     /// <param name="size">Input side; null: the preset's (224 for ImageNet models, 32 for ResNet-32; videomae-s 16×224²).</param>
-    public static Result Run(string network, Device device, int batch, int? size, int frames, int rounds, CancellationToken cancel)
+    public static Result Run(string network, Device device, int batch, int? size, int frames, int rounds, CancellationToken cancel,
+        ScalarType type = ScalarType.BFloat16)
     {
         manual_seed(0);
         Network net;
@@ -49,7 +50,7 @@ public static class AmpBench
         var x = randn(shape, device: device);
         var labels = arange(batch, device: device).remainder(Classes);
         var (full, gFull) = Step(net, x, labels, amp: false, device);
-        var (low, gLow) = Step(net, x, labels, amp: true, device);
+        var (low, gLow) = Step(net, x, labels, amp: true, device, type);
         double error = (low - full).abs().max().ToDouble() / Math.Max(full.abs().max().ToDouble(), 1e-30);
         // In float64: float32 sums over ViT-B/32's 88 M gradients drift past a cosine of 1.
         var (a, b) = (gLow.to_type(ScalarType.Float64), gFull.to_type(ScalarType.Float64));
@@ -60,18 +61,18 @@ public static class AmpBench
             {
                 cancel.ThrowIfCancellationRequested();
                 var watch = Stopwatch.StartNew();
-                using (NewDisposeScope()) Step(net, x, labels, amp, device);
+                using (NewDisposeScope()) Step(net, x, labels, amp, device, type);
                 if (round > 0) times[amp].Add(watch.Elapsed.TotalSeconds); // round 0 warms both up
             }
         return new Result(network, string.Join("×", shape.Skip(1)), batch, rounds, Median(times[false]), Median(times[true]), error, cosine);
     }
 
     /// <summary>One forward and backward; the logits in float32 and every parameter's gradient, flattened into one vector.</summary>
-    static (Tensor Logits, Tensor Gradient) Step(Network net, Tensor x, Tensor labels, bool amp, Device device)
+    static (Tensor Logits, Tensor Gradient) Step(Network net, Tensor x, Tensor labels, bool amp, Device device, ScalarType type = ScalarType.BFloat16)
     {
         net.zero_grad();
         Tensor logits;
-        using (Autocast.Enter(amp ? ScalarType.BFloat16 : null)) logits = Autocast.Full(net.call(x));
+        using (Autocast.Enter(amp ? type : null)) logits = Autocast.Full(net.call(x));
         nn.functional.cross_entropy(logits, labels).backward();
         var gradient = cat(net.parameters().Where(p => p.grad is not null).Select(p => p.grad!.flatten()).ToList());
         if (device.type == DeviceType.CUDA) cuda.synchronize();

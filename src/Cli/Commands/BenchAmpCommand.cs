@@ -14,13 +14,15 @@ public static class BenchAmpCommand
         var batch = new Option<int?>("--batch") { Description = "Batch size (default 8 on CPU, 64 on GPU)" };
         var size = new Option<int?>("--size") { Description = "Input side in pixels (default: each preset's; videomae-s 224)" };
         var frames = new Option<int>("--frames") { Description = "videomae-s clip length", DefaultValueFactory = _ => 16 };
+        var dtype = new Option<string>("--dtype") { Description = "--amp's type: bfloat16 or float16 (no loss scaling in this single step)", DefaultValueFactory = _ => "bfloat16" };
+        dtype.AcceptOnlyFromAmong(FineTune.TrainOptions.AmpDtypes);
         var rounds = new Option<int>("--rounds") { Description = "Measured steps each way (median reported)", DefaultValueFactory = _ => 3 };
         var networks = new Option<string[]>("--networks")
         {
             Description = $"Networks: {string.Join(", ", AmpBench.Networks)}", DefaultValueFactory = _ => ["resnet50", "convnext-t", "vit-b32"],
             AllowMultipleArgumentsPerToken = true,
         };
-        var cmd = new Command("amp", "A training step with --amp against float32: speed-up, and the logits' and gradients' distance from float32's") { json, batch, size, frames, rounds, networks };
+        var cmd = new Command("amp", "A training step with --amp against float32: speed-up, and the logits' and gradients' distance from float32's") { json, batch, size, frames, rounds, networks, dtype };
         Verb.SetAction(cmd, ctx =>
         {
             var device = ctx.Device;
@@ -29,7 +31,8 @@ public static class BenchAmpCommand
             if (b < 1 || r < 1 || t < 2 || ctx.Parse.GetValue(size) is < 16) throw new ArgumentException("--batch and --rounds must be ≥ 1, --frames ≥ 2, --size ≥ 16");
             var unknown = ctx.Parse.GetValue(networks)!.Where(n => !AmpBench.Networks.Contains(n)).ToList();
             if (unknown.Count > 0) throw new ArgumentException($"--networks: unknown {string.Join(", ", unknown)} (known: {string.Join(", ", AmpBench.Networks)})");
-            var results = ctx.Parse.GetValue(networks)!.Select(n => AmpBench.Run(n, device, b, ctx.Parse.GetValue(size), t, r, ctx.Cancel)).ToList();
+            var results = ctx.Parse.GetValue(networks)!.Select(n => AmpBench.Run(n, device, b, ctx.Parse.GetValue(size), t, r, ctx.Cancel,
+                ctx.Parse.GetValue(dtype) == "float16" ? TorchSharp.torch.ScalarType.Float16 : TorchSharp.torch.ScalarType.BFloat16)).ToList();
             string isa = Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) ?? "";
             if (ctx.Parse.GetValue(json))
             {
@@ -39,6 +42,7 @@ public static class BenchAmpCommand
                     logits_rel_error = x.LogitsRelativeError, gradient_cosine = x.GradientCosine,
                 });
                 obj["device"] = device.ToString();
+                obj["dtype"] = ctx.Parse.GetValue(dtype)!;
                 obj["onednn_max_cpu_isa"] = isa;
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 return Task.FromResult(0);

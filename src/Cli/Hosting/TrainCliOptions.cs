@@ -30,6 +30,8 @@ public static class TrainCliOptions
         command.Options.Add(Option<string>("--precision", "FineTune:Precision", "Weights and activations: float32 (default) or float64 (exactness checks)",
             o => o.AcceptOnlyFromAmong(FineTune.TrainOptions.Precisions)));
         command.Options.Add(Option<bool>("--amp", "FineTune:Amp", "Mixed precision: linear and convolution layers (and attention) run in bfloat16 in the training forward, over float32 weights, gradients and checkpoints (torchvision's and VideoMAE's --amp; fast on GPUs, slow on CPUs without bfloat16 units)"));
+        command.Options.Add(Option<string>("--amp-dtype", "FineTune:AmpDtype", "--amp's type: bfloat16 (default) or float16 (with dynamic loss scaling, as torch.cuda.amp's GradScaler)",
+            o => o.AcceptOnlyFromAmong(FineTune.TrainOptions.AmpDtypes)));
         command.Options.Add(Option<bool>("--sync-bn", "FineTune:SyncBatchNorm", "Data parallel (mpirun): batch norms use the statistics of every process's samples (SyncBatchNorm); default each process's own"));
         command.Options.Add(Option<int>("--update-freq", "FineTune:UpdateFreq", "Micro-batches accumulated per optimizer step; the lr scales with batch × update-freq (default 1)"));
         command.Options.Add(Option<double>("--mixup", "FineTune:Mixup", "Mixup α; 0 with --cutmix 0 turns mixing off (default 0.8)"));

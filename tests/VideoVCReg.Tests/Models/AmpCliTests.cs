@@ -65,6 +65,22 @@ public class AmpCliTests
             Assert.Contains("MixedPrecision", again.Stderr);
             Assert.Equal(checkpoint, File.ReadAllBytes(Path.Combine(outDir, "split1", "checkpoint-last.pth")));
 
+            // float16: recorded as such, and the checkpoint carries GradScaler's state as torchvision's does ('scaler').
+            var half = Path.Combine(work, "half");
+            var r16 = CliProcess.Run([.. common, "--out", half, "--amp", "--amp-dtype", "float16"]);
+            Assert.True(r16.ExitCode == 0, r16.Stderr);
+            Assert.Contains("\"MixedPrecision\":\"float16\"", File.ReadAllText(Path.Combine(half, "settings.json")));
+            var scalerScript = Path.Combine(work, "scaler.py");
+            File.WriteAllText(scalerScript, """
+                import sys, math, torch
+                s = torch.load(sys.argv[1], map_location="cpu")["scaler"]
+                print(math.log2(float(s["scale"])), int(s["growth_tracker"]))
+                """);
+            var parts = PythonScript.Run(scalerScript, Path.Combine(half, "split1", "checkpoint-last.pth")).Trim().Split(' ');
+            double log2 = double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(log2 <= 16 && log2 == Math.Round(log2), $"loss scale 2^{log2}: not GradScaler's 2¹⁶ or a back-off from it");
+            Assert.InRange(int.Parse(parts[1]), 0, 1999);
+
             var bad = CliProcess.Run([.. common, "--out", Path.Combine(work, "bad"), "--amp", "--precision", "float64"]);
             Assert.NotEqual(0, bad.ExitCode);
             Assert.Contains("--amp", bad.Stderr);
