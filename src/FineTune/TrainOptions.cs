@@ -142,6 +142,7 @@ public sealed record TrainOptions
         if (!Precisions.Contains(Precision)) p.Add($"FineTune:Precision (--precision) must be one of {string.Join(", ", Precisions)} (got '{Precision}')");
         if (Amp && Precision != "float32") p.Add($"FineTune:Amp (--amp) runs low-precision products over float32 weights: it cannot be combined with --precision {Precision}");
         if (!AmpDtypes.Contains(AmpDtype)) p.Add($"FineTune:AmpDtype (--amp-dtype) must be one of {string.Join(", ", AmpDtypes)} (got '{AmpDtype}')");
+        else if (!Amp && AmpDtype != "bfloat16") p.Add($"FineTune:AmpDtype (--amp-dtype {AmpDtype}) has no effect without --amp; add --amp");
         if (Epochs < 1) p.Add($"FineTune:Epochs (--epochs) must be ≥ 1 (got {Epochs})");
         if (BatchSize < 1) p.Add($"FineTune:BatchSize (--batch-size) must be ≥ 1 (got {BatchSize})");
         // Infinity and NaN pass a "> 0" test the wrong way or not at all; every rate must be a finite number.
