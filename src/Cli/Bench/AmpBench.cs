@@ -64,7 +64,7 @@ public static class AmpBench
                 using (NewDisposeScope()) Step(net, x, labels, amp, device, type);
                 if (round > 0) times[amp].Add(watch.Elapsed.TotalSeconds); // round 0 warms both up
             }
-        return new Result(network, string.Join("×", shape.Skip(1)), batch, rounds, Median(times[false]), Median(times[true]), error, cosine);
+        return new Result(network, string.Join("×", shape.Skip(1)), batch, rounds, Stats.Median(times[false]), Stats.Median(times[true]), error, cosine);
     }
 
     /// <summary>One forward and backward; the logits in float32 and every parameter's gradient, flattened into one vector.</summary>
@@ -77,11 +77,5 @@ public static class AmpBench
         var gradient = cat(net.parameters().Where(p => p.grad is not null).Select(p => p.grad!.flatten()).ToList());
         if (device.type == DeviceType.CUDA) cuda.synchronize();
         return (logits.detach(), gradient);
-    }
-
-    static double Median(List<double> v)
-    {
-        var s = v.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 }

@@ -63,9 +63,9 @@ public static class BlockProfile
         var result = new Dictionary<string, IReadOnlyList<Site>>();
         foreach (var (v, list) in samples)
             result[v] = [.. Enumerable.Range(0, sites.Count).Select(i => new Site($"blocks.{i}", shapes[i].Shape, shapes[i].ChannelsLast,
-                Median(list.Select(s => s.Times[i, 0])), Median(list.Select(s => s.Times[i, 1])),
-                Median(list.Select(s => s.Times[i, 2])), Median(list.Select(s => s.Times[i, 3]))))];
-        return new Result(result, samples.ToDictionary(kv => kv.Key, kv => Median(kv.Value.Select(s => s.Step))),
+                Stats.Median(list.Select(s => s.Times[i, 0])), Stats.Median(list.Select(s => s.Times[i, 1])),
+                Stats.Median(list.Select(s => s.Times[i, 2])), Stats.Median(list.Select(s => s.Times[i, 3]))))];
+        return new Result(result, samples.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value.Select(s => s.Step))),
             ops.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<KeyValuePair<string, double>>)kv.Value));
     }
 
@@ -134,11 +134,6 @@ public static class BlockProfile
 
     static void Sync(Device device) { if (device.type == DeviceType.CUDA) cuda.synchronize(); }
 
-    static double Median(IEnumerable<double> values)
-    {
-        var s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }
 
 /// <summary>An identity whose backward calls an action when the gradient reaches it (a timestamp); the gradient passes unchanged.</summary>

@@ -53,7 +53,7 @@ public static class VcRegBench
                 progress?.Invoke($"{network} round {round + 1}/{warmup + rounds} {v} {s:F3}s");
             }
         }
-        var median = times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+        var median = times.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value));
         var ratios = median.ToDictionary(kv => kv.Key, kv => kv.Value / median["identity"]);
         var (layerSeconds, shapes) = LayerOnly(model, sites, input, regs, device, rounds);
         return new NetworkResult(network, sites.Count, batch, rounds, median, ratios, layerSeconds, FastBackwardFlop(shapes, options.Layout) / 1e9);
@@ -120,7 +120,7 @@ public static class VcRegBench
                 }
                 if (round > 0) times[v].Add(total);
             }
-        return (times.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), [.. shapes.Select(s => s.Shape)]);
+        return (times.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value)), [.. shapes.Select(s => s.Shape)]);
     }
 
     /// <summary>
@@ -196,11 +196,5 @@ public static class VcRegBench
         if (device.type == DeviceType.CUDA) cuda.synchronize();
         else _ = loss.item<float>();
         return sw.Elapsed.TotalSeconds;
-    }
-
-    static double Median(List<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }

@@ -101,4 +101,26 @@ public class AutocastTests
         }
         Assert.Throws<ArgumentException>(() => Autocast.Enter(ScalarType.Float64));
     }
+
+    [Fact]
+    public void The_training_loss_is_computed_in_float32_from_low_precision_logits()
+    {
+        Assert.Equal(ScalarType.Float32, Autocast.Full(ones(2, dtype: ScalarType.BFloat16)).dtype);
+        Assert.Equal(ScalarType.Float32, Autocast.Full(ones(2, dtype: ScalarType.Float16)).dtype);
+        Assert.Equal(ScalarType.Float64, Autocast.Full(ones(2, dtype: ScalarType.Float64)).dtype);
+        manual_seed(6);
+        var net = new VisionTransformer(new ModelConfig { Name = "t", EmbedDim = 32, Depth = 1, NumHeads = 2, Tubelet = 2, PatchSize = 8, Frames = 2, ImageSize = 16, NumClasses = 3 });
+        net.eval(); // the same function in both forwards
+        var objective = new VideoVCReg.FineTune.Objectives.SupervisedObjective(net, new VideoVCReg.FineTune.TrainOptions { Mixup = 0, Cutmix = 0 }, seed: 1);
+        var x = randn([2, 3, 2, 16, 16]);
+        var y = tensor(new long[] { 0, 2 });
+        Tensor lowLoss;
+        using (Autocast.Enter(ScalarType.BFloat16)) lowLoss = objective.Step(x, y, 0, 0).Loss;
+        // As autocast runs cross-entropy: in float32, on the bfloat16 logits widened.
+        Assert.Equal(ScalarType.Float32, lowLoss.dtype);
+        Tensor logits;
+        using (Autocast.Enter(ScalarType.BFloat16)) logits = net.call(x);
+        var expected = nn.functional.cross_entropy(logits.to_type(ScalarType.Float32), y, label_smoothing: 0.1);
+        Assert.Equal(expected.ToDouble(), lowLoss.ToDouble(), 12);
+    }
 }
