@@ -3,7 +3,7 @@ using VideoVCReg.Cli;
 // Before any tensor exists: how glibc recycles libtorch's large blocks (see NativeHeap).
 VideoVCReg.Models.Runtime.NativeHeap.Configure();
 // Before oneDNN's first primitive: its AVX-512 bfloat16 convolutions are wrong for some shapes (see OneDnnIsa).
-VideoVCReg.Models.Runtime.OneDnnIsa.CapForBfloat16(args);
+VideoVCReg.Models.Runtime.OneDnnIsa.CapForAutocast(VideoVCReg.Cli.Hosting.AppHost.WantsAutocast(args));
 // One rank of a data-parallel run when started by mpirun or srun: MPI is initialised before anything else.
 VideoVCReg.Models.Distributed.ProcessGroup world;
 try { world = VideoVCReg.Models.Distributed.Mpi.MpiWorld.Join(); }

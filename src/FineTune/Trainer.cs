@@ -75,8 +75,10 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
         ToPrecision(model, options.ParameterType);
-        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) is not { Length: > 0 })
-            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it, or give --amp on the command line, which sets it)", Models.Runtime.OneDnnIsa.Variable);
+        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) is { Length: > 0 } isa)
+            log.LogInformation("--amp on a CPU with {Variable}={Isa}", Models.Runtime.OneDnnIsa.Variable, isa);
+        else if (options.Amp && device.type == DeviceType.CPU && writer)
+            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it; the videovcreg command does when its configuration turns --amp on)", Models.Runtime.OneDnnIsa.Variable);
         if (parallel) Synchronise();
         int syncedNorms = parallel && options.SyncBatchNorm ? Models.Norms.BatchNorm.Synchronise(model, Group) : 0;
         if (parallel && options.SyncBatchNorm && syncedNorms == 0)

@@ -21,20 +21,7 @@ public static class AppHost
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
-        var configDir = Path.Combine(AppContext.BaseDirectory, "configs");
-        builder.Configuration.AddJsonFile(Path.Combine(configDir, "default.json"), optional: true);
-        // A recipe is a configuration file of configs/recipes, under --config and the typed options.
-        if (parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == TrainCliOptions.RecipeName) is Option<string?> recipeOption
-            && parse.GetValue(recipeOption) is string recipe)
-            builder.Configuration.AddJsonFile(Recipes.PathOf(recipe), optional: false);
-        var extra = parse.GetValue(GlobalOptions.Config);
-        if (extra != null)
-        {
-            if (!File.Exists(extra)) throw new UserInputException($"{extra}: configuration file not found");
-            builder.Configuration.AddJsonFile(Path.GetFullPath(extra), optional: false);
-        }
-        builder.Configuration.AddEnvironmentVariables("VIDEOVCREG_");
-        builder.Configuration.AddInMemoryCollection(ConfigOverrides.From(parse));
+        AddLayers(builder.Configuration, parse);
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         // Logs go to stderr so that `--json` output on stdout stays machine-readable.
@@ -51,6 +38,44 @@ public static class AppHost
         builder.Services.AddOptions<DataOptions>().BindConfiguration("Data");
         services?.Invoke(builder.Services);
         return builder.Build();
+    }
+
+    /// <summary>The configuration layers of <paramref name="parse"/>'s command, in order (see the class summary).</summary>
+    static void AddLayers(IConfigurationBuilder configuration, ParseResult parse)
+    {
+        var configDir = Path.Combine(AppContext.BaseDirectory, "configs");
+        configuration.AddJsonFile(Path.Combine(configDir, "default.json"), optional: true);
+        // A recipe is a configuration file of configs/recipes, under --config and the typed options.
+        if (parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == TrainCliOptions.RecipeName) is Option<string?> recipeOption
+            && parse.GetValue(recipeOption) is string recipe)
+            configuration.AddJsonFile(Recipes.PathOf(recipe), optional: false);
+        var extra = parse.GetValue(GlobalOptions.Config);
+        if (extra != null)
+        {
+            if (!File.Exists(extra)) throw new UserInputException($"{extra}: configuration file not found");
+            configuration.AddJsonFile(Path.GetFullPath(extra), optional: false);
+        }
+        configuration.AddEnvironmentVariables("VIDEOVCREG_");
+        configuration.AddInMemoryCollection(ConfigOverrides.From(parse));
+    }
+
+    /// <summary>
+    /// Whether the command runs low-precision autocast: `bench amp`, or FineTune:Amp in the configuration as <see cref="Build"/>
+    /// layers it (typed `--amp`, a `--config` file, a recipe, VIDEOVCREG_FineTune__Amp). Read before any tensor exists, for
+    /// <see cref="Models.Runtime.OneDnnIsa"/>; a command line or layer that does not load counts as no, and the host reports it.
+    /// </summary>
+    public static bool WantsAutocast(string[] args)
+    {
+        if (args is ["bench", "amp", ..]) return true;
+        var parse = CliApp.BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0) return false;
+        try
+        {
+            var builder = new ConfigurationBuilder();
+            AddLayers(builder, parse);
+            return builder.Build().GetValue<bool>("FineTune:Amp");
+        }
+        catch (Exception) { return false; } // whatever does not load here, Build reports in one line
     }
 }
 

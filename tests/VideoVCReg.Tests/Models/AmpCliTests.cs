@@ -81,6 +81,16 @@ public class AmpCliTests
             Assert.True(log2 <= 16 && log2 == Math.Round(log2), $"loss scale 2^{log2}: not GradScaler's 2¹⁶ or a back-off from it");
             Assert.InRange(int.Parse(parts[1]), 0, 1999);
 
+            // --amp from a configuration file: the command caps oneDNN before its first tensor, as for the typed option
+            // (before, only the typed option did, and such a run trained with the wrong AVX-512 bfloat16 convolutions).
+            var config = Path.Combine(work, "amp.json");
+            File.WriteAllText(config, """{ "FineTune": { "Amp": true } }""");
+            var fromConfig = CliProcess.Run([.. common, "--out", Path.Combine(work, "config"), "--config", config]);
+            Assert.True(fromConfig.ExitCode == 0, fromConfig.Stderr);
+            Assert.Contains("\"MixedPrecision\":\"bfloat16\"", File.ReadAllText(Path.Combine(work, "config", "settings.json")));
+            Assert.Contains("--amp on a CPU with ONEDNN_MAX_CPU_ISA=AVX2", fromConfig.Stderr);
+            Assert.DoesNotContain("without ONEDNN_MAX_CPU_ISA", fromConfig.Stderr);
+
             var bad = CliProcess.Run([.. common, "--out", Path.Combine(work, "bad"), "--amp", "--precision", "float64"]);
             Assert.NotEqual(0, bad.ExitCode);
             Assert.Contains("--amp", bad.Stderr);
