@@ -38,7 +38,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (options.OnlyFold is int only) return [RunOnlyFold(source, factory, only)];
         using var folder = Group.IsWriter ? RunFolder.Acquire(outDir) : null;
         // Rank 0 decides and prepares; the others wait for its decision (an error on rank 0 aborts them all: see Program).
-        int state = folder is null ? Fresh : Decide(folder, source);
+        int state = folder is null ? Fresh : Decide(folder, source, factory);
         state = Group.Broadcast(state);
         if (folder is null) source.Prepare(outDir, cancel);
         if (state == Reused) return [.. source.Folds.Select(f => FoldResults.Read(Path.Combine(outDir, $"split{f}"), f))];
@@ -56,8 +56,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
                 outcomes.Add(FoldResults.Read(dir, fold));
                 continue;
             }
-            var last = Path.Combine(dir, "checkpoint-last.pth");
-            outcomes.Add(RunFold(source, factory, fold, dir, resume && File.Exists(last) ? last : null));
+            outcomes.Add(RunFold(source, factory, fold, dir, resume ? ResumePoint(dir) : null));
         }
         if (Group.IsWriter) Report(outcomes);
         return outcomes;
@@ -92,9 +91,27 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             log.LogInformation("split {Split} finished before: its results are kept", fold);
             return FoldResults.Read(dir, fold);
         }
-        var last = Path.Combine(dir, "checkpoint-last.pth");
-        return RunFold(source, factory, fold, dir, File.Exists(last) ? last : null);
+        return RunFold(source, factory, fold, dir, ResumePoint(dir));
     }
+
+    /// <summary>
+    /// The checkpoint an unfinished fold resumes from; null when it has none, so it starts over: its metrics lines, if any,
+    /// describe epochs whose weights were never saved (as a resume drops lines past its checkpoint). A fold that kept a
+    /// best or averaged checkpoint but has no usable checkpoint-last.pth cannot continue, and a fresh start would overwrite
+    /// those: refused.
+    /// </summary>
+    static string? ResumePoint(string dir)
+    {
+        var last = Path.Combine(dir, "checkpoint-last.pth");
+        if (File.Exists(last)) return last;
+        if (!HasProgress(dir)) return null;
+        string why = Directory.Exists(last) ? "checkpoint-last.pth is a folder" : "checkpoint-last.pth is missing";
+        throw new IOException($"{dir}: the unfinished run there kept checkpoints but {why}, so it cannot resume; --force starts it over (or choose another --out)");
+    }
+
+    /// <summary>Whether a fold folder holds saved weights or results that a fresh start would overwrite.</summary>
+    static bool HasProgress(string dir) =>
+        new[] { "checkpoint-last.pth", "checkpoint-best.pth", "checkpoint-ema.pth", "results.json" }.Any(f => Path.Exists(Path.Combine(dir, f)));
 
     /// <summary>
     /// What a submitter does before its array tasks start: refuse a finished run (or clear it with --force) and write the
@@ -116,7 +133,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     }
 
     /// <summary>Rank 0's part of starting a run: refuse, reuse, resume or start over, then the settings and the data.</summary>
-    int Decide(RunFolder folder, IDataSource source)
+    int Decide(RunFolder folder, IDataSource source, ModelFactory factory)
     {
         string outDir = options.OutDir;
         var settingsPath = Path.Combine(outDir, "settings.json");
@@ -126,11 +143,22 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             log.LogInformation("{Out} holds a finished run with these settings: reusing it", outDir);
             return Reused;
         }
+        if (folder.Finished && options.ReuseFinished && !options.Force)
+            throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so --reuse cannot keep it; use --force to replace it, or choose another --out");
         if (folder.Finished && !options.Force)
             throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
         // VideoMAE's auto_resume: an unfinished run in the folder continues where its last checkpoint left it.
         bool resume = folder.Unfinished && !options.Force;
+        if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
         if (options.Force) folder.Clear();
+        if (resume && !source.Folds.Any(f => HasProgress(Path.Combine(outDir, $"split{f}"))))
+        {
+            // Stopped before any weights were saved (a failure in the first epoch, a kill): nothing there to keep, so other
+            // settings may start afresh.
+            log.LogInformation("{Out} holds a run that saved no weights: starting over", outDir);
+            folder.Clear();
+            resume = false;
+        }
         if (resume) log.LogInformation("{Out} holds an unfinished run: resuming it (--force starts over)", outDir);
         // The run's settings, kept beside it: a resume with other settings would silently be another run.
         if (resume && File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
@@ -140,11 +168,29 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         return resume ? Resume : Fresh;
     }
 
+    /// <summary>
+    /// Before --force removes a run: the data can be read and the starting weights fit the model (the checks a fresh run
+    /// makes first), so a mistyped --data or --weights fails in one line with the old run still there.
+    /// </summary>
+    void Preflight(IDataSource source, ModelFactory factory)
+    {
+        source.Prepare(options.OutDir, cancel);
+        using var model = factory(source.Classes(source.Folds[0]).Count, null).Model;
+    }
+
     /// <summary>Tests the starting weights on every fold's test set, no training: `eval`.</summary>
     public IReadOnlyList<FoldOutcome> Test(IDataSource source, ModelFactory factory)
     {
         using var folder = Group.IsWriter ? RunFolder.Acquire(options.OutDir) : null;
-        if (folder is not null) source.Prepare(options.OutDir, cancel);
+        if (folder is not null)
+        {
+            // An evaluation writes results.json and the report where a training run keeps its own: never over one.
+            if ((folder.Finished || folder.Unfinished) && !options.Force)
+                throw new IOException($"{options.OutDir}: holds {(folder.Finished ? "a finished" : "an unfinished")} run; choose another --out for eval, or --force to replace it");
+            if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
+            if (options.Force) folder.Clear();
+            source.Prepare(options.OutDir, cancel);
+        }
         Group.Barrier();
         if (folder is null) source.Prepare(options.OutDir, cancel);
         var outcomes = new List<FoldOutcome>();

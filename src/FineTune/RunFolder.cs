@@ -20,9 +20,14 @@ public sealed class RunFolder : IDisposable
 
     public static RunFolder Acquire(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new IOException("--out is empty: name an output folder");
         var full = System.IO.Path.GetFullPath(path);
         if (File.Exists(full)) throw new IOException($"{path}: is a file, not an output folder (--out)");
-        Directory.CreateDirectory(full);
+        try { Directory.CreateDirectory(full); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{path}: cannot be created as the output folder (--out): {e.Message}");
+        }
         var lockPath = System.IO.Path.Combine(full, ".lock");
         // The lock file itself cannot be read while locked, so who holds it is written beside it.
         var ownerPath = lockPath + "-owner";
@@ -31,6 +36,10 @@ public sealed class RunFolder : IDisposable
         {
             // FileShare.None takes an exclusive flock on Unix: held until this process closes it or dies.
             stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{lockPath}: the output folder's lock file cannot be opened ({e.Message}); is --out writable, and .lock a file?");
         }
         catch (IOException)
         {
@@ -54,7 +63,8 @@ public sealed class RunFolder : IDisposable
     public void Clear()
     {
         foreach (var d in Directory.EnumerateDirectories(Path, "split*")) Directory.Delete(d, recursive: true);
-        foreach (var f in new[] { "report.json", "report.md", "report.csv", "test_accuracy.png", "training_curves.png", "settings.json" })
+        foreach (var f in new[] { "report.json", "report.md", "report.csv", "test_accuracy.png", "training_curves.png", "settings.json",
+                     "confusion_matrix.csv", "confusion_matrix.png" })
             File.Delete(System.IO.Path.Combine(Path, f));
     }
 

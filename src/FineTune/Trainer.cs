@@ -96,7 +96,6 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         // A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
         // none, so an empty batch is agreed on before it rather than after.
         bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0);
-        var board = TensorBoardDir is null || !writer ? null : new EpochBoard(TensorBoardDir);
         var onStep = writer ? OnStep : null;
         bool writeMetrics = WriteMetrics && writer;
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
@@ -118,7 +117,11 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                 throw new InvalidDataException($"{metricsPath}: {done.Count} epoch(s) recorded, the checkpoint has {state.EpochsDone}");
             // Lines past the checkpoint belong to an epoch whose weights were lost with the process: it runs again.
             lines.AddRange(done.Take(state.EpochsDone));
-            records.AddRange(lines.Select(l => JsonSerializer.Deserialize<EpochRecord>(l, JsonOptions)!));
+            for (int i = 0; i < lines.Count; i++)
+            {
+                try { records.Add(JsonSerializer.Deserialize<EpochRecord>(lines[i], JsonOptions) ?? throw new JsonException("null")); }
+                catch (JsonException e) { throw new InvalidDataException($"{metricsPath}: line {i + 1} is not an epoch record ({e.Message}); --force starts the run over"); }
+            }
             state.Restore(optimizer, resumeFrom);
             if (scaler is not null)
             {
@@ -143,6 +146,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                 File.Delete(Path.Combine(outDir, "checkpoint-ema.pth"));
             }
         }
+        // Opened once the run is known to go ahead: an event file is a new file in the run folder.
+        var board = TensorBoardDir is null || !writer ? null : new EpochBoard(TensorBoardDir);
         var runWatch = Stopwatch.StartNew();
         int startStep = step;
         for (int epoch = first; epoch < options.Epochs; epoch++)
@@ -379,11 +384,19 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         {
             using var a = JsonDocument.Parse(saved);
             using var b = JsonDocument.Parse(now);
-            var left = a.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
-            var right = b.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
-            var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order();
+            Dictionary<string, string> left = [], right = [];
+            Flatten(a.RootElement, "", left);
+            Flatten(b.RootElement, "", right);
+            var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order().ToList();
             return string.Join("; ", keys.Select(k => $"{k}: {left.GetValueOrDefault(k) ?? "unset"} then, {right.GetValueOrDefault(k) ?? "unset"} now"));
         }
         catch (JsonException) { return "unreadable saved settings"; }
+    }
+
+    /// <summary>Nested objects as dotted keys, so a difference names the one value that changed, not a whole section.</summary>
+    static void Flatten(JsonElement e, string prefix, Dictionary<string, string> into)
+    {
+        if (e.ValueKind != JsonValueKind.Object) { into[prefix] = e.GetRawText(); return; }
+        foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}", into);
     }
 }

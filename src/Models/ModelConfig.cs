@@ -50,6 +50,9 @@ public sealed record ModelConfig
     /// <summary>VideoMAE multiplies the freshly initialised head by this (init_scale).</summary>
     public double InitScale { get; init; } = 0.001;
 
+    /// <summary>Most patch tokens a clip may have (see <see cref="Validate"/>).</summary>
+    public const long MaxTokens = 65_536;
+
     public int GridT => Frames / Tubelet;
     public int GridHW => ImageSize / PatchSize;
     public int NumPatches => GridT * GridHW * GridHW;
@@ -71,14 +74,26 @@ public sealed record ModelConfig
         Check(Family is "videomae" or "vivit", $"family '{Family}' is not videomae or vivit");
         Check(EmbedDim > 0 && NumHeads > 0 && EmbedDim % NumHeads == 0, $"embed_dim {EmbedDim} is not a multiple of num_heads {NumHeads}");
         Check(Depth > 0, "depth must be positive");
-        Check(Frames > 0 && Tubelet > 0 && Frames % Tubelet == 0, $"frames {Frames} is not a multiple of the tubelet {Tubelet}");
-        Check(ImageSize > 0 && PatchSize > 0 && ImageSize % PatchSize == 0, $"image size {ImageSize} is not a multiple of the patch {PatchSize}");
+        Check(Frames > 0 && Tubelet > 0, $"frames ({Frames}) and tubelet ({Tubelet}) must be positive");
+        Check(Frames % Tubelet == 0, $"frames {Frames} is not a multiple of the tubelet {Tubelet}");
+        Check(ImageSize > 0 && PatchSize > 0, $"image size ({ImageSize}) and patch size ({PatchSize}) must be positive");
+        Check(ImageSize % PatchSize == 0, $"image size {ImageSize} is not a multiple of the patch {PatchSize}");
         Check(QkvBias is "qv" or "full" or "none", $"qkv_bias '{QkvBias}' is not qv, full or none");
         Check(Pooling is "mean" or "first", $"pooling '{Pooling}' is not mean or first");
         Check(Activation is "gelu" or "gelu_tanh", $"activation '{Activation}' is not gelu or gelu_tanh");
         Check(PosEmbed is "sincos" or "learned", $"pos_embed '{PosEmbed}' is not sincos or learned");
         Check(Normalization is "imagenet" or "inception", $"normalization '{Normalization}' is not imagenet or inception");
         Check(NumClasses >= 0, "num_classes must be >= 0");
+        Check(MlpRatio > 0 && double.IsFinite(MlpRatio) && EmbedDim * MlpRatio >= 1, $"mlp_ratio {MlpRatio} must be positive");
+        Check(InChans > 0, $"in_chans {InChans} must be positive");
+        Check(NormEps > 0 && double.IsFinite(NormEps) && FcNormEps > 0 && double.IsFinite(FcNormEps), $"norm_eps {NormEps} and fc_norm_eps {FcNormEps} must be positive");
+        Check(DropPathRate is >= 0 and < 1, $"drop_path_rate {DropPathRate} must be in [0, 1)");
+        Check(HeadDropout is >= 0 and < 1, $"head_dropout {HeadDropout} must be in [0, 1)");
+        Check(double.IsFinite(InitValues) && double.IsFinite(InitScale), $"init_values {InitValues} and init_scale {InitScale} must be finite");
+        // Attention and activations grow with the tokens of a clip: 16×224² is 1,568 and 32×448² 12,544. Far past that a
+        // run does not fail, the kernel's OOM killer ends it without a word, so an absurd --frames or --size is refused here.
+        Check((long)(Frames / Tubelet) * (ImageSize / PatchSize) * (ImageSize / PatchSize) <= MaxTokens,
+            $"frames {Frames} at size {ImageSize} make {(long)(Frames / Tubelet) * (ImageSize / PatchSize) * (ImageSize / PatchSize)} tokens a clip, more than {MaxTokens} (--frames, --size)");
         return this;
     }
 }

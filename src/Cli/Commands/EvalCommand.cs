@@ -27,9 +27,10 @@ public static class EvalCommand
         var size = new Option<int?>("--size") { Description = "Square input size, if not the checkpoint's" };
         var batch = new Option<int>("--batch-size") { Description = "Views per forward pass", DefaultValueFactory = _ => 8 };
         var outDir = new Option<string>("--out") { Description = "Folder for split<k>/results.json and the report", DefaultValueFactory = _ => "runs/eval" };
+        var force = new Option<bool>("--force") { Description = "Replace a run (an evaluation, or a training run) already in --out; without it such a folder is refused" };
         var cmd = new Command("eval", "Test a checkpoint on one or more splits with N clips × M crops; report per split and mean")
         {
-            model, weights, presets, frames, size, batch, outDir,
+            model, weights, presets, frames, size, batch, outDir, force,
         };
         DataCliOptions.AddTo(cmd, training: false);
         Verb.SetAction(cmd, ctx =>
@@ -48,7 +49,7 @@ public static class EvalCommand
             var source = new VideoSplits(data, null, (int)ctx.Runtime.Seed, loggers.CreateLogger("loader"));
             var runner = new ExperimentRunner(new ExperimentOptions
             {
-                OutDir = dir, Train = new TrainOptions { BatchSize = p.GetValue(batch) }, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
+                OutDir = dir, Force = p.GetValue(force), Train = new TrainOptions { BatchSize = p.GetValue(batch) }, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
                 Title = $"{Path.GetFileName(file)}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
                 ResultFields = new Dictionary<string, object?>
                 {

@@ -40,6 +40,7 @@ public static class ProtocolCommand
                     var sets = parse.GetValue(downstream)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     if (sets.Length == 0) throw new ArgumentException("--downstream names no set");
                     foreach (var s in sets) if (ImageSources.Problem(s) is string bad) throw new ArgumentException(bad.Replace("--data", "--downstream"));
+                    foreach (var s in sets) if (ImageSources.MissingFolder(s) is string missing) throw new DirectoryNotFoundException($"{missing} (--downstream)");
                     return protocols.Transfer(parse.GetValue(data)!, sets);
                 };
             }));

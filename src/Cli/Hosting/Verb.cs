@@ -48,6 +48,14 @@ public static class Verb
                 Console.Error.WriteLine(e);
                 return Ended(1);
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // What no check foresaw (a libtorch error on a value nothing validated): still one line, with the type so a
+                // report can be traced; VIDEOVCREG_TRACE=1 prints the whole exception.
+                Console.Error.WriteLine($"videovcreg: unexpected error ({e.GetType().Name}): {OneLine(e.Message)}");
+                if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
+                return Ended(1);
+            }
         });
     }
 
@@ -65,7 +73,7 @@ public static class Verb
         return code;
     }
 
-    static bool IsUserFacing(Exception e) => e is UserInputException or IOException or InvalidDataException
+    static bool IsUserFacing(Exception e) => e is UserInputException or IOException or InvalidDataException or UnauthorizedAccessException
         or ArgumentException or InvalidOperationException or OptionsValidationException or NotSupportedException
         or FormatException;
 

@@ -20,6 +20,17 @@ public static class ImageSources
         return null;
     }
 
+    /// <summary>
+    /// A spec whose folder does not exist, as one line; null otherwise (the synthetic sets have none). For checks made before
+    /// long work (a protocol's pretraining) that would otherwise end on it.
+    /// </summary>
+    public static string? MissingFolder(string spec)
+    {
+        if (spec is CifarSource.Synthetic or CifarSource.SyntheticDownstream) return null;
+        var dir = spec.StartsWith("cifar10:") || spec.StartsWith("cifar100:") ? spec[(spec.IndexOf(':') + 1)..] : spec;
+        return Directory.Exists(dir) ? null : $"{dir}: folder not found";
+    }
+
     public static IDataSource Create(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, int workers = 2, ILogger? log = null,
         ImageRecipe? recipe = null, string? twoViews = null, double validationShare = 0)
     {

@@ -61,10 +61,10 @@ public sealed record DataOptions
     {
         var p = new List<string>();
         try { SplitList(); } catch (FormatException e) { p.Add(e.Message); }
-        if (ValidationShare is < 0 or >= 1) p.Add($"Data:ValidationShare must be in [0, 1) (got {ValidationShare})");
+        if (!(ValidationShare >= 0 && ValidationShare < 1)) p.Add($"Data:ValidationShare (--val-share) must be in [0, 1) (got {ValidationShare})");
         if (Workers < 1) p.Add($"Data:Workers must be ≥ 1 (got {Workers})");
         if (SamplingRate < 1) p.Add($"Data:SamplingRate must be ≥ 1 (got {SamplingRate})");
-        if (Noise < 0) p.Add($"Data:Noise must be ≥ 0 (got {Noise})");
+        if (!(Noise >= 0 && double.IsFinite(Noise))) p.Add($"Data:Noise (--noise) must be a finite σ ≥ 0 (got {Noise})");
         p.AddRange(Images().Problems());
         if (TestClips < 1 || TestCrops < 1) p.Add($"Data:TestClips and Data:TestCrops must be ≥ 1 (got {TestClips}, {TestCrops})");
         if (SynthClasses < 2 || SynthVideosPerClass < 4) p.Add("Data:SynthClasses must be ≥ 2 and Data:SynthVideosPerClass ≥ 4");

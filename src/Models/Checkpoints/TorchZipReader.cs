@@ -92,7 +92,17 @@ public static class TorchZipReader
             long bytes = numel * elementSize;
             s = torch.empty(numel, dtype);
             var buffer = new byte[bytes];
-            using (var es = entry.Open()) es.ReadExactly(buffer);
+            using (var es = entry.Open())
+            {
+                es.ReadExactly(buffer);
+                // torch.save writes each entry's CRC-32 and zip readers check it; a flipped block would otherwise load as
+                // weights and surface much later as a NaN loss that names no file.
+                var crc = new System.IO.Hashing.Crc32();
+                crc.Append(buffer);
+                crc.Append(es);
+                if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
+                    throw new InvalidDataException($"{path}: storage data/{key} fails its CRC-32 check (damaged file)");
+            }
             s.bytes = buffer;
             storages[key] = s;
             return s;

@@ -29,13 +29,22 @@ public static partial class NpyFile
         if (m.Groups[1].Value is not ("<f4" or "float32"))
             throw new InvalidDataException($"{path}: dtype {m.Groups[1].Value}, expected float32 ('<f4'); convert with x.astype(np.float32)");
         if (m.Groups[2].Value == "True") throw new InvalidDataException($"{path}: Fortran-ordered array; save it C-ordered (np.ascontiguousarray)");
-        var shape = m.Groups[3].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-        long count = shape.Aggregate(1L, (a, b) => a * b);
+        var dims = m.Groups[3].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new long[dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+            if (!long.TryParse(dims[i], out shape[i]) || shape[i] < 0)
+                throw new InvalidDataException($"{path}: .npy shape ({m.Groups[3].Value}) has an invalid dimension '{dims[i]}'");
+        long available = f.Length - f.Position, count = 1;
+        foreach (long d in shape)
+            if (d > 0 && count > available / 4 / d) throw new InvalidDataException($"{path}: truncated ({available} data bytes, shape ({m.Groups[3].Value}) needs more)");
+            else count *= d;
         long bytes = count * 4;
-        if (f.Length - f.Position < bytes) throw new InvalidDataException($"{path}: truncated ({f.Length - f.Position} data bytes, shape needs {bytes})");
+        if (available < bytes) throw new InvalidDataException($"{path}: truncated ({available} data bytes, shape needs {bytes})");
+        if (bytes > int.MaxValue) throw new InvalidDataException($"{path}: {bytes} bytes of data; clips over 2 GiB are not supported");
         var data = r.ReadBytes((int)bytes);
         var t = torch.empty(shape, float32);
         t.bytes = data;
+        if (!torch.isfinite(t).all().item<bool>()) throw new InvalidDataException($"{path}: holds NaN or infinite values");
         return t;
     }
 

@@ -53,11 +53,11 @@ public sealed record RegularizerOptions
         var p = new List<string>();
         if (!Kinds.Contains(Kind)) p.Add($"Regularizer:Kind '{Kind}' is not one of {string.Join(", ", Kinds)}");
         try { PlacementNames.Parse(Placement); } catch (ArgumentException e) { p.Add($"Regularizer:Placement: {e.Message}"); }
-        if (Alpha < 0 || Beta < 0) p.Add($"Regularizer: alpha ({Alpha}) and beta ({Beta}) must be ≥ 0");
-        if (Epsilon <= 0) p.Add($"Regularizer:Epsilon must be > 0 (got {Epsilon})");
-        if (SmoothL1Delta is <= 0) p.Add($"Regularizer:SmoothL1Delta must be > 0 (got {SmoothL1Delta})");
-        if (Weight is < 0) p.Add($"Regularizer:Weight must be ≥ 0 (got {Weight})");
-        if (Gamma <= 0) p.Add($"Regularizer:Gamma must be > 0 (got {Gamma})");
+        if (!(Alpha >= 0 && double.IsFinite(Alpha) && Beta >= 0 && double.IsFinite(Beta))) p.Add($"Regularizer: alpha ({Alpha}) and beta ({Beta}) must be finite and ≥ 0");
+        if (!(Epsilon > 0 && double.IsFinite(Epsilon))) p.Add($"Regularizer:Epsilon (--vcreg-eps) must be finite and > 0 (got {Epsilon})");
+        if (SmoothL1Delta is double delta && !(delta > 0 && double.IsFinite(delta))) p.Add($"Regularizer:SmoothL1Delta (--smooth-l1) must be finite and > 0 (got {delta})");
+        if (Weight is double w && !(w >= 0 && double.IsFinite(w))) p.Add($"Regularizer:Weight (--reg-weight) must be finite and ≥ 0 (got {w})");
+        if (!(Gamma > 0 && double.IsFinite(Gamma))) p.Add($"Regularizer:Gamma must be finite and > 0 (got {Gamma})");
         if (Groups < 1) p.Add($"Regularizer:Groups (--vcreg-groups) must be ≥ 1 (got {Groups})");
         // Both act in the fast backward; the naive loss would need its terms reduced through autograd.
         if ((Sync || Groups > 1) && Kind != "vcreg") p.Add($"--vcreg-sync and --vcreg-groups act in the fast VCReg's backward: they need --reg vcreg (got {Kind})");

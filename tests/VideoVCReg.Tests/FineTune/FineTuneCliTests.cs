@@ -120,7 +120,7 @@ public class FineTuneCliTests(SynthData synth)
         var r2 = CliProcess.Run("finetune", "--split", "4");
         Assert.Equal(1, r2.ExitCode);
         Assert.Contains("Data:Split (--split) must be", r2.Stderr);
-        foreach (var part in new[] { "FineTune:Epochs (--epochs) must be", "FineTune:BaseLr (--lr) must be", "Regularizer:Weight must be" })
+        foreach (var part in new[] { "FineTune:Epochs (--epochs) must be", "FineTune:BaseLr (--lr) must be", "Regularizer:Weight (--reg-weight) must be" })
             Assert.Contains(part, r.Stderr);
     }
 }

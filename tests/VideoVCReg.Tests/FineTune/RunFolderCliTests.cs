@@ -62,6 +62,87 @@ public class RunFolderCliTests(SynthData synth)
     }
 
     /// <summary>
+    /// Re-runs that used to destroy a run (found by a hostile-user pass): an eval into a training run's folder, a --force
+    /// whose new inputs are wrong, a resume whose checkpoint-last.pth is gone, damaged bookkeeping. Each is one line, and the
+    /// run's files stay byte for byte.
+    /// </summary>
+    [Fact]
+    public void Reruns_into_a_run_folder_that_cannot_go_ahead_lose_nothing()
+    {
+        var work = Directory.CreateTempSubdirectory("runfolder-hostile-").FullName;
+        try
+        {
+            var presets = Path.Combine(work, "tiny.json");
+            File.WriteAllText(presets, TinyPreset);
+            var outDir = Path.Combine(work, "run");
+            var args = Quick(presets, synth.Dir, outDir);
+            args[Array.IndexOf(args, "--val-share") + 1] = "0.34";   // validation, so a checkpoint-best.pth exists
+            var first = CliProcess.Run(args);
+            Assert.True(first.ExitCode == 0, first.Stderr);
+            Dictionary<string, byte[]> Snapshot() => Directory.GetFiles(outDir, "*", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(".lock")).ToDictionary(f => f, File.ReadAllBytes);
+            void Unchanged(Dictionary<string, byte[]> before)
+            {
+                var now = Snapshot();
+                Assert.True(before.Keys.Order().SequenceEqual(now.Keys.Order()), $"files now: {string.Join(", ", now.Keys.Except(before.Keys))}; gone: {string.Join(", ", before.Keys.Except(now.Keys))}");
+                Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(now[kv.Key]), $"{kv.Key} changed"));
+            }
+            var finished = Snapshot();
+            var split = Path.Combine(outDir, "split1");
+
+            OneLine(CliProcess.Run("eval", "--presets", presets, "--model", "tiny", "--weights", Path.Combine(split, "checkpoint-best.pth"),
+                "--data", synth.Dir, "--test-clips", "1", "--test-crops", "1", "--out", outDir, "--threads", "1"), "holds a finished run; choose another --out for eval");
+            Unchanged(finished);
+            var text = Path.Combine(work, "text.pt");
+            File.WriteAllText(text, "hello");
+            OneLine(CliProcess.Run([.. args, "--force", "--weights", text]), "not a PyTorch checkpoint");
+            Unchanged(finished);
+            var data = args.ToArray();
+            data[Array.IndexOf(data, "--data") + 1] = Path.Combine(work, "no-such-data");
+            OneLine(CliProcess.Run([.. data, "--force"]), "dataset folder not found");
+            Unchanged(finished);
+
+            // Unfinished (killed before its results), and checkpoint-last.pth lost: starting over would overwrite
+            // checkpoint-best.pth and the metrics, so it is refused; as a folder, the same.
+            foreach (var f in new[] { "report.json", "report.md", "test_accuracy.png", "training_curves.png" }) File.Delete(Path.Combine(outDir, f));
+            File.Delete(Path.Combine(split, "results.json"));
+            var last = Path.Combine(split, "checkpoint-last.pth");
+            var lastBytes = File.ReadAllBytes(last);
+            File.Delete(last);
+            var unfinished = Snapshot();
+            OneLine(CliProcess.Run(args), "checkpoint-last.pth is missing, so it cannot resume");
+            Unchanged(unfinished);
+            Directory.CreateDirectory(last);
+            OneLine(CliProcess.Run(args), "checkpoint-last.pth is a folder");
+            Directory.Delete(last);
+            Unchanged(unfinished);
+
+            // Damaged metrics beside a good checkpoint: named by file and line.
+            File.WriteAllBytes(last, lastBytes);
+            File.WriteAllText(Path.Combine(split, "metrics.jsonl"), "garbage{\n");
+            var damaged = Snapshot();
+            OneLine(CliProcess.Run(args), "metrics.jsonl: line 1 is not an epoch record");
+            Unchanged(damaged);
+
+            // The lock file made a folder: one line, not an access-denied stack.
+            var locked = Path.Combine(work, "locked");
+            Directory.CreateDirectory(Path.Combine(locked, ".lock"));
+            OneLine(CliProcess.Run(Quick(presets, synth.Dir, locked)), "lock file cannot be opened");
+
+            // A run that saved no weights (it failed in its first epoch) holds nothing to keep: corrected options start over.
+            var failed = Path.Combine(work, "failed");
+            Directory.CreateDirectory(Path.Combine(failed, "split1"));
+            File.WriteAllText(Path.Combine(failed, "split1", "metrics.jsonl"), "");
+            File.WriteAllText(Path.Combine(failed, "settings.json"), """{"other":"settings"}""");
+            var restart = CliProcess.Run(Quick(presets, synth.Dir, failed));
+            Assert.True(restart.ExitCode == 0, restart.Stderr);
+            Assert.Contains("saved no weights: starting over", restart.Stderr);
+            Assert.True(File.Exists(Path.Combine(failed, "report.json")));
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    /// <summary>
     /// A real "No space left on device" from the kernel: the checkpoint's partial file is a link to /dev/full,
     /// which accepts the open and fails the write with ENOSPC, as a full disk does.
     /// </summary>

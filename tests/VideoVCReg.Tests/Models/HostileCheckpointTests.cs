@@ -54,4 +54,37 @@ public class HostileCheckpointTests
             Assert.Contains(reason, lines[0]);
         }
     }
+
+    [Fact]
+    public void A_flipped_block_inside_a_storage_fails_its_crc_and_names_the_file()
+    {
+        var dir = Directory.CreateTempSubdirectory("videovcreg-crc-").FullName;
+        try
+        {
+            var good = Path.Combine(dir, "good.pth");
+            var script = Path.Combine(dir, "make.py");
+            File.WriteAllText(script, """
+                import sys, torch
+                torch.save({"w": torch.full((4096,), 1.5), "b": torch.arange(8.0)}, sys.argv[1])
+                """);
+            PythonScript.Run(script, good);
+            var bytes = File.ReadAllBytes(good);
+            // 1.5f is 00 00 C0 3F; the first run of 64 of them is inside w's storage, whose sizes all still agree.
+            var pattern = Enumerable.Repeat(new byte[] { 0, 0, 0xC0, 0x3F }, 64).SelectMany(b => b).ToArray();
+            int at = bytes.AsSpan().IndexOf(pattern);
+            Assert.True(at > 0, "w's storage not found in the file");
+            bytes.AsSpan(at + 1024, 200).Fill(0xFF);
+            var damaged = Path.Combine(dir, "damaged.pth");
+            File.WriteAllBytes(damaged, bytes);
+
+            var read = (System.Collections.IDictionary)VideoVCReg.Models.Checkpoints.TorchZipReader.Read(good);
+            Assert.Equal(1.5f, ((TorchSharp.torch.Tensor)read["w"]!)[4095].item<float>());
+            var r = CliProcess.Run("inspect", damaged);
+            Assert.Equal(1, r.ExitCode);
+            var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"videovcreg: {damaged}: storage data/", line);
+            Assert.Contains("fails its CRC-32 check", line);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -1,0 +1,120 @@
+using VideoVCReg.Experiment.Video;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models;
+using VideoVCReg.Models.IO;
+using VideoVCReg.Models.Regularization;
+
+namespace VideoVCReg.Tests.Foundation;
+
+/// <summary>
+/// Values that once went through unchecked (found by a hostile-user pass): NaN and infinite options, preset fields, .npy
+/// headers. Each is refused where it is read, naming the option or file, instead of surfacing later as a libtorch error,
+/// a JSON writer's complaint or the kernel's OOM killer.
+/// </summary>
+public class HostileValueTests
+{
+    [Theory]
+    [InlineData("alpha", double.NaN)]
+    [InlineData("beta", double.PositiveInfinity)]
+    [InlineData("eps", double.NaN)]
+    [InlineData("delta", double.NaN)]
+    [InlineData("weight", double.NaN)]
+    [InlineData("gamma", double.NegativeInfinity)]
+    public void Non_finite_regularizer_settings_are_problems(string which, double value)
+    {
+        var good = new RegularizerOptions { Kind = which is "weight" or "gamma" ? "wld-reg" : "vcreg" };
+        Assert.Empty(good.Problems());
+        var bad = which switch
+        {
+            "alpha" => good with { Alpha = value },
+            "beta" => good with { Beta = value },
+            "eps" => good with { Epsilon = value },
+            "delta" => good with { SmoothL1Delta = value },
+            "weight" => good with { Weight = value },
+            _ => good with { Gamma = value },
+        };
+        Assert.Single(bad.Problems());
+    }
+
+    [Fact]
+    public void Non_finite_noise_and_validation_share_are_problems_naming_the_option()
+    {
+        var good = new DataOptions();
+        Assert.Empty(good.Problems());
+        Assert.Contains((good with { Noise = double.NaN }).Problems(), p => p.Contains("--noise"));
+        Assert.Contains((good with { Noise = double.PositiveInfinity }).Problems(), p => p.Contains("--noise"));
+        Assert.Contains((good with { ValidationShare = double.NaN }).Problems(), p => p.Contains("--val-share"));
+        Assert.Empty((good with { Noise = 1.5, ValidationShare = 0.1 }).Problems());
+    }
+
+    [Theory]
+    [InlineData("drop_path_rate")]
+    [InlineData("head_dropout")]
+    [InlineData("mlp_ratio")]
+    [InlineData("in_chans")]
+    [InlineData("norm_eps")]
+    [InlineData("frames")]
+    [InlineData("tokens")]
+    public void Preset_fields_out_of_range_are_refused_naming_the_field(string field)
+    {
+        var ok = ModelPresets.Get("videomae-s");
+        ok.Validate();
+        var bad = field switch
+        {
+            "drop_path_rate" => ok with { DropPathRate = 5 },
+            "head_dropout" => ok with { HeadDropout = 2 },
+            "mlp_ratio" => ok with { MlpRatio = -4 },
+            "in_chans" => ok with { InChans = 0 },
+            "norm_eps" => ok with { NormEps = -1 },
+            "frames" => ok with { Frames = 0 },
+            _ => ok with { Frames = 100_000, ImageSize = 32 },
+        };
+        var e = Assert.Throws<ArgumentException>(() => bad.Validate());
+        Assert.Contains(field == "tokens" ? "200000 tokens a clip" : field, e.Message);
+    }
+
+    [Fact]
+    public void The_token_cap_admits_the_largest_published_inputs()
+    {
+        // VideoMAE's long-clip and high-resolution fine-tuning: 32 frames at 448², 12,544 tokens.
+        (ModelPresets.Get("videomae-b") with { Frames = 32, ImageSize = 448 }).Validate();
+        Assert.Throws<ArgumentException>(() => (ModelPresets.Get("videomae-b") with { Frames = 64, ImageSize = 896 }).Validate());
+    }
+
+    [Fact]
+    public void A_npy_clip_with_a_negative_dimension_or_nan_values_is_refused_and_a_good_one_round_trips()
+    {
+        var dir = Directory.CreateTempSubdirectory("npy-").FullName;
+        try
+        {
+            var good = Path.Combine(dir, "good.npy");
+            using var x = TorchSharp.torch.arange(24f).reshape(2, 3, 4);
+            NpyFile.Write(good, x);
+            using var back = NpyFile.ReadFloat32(good);
+            Assert.Equal(x.data<float>().ToArray(), back.data<float>().ToArray());
+
+            var bytes = File.ReadAllBytes(good);
+            var header = System.Text.Encoding.Latin1.GetString(bytes, 0, 128);
+            var negative = Path.Combine(dir, "negative.npy");
+            File.WriteAllBytes(negative, System.Text.Encoding.Latin1.GetBytes(header.Replace("(2, 3, 4)", "(2, -3, 4)")).Concat(bytes.Skip(128)).ToArray());
+            Assert.Contains("invalid dimension '-3'", Assert.Throws<InvalidDataException>(() => NpyFile.ReadFloat32(negative)).Message);
+
+            var nan = Path.Combine(dir, "nan.npy");
+            BitConverter.GetBytes(float.NaN).CopyTo(bytes, bytes.Length - 4);
+            File.WriteAllBytes(nan, bytes);
+            var e = Assert.Throws<InvalidDataException>(() => NpyFile.ReadFloat32(nan));
+            Assert.StartsWith(nan, e.Message);
+            Assert.Contains("NaN or infinite", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_settings_difference_names_the_nested_values_that_changed()
+    {
+        var then = """{"model":"tiny","train":{"BaseLr":0.001,"Epochs":1,"Seed":0},"data":"ds"}""";
+        var now = """{"model":"tiny","train":{"BaseLr":0.5,"Epochs":1,"Seed":0},"data":"ds"}""";
+        Assert.Equal("train.BaseLr: 0.001 then, 0.5 now", Trainer.SettingsDiff(then, now));
+        Assert.Equal("extra: unset then, 1 now", Trainer.SettingsDiff("{}", """{"extra":1}"""));
+    }
+}
