@@ -95,18 +95,22 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     }
 
     /// <summary>
-    /// The checkpoint an unfinished fold resumes from; null when it has none, so it starts over: its metrics lines, if any,
-    /// describe epochs whose weights were never saved (as a resume drops lines past its checkpoint). A fold that kept a
-    /// best or averaged checkpoint but has no usable checkpoint-last.pth cannot continue, and a fresh start would overwrite
-    /// those: refused.
+    /// The checkpoint an unfinished fold resumes from; null when it starts over. Without a checkpoint-last.pth, a fold whose
+    /// metrics record at most one epoch starts over: its best or averaged checkpoint, if any, came from that same first
+    /// epoch, killed between those writes and the last one (the loop writes best and EMA first), whose state is lost anyway.
+    /// With more recorded epochs checkpoint-last.pth was there once (each epoch replaces it atomically), so it was removed
+    /// or damaged, and a fresh start would overwrite the best weights of earlier epochs: refused.
     /// </summary>
     static string? ResumePoint(string dir)
     {
         var last = Path.Combine(dir, "checkpoint-last.pth");
         if (File.Exists(last)) return last;
-        if (!HasProgress(dir)) return null;
-        string why = Directory.Exists(last) ? "checkpoint-last.pth is a folder" : "checkpoint-last.pth is missing";
-        throw new IOException($"{dir}: the unfinished run there kept checkpoints but {why}, so it cannot resume; --force starts it over (or choose another --out)");
+        if (Directory.Exists(last))
+            throw new IOException($"{dir}: checkpoint-last.pth is a folder, so the unfinished run there cannot resume; --force starts it over (or choose another --out)");
+        var metrics = Path.Combine(dir, "metrics.jsonl");
+        int epochs = File.Exists(metrics) ? File.ReadLines(metrics).Count(l => l.Trim().Length > 0) : 0;
+        if (epochs <= 1) return null;
+        throw new IOException($"{dir}: the unfinished run there recorded {epochs} epochs but checkpoint-last.pth is missing, so it cannot resume; --force starts it over (or choose another --out)");
     }
 
     /// <summary>Whether a fold folder holds saved weights or results that a fresh start would overwrite.</summary>
@@ -117,11 +121,12 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     /// What a submitter does before its array tasks start: refuse a finished run (or clear it with --force) and write the
     /// data once (a synthetic set), holding the run folder's lock meanwhile.
     /// </summary>
-    public void PrepareForTasks(IDataSource source)
+    public void PrepareForTasks(IDataSource source, ModelFactory factory)
     {
         using var folder = RunFolder.Acquire(options.OutDir);
         if (folder.Finished && !options.Force)
             throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
         if (options.Force) folder.Clear();
         var settingsPath = Path.Combine(options.OutDir, "settings.json");
         var settings = SettingsJson(source, fold: null);
@@ -144,14 +149,14 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             return Reused;
         }
         if (folder.Finished && options.ReuseFinished && !options.Force)
-            throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so --reuse cannot keep it; use --force to replace it, or choose another --out");
+            throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so it is not reused; use --force to replace it, or choose another --out");
         if (folder.Finished && !options.Force)
             throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
         // VideoMAE's auto_resume: an unfinished run in the folder continues where its last checkpoint left it.
         bool resume = folder.Unfinished && !options.Force;
         if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
         if (options.Force) folder.Clear();
-        if (resume && !source.Folds.Any(f => HasProgress(Path.Combine(outDir, $"split{f}"))))
+        if (resume && !Directory.EnumerateDirectories(outDir, "split*").Any(HasProgress))
         {
             // Stopped before any weights were saved (a failure in the first epoch, a kill): nothing there to keep, so other
             // settings may start afresh.
@@ -175,7 +180,11 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     void Preflight(IDataSource source, ModelFactory factory)
     {
         source.Prepare(options.OutDir, cancel);
-        using var model = factory(source.Classes(source.Folds[0]).Count, null).Model;
+        // Building the model draws its initial weights: the generator is put back, so the run that follows draws exactly
+        // what a run into an empty folder would (same --seed, same numbers).
+        using var rng = torch.get_rng_state();
+        try { using var model = factory(source.Classes(source.Folds[0]).Count, null).Model; }
+        finally { torch.set_rng_state(rng); }
     }
 
     /// <summary>Tests the starting weights on every fold's test set, no training: `eval`.</summary>

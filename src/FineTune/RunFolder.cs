@@ -55,9 +55,10 @@ public sealed class RunFolder : IDisposable
     /// <summary>A run finished here: its report is written.</summary>
     public bool Finished => File.Exists(System.IO.Path.Combine(Path, FinishedMarker));
 
-    /// <summary>A run started here and did not finish: some split has metrics or a checkpoint, and there is no report.</summary>
+    /// <summary>A run started here and did not finish: some split has metrics, a checkpoint or results, and there is no report.</summary>
     public bool Unfinished => !Finished && Directory.EnumerateDirectories(Path, "split*").Any(d =>
-        File.Exists(System.IO.Path.Combine(d, "checkpoint-last.pth")) || File.Exists(System.IO.Path.Combine(d, "metrics.jsonl")));
+        new[] { "checkpoint-last.pth", "checkpoint-best.pth", "checkpoint-ema.pth", "metrics.jsonl", "results.json" }
+            .Any(f => System.IO.Path.Exists(System.IO.Path.Combine(d, f))));
 
     /// <summary>Removes what runs write here (splits, reports, plots), keeping caches such as the synthetic data.</summary>
     public void Clear()

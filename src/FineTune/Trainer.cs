@@ -396,7 +396,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// <summary>Nested objects as dotted keys, so a difference names the one value that changed, not a whole section.</summary>
     static void Flatten(JsonElement e, string prefix, Dictionary<string, string> into)
     {
-        if (e.ValueKind != JsonValueKind.Object) { into[prefix] = e.GetRawText(); return; }
+        if (e.ValueKind != JsonValueKind.Object || (prefix.Length > 0 && !e.EnumerateObject().Any())) { into[prefix] = e.GetRawText(); return; }
         foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}", into);
     }
 }

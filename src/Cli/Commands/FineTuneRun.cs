@@ -34,8 +34,8 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
     /// </summary>
     public int Submit(VideoVCReg.Experiment.Sweeps.SlurmOptions slurm, IReadOnlyList<string> args)
     {
-        var (runner, source, _) = Prepare();
-        runner.PrepareForTasks(source);
+        var (runner, source, build) = Prepare();
+        runner.PrepareForTasks(source, build);
         var dir = Path.GetFullPath(outDir);
         Directory.CreateDirectory(Path.Combine(dir, "logs"));
         var self = VideoVCReg.Experiment.Sweeps.SlurmScript.SelfCommand();

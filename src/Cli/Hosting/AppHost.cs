@@ -60,14 +60,18 @@ public static class AppHost
     }
 
     /// <summary>
-    /// Whether the command runs low-precision autocast: `bench amp`, or FineTune:Amp in the configuration as <see cref="Build"/>
-    /// layers it (typed `--amp`, a `--config` file, a recipe, VIDEOVCREG_FineTune__Amp). Read before any tensor exists, for
+    /// Whether the command runs low-precision autocast: `bench amp`, `--amp` handed on by a verb that runs others (`sweep`), or
+    /// FineTune:Amp in the configuration as <see cref="Build"/> layers it (typed `--amp`, a `--config` file, a recipe,
+    /// VIDEOVCREG_FineTune__Amp). Read before any tensor exists, for
     /// <see cref="Models.Runtime.OneDnnIsa"/>; a command line or layer that does not load counts as no, and the host reports it.
     /// </summary>
     public static bool WantsAutocast(string[] args)
     {
-        if (args is ["bench", "amp", ..]) return true;
         var parse = CliApp.BuildRoot().Parse(args);
+        if (parse.CommandResult.Command.Name == "amp" && parse.CommandResult.Parent is System.CommandLine.Parsing.CommandResult { Command.Name: "bench" }) return true;
+        // A verb without a typed --amp (sweep) hands it on to runs inside this process.
+        bool typedOption = parse.CommandResult.Command.Options.Any(o => o.Name == "--amp");
+        if (!typedOption && args.Contains("--amp")) return true;
         if (parse.Errors.Count > 0) return false;
         try
         {

@@ -90,7 +90,6 @@ public static class TorchZipReader
             if (numel < 0 || numel > entry.Length / elementSize)
                 throw new InvalidDataException($"{path}: storage data/{key} claims {numel} elements, but holds {entry.Length} bytes (truncated or damaged?)");
             long bytes = numel * elementSize;
-            s = torch.empty(numel, dtype);
             var buffer = new byte[bytes];
             using (var es = entry.Open())
             {
@@ -103,6 +102,7 @@ public static class TorchZipReader
                 if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
                     throw new InvalidDataException($"{path}: storage data/{key} fails its CRC-32 check (damaged file)");
             }
+            s = torch.empty(numel, dtype);
             s.bytes = buffer;
             storages[key] = s;
             return s;

@@ -57,6 +57,10 @@ public class RunFolderCliTests(SynthData synth)
             Assert.True(forced.ExitCode == 0, forced.Stderr);
             Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
             Assert.Single(File.ReadAllLines(Path.Combine(outDir, "split1", "metrics.jsonl")));
+            // --force checks the new inputs by building the model, then puts torch's generator back: the forced run draws
+            // what the first run (into an empty folder, same seed) drew, so its test predictions are the same.
+            static string Predictions(byte[] json) => JsonDocument.Parse(json).RootElement.GetProperty("predictions").GetRawText();
+            Assert.Equal(Predictions(before[results]), Predictions(File.ReadAllBytes(results)));
         }
         finally { Directory.Delete(work, true); }
     }
@@ -77,6 +81,7 @@ public class RunFolderCliTests(SynthData synth)
             var outDir = Path.Combine(work, "run");
             var args = Quick(presets, synth.Dir, outDir);
             args[Array.IndexOf(args, "--val-share") + 1] = "0.34";   // validation, so a checkpoint-best.pth exists
+            args[Array.IndexOf(args, "--epochs") + 1] = "2";
             var first = CliProcess.Run(args);
             Assert.True(first.ExitCode == 0, first.Stderr);
             Dictionary<string, byte[]> Snapshot() => Directory.GetFiles(outDir, "*", SearchOption.AllDirectories)
@@ -110,7 +115,7 @@ public class RunFolderCliTests(SynthData synth)
             var lastBytes = File.ReadAllBytes(last);
             File.Delete(last);
             var unfinished = Snapshot();
-            OneLine(CliProcess.Run(args), "checkpoint-last.pth is missing, so it cannot resume");
+            OneLine(CliProcess.Run(args), "recorded 2 epochs but checkpoint-last.pth is missing, so it cannot resume");
             Unchanged(unfinished);
             Directory.CreateDirectory(last);
             OneLine(CliProcess.Run(args), "checkpoint-last.pth is a folder");
@@ -118,11 +123,21 @@ public class RunFolderCliTests(SynthData synth)
             Unchanged(unfinished);
 
             // Damaged metrics beside a good checkpoint: named by file and line.
+            var metrics = Path.Combine(split, "metrics.jsonl");
+            var firstEpoch = File.ReadAllLines(metrics)[0];
             File.WriteAllBytes(last, lastBytes);
-            File.WriteAllText(Path.Combine(split, "metrics.jsonl"), "garbage{\n");
+            File.WriteAllText(metrics, "garbage{\n" + firstEpoch + "\n");
             var damaged = Snapshot();
             OneLine(CliProcess.Run(args), "metrics.jsonl: line 1 is not an epoch record");
             Unchanged(damaged);
+
+            // Killed in the first epoch after checkpoint-best.pth but before checkpoint-last.pth: that epoch starts over.
+            File.Delete(last);
+            File.WriteAllText(metrics, firstEpoch + "\n");
+            var again = CliProcess.Run(args);
+            Assert.True(again.ExitCode == 0, again.Stderr);
+            Assert.Equal(2, File.ReadAllLines(metrics).Length);
+            Assert.True(File.Exists(Path.Combine(outDir, "report.json")));
 
             // The lock file made a folder: one line, not an access-denied stack.
             var locked = Path.Combine(work, "locked");
@@ -130,10 +145,16 @@ public class RunFolderCliTests(SynthData synth)
             OneLine(CliProcess.Run(Quick(presets, synth.Dir, locked)), "lock file cannot be opened");
 
             // A run that saved no weights (it failed in its first epoch) holds nothing to keep: corrected options start over.
+            // Unless another split of the folder (not one this command runs) holds results: then the settings must match.
             var failed = Path.Combine(work, "failed");
             Directory.CreateDirectory(Path.Combine(failed, "split1"));
             File.WriteAllText(Path.Combine(failed, "split1", "metrics.jsonl"), "");
             File.WriteAllText(Path.Combine(failed, "settings.json"), """{"other":"settings"}""");
+            Directory.CreateDirectory(Path.Combine(failed, "split2"));
+            File.WriteAllText(Path.Combine(failed, "split2", "results.json"), "{}");
+            OneLine(CliProcess.Run(Quick(presets, synth.Dir, failed)), "used other settings");
+            Assert.Equal("{}", File.ReadAllText(Path.Combine(failed, "split2", "results.json")));
+            Directory.Delete(Path.Combine(failed, "split2"), true);
             var restart = CliProcess.Run(Quick(presets, synth.Dir, failed));
             Assert.True(restart.ExitCode == 0, restart.Stderr);
             Assert.Contains("saved no weights: starting over", restart.Stderr);

@@ -16,6 +16,10 @@ public class AutocastRequestTests
         Assert.True(AppHost.WantsAutocast([.. Pretrain, "--amp"]));
         Assert.True(AppHost.WantsAutocast([.. Pretrain, "--amp", "--amp-dtype", "float16"]));
         Assert.True(AppHost.WantsAutocast(["bench", "amp", "--networks", "resnet18"]));
+        Assert.True(AppHost.WantsAutocast(["--threads", "2", "bench", "amp"]));
+        // sweep has no --amp of its own: it hands the option on to the trials it runs in this process.
+        Assert.True(AppHost.WantsAutocast(["sweep", "--out", "s", "--lr", "1e-3,1e-2", "--amp"]));
+        Assert.False(AppHost.WantsAutocast(["sweep", "--out", "s", "--lr", "1e-3,1e-2"]));
         Assert.False(AppHost.WantsAutocast(Pretrain));
         Assert.False(AppHost.WantsAutocast(["bench", "vcreg"]));
         Assert.False(AppHost.WantsAutocast([]));

@@ -9,11 +9,16 @@ public static class CliProcess
 
     public static Result Run(params string[] args) => RunIn(null, args);
 
-    public static Result RunIn(string? workingDir, params string[] args)
+    public static Result RunIn(string? workingDir, params string[] args) => RunWith(workingDir, null, args);
+
+    /// <summary>As <see cref="RunIn"/>, with environment changes for the child (a null value removes the variable).</summary>
+    public static Result RunWith(string? workingDir, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "videovcreg.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDir != null) psi.WorkingDirectory = workingDir;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name); else psi.Environment[name] = value;
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
