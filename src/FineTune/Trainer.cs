@@ -264,7 +264,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                 if (attached != null) attached.Regularizer.GradientScale = 1;
             }
             AllReduceSeconds += reducer.TakeSeconds();
-            if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every batch was empty (all videos failed?)");
+            if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every training batch was empty (every sample failed to load; see the warnings above)");
             var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
             // BatchNorm's running statistics come from each rank's own shard: rank 0's, everywhere, before anything is scored or
             // saved (DDP's broadcast_buffers), so every rank validates and tests the model rank 0 writes.

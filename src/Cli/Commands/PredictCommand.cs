@@ -54,6 +54,9 @@ public static class PredictCommand
             // A head-less model (a pretraining checkpoint) would print its features as if they were class scores.
             if (net.Config.NumClasses < 1)
                 throw new ArgumentException($"{p.GetValue(weights) ?? p.GetValue(model)}: the model has no classification head; give --num-classes N to add a fresh one");
+            // Names for another label set would print confident, wrong class names: the counts must agree.
+            if (classNames != null && classNames.Count != net.Config.NumClasses)
+                throw new InvalidDataException($"{p.GetValue(names)}: {classNames.Count} class names, but the model's head has {net.Config.NumClasses} classes (--classes)");
             net.to(ctx.Device).eval();
             using var scope = NewDisposeScope();
             var c = net.Config;

@@ -71,6 +71,8 @@ public static class PretrainCommand
             if (ssl.Objective != ImagePretrainSpec.Supervised || ssl.Projector is not null)
                 problems.Add($"--objective {ssl.Objective} and --projector are for image backbones (--arch); video pretraining is supervised");
             if ((p.GetValue(data) ?? SyntheticMotion.Name) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
+            if (p.GetResult(labels) is { Implicit: false }) problems.Add("--labels is for CIFAR-100 image data (--arch); the synthetic motion classes have one label set");
+            if (p.GetResult(imbalance) is { Implicit: false }) problems.Add("--imbalance is for image data (--arch); video pretraining renders every class alike");
             if (p.GetValue(classes) is < 2 or > 64) problems.Add($"--classes must be in [2, 64] (got {p.GetValue(classes)})");
             if (p.GetValue(steps) < 1) problems.Add($"--steps-per-epoch must be ≥ 1 (got {p.GetValue(steps)})");
             if (p.GetValue(valClips) < 0) problems.Add($"--val-clips must be ≥ 0 (got {p.GetValue(valClips)})");

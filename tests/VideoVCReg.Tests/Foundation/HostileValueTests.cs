@@ -117,4 +117,26 @@ public class HostileValueTests
         Assert.Equal("train.BaseLr: 0.001 then, 0.5 now", Trainer.SettingsDiff(then, now));
         Assert.Equal("extra: unset then, 1 now", Trainer.SettingsDiff("{}", """{"extra":1}"""));
     }
+
+    [Fact]
+    public void An_image_preset_with_an_unknown_interpolation_is_refused_when_read_not_per_image()
+    {
+        var ok = VideoVCReg.Models.Image.ImagePresets.Get("resnet32");
+        ok.Validate();
+        var e = Assert.Throws<InvalidDataException>(() => (ok with { Interpolation = "magic" }).Validate());
+        Assert.Contains("interpolation 'magic' is not bilinear or bicubic", e.Message);
+        Assert.Throws<InvalidDataException>(() => (ok with { InputSize = 100_000 }).Validate());
+    }
+
+    [Fact]
+    public void Video_pretraining_refuses_the_image_only_label_options_it_would_ignore()
+    {
+        foreach (var (option, value) in new[] { ("--labels", "coarse"), ("--imbalance", "0.5") })
+        {
+            var r = Support.CliProcess.Run("pretrain", option, value, "--epochs", "1", "--out", Path.Combine(Path.GetTempPath(), "never-written"));
+            Assert.Equal(1, r.ExitCode);
+            var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"{option} is for", line);
+        }
+    }
 }

@@ -57,6 +57,14 @@ public class PredictVideoTests
             var text = CliProcess.Run("predict", "--model", "fixture-small", "--presets", presets, "--weights", weights, "--video", video, "--classes", names);
             Assert.True(text.ExitCode == 0, text.Stderr);
             Assert.Contains(classNames[best], text.Stdout.Split('\n')[1]);
+
+            // Names of another label set (four for a five-class head) would print wrong names: one line naming the file.
+            var four = Path.Combine(dir, "four.txt");
+            File.WriteAllLines(four, classNames[..4]);
+            var wrong = CliProcess.Run("predict", "--model", "fixture-small", "--presets", presets, "--weights", weights, "--video", video, "--classes", four);
+            Assert.Equal(1, wrong.ExitCode);
+            var line = Assert.Single(wrong.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains($"{four}: 4 class names, but the model's head has 5 classes", line);
         }
         finally { Directory.Delete(dir, true); }
     }
