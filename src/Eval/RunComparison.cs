@@ -19,13 +19,18 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such run folder");
         if (!File.Exists(report)) throw new InvalidDataException($"{dir}: not a finished run (no report.json)");
         if (!File.Exists(settings)) throw new InvalidDataException($"{dir}: no settings.json (a finetune run folder is needed; eval folders have none)");
+        // The file being read when something is missing or malformed, so the message names it rather than the folder.
+        string reading = settings;
         try
         {
             using var s = JsonDocument.Parse(File.ReadAllText(settings));
-            using var r = JsonDocument.Parse(File.ReadAllText(report));
             var reg = s.RootElement.GetProperty("regularizer");
             string regularizer = (reg.Deserialize<VideoVCReg.Models.Regularization.RegularizerOptions>()
                 ?? throw new InvalidOperationException("empty regularizer settings")).Label;
+            string model = s.RootElement.GetProperty("model").GetString()!;
+            double noise = s.RootElement.GetProperty("views").GetProperty("Noise").GetDouble();
+            reading = report;
+            using var r = JsonDocument.Parse(File.ReadAllText(report));
             var splits = r.RootElement.GetProperty("splits").EnumerateArray().Select(e => (e.GetProperty("split").GetInt32(), e.GetProperty("videos").GetInt32(),
                 e.GetProperty("views").GetInt32(), e.GetProperty("top1").GetDouble(), e.GetProperty("top5").GetDouble(), e.GetProperty("mean_class_accuracy").GetDouble())).ToList();
             var mean = r.RootElement.GetProperty("mean");
@@ -34,17 +39,19 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
             {
                 var results = Path.Combine(dir, $"split{split}", "results.json");
                 if (!File.Exists(results)) continue;
+                reading = results;
                 using var doc = JsonDocument.Parse(File.ReadAllText(results));
                 predictions.AddRange(doc.RootElement.GetProperty("predictions").EnumerateArray()
                     .Select(p => (p.GetProperty("label").GetInt32(), p.GetProperty("predicted").GetInt32())));
             }
-            return new FinishedRun(dir, s.RootElement.GetProperty("model").GetString()!, regularizer, s.RootElement.GetProperty("views").GetProperty("Noise").GetDouble(),
+            reading = report;
+            return new FinishedRun(dir, model, regularizer, noise,
                 [.. splits.Select(x => x.Item4)], mean.GetProperty("top1").GetDouble(), mean.GetProperty("top1_std").GetDouble(),
                 mean.GetProperty("top5").GetDouble(), mean.GetProperty("top5_std").GetDouble(), splits, predictions);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new InvalidDataException($"{dir}: unreadable run files ({e.Message})", e);
+            throw new InvalidDataException($"{reading}: unreadable ({e.Message})", e);
         }
     }
 }

@@ -52,6 +52,21 @@ public sealed class RunFolder : IDisposable
         return new RunFolder(full, stream);
     }
 
+    /// <summary>
+    /// Creates a folder a run writes beside its output (--save-features), before any work, so a path that is a file or
+    /// cannot be created costs one line at the start instead of failing after minutes of feature extraction.
+    /// </summary>
+    public static void CreateSideFolder(string path, string option)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new IOException($"{option} is empty: name a folder");
+        if (File.Exists(path)) throw new IOException($"{path}: is a file, not a folder ({option})");
+        try { Directory.CreateDirectory(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{path}: cannot be created as a folder ({option}): {e.Message}");
+        }
+    }
+
     /// <summary>A run finished here: its report is written.</summary>
     public bool Finished => File.Exists(System.IO.Path.Combine(Path, FinishedMarker));
 

@@ -148,7 +148,7 @@ public sealed record TrainOptions
         // Infinity and NaN pass a "> 0" test the wrong way or not at all; every rate must be a finite number.
         if (!(BaseLr > 0 && double.IsFinite(BaseLr))) p.Add($"FineTune:BaseLr (--lr) must be a finite number > 0 (got {BaseLr})");
         // Judged against the peak only when the peak itself is valid, so one bad setting gives one complaint.
-        else if (BatchSize >= 1 && !(MinLr >= 0 && MinLr <= PeakLr)) p.Add($"FineTune:MinLr (--min-lr) must be in [0, peak lr {PeakLr:G3}] (got {MinLr})");
+        else if (BatchSize >= 1 && UpdateFreq >= 1 && !(MinLr >= 0 && MinLr <= PeakLr)) p.Add($"FineTune:MinLr (--min-lr) must be in [0, peak lr {PeakLr:G3}] (got {MinLr})");
         // VideoMAE's cosine_scheduler asserts the same: a warm-up as long as the run never reaches the peak.
         double warmup = EffectiveWarmupEpochs;
         if (!(warmup >= 0) || (warmup > 0 && warmup >= Epochs))

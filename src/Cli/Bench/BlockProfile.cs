@@ -20,16 +20,34 @@ public static class BlockProfile
     public sealed record Site(string Name, long[] Shape, bool ChannelsLast, double BlockForward, double LayerForward, double LayerBackward, double BlockBackward);
 
     /// <summary>
-    /// Per variant: the sites (median over rounds) and the whole step's median; and the fast backward op by op: per sample
-    /// shape "n×d", each op's seconds a step (summed over the sites of that shape, mean over rounds), in the order they run.
+    /// A step's time outside every site's four intervals (stem, downsampling, head, loss, autograd's own work between the
+    /// sites), where a layer that slows the network elsewhere would show: forward and backward, the part of each spent in
+    /// the timed downsampling layers, and two ends of the backward. Each field is the median over steps of that step's value.
+    /// </summary>
+    /// <param name="Head">From the loss to the gradient's arrival at the last site (loss, head, pooling).</param>
+    /// <param name="Tail">From the gradient's arrival at the first site's input to the step's end (the stem, and what the engine does last).</param>
+    public sealed record OutsideTimes(double Forward, double Backward, double DownsamplingForward, double DownsamplingBackward, double Head, double Tail);
+
+    /// <summary>
+    /// Per variant: the sites (median over rounds), the whole step's median, the time outside the sites and the minor page
+    /// faults a step (medians); and the fast backward op by op: per sample shape "n×d", each op's seconds a step (summed
+    /// over the sites of that shape, mean over rounds), in the order they run.
     /// </summary>
     public sealed record Result(IReadOnlyDictionary<string, IReadOnlyList<Site>> Sites, IReadOnlyDictionary<string, double> StepSeconds,
-        IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, double>>> FastOps);
+        IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, double>>> FastOps, IReadOnlyDictionary<string, OutsideTimes> Outside,
+        IReadOnlyDictionary<string, double> PageFaults);
 
+    /// <summary>The network's downsampling layers that lie between the sites (ConvNeXt's), not inside one (ResNet's projection shortcuts).</summary>
+    public static IReadOnlyList<nn.Module<Tensor, Tensor>> DownsamplingBetween(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites) =>
+        [.. ((IRegularizationSites)model).DownsampleModules.Where(m => !sites.Any(s => s.modules().Any(x => ReferenceEquals(x, m))))];
+
+    /// <param name="downsampling">Modules outside the sites timed as a whole, forward and backward (the network's downsampling layers).</param>
     public static Result Run(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
-        IReadOnlyDictionary<string, FeatureRegularizer> regs, Tensor input, Device device, int rounds, CancellationToken cancel)
+        IReadOnlyDictionary<string, FeatureRegularizer> regs, Tensor input, Device device, int rounds, CancellationToken cancel,
+        IReadOnlyList<nn.Module<Tensor, Tensor>>? downsampling = null)
     {
-        var samples = regs.Keys.ToDictionary(v => v, _ => new List<(double[,] Times, double Step)>());
+        downsampling ??= [];
+        var samples = regs.Keys.ToDictionary(v => v, _ => new List<StepSample>());
         var shapes = new (long[] Shape, bool ChannelsLast)[sites.Count];
         var variants = regs.Keys.ToArray();
         var ops = new Dictionary<string, List<KeyValuePair<string, double>>>();
@@ -55,8 +73,8 @@ public static class BlockProfile
                     };
                 try
                 {
-                    var (times, step) = Step(model, sites, regs[v], input, device, shapes);
-                    if (round > 0) samples[v].Add((times, step));
+                    var sample = Step(model, sites, downsampling, regs[v], input, device, shapes);
+                    if (round > 0) samples[v].Add(sample);
                 }
                 finally { VcRegFunction.OpProbe = null; }
             }
@@ -65,13 +83,19 @@ public static class BlockProfile
             result[v] = [.. Enumerable.Range(0, sites.Count).Select(i => new Site($"blocks.{i}", shapes[i].Shape, shapes[i].ChannelsLast,
                 Stats.Median(list.Select(s => s.Times[i, 0])), Stats.Median(list.Select(s => s.Times[i, 1])),
                 Stats.Median(list.Select(s => s.Times[i, 2])), Stats.Median(list.Select(s => s.Times[i, 3]))))];
+        OutsideTimes Median(List<StepSample> list) => new(Stats.Median(list.Select(x => x.Outside.Forward)), Stats.Median(list.Select(x => x.Outside.Backward)),
+            Stats.Median(list.Select(x => x.Outside.DownsamplingForward)), Stats.Median(list.Select(x => x.Outside.DownsamplingBackward)),
+            Stats.Median(list.Select(x => x.Outside.Head)), Stats.Median(list.Select(x => x.Outside.Tail)));
         return new Result(result, samples.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value.Select(s => s.Step))),
-            ops.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<KeyValuePair<string, double>>)kv.Value));
+            ops.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<KeyValuePair<string, double>>)kv.Value),
+            samples.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), samples.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value.Select(s => s.Faults))));
     }
 
-    /// <summary>One step with markers; per site [block forward, layer forward, layer backward, block backward] in seconds.</summary>
-    static (double[,] Times, double Step) Step(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,
-        FeatureRegularizer reg, Tensor input, Device device, (long[], bool)[] shapes)
+    sealed record StepSample(double[,] Times, double Step, OutsideTimes Outside, double Faults);
+
+    /// <summary>One step with markers; per site [block forward, layer forward, layer backward, block backward] in seconds, the step and its forward.</summary>
+    static StepSample Step(nn.Module<Tensor, Tensor> model,
+        IReadOnlyList<nn.Module<Tensor, Tensor>> sites, IReadOnlyList<nn.Module<Tensor, Tensor>> downsampling, FeatureRegularizer reg, Tensor input, Device device, (long[], bool)[] shapes)
     {
         int n = sites.Count;
         // Timestamps: 0 block forward start, 1 block forward end, 2 layer forward end, 3 gradient at the layer's output,
@@ -101,20 +125,44 @@ public static class BlockProfile
                 return TimeMark.Mark(z, () => { Sync(); marks[site, 3] = Stopwatch.GetTimestamp(); });
             }).remove);
         }
+        // Per downsampling module: forward start, forward end, gradient at its output, gradient at its input.
+        var down = new long[downsampling.Count, 4];
+        for (int i = 0; i < downsampling.Count; i++)
+        {
+            int at = i;
+            removers.Add(downsampling[i].register_forward_pre_hook((_, x) =>
+            {
+                Sync();
+                down[at, 0] = Stopwatch.GetTimestamp();
+                return TimeMark.Mark(x, () => { Sync(); down[at, 3] = Stopwatch.GetTimestamp(); });
+            }).remove);
+            removers.Add(downsampling[i].register_forward_hook((_, _, y) =>
+            {
+                Sync();
+                down[at, 1] = Stopwatch.GetTimestamp();
+                return TimeMark.Mark(y, () => { Sync(); down[at, 2] = Stopwatch.GetTimestamp(); });
+            }).remove);
+        }
         try
         {
             using var scope = NewDisposeScope();
             model.zero_grad();
             Sync();
+            long faults = MinorFaults();
             var sw = Stopwatch.StartNew();
             var loss = model.call(input).logsumexp(1).mean();
             if (reg.TakeLoss() is Tensor extra) loss = loss + extra;
+            Sync();
+            double forward = sw.Elapsed.TotalSeconds;
+            long forwardEnd = Stopwatch.GetTimestamp();
             loss.backward();
             reg.AfterBackward();
             TimeMark.ThrowIfFailed();
             Sync();
             if (device.type != DeviceType.CUDA) _ = loss.item<float>();
             double step = sw.Elapsed.TotalSeconds;
+            long stepEnd = Stopwatch.GetTimestamp();
+            faults = MinorFaults() - faults;
             var times = new double[n, 4];
             double f = Stopwatch.Frequency;
             for (int i = 0; i < n; i++)
@@ -124,12 +172,39 @@ public static class BlockProfile
                 times[i, 2] = (marks[i, 4] - marks[i, 3]) / f;
                 times[i, 3] = (marks[i, 5] - marks[i, 4]) / f;
             }
-            return (times, step);
+            double downForward = 0, downBackward = 0, sitesForward = 0, sitesBackward = 0;
+            for (int i = 0; i < downsampling.Count; i++)
+            {
+                downForward += (down[i, 1] - down[i, 0]) / f;
+                downBackward += (down[i, 3] - down[i, 2]) / f;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                sitesForward += times[i, 0] + times[i, 1];
+                sitesBackward += times[i, 2] + times[i, 3];
+            }
+            long firstGradient = Enumerable.Range(0, n).Min(i => marks[i, 3]), lastSite = Enumerable.Range(0, n).Max(i => marks[i, 5]);
+            var outside = new OutsideTimes(forward - sitesForward, step - forward - sitesBackward, downForward, downBackward,
+                (firstGradient - forwardEnd) / f, (stepEnd - lastSite) / f);
+            return new(times, step, outside, faults);
         }
         finally
         {
             foreach (var remove in removers) remove();
         }
+    }
+
+    /// <summary>The process's minor page faults so far (Linux /proc/self/stat field 10), or 0 elsewhere.</summary>
+    static long MinorFaults()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7]);
+        }
+        catch (IOException) { return 0; }
+        catch (UnauthorizedAccessException) { return 0; }
     }
 
     static void Sync(Device device) { if (device.type == DeviceType.CUDA) cuda.synchronize(); }
@@ -171,6 +246,7 @@ public static class BlockProfileTable
     {
         var variants = r.Sites.Keys.ToList();
         yield return $"{network}, batch {batch}: whole step (median) " + string.Join(", ", variants.Select(v => $"{v} {r.StepSeconds[v]:F3} s"));
+        yield return "minor page faults a step (median): " + string.Join(", ", variants.Select(v => $"{v} {r.PageFaults[v]:F0}"));
         yield return $"{"sites [shape] layout",-36} {"variant",-9} {"block fwd",10} {"layer fwd",10} {"layer bwd",10} {"block bwd",10} {"Δ block vs identity",20}";
         var sites = r.Sites[variants[0]];
         var stages = new List<(int From, int To)>();
@@ -192,6 +268,18 @@ public static class BlockProfileTable
             }
             if (stages.Count == 1) break;
         }
+        yield return "outside the sites, ms forward / backward: the downsampling layers, and the rest (stem, head, loss, autograd between the sites)";
+        var o0 = r.Outside[variants[0]];
+        static string Ms(double s) => $"{s * 1000:F1}";
+        static string Delta(double s) => (s >= 0 ? "+" : "−") + $"{Math.Abs(s) * 1000:F1}";
+        foreach (var v in variants)
+        {
+            var o = r.Outside[v];
+            yield return $"  {v,-9} downsampling {Ms(o.DownsamplingForward),6} / {Ms(o.DownsamplingBackward),6} (Δ {Delta(o.DownsamplingForward - o0.DownsamplingForward)} / {Delta(o.DownsamplingBackward - o0.DownsamplingBackward)})   " +
+                $"rest {Ms(o.Forward - o.DownsamplingForward),6} / {Ms(o.Backward - o.DownsamplingBackward),6} (Δ {Delta(o.Forward - o.DownsamplingForward - o0.Forward + o0.DownsamplingForward)} / {Delta(o.Backward - o.DownsamplingBackward - o0.Backward + o0.DownsamplingBackward)}); " +
+                $"of its backward: loss to the last site {Ms(o.Head)}, after the first site {Ms(o.Tail)}";
+        }
+        if (r.Outside.ContainsKey("naive")) yield return "  (naive's loss terms run their backward wherever the engine schedules them: part of its layer time lands in \"rest\")";
         if (r.FastOps.Count == 0) yield break;
         yield return "fast backward op by op (sites taken as (n, d) rows: tokens, channels-last maps; ms a step, over the sites of each shape):";
         foreach (var (shape, ops) in r.FastOps)

@@ -83,8 +83,9 @@ public static class BenchVcRegCommand
             var sites = VcRegBench.Sites(model, siteKind, net);
             using var input = TorchSharp.torch.randn(batch, 3, 224, 224, device: device);
             var regs = VcRegBench.Regularizers(options, device);
-            var result = BlockProfile.Run(model, sites, regs, input, device, rounds, ctx.Cancel);
-            if (json) all[net] = new { device = device.ToString(), batch, rounds, step_s = result.StepSeconds, sites = result.Sites };
+            var downsampling = siteKind != "blocks" ? [] : BlockProfile.DownsamplingBetween(model, sites);
+            var result = BlockProfile.Run(model, sites, regs, input, device, rounds, ctx.Cancel, downsampling);
+            if (json) all[net] = new { device = device.ToString(), batch, rounds, step_s = result.StepSeconds, outside_sites_s = result.Outside, minor_page_faults = result.PageFaults, sites = result.Sites };
             else
             {
                 foreach (var line in BlockProfileTable.Lines(net, batch, result)) Console.WriteLine(line);

@@ -73,6 +73,17 @@ public static class AppHost
         bool typedOption = parse.CommandResult.Command.Options.Any(o => o.Name == "--amp");
         if (!typedOption && args.Contains("--amp")) return true;
         if (parse.Errors.Count > 0) return false;
+        // `sweep DIR` works on a plan written earlier: its trials' options are in DIR/sweep.json, not on this command line.
+        if (parse.CommandResult.Command.Name == "sweep" && parse.CommandResult.Command.Arguments.FirstOrDefault() is System.CommandLine.Argument<string?> dir
+            && parse.GetValue(dir) is string existing && File.Exists(Path.Combine(existing, Experiment.Sweeps.SweepPlan.FileName)))
+        {
+            try
+            {
+                var plan = Experiment.Sweeps.SweepPlan.Read(existing);
+                return WantsAutocast([plan.Verb, .. plan.BaseArgs]);
+            }
+            catch (Exception) { return false; } // the sweep itself reports an unreadable plan
+        }
         try
         {
             var builder = new ConfigurationBuilder();

@@ -17,7 +17,7 @@ public static class DatasetCheck
         var folds = new List<SortedDictionary<string, List<Hmdb51.SplitEntry>>>();
         for (int k = 1; k <= 3; k++)
         {
-            try { folds.Add(Hmdb51.ReadSplit(root, k)); }
+            try { folds.Add(Hmdb51.ReadSplit(root, k, (where, why) => problems.Add(new(where, why)))); }
             catch (InvalidDataException) when (k > 1) { problems.Add(new(root, $"no split files for fold {k}")); }
         }
         // A class whose split file lists nothing would train a head with a class no video teaches.

@@ -18,7 +18,9 @@ public static class Hmdb51
     }
 
     /// <summary>Every entry of every split file of fold <paramref name="split"/>, keyed by class (sorted).</summary>
-    public static SortedDictionary<string, List<SplitEntry>> ReadSplit(string root, int split)
+    /// <param name="malformed">Given, a malformed line is handed to it ("file:line", reason) and skipped, so a check lists
+    /// every one; otherwise the first one throws, so training never runs on a split file it misread.</param>
+    public static SortedDictionary<string, List<SplitEntry>> ReadSplit(string root, int split, Action<string, string>? malformed = null)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such dataset folder");
         if (split is < 1 or > 3) throw new ArgumentException($"HMDB51 split must be 1, 2 or 3, got {split}");
@@ -39,7 +41,11 @@ public static class Hmdb51
                 if (line.Length == 0) continue;
                 var parts = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length != 2 || !int.TryParse(parts[1], out int id) || id is < 0 or > 2)
-                    throw new InvalidDataException($"{file}:{n}: expected '<name> <0|1|2>', got '{line}'");
+                {
+                    if (malformed is null) throw new InvalidDataException($"{file}:{n}: expected '<name> <0|1|2>', got '{line}'");
+                    malformed($"{file}:{n}", $"expected '<name> <0|1|2>', got '{line}'");
+                    continue;
+                }
                 entries.Add(new SplitEntry(cls, parts[0], id, file, n));
             }
         }

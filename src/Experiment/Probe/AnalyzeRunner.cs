@@ -29,6 +29,7 @@ public sealed class AnalyzeRunner(string outDir, bool force, Device device, int 
         using var folder = RunFolder.Acquire(outDir);
         if (folder.Finished && !force)
             throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        if (saveFeatures is string saveTo) RunFolder.CreateSideFolder(saveTo, "--save-features");
         folder.Clear();
         source.Prepare(outDir, cancel);
         var results = new List<AnalyzedWeights>();

@@ -69,6 +69,7 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
         }
         if (folder.Finished && !options.Force)
             throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        if (options.SaveFeatures is string saveTo) RunFolder.CreateSideFolder(saveTo, "--save-features");
         folder.Clear();
         AtomicFile.WriteText(settingsPath, settingsJson);
         source.Prepare(options.OutDir, cancel);

@@ -140,4 +140,28 @@ public class DatasetTests(SynthData data)
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void Data_check_lists_every_malformed_split_line_and_checks_the_rest()
+    {
+        var dir = data.Copy();
+        try
+        {
+            var splits = Directory.GetFiles(dir, "*_test_split*.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+            var one = splits.First(f => f.EndsWith("_test_split1.txt"));
+            var two = splits.Last(f => f.EndsWith("_test_split2.txt"));
+            int oneLines = File.ReadAllLines(one).Length, twoLines = File.ReadAllLines(two).Length;
+            File.AppendAllLines(one, ["three words here"]);
+            File.AppendAllLines(two, ["clip.avi 7"]);
+            var r = Support.CliProcess.Run("data", "check", dir);
+            Assert.Equal(1, r.ExitCode);
+            var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains($"{one}:{oneLines + 1}: expected '<name> <0|1|2>', got 'three words here'", lines);
+            Assert.Contains($"{two}:{twoLines + 1}: expected '<name> <0|1|2>', got 'clip.avi 7'", lines);
+            // The videos were still decoded and the well-formed entries checked.
+            int total = SynthData.Classes * SynthData.PerClass;
+            Assert.Equal($"2 problem(s) in {dir}: {total} videos scanned, {3 * total} split entries", lines[^1]);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

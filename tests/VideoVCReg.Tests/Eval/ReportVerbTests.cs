@@ -80,4 +80,28 @@ public class ReportVerbTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void A_damaged_run_file_is_named_itself_not_its_folder()
+    {
+        var root = Directory.CreateTempSubdirectory("report-damaged-").FullName;
+        try
+        {
+            (int, int)[] a = [(0, 0), (1, 1)];
+            foreach (var file in new[] { "settings.json", "report.json", Path.Combine("split2", "results.json") })
+            {
+                var dir = Run(root, $"run-{Path.GetFileNameWithoutExtension(file)}", "vcreg", 0, [(0.5, a), (0.5, a)]);
+                var path = Path.Combine(dir, file);
+                File.WriteAllText(path, File.ReadAllText(path)[..20]);                  // cut off mid-object
+                var e = Assert.Throws<InvalidDataException>(() => VideoVCReg.Eval.FinishedRun.Read(dir));
+                Assert.StartsWith($"{path}: unreadable (", e.Message);
+            }
+            // A well-formed file without a field the report needs is named the same way.
+            var missing = Run(root, "run-no-mean", "vcreg", 0, [(0.5, a), (0.5, a)]);
+            var report = Path.Combine(missing, "report.json");
+            File.WriteAllText(report, File.ReadAllText(report).Replace("\"mean\"", "\"average\""));
+            Assert.StartsWith($"{report}: unreadable (", Assert.Throws<InvalidDataException>(() => VideoVCReg.Eval.FinishedRun.Read(missing)).Message);
+        }
+        finally { Directory.Delete(root, true); }
+    }
 }

@@ -69,4 +69,12 @@ public class TrainOptionsValidationTests
         Assert.Single(problems);
         Assert.StartsWith("FineTune:BatchSize", problems[0]);
     }
+
+    [Fact]
+    public void A_zero_update_freq_gives_one_complaint_not_a_spurious_min_lr_one()
+    {
+        var problems = new TrainOptions { UpdateFreq = 0 }.Problems();
+        Assert.Single(problems);
+        Assert.StartsWith("FineTune:UpdateFreq", problems[0]);
+    }
 }

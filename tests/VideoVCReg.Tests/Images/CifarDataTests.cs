@@ -61,6 +61,8 @@ public class CifarDataTests
             var e = Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true));
             Assert.Contains("train.bin", e.Message);
             Assert.Contains("not a whole number of 3074-byte", e.Message);
+            File.WriteAllBytes(Path.Combine(dir, "train.bin"), []);
+            Assert.Contains("train.bin: the file is empty", Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true)).Message);
 
             CifarBinary.WriteBatch(Path.Combine(dir, "train.bin"), CifarKind.Cifar100, Pixels(2, 3), [0, 1], [0, 1]);
             var coarse = Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true, coarse: true));

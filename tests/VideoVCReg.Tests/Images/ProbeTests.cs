@@ -119,6 +119,15 @@ public class ProbeTests
             var again = CliProcess.Run("probe", "--arch", "resnet32", "--data", spec, "--out", outDir);
             Assert.Equal(1, again.ExitCode);
             Assert.Contains("holds a finished run", again.Stderr);
+
+            // --force with --save-features naming a file: one line before any work, and the finished probe is kept.
+            var report = File.ReadAllText(Path.Combine(outDir, "report.json"));
+            var aFile = Path.Combine(work, "afile");
+            File.WriteAllText(aFile, "x");
+            var intoFile = CliProcess.Run("probe", "--arch", "resnet32", "--weights", weights, "--data", spec, "--save-features", aFile, "--force", "--out", outDir);
+            Assert.Equal(1, intoFile.ExitCode);
+            Assert.Equal($"videovcreg: {aFile}: is a file, not a folder (--save-features)", intoFile.Stderr.Trim());
+            Assert.Equal(report, File.ReadAllText(Path.Combine(outDir, "report.json")));
         }
         finally { Directory.Delete(work, true); }
     }

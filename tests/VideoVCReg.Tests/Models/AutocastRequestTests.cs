@@ -38,6 +38,18 @@ public class AutocastRequestTests
             Assert.True(AppHost.WantsAutocast([.. Pretrain, "--config", on]));
             Assert.False(AppHost.WantsAutocast([.. Pretrain, "--config", off]));
             Assert.True(AppHost.WantsAutocast([.. Pretrain, "--config", off, "--amp"]));
+
+            // `sweep DIR` resumes a plan written earlier: its trials' options decide, from sweep.json.
+            var sweep = Path.Combine(dir, "sweep");
+            Directory.CreateDirectory(sweep);
+            var axes = new[] { new VideoVCReg.Experiment.Sweeps.SweepAxis("--alpha", ["1", "2"]) };
+            File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("pretrain", [.. Pretrain[1..], "--amp"], axes).ToJson());
+            Assert.True(AppHost.WantsAutocast(["sweep", sweep]));
+            Assert.True(AppHost.WantsAutocast(["sweep", "--trial", "1", sweep]));
+            File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("pretrain", Pretrain[1..], axes).ToJson());
+            Assert.False(AppHost.WantsAutocast(["sweep", sweep]));
+            File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("pretrain", [.. Pretrain[1..], "--config", on], axes).ToJson());
+            Assert.True(AppHost.WantsAutocast(["sweep", sweep]));
             Assert.False(AppHost.WantsAutocast([.. Pretrain, "--config", on, "--amp", "false"]));
 
             // What does not load is no request, and no exception: the host reports it in one line afterwards.

@@ -24,7 +24,9 @@ public class BlockProfileTests
         var sites = model.BlockModules;
         using var input = randn(2, 3, 64, 64);
         var regs = VcRegBench.Regularizers(new VcRegOptions(), CPU);
-        var result = BlockProfile.Run(model, sites, regs, input, CPU, rounds: 1, default);
+        var downsampling = BlockProfile.DownsamplingBetween(model, sites);
+        Assert.Equal(model.DownsampleModules, downsampling);
+        var result = BlockProfile.Run(model, sites, regs, input, CPU, rounds: 1, default, downsampling);
         Assert.Null(VcRegFunction.OpProbe);
 
         Assert.Equal(regs.Keys.Order(), result.Sites.Keys.Order());
@@ -40,6 +42,13 @@ public class BlockProfileTests
             // One measured round: the intervals are disjoint parts of that very step.
             double parts = list.Sum(s => s.BlockForward + s.LayerForward + s.LayerBackward + s.BlockBackward);
             Assert.True(parts <= result.StepSeconds[variant], $"{variant}: sites {parts} s in a step of {result.StepSeconds[variant]} s");
+            // The forward's end splits the step: the sites' forward intervals lie before it, their backward ones after it; the
+            // downsampling layers lie outside every site, and so do the loss/head and stem ends of the backward.
+            var o = result.Outside[variant];
+            Assert.True(o.Forward > 0 && o.Backward > 0, $"{variant}: outside the sites {o.Forward} s forward, {o.Backward} s backward");
+            Assert.True(o.DownsamplingForward > 0 && o.DownsamplingForward < o.Forward, $"{variant}: downsampling {o.DownsamplingForward} s of {o.Forward} s forward outside");
+            Assert.True(o.DownsamplingBackward > 0 && o.Head > 0 && o.Tail > 0 && o.DownsamplingBackward + o.Head + o.Tail < o.Backward,
+                $"{variant}: downsampling {o.DownsamplingBackward} s, loss to last site {o.Head} s, after first site {o.Tail} s of {o.Backward} s backward outside");
         }
 
         // Samples of each site: n = B·H·W positions of d = C channels.
@@ -52,5 +61,14 @@ public class BlockProfileTests
             Assert.Contains(n < d ? "Gram: product GEMM" : "product GEMM", ops);
             Assert.All(result.FastOps[$"{n}×{d}"], o => Assert.True(o.Value >= 0, $"{n}×{d} {o.Key}: {o.Value} s"));
         }
+    }
+
+    [Fact]
+    public void Downsampling_inside_a_site_is_not_timed_twice()
+    {
+        // ResNet's projection shortcuts belong to its first block of each stage: inside a site, so not timed apart.
+        using var resnet = ResNet.R18(10);
+        Assert.Equal(3, resnet.DownsampleModules.Count);
+        Assert.Empty(BlockProfile.DownsamplingBetween(resnet, resnet.BlockModules));
     }
 }
