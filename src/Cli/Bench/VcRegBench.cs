@@ -17,7 +17,7 @@ public static class VcRegBench
 
     public sealed record NetworkResult(string Network, int InsertedLayers, int Batch, int Rounds,
         IReadOnlyDictionary<string, double> MedianSeconds, IReadOnlyDictionary<string, double> Ratios,
-        IReadOnlyDictionary<string, double> LayerSeconds, double FastGflop)
+        IReadOnlyDictionary<string, double> LayerSeconds, double FastGflop, IReadOnlyDictionary<string, double> PairedRatios)
     {
         /// <summary>
         /// 1 + the inserted layers' own time over the identity network's step: the ratio the whole-network one
@@ -55,9 +55,18 @@ public static class VcRegBench
         }
         var median = times.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value));
         var ratios = median.ToDictionary(kv => kv.Key, kv => kv.Value / median["identity"]);
+        var paired = PairedRatios(times);
         var (layerSeconds, shapes) = LayerOnly(model, sites, input, regs, device, rounds);
-        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios, layerSeconds, FastBackwardFlop(shapes, options.Layout) / 1e9);
+        return new NetworkResult(network, sites.Count, batch, rounds, median, ratios, layerSeconds, FastBackwardFlop(shapes, options.Layout) / 1e9, paired);
     }
+
+    /// <summary>
+    /// Per variant, the median over rounds of its time over identity's in the same round (times[v][i] is round i). Each round
+    /// times every variant back to back, so a round's own ratio cancels what drifts between rounds, which the ratio of
+    /// medians does not.
+    /// </summary>
+    public static Dictionary<string, double> PairedRatios(IReadOnlyDictionary<string, List<double>> times) =>
+        times.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value.Select((t, i) => t / times["identity"][i])));
 
     /// <summary>The network in training mode on <paramref name="device"/>, its weights from seed 0.</summary>
     public static nn.Module<Tensor, Tensor> CreateModel(string network, Device device)

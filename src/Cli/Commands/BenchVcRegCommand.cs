@@ -47,7 +47,7 @@ public static class BenchVcRegCommand
                 var obj = results.ToDictionary(x => x.Network, x => (object)new
                 {
                     device = device.ToString(), batch = x.Batch, rounds = x.Rounds, inserted_layers = x.InsertedLayers,
-                    median_s = x.MedianSeconds, ratios = x.Ratios, layers_only_s = x.LayerSeconds,
+                    median_s = x.MedianSeconds, ratios = x.Ratios, paired_ratios = x.PairedRatios, layers_only_s = x.LayerSeconds,
                     layers_only_ratios = x.LayerRatios, noncontiguous_sites = VcRegBench.NonContiguousSites(x.Network, device, ctx.Parse.GetValue(siteKind)!),
                     fast_gflop = x.FastGflop, fast_layers_share_of_peak = x.FastGflop / x.FastLayerOwnSeconds / peak,
                     fast_layers_share_of_peak_raw = x.FastGflop / x.LayerSeconds["fast"] / peak,
@@ -63,6 +63,7 @@ public static class BenchVcRegCommand
                 string Cell(string v) => $"{x.MedianSeconds[v]:F3}s".PadLeft(10);
                 Console.WriteLine($"{x.Network,-14} {x.InsertedLayers,8} {Cell("identity")} {Cell("naive")} {Cell("fast")} {Cell("bn")}   {x.MedianSeconds["naive"] / x.MedianSeconds["fast"]:F2}");
                 Console.WriteLine($"{"  ratio",-14} {"",8} {x.Ratios["identity"],10:F3} {x.Ratios["naive"],10:F3} {x.Ratios["fast"],10:F3} {x.Ratios["bn"],10:F3}");
+                Console.WriteLine($"{"  paired ratio",-14} {"",8} {x.PairedRatios["identity"],10:F3} {x.PairedRatios["naive"],10:F3} {x.PairedRatios["fast"],10:F3} {x.PairedRatios["bn"],10:F3}");
                 string Layer(string v) => $"{x.LayerSeconds[v] * 1000:F1}ms".PadLeft(10);
                 Console.WriteLine($"{"  layers only",-14} {"",8} {Layer("identity")} {Layer("naive")} {Layer("fast")} {Layer("bn")}   {x.LayerSeconds["naive"] / x.LayerSeconds["fast"]:F2}");
                 Console.WriteLine($"{"  1 + layers",-14} {"",8} {x.LayerRatios["identity"],10:F3} {x.LayerRatios["naive"],10:F3} {x.LayerRatios["fast"],10:F3} {x.LayerRatios["bn"],10:F3}");

@@ -71,4 +71,14 @@ public class BlockProfileTests
         Assert.Equal(3, resnet.DownsampleModules.Count);
         Assert.Empty(BlockProfile.DownsamplingBetween(resnet, resnet.BlockModules));
     }
+
+    [Fact]
+    public void Paired_ratios_divide_within_each_round_before_the_median()
+    {
+        // Round 2 ran on a slowed machine: the ratio of medians (1.32 / 1.1 = 1.2) is what only one round saw (1.1, 1.1, 1.2).
+        var times = new Dictionary<string, List<double>> { ["identity"] = [1.0, 2.0, 1.1], ["fast"] = [1.1, 2.2, 1.32] };
+        var paired = VcRegBench.PairedRatios(times);
+        Assert.Equal(1.0, paired["identity"], 12);
+        Assert.Equal(1.1, paired["fast"], 12);
+    }
 }
