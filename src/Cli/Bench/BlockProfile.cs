@@ -26,7 +26,9 @@ public static class BlockProfile
     /// </summary>
     /// <param name="Head">From the loss to the gradient's arrival at the last site (loss, head, pooling).</param>
     /// <param name="Tail">From the gradient's arrival at the first site's input to the step's end (the stem, and what the engine does last).</param>
-    public sealed record OutsideTimes(double Forward, double Backward, double DownsamplingForward, double DownsamplingBackward, double Head, double Tail);
+    /// <param name="RestForward">Forward less the downsampling layers' forward, per step (so not the difference of two medians).</param>
+    public sealed record OutsideTimes(double Forward, double Backward, double DownsamplingForward, double DownsamplingBackward, double RestForward,
+        double RestBackward, double Head, double Tail);
 
     /// <summary>
     /// Per variant: the sites (median over rounds), the whole step's median, the time outside the sites and the minor page
@@ -85,6 +87,7 @@ public static class BlockProfile
                 Stats.Median(list.Select(s => s.Times[i, 2])), Stats.Median(list.Select(s => s.Times[i, 3]))))];
         OutsideTimes Median(List<StepSample> list) => new(Stats.Median(list.Select(x => x.Outside.Forward)), Stats.Median(list.Select(x => x.Outside.Backward)),
             Stats.Median(list.Select(x => x.Outside.DownsamplingForward)), Stats.Median(list.Select(x => x.Outside.DownsamplingBackward)),
+            Stats.Median(list.Select(x => x.Outside.RestForward)), Stats.Median(list.Select(x => x.Outside.RestBackward)),
             Stats.Median(list.Select(x => x.Outside.Head)), Stats.Median(list.Select(x => x.Outside.Tail)));
         return new Result(result, samples.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value.Select(s => s.Step))),
             ops.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<KeyValuePair<string, double>>)kv.Value),
@@ -163,6 +166,9 @@ public static class BlockProfile
             double step = sw.Elapsed.TotalSeconds;
             long stepEnd = Stopwatch.GetTimestamp();
             faults = MinorFaults() - faults;
+            // A mark that never fired (an input that needed no gradient) would read as a huge negative interval.
+            if (marks.Cast<long>().Any(t => t == 0) || down.Cast<long>().Any(t => t == 0))
+                throw new InvalidOperationException("profile: a site or downsampling layer saw no gradient (does the input need none?)");
             var times = new double[n, 4];
             double f = Stopwatch.Frequency;
             for (int i = 0; i < n; i++)
@@ -184,8 +190,9 @@ public static class BlockProfile
                 sitesBackward += times[i, 2] + times[i, 3];
             }
             long firstGradient = Enumerable.Range(0, n).Min(i => marks[i, 3]), lastSite = Enumerable.Range(0, n).Max(i => marks[i, 5]);
-            var outside = new OutsideTimes(forward - sitesForward, step - forward - sitesBackward, downForward, downBackward,
-                (firstGradient - forwardEnd) / f, (stepEnd - lastSite) / f);
+            double outsideForward = forward - sitesForward, outsideBackward = step - forward - sitesBackward;
+            var outside = new OutsideTimes(outsideForward, outsideBackward, downForward, downBackward, outsideForward - downForward,
+                outsideBackward - downBackward, (firstGradient - forwardEnd) / f, (stepEnd - lastSite) / f);
             return new(times, step, outside, faults);
         }
         finally
@@ -194,17 +201,22 @@ public static class BlockProfile
         }
     }
 
-    /// <summary>The process's minor page faults so far (Linux /proc/self/stat field 10), or 0 elsewhere.</summary>
+    /// <summary>The process's minor page faults so far (Linux /proc/self/stat), or 0 where that file cannot be read.</summary>
     static long MinorFaults()
     {
-        try
-        {
-            var stat = File.ReadAllText("/proc/self/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[7]);
-        }
+        try { return MinorFaultsOf(File.ReadAllText("/proc/self/stat")); }
         catch (IOException) { return 0; }
         catch (UnauthorizedAccessException) { return 0; }
+    }
+
+    /// <summary>
+    /// Field 10 (minflt) of a /proc/PID/stat line. The command name (field 2) is in parentheses and may itself hold spaces
+    /// and parentheses, so fields are counted from after its last ')': state is field 3 there.
+    /// </summary>
+    public static long MinorFaultsOf(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[10 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     static void Sync(Device device) { if (device.type == DeviceType.CUDA) cuda.synchronize(); }
@@ -276,7 +288,7 @@ public static class BlockProfileTable
         {
             var o = r.Outside[v];
             yield return $"  {v,-9} downsampling {Ms(o.DownsamplingForward),6} / {Ms(o.DownsamplingBackward),6} (Δ {Delta(o.DownsamplingForward - o0.DownsamplingForward)} / {Delta(o.DownsamplingBackward - o0.DownsamplingBackward)})   " +
-                $"rest {Ms(o.Forward - o.DownsamplingForward),6} / {Ms(o.Backward - o.DownsamplingBackward),6} (Δ {Delta(o.Forward - o.DownsamplingForward - o0.Forward + o0.DownsamplingForward)} / {Delta(o.Backward - o.DownsamplingBackward - o0.Backward + o0.DownsamplingBackward)}); " +
+                $"rest {Ms(o.RestForward),6} / {Ms(o.RestBackward),6} (Δ {Delta(o.RestForward - o0.RestForward)} / {Delta(o.RestBackward - o0.RestBackward)}); " +
                 $"of its backward: loss to the last site {Ms(o.Head)}, after the first site {Ms(o.Tail)}";
         }
         if (r.Outside.ContainsKey("naive")) yield return "  (naive's loss terms run their backward wherever the engine schedules them: part of its layer time lands in \"rest\")";

@@ -56,7 +56,7 @@ public static class PredictCommand
                 throw new ArgumentException($"{p.GetValue(weights) ?? p.GetValue(model)}: the model has no classification head; give --num-classes N to add a fresh one");
             // Names for another label set would print confident, wrong class names: the counts must agree.
             if (classNames != null && classNames.Count != net.Config.NumClasses)
-                throw new InvalidDataException($"{p.GetValue(names)}: {classNames.Count} class names, but the model's head has {net.Config.NumClasses} classes (--classes)");
+                throw new InvalidDataException($"{p.GetValue(names)}: {classNames.Count} class names, but the model's head has {net.Config.NumClasses} classes (give the names of its own label set)");
             net.to(ctx.Device).eval();
             using var scope = NewDisposeScope();
             var c = net.Config;

@@ -74,13 +74,16 @@ public static class AppHost
         if (!typedOption && args.Contains("--amp")) return true;
         if (parse.Errors.Count > 0) return false;
         // `sweep DIR` works on a plan written earlier: its trials' options are in DIR/sweep.json, not on this command line.
-        if (parse.CommandResult.Command.Name == "sweep" && parse.CommandResult.Command.Arguments.FirstOrDefault() is System.CommandLine.Argument<string?> dir
+        // Only in that mode (no grid, no --out): starting a new sweep, an unknown option's value may be parsed as DIR.
+        if (parse.CommandResult.Command.Name == "sweep" && !args.Any(a => a is "--out" or "--alpha" or "--beta" or "--noise" or "--split")
+            && parse.CommandResult.Command.Arguments.FirstOrDefault() is System.CommandLine.Argument<string?> dir
             && parse.GetValue(dir) is string existing && File.Exists(Path.Combine(existing, Experiment.Sweeps.SweepPlan.FileName)))
         {
             try
             {
                 var plan = Experiment.Sweeps.SweepPlan.Read(existing);
-                return WantsAutocast([plan.Verb, .. plan.BaseArgs]);
+                // A plan whose verb is not a trial verb (a hand-edited "sweep") would recurse without end; the sweep refuses it.
+                return Experiment.Sweeps.SweepPlan.Verbs.Contains(plan.Verb) && WantsAutocast([plan.Verb, .. plan.BaseArgs]);
             }
             catch (Exception) { return false; } // the sweep itself reports an unreadable plan
         }

@@ -33,10 +33,11 @@ public sealed record ImagePreset
         if (!ImagePresets.Architectures.Contains(Arch)) p.Add($"arch '{Arch}' is not one of {string.Join(", ", ImagePresets.Architectures)}");
         if (InputSize < 8) p.Add($"input_size {InputSize} is too small");
         if (!(CropRatio > 0 && CropRatio <= 1)) p.Add($"crop_ratio must be in (0, 1] (got {CropRatio})");
-        if (Mean.Length != 3 || Std.Length != 3 || Std.Any(s => !(s > 0))) p.Add("mean and std need three values, std > 0");
+        if (Mean.Length != 3 || Std.Length != 3 || Std.Any(s => !(s > 0 && double.IsFinite(s)))) p.Add("mean and std need three values, std finite and > 0");
         if (TrainTransform is not ("cifar" or "random-resized-crop")) p.Add($"train_transform '{TrainTransform}' is not cifar or random-resized-crop");
         if (Interpolation is not ("bilinear" or "bicubic")) p.Add($"interpolation '{Interpolation}' is not bilinear or bicubic");
         if (InputSize > 4096) p.Add($"input_size {InputSize} is larger than 4096");
+        if (ProbeSize > 4096) p.Add($"probe_size {ProbeSize} is larger than 4096");
         if (Mean.Any(m => !double.IsFinite(m))) p.Add("mean values must be finite");
         if (p.Count > 0) throw new InvalidDataException($"image preset '{Name}': {string.Join("; ", p)}");
         return this;

@@ -101,6 +101,16 @@ public class ReportVerbTests
             var report = Path.Combine(missing, "report.json");
             File.WriteAllText(report, File.ReadAllText(report).Replace("\"mean\"", "\"average\""));
             Assert.StartsWith($"{report}: unreadable (", Assert.Throws<InvalidDataException>(() => VideoVCReg.Eval.FinishedRun.Read(missing)).Message);
+            // A mean without top1 is found after the split files were read: still the report is named, not the last split file.
+            var noTop1 = Run(root, "run-no-top1", "vcreg", 0, [(0.5, a), (0.5, a)]);
+            var report2 = Path.Combine(noTop1, "report.json");
+            File.WriteAllText(report2, File.ReadAllText(report2).Replace("\"mean\":{\"top1\"", "\"mean\":{\"top_1\""));
+            Assert.StartsWith($"{report2}: unreadable (", Assert.Throws<InvalidDataException>(() => VideoVCReg.Eval.FinishedRun.Read(noTop1)).Message);
+            // A split number that is not an integer.
+            var fraction = Run(root, "run-fraction", "vcreg", 0, [(0.5, a), (0.5, a)]);
+            var report3 = Path.Combine(fraction, "report.json");
+            File.WriteAllText(report3, File.ReadAllText(report3).Replace("\"split\":1", "\"split\":1.5"));
+            Assert.StartsWith($"{report3}: unreadable (", Assert.Throws<InvalidDataException>(() => VideoVCReg.Eval.FinishedRun.Read(fraction)).Message);
         }
         finally { Directory.Delete(root, true); }
     }

@@ -126,6 +126,9 @@ public class HostileValueTests
         var e = Assert.Throws<InvalidDataException>(() => (ok with { Interpolation = "magic" }).Validate());
         Assert.Contains("interpolation 'magic' is not bilinear or bicubic", e.Message);
         Assert.Throws<InvalidDataException>(() => (ok with { InputSize = 100_000 }).Validate());
+        Assert.Contains("probe_size", Assert.Throws<InvalidDataException>(() => (ok with { ProbeSize = 100_000 }).Validate()).Message);
+        Assert.Contains("mean values must be finite", Assert.Throws<InvalidDataException>(() => (ok with { Mean = [0.5, double.NaN, 0.5] }).Validate()).Message);
+        Assert.Contains("std finite", Assert.Throws<InvalidDataException>(() => (ok with { Std = [0.2, double.PositiveInfinity, 0.2] }).Validate()).Message);
     }
 
     [Fact]
@@ -133,8 +136,10 @@ public class HostileValueTests
     {
         foreach (var (option, value) in new[] { ("--labels", "coarse"), ("--imbalance", "0.5") })
         {
-            var r = Support.CliProcess.Run("pretrain", option, value, "--epochs", "1", "--out", Path.Combine(Path.GetTempPath(), "never-written"));
+            var never = Path.Combine(Path.GetTempPath(), $"never-written-{Guid.NewGuid():N}");
+            var r = Support.CliProcess.Run("pretrain", option, value, "--epochs", "1", "--out", never);
             Assert.Equal(1, r.ExitCode);
+            Assert.False(Directory.Exists(never), "a refused run created its --out folder");
             var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains($"{option} is for", line);
         }

@@ -60,6 +60,16 @@ public class AnalyzeTests
             var again = CliProcess.Run("analyze", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--out", outDir);
             Assert.Equal(1, again.ExitCode);
             Assert.Contains("holds a finished run", again.Stderr);
+
+            // --force with --save-features naming a file: one line before any work, and the finished analysis is kept.
+            var report = File.ReadAllText(Path.Combine(outDir, "report.json"));
+            var aFile = Path.Combine(work, "afile");
+            File.WriteAllText(aFile, "x");
+            var intoFile = CliProcess.Run("analyze", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--save-features", aFile,
+                "--force", "--out", outDir);
+            Assert.Equal(1, intoFile.ExitCode);
+            Assert.Equal($"videovcreg: {aFile}: is a file, not a folder (--save-features)", intoFile.Stderr.Trim());
+            Assert.Equal(report, File.ReadAllText(Path.Combine(outDir, "report.json")));
         }
         finally { Directory.Delete(work, true); }
     }

@@ -46,10 +46,17 @@ public class AutocastRequestTests
             File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("pretrain", [.. Pretrain[1..], "--amp"], axes).ToJson());
             Assert.True(AppHost.WantsAutocast(["sweep", sweep]));
             Assert.True(AppHost.WantsAutocast(["sweep", "--trial", "1", sweep]));
+            // A new sweep (a grid, an --out) decides by its own options, even when a token that parses as DIR names a folder holding a plan.
+            Assert.False(AppHost.WantsAutocast(["sweep", "--alpha", "1,2", sweep, "--out", Path.Combine(dir, "new")]));
             File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("pretrain", Pretrain[1..], axes).ToJson());
             Assert.False(AppHost.WantsAutocast(["sweep", sweep]));
             File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("pretrain", [.. Pretrain[1..], "--config", on], axes).ToJson());
             Assert.True(AppHost.WantsAutocast(["sweep", sweep]));
+            // A hand-edited plan that runs a sweep of itself, or one that does not parse: no (the sweep then refuses it), not a stack overflow.
+            File.WriteAllText(Path.Combine(sweep, "sweep.json"), new VideoVCReg.Experiment.Sweeps.SweepPlan("sweep", [sweep, "--amp"], axes).ToJson());
+            Assert.False(AppHost.WantsAutocast(["sweep", sweep]));
+            File.WriteAllText(Path.Combine(sweep, "sweep.json"), "{ \"verb\": ");
+            Assert.False(AppHost.WantsAutocast(["sweep", sweep]));
             Assert.False(AppHost.WantsAutocast([.. Pretrain, "--config", on, "--amp", "false"]));
 
             // What does not load is no request, and no exception: the host reports it in one line afterwards.

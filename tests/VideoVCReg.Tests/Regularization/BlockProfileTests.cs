@@ -49,6 +49,20 @@ public class BlockProfileTests
             Assert.True(o.DownsamplingForward > 0 && o.DownsamplingForward < o.Forward, $"{variant}: downsampling {o.DownsamplingForward} s of {o.Forward} s forward outside");
             Assert.True(o.DownsamplingBackward > 0 && o.Head > 0 && o.Tail > 0 && o.DownsamplingBackward + o.Head + o.Tail < o.Backward,
                 $"{variant}: downsampling {o.DownsamplingBackward} s, loss to last site {o.Head} s, after first site {o.Tail} s of {o.Backward} s backward outside");
+            Assert.Equal(o.Forward - o.DownsamplingForward, o.RestForward, 12);   // one round: the median is that step's own
+            Assert.Equal(o.Backward - o.DownsamplingBackward, o.RestBackward, 12);
+        }
+
+        // The table prints one outside-the-sites line per variant with that variant's own downsampling and rest times.
+        var lines = BlockProfileTable.Lines("convnext_atto", 2, result).ToList();
+        int header = lines.FindIndex(l => l.StartsWith("outside the sites"));
+        Assert.True(header > 0, string.Join("\n", lines));
+        foreach (var (variant, k) in regs.Keys.Select((v, k) => (v, k)))
+        {
+            var o = result.Outside[variant];
+            string Ms(double seconds) => $"{seconds * 1000:F1}";
+            Assert.StartsWith($"  {variant,-9} downsampling {Ms(o.DownsamplingForward),6} / {Ms(o.DownsamplingBackward),6} (Δ", lines[header + 1 + k]);
+            Assert.Contains($"rest {Ms(o.RestForward),6} / {Ms(o.RestBackward),6} (Δ", lines[header + 1 + k]);
         }
 
         // Samples of each site: n = B·H·W positions of d = C channels.
@@ -80,5 +94,13 @@ public class BlockProfileTests
         var paired = VcRegBench.PairedRatios(times);
         Assert.Equal(1.0, paired["identity"], 12);
         Assert.Equal(1.1, paired["fast"], 12);
+    }
+
+    [Fact]
+    public void Minor_faults_are_field_ten_of_proc_stat_even_when_the_command_name_holds_parentheses()
+    {
+        // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt ...
+        Assert.Equal(4242, BlockProfile.MinorFaultsOf("17 (a) b) R 1 17 17 0 -1 4194560 4242 0 7 0 12 3"));
+        Assert.Equal(5, BlockProfile.MinorFaultsOf("1 (videovcreg) S 0 1 1 0 -1 0 5 6 7 8"));
     }
 }
