@@ -40,11 +40,17 @@ public static class Verb
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
                 return Ended(1);
             }
+            catch (Exception e) when (World.Size == 1 && NativeErrors.Describe(e.Message) is string line)
+            {
+                Console.Error.WriteLine($"videovcreg: {line}");
+                if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
+                return Ended(1);
+            }
             catch (Exception e) when (World.Size > 1)
             {
                 // Anything else (a libtorch error, out of memory) must still end the other ranks, which may be waiting in a
                 // collective for this one; MPI_Finalize would wait for them instead.
-                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(e.Message)}");
+                Console.Error.WriteLine($"videovcreg: {RankPrefix}{NativeErrors.Describe(e.Message) ?? OneLine(e.Message)}");
                 Console.Error.WriteLine(e);
                 return Ended(1);
             }
