@@ -35,7 +35,8 @@ public static class Verb
             }
             catch (Exception e) when (IsUserFacing(e))
             {
-                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(e.Message)}");
+                // A libtorch error can arrive wrapped (a backward that failed): its line too goes without the C++ stack.
+                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(NativeErrors.Describe(e.Message) ?? e.Message)}");
                 // For developers: the whole exception, when the one line is not enough to find the cause.
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
                 return Ended(1);
