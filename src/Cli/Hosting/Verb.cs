@@ -43,7 +43,7 @@ public static class Verb
             }
             catch (Exception e) when (World.Size == 1 && NativeErrors.Describe(e.Message) is string line)
             {
-                Console.Error.WriteLine($"videovcreg: {line}");
+                Console.Error.WriteLine($"videovcreg: {line}{Details(e)}");
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
                 return Ended(1);
             }
@@ -59,7 +59,7 @@ public static class Verb
             {
                 // What no check foresaw (a libtorch error on a value nothing validated): still one line, with the type so a
                 // report can be traced; VIDEOVCREG_TRACE=1 prints the whole exception.
-                Console.Error.WriteLine($"videovcreg: unexpected error ({e.GetType().Name}): {OneLine(e.Message)}");
+                Console.Error.WriteLine($"videovcreg: unexpected error ({e.GetType().Name}): {OneLine(e.Message)}{Details(e)}");
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
                 return Ended(1);
             }
@@ -85,6 +85,21 @@ public static class Verb
         or FormatException;
 
     static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>
+    /// For an error no check foresaw, the whole exception (managed and native stacks) goes to a file named at the end of the
+    /// one line, so a failure seen once (in CI, on a user's machine) can be traced without rerunning it with VIDEOVCREG_TRACE=1.
+    /// </summary>
+    static string Details(Exception e)
+    {
+        try
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"videovcreg-error-{Environment.ProcessId}.txt");
+            File.WriteAllText(path, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z videovcreg {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}{Environment.NewLine}{e}{Environment.NewLine}");
+            return $" (details: {path})";
+        }
+        catch (Exception) { return ""; } // a full or read-only temp folder: the line alone
+    }
 }
 
 public sealed record VerbContext(ParseResult Parse, IServiceProvider Services, RuntimeOptions Runtime, CancellationToken Cancel)

@@ -163,5 +163,11 @@ public class HostileValueTests
         Assert.Equal(1, r.ExitCode);
         var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("videovcreg: out of memory: a tensor of 6021.1 GB could not be allocated", line);
+        // The whole exception, native frames included, is kept in the file the line names.
+        var details = line[(line.LastIndexOf("(details: ", StringComparison.Ordinal) + "(details: ".Length)..^1];
+        var text = File.ReadAllText(details);
+        Assert.Contains("frame #0", text);
+        Assert.Contains("bench vcreg --batch 10000000", text);
+        File.Delete(details);
     }
 }
