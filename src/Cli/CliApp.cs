@@ -72,6 +72,11 @@ public static class CliApp
     {
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count == 0) return null;
+        // A switch given a word (`--flip yes`) leaves the word unmatched; say what the switch takes instead.
+        if (parse.UnmatchedTokens.FirstOrDefault() is string word && Array.IndexOf(args, word) is int at and > 0
+            && parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == args[at - 1] || o.Aliases.Contains(args[at - 1])) is { ValueType: var type }
+            && type == typeof(bool))
+            return $"{args[at - 1]} is a switch: give it alone, or true or false (got '{word}')";
         return string.Join(" ", parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
     }
 

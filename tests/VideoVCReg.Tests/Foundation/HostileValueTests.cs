@@ -170,4 +170,21 @@ public class HostileValueTests
         Assert.Contains("bench vcreg --batch 10000000", text);
         File.Delete(details);
     }
+
+    [Fact]
+    public void A_switch_given_a_word_says_what_a_switch_takes()
+    {
+        var r = Support.CliProcess.Run("finetune", "--flip", "yes", "--epochs", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("videovcreg: --flip is a switch: give it alone, or true or false (got 'yes') (see 'videovcreg --help')", r.Stderr.Trim());
+        // true/false still parse (the run is then refused for its epochs, a later check): exit 1, not 2.
+        var ok = Support.CliProcess.Run("finetune", "--flip", "false", "--epochs", "0");
+        Assert.Equal(1, ok.ExitCode);
+        Assert.Contains("--epochs", ok.Stderr);
+        // Any other stray word keeps System.CommandLine's own line.
+        var stray = Support.CliProcess.Run("finetune", "stray", "--epochs", "1");
+        Assert.Equal(2, stray.ExitCode);
+        Assert.Contains("'stray'", stray.Stderr);
+        Assert.DoesNotContain("is a switch", stray.Stderr);
+    }
 }
