@@ -98,9 +98,9 @@ public static class SweepCommand
             if (File.Exists(root)) throw new UserInputException($"{root}: is a file, not a sweep folder (--out)");
             Directory.CreateDirectory(root);
             var planPath = Path.Combine(root, SweepPlan.FileName);
-            if (File.Exists(planPath) && File.ReadAllText(planPath) != plan.ToJson())
+            // Workers started together on a new folder: one creates the plan, the others find the same plan and join it.
+            if (!Models.IO.AtomicFile.CreateTextOnce(planPath, plan.ToJson()) && File.ReadAllText(planPath) != plan.ToJson())
                 throw new UserInputException($"{root}: holds another sweep (its {SweepPlan.FileName} differs); choose another --out, or run 'sweep {root}' to continue that one");
-            Models.IO.AtomicFile.WriteText(planPath, plan.ToJson());
             var sweep = new SweepWorker(root, plan, runner, log);
             Console.WriteLine($"sweep {root}: {plan.Trials().Count} trials ({string.Join(" × ", axes.Select(a => $"{a.Values.Count} {a.Option.TrimStart('-')}"))})");
             if (!p.GetValue(slurm)) return await sweep.Work(ctx.Cancel);

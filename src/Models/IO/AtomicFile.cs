@@ -59,6 +59,36 @@ public static class AtomicFile
         WriteText(path, text);
     }
 
+    /// <summary>
+    /// Creates the file with this text unless it exists, atomically even against another process doing the same at the
+    /// same moment (two sweep workers started together): each writes its own temporary file and links it into place
+    /// without overwriting, so exactly one creates the file and the other finds it complete. True when this call created it.
+    /// </summary>
+    public static bool CreateTextOnce(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full)) return false;
+        var tmp = $"{full}.{Environment.ProcessId}-{Guid.NewGuid():N}.partial";
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                using (var w = new StreamWriter(stream, leaveOpen: true)) w.Write(text);
+                stream.Flush(flushToDisk: true);
+            }
+            try { File.Move(tmp, full, overwrite: false); return true; }
+            catch (IOException) when (File.Exists(full)) { return false; }   // another process created it first
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{full}: could not be written ({e.Message})", e);
+        }
+        finally
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
     public static void WriteText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 }
