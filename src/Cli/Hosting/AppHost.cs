@@ -75,7 +75,7 @@ public static class AppHost
         if (parse.Errors.Count > 0) return false;
         // `sweep DIR` works on a plan written earlier: its trials' options are in DIR/sweep.json, not on this command line.
         // Only in that mode (no grid, no --out): starting a new sweep, an unknown option's value may be parsed as DIR.
-        if (parse.CommandResult.Command.Name == "sweep" && !args.Any(a => a is "--out" or "--alpha" or "--beta" or "--noise" or "--split")
+        if (parse.CommandResult.Command.Name == "sweep" && !args.Intersect([.. Experiment.Sweeps.SweepPlan.Tuned, .. Experiment.Sweeps.SweepPlan.Condition, Experiment.Sweeps.SweepPlan.SplitAxis, "--out"]).Any()
             && parse.CommandResult.Command.Arguments.FirstOrDefault() is System.CommandLine.Argument<string?> dir
             && parse.GetValue(dir) is string existing && File.Exists(Path.Combine(existing, Experiment.Sweeps.SweepPlan.FileName)))
         {
