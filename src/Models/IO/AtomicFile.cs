@@ -76,8 +76,17 @@ public static class AtomicFile
                 using (var w = new StreamWriter(stream, leaveOpen: true)) w.Write(text);
                 stream.Flush(flushToDisk: true);
             }
-            try { File.Move(tmp, full, overwrite: false); return true; }
-            catch (IOException) when (File.Exists(full)) { return false; }   // another process created it first
+            // link(2) fails with EEXIST when the name exists, atomically; File.Move without overwrite checks, then renames
+            // over whatever appeared in between (seen in CI: two writers both "created" the file).
+            if (OperatingSystem.IsWindows())
+            {
+                try { File.Move(tmp, full, overwrite: false); return true; }
+                catch (IOException) when (File.Exists(full)) { return false; }
+            }
+            if (Link(tmp, full) == 0) return true;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == 17) return false;                                  // EEXIST: another process created it first
+            throw new IOException($"link failed (errno {errno})");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -88,6 +97,9 @@ public static class AtomicFile
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    static extern int Link(string oldPath, string newPath);
 
     public static void WriteText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
