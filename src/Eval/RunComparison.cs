@@ -25,8 +25,7 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
         {
             using var s = JsonDocument.Parse(File.ReadAllText(settings));
             var reg = s.RootElement.GetProperty("regularizer");
-            string regularizer = (reg.Deserialize<VideoVCReg.Models.Regularization.RegularizerOptions>()
-                ?? throw new InvalidOperationException("empty regularizer settings")).Label;
+            string regularizer = VideoVCReg.Models.Regularization.RegularizerOptions.FromSettings(reg).Label;
             string model = s.RootElement.GetProperty("model").GetString()!;
             double noise = s.RootElement.GetProperty("views").GetProperty("Noise").GetDouble();
             reading = report;

@@ -17,7 +17,9 @@ public static class RegularizerCliOptions
         }
         command.Options.Add(Option<double>("--alpha", "Alpha", "VCReg variance weight α"));
         command.Options.Add(Option<double>("--beta", "Beta", "VCReg covariance weight β"));
-        command.Options.Add(Option<double>("--vcreg-eps", "Epsilon", "VCReg variance epsilon"));
+        command.Options.Add(Option<string>("--vcreg-scaling", "Scaling", "VCReg covariance gradient: paper (Algorithm 1's 4β/(d(d−1)), default) or loss (the exact gradient of β·ℓ_cov, (n−1) times weaker)",
+            o => o.AcceptOnlyFromAmong(RegularizerOptions.Scalings)));
+        command.Options.Add(Option<double>("--vcreg-eps", "Epsilon", "VCReg variance epsilon ε (the paper gives none; 1e-4 is VICReg's)"));
         command.Options.Add(Option<double>("--smooth-l1", "SmoothL1Delta", "Use eq. 6's smooth-L1 covariance penalty with this δ"));
         if (all)
         {

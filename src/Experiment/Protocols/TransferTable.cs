@@ -50,8 +50,7 @@ public static class TransferTable
             var arch = root.TryGetProperty("arch", out var preset)
                 ? (preset.TryGetProperty("Name", out var n) ? n : preset.GetProperty("name")).GetString()
                 : root.GetProperty("model").GetString();
-            var reg = root.GetProperty("regularizer").Deserialize<VideoVCReg.Models.Regularization.RegularizerOptions>()
-                ?? throw new InvalidOperationException("empty regularizer settings");
+            var reg = VideoVCReg.Models.Regularization.RegularizerOptions.FromSettings(root.GetProperty("regularizer"));
             return $"{arch} / {reg.RowLabel}";
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return weights; }

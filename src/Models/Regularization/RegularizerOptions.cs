@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VideoVCReg.Models.Regularization;
 
 /// <summary>
@@ -8,12 +10,15 @@ namespace VideoVCReg.Models.Regularization;
 public sealed record RegularizerOptions
 {
     public static readonly string[] Kinds = ["vcreg", "vcreg-naive", "decov", "wld-reg", "none"];
+    public static readonly string[] Scalings = ["paper", "loss"];
 
     public string Kind { get; init; } = "vcreg";
     public string Placement { get; init; } = "head";
     public double Alpha { get; init; } = 1.0;
     public double Beta { get; init; } = 0.1;
     public double Epsilon { get; init; } = 1e-4;
+    /// <summary>--vcreg-scaling: "paper" (Algorithm 1's covariance gradient, the default) or "loss" (eq. 3's); see <see cref="VcRegScaling"/>.</summary>
+    public string Scaling { get; init; } = "paper";
     /// <summary>Eq. 6's threshold δ; unset means the squared covariance penalty.</summary>
     public double? SmoothL1Delta { get; init; }
     /// <summary>λ of DeCov or WLD-Reg; unset means the regularizer's own default.</summary>
@@ -32,18 +37,28 @@ public sealed record RegularizerOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? VcRegGroups => Groups > 1 ? Groups : null;
 
-    /// <summary>How reports name it: "none", "vcreg α1 β0.1 at head", "decov at blocks".</summary>
+    /// <summary>How reports name it: "none", "vcreg α1 β0.1 paper-scaled at head", "decov at blocks".</summary>
     public string Label => Kind == "none" ? "none"
-        : Kind.StartsWith("vcreg") ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Kind} α{Alpha} β{Beta} at {Placement}")
+        : Kind.StartsWith("vcreg") ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Kind} α{Alpha} β{Beta} {Scaling}-scaled at {Placement}")
         : $"{Kind} at {Placement}";
 
     /// <summary>As <see cref="Label"/>, with "no regularizer" for none: the row names of the image protocols' tables.</summary>
     public string RowLabel => Kind == "none" ? "no regularizer" : Label;
 
+    /// <summary>
+    /// The regularizer a run's settings.json records. Settings written before the scaling switch carry no Scaling, and those
+    /// runs used eq. 3's gradient, so they read as "loss", never as today's default.
+    /// </summary>
+    public static RegularizerOptions FromSettings(JsonElement regularizer)
+    {
+        var o = regularizer.Deserialize<RegularizerOptions>() ?? throw new JsonException("empty regularizer settings");
+        return regularizer.TryGetProperty(nameof(Scaling), out _) ? o : o with { Scaling = "loss" };
+    }
+
     public VcRegOptions ToVcReg(int rowsPerSample = 1) => new()
     {
         RowsPerSample = rowsPerSample,
-        Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, SmoothL1Delta = SmoothL1Delta, Groups = Groups,
+        Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, Scaling = Scaling == "loss" ? VcRegScaling.Loss : VcRegScaling.Paper, SmoothL1Delta = SmoothL1Delta, Groups = Groups,
         Sync = Sync ? Distributed.ProcessGroup.World : null,
     };
 
@@ -52,6 +67,7 @@ public sealed record RegularizerOptions
     {
         var p = new List<string>();
         if (!Kinds.Contains(Kind)) p.Add($"Regularizer:Kind '{Kind}' is not one of {string.Join(", ", Kinds)}");
+        if (!Scalings.Contains(Scaling)) p.Add($"Regularizer:Scaling (--vcreg-scaling) '{Scaling}' is not one of {string.Join(", ", Scalings)}");
         try { PlacementNames.Parse(Placement); } catch (ArgumentException e) { p.Add($"Regularizer:Placement: {e.Message}"); }
         if (!(Alpha >= 0 && double.IsFinite(Alpha) && Beta >= 0 && double.IsFinite(Beta))) p.Add($"Regularizer: alpha ({Alpha}) and beta ({Beta}) must be finite and ≥ 0");
         if (!(Epsilon > 0 && double.IsFinite(Epsilon))) p.Add($"Regularizer:Epsilon (--vcreg-eps) must be finite and > 0 (got {Epsilon})");

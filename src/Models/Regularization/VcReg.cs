@@ -30,8 +30,8 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
             return VcRegFunction.apply(features, GradientScale == 1 ? Options
                 : Options with { Alpha = Options.Alpha * GradientScale, Beta = Options.Beta * GradientScale }, siteOrTotal!);
         }
-        var (v, c) = VcRegLoss.Terms(features, Options);
-        AddLoss(Options.Alpha * v + Options.Beta * c);
+        var (v, c, n) = VcRegLoss.TermsAndCount(features, Options);
+        AddLoss(VcRegLoss.Combine(v, c, n, Options));
         if (LogStats) lock (naiveTerms) naiveTerms.Add((site, v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));
         return features;
     }

@@ -8,10 +8,12 @@ namespace VideoVCReg.Models.Regularization;
 /// adds the analytic gradient of α·ℓ_var + β·ℓ_cov to the incoming one. With x_c the demeaned (n × d)
 /// samples, C = x_cᵀx_c/(n−1), r_i = rsqrt(C_ii + ε) where that exceeds 1 (else 0), and C_off the
 /// off-diagonal of C (clamped to [−δ, δ] under smooth-L1):
-///   grad_in = grad_out − α/(d(n−1)) · (x_c ∘ r) + 4β/(d(d−1)(n−1)) · (x_c C_off).
-/// Algorithm 1 omits the 1/(n−1) of the covariance term, which only rescales β but breaks equality with
-/// the loss the paper defines; we keep it so the gradient equals autograd of <see cref="VcRegLoss"/>.
-/// Demeaning happens here, so no separate layer is needed, and the forward never returns demeaned data.
+///   grad_in = grad_out − α/(d(n−1)) · (x_c ∘ r) + k_cov · (x_c C_off),
+/// with k_cov = 4β/(d(d−1)) as Algorithm 1 prints it (<see cref="VcRegScaling.Paper"/>, the default), or 4β/(d(d−1)(n−1)),
+/// the exact gradient of β·ℓ_cov (<see cref="VcRegScaling.Loss"/>); see <see cref="VcRegOptions.CovarianceGradientWeight"/>.
+/// Algorithm 1 assumes zero-mean input and says "we apply a batch demean operation before calling the function". Here
+/// the demeaning happens inside the backward, on the saved input, so the forward stays the identity: the paper's own
+/// claim that VCReg does not change the forward pass, which a demeaning layer in front would break.
 /// Because the output aliases the input, libtorch rejects in-place edits of either afterwards (view+inplace
 /// rule for custom functions); models must use out-of-place residuals and activations after a placement.
 /// </summary>
@@ -88,7 +90,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         }
         var xcMap = x - x.mean([0, 2], keepdim: true);
         var cMap = xcMap.matmul(xcMap.transpose(1, 2)).sum([0]).div_(n - 1);
-        stats?.Record(cMap, d, o);
+        stats?.Record(cMap, o);
         var mMap = GradientMatrix(cMap, n, d, o, weight: 1);
         // The sum takes the incoming gradient's memory layout; handing back a plain NCHW gradient to a convolution that
         // produced another layout made the backward behind it convert layouts.
@@ -112,7 +114,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         if (n < d && o.SmoothL1Delta is null && stats is null) return GramGradient(xc, n, d, o, onto: go, probe);
         var c = xc.t().matmul(xc).div_(n - 1);
         probe?.Invoke("covariance GEMM", n, d);
-        stats?.Record(c, d, o);
+        stats?.Record(c, o);
         var m = GradientMatrix(c, n, d, o, weight: 1);
         probe?.Invoke("d×d matrix", n, d);
         var sum = addmm(go, xc, m, 1, 1);
@@ -121,17 +123,17 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
     }
 
     /// <summary>
-    /// Both terms are x_c times one symmetric d×d matrix M (consumes <paramref name="c"/>): off-diagonal 4β/(d(d−1)(n−1))·C_off,
-    /// diagonal −α/(d(n−1))·r. One GEMM then adds both; for tokens it accumulates onto the incoming gradient.
+    /// Both terms are x_c times one symmetric d×d matrix M (consumes <paramref name="c"/>): off-diagonal k_cov·C_off,
+    /// diagonal −k_var·r. One GEMM then adds both; for tokens it accumulates onto the incoming gradient.
     /// </summary>
     static Tensor GradientMatrix(Tensor c, long n, long d, VcRegOptions o, double weight)
     {
         var r = (c.diagonal() + o.Epsilon).rsqrt();
         r = r.where(r > 1.0, 0.0);
         var m = d > 1
-            ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(weight * 4 * o.Beta / (d * (double)(d - 1) * (n - 1)))
+            ? (o.SmoothL1Delta is double delta ? c.clamp_(-delta, delta) : c).mul_(weight * o.CovarianceGradientWeight(n, d))
             : zeros_like(c);
-        m.diagonal().copy_(r.mul(-weight * o.Alpha / (d * (double)(n - 1))));
+        m.diagonal().copy_(r.mul(-weight * o.VarianceGradientWeight(n, d)));
         return m;
     }
 
@@ -160,7 +162,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         group.AllReduceSum(c);
         if (total < 2) return gradOutput.alias();
         c.div_(total - 1);
-        stats?.Record(c, d, o);
+        stats?.Record(c, o);
         var m = GradientMatrix(c, total, d, o, weight: group.Size);
         if (channelsFirst) return gradOutput + m.matmul(xc).view(features.shape).to_type(gradOutput.dtype);
         return addmm(gradOutput.reshape(x.shape).to_type(x.dtype), xc, m, 1, 1).reshape(features.shape).to_type(gradOutput.dtype);
@@ -199,8 +201,8 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
         probe?.Invoke("Gram: diagonal", n, d);
         var r = (diag + o.Epsilon).rsqrt();
         r = r.where(r > 1.0, 0.0);
-        double kv = o.Alpha / (d * (double)(n - 1));
-        double kc = d > 1 ? 4 * o.Beta / (d * (double)(d - 1) * (n - 1)) : 0;
+        double kv = o.VarianceGradientWeight(n, d);
+        double kc = o.CovarianceGradientWeight(n, d);
         // g = x_c ∘ (−kv·r − kc·diag C) + kc/(n−1) · (x_c x_cᵀ) x_c
         var scale = r.mul(-kv).sub_(diag.mul(kc));
         var gram = xc.matmul(xc.t()).mul_(kc / (n - 1));                // (n, n)

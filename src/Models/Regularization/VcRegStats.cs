@@ -13,20 +13,11 @@ public sealed class VcRegStats(VcRegStats? total = null)
     readonly object gate = new();
     Tensor? var, cov;
 
-    internal void Record(Tensor covariance, long d, VcRegOptions o)
+    internal void Record(Tensor covariance, VcRegOptions o)
     {
         using var _ = no_grad();
-        var v = nn.functional.relu(1 - (covariance.diagonal() + o.Epsilon).sqrt()).mean().detach();
-        Tensor c;
-        if (d < 2) c = zeros_like(v);
-        else
-        {
-            var off = covariance * (1 - eye(d, dtype: covariance.dtype, device: covariance.device));
-            var penalty = o.SmoothL1Delta is double delta
-                ? where(off.abs() <= delta, off.pow(2), 2 * delta * off.abs() - delta * delta)
-                : off.pow(2);
-            c = (penalty.sum() / (d * (d - 1))).detach();
-        }
+        var (lvar, lcov) = VcRegLoss.OfCovariance(covariance, o);
+        Tensor v = lvar.detach(), c = lcov.detach();
         Add(v, c);
         total?.Add(v, c);
     }

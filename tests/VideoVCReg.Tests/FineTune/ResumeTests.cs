@@ -21,10 +21,10 @@ public class ResumeTests(SynthData synth)
                     "frames": 4, "image_size": 32, "num_classes": 400, "drop_path_rate": 0.3, "head_dropout": 0.3 } }
         """;
 
-    static string[] Args(string presets, string data, string outDir, string alpha = "3") =>
+    static string[] Args(string presets, string data, string outDir, string alpha = "3", params string[] more) =>
         ["finetune", "--presets", presets, "--model", "tiny", "--data", data, "--out", outDir, "--epochs", "3", "--warmup-epochs", "1", "--lr", "0.5",
          "--batch-size", "2", "--workers", "2", "--val-share", "0.25", "--test-clips", "1", "--test-crops", "1", "--threads", "1",
-         "--seed", "5", "--reg", "vcreg", "--alpha", alpha, "--noise", "0.3", "--log-reg"];
+         "--seed", "5", "--reg", "vcreg", "--alpha", alpha, "--noise", "0.3", "--log-reg", .. more];
 
     static List<double> Losses(string outDir) =>
         [.. File.ReadAllLines(Path.Combine(outDir, "split1", "metrics.jsonl")).Where(l => l.Length > 0)
@@ -84,6 +84,13 @@ public class ResumeTests(SynthData synth)
             var changed = CliProcess.Run(Args(presets, synth.Dir, killed, alpha: "5"));
             Assert.Equal(1, changed.ExitCode);
             Assert.Contains("used other settings (regularizer", changed.Stderr);
+
+            // The scaling is part of the run: recorded (the paper's by default), and a resume under the other one is refused.
+            using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(killed, "settings.json"))))
+                Assert.Equal("paper", settings.RootElement.GetProperty("regularizer").GetProperty("Scaling").GetString());
+            var rescaled = CliProcess.Run(Args(presets, synth.Dir, killed, "3", "--vcreg-scaling", "loss"));
+            Assert.Equal(1, rescaled.ExitCode);
+            Assert.Contains("regularizer.Scaling: \"paper\" then, \"loss\" now", rescaled.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }

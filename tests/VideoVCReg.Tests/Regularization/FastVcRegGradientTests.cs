@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Regularization;
 
-/// <summary>The fast backward (Algorithm 1, with the exact 1/(n−1)) equals autograd of the naive loss, in float64.</summary>
+/// <summary>
+/// The fast backward equals autograd of the naive loss, in float64, under both scalings: α·ℓ_var + β·ℓ_cov (loss) and
+/// α·ℓ_var + (n−1)·β·ℓ_cov (paper). That Algorithm 1 itself is what the paper scaling computes is <see cref="Algorithm1ReferenceTests"/>'s job.
+/// </summary>
 public class FastVcRegGradientTests
 {
     const double Tolerance = 1e-8; // relative, max-abs over the whole gradient
@@ -42,26 +45,34 @@ public class FastVcRegGradientTests
 
     static Tensor Upstream(Tensor x0, int seed = 7) => randn(x0.shape, float64, generator: new Generator((ulong)seed));
 
-    public static TheoryData<long[], double, double> Cases() => new()
+    public static TheoryData<long[], double, double, VcRegScaling> Cases()
     {
-        { [16, 6], 1.0, 0.0 },          // 2-D, α only
-        { [16, 6], 0.0, 1.0 },          // 2-D, β only
-        { [16, 6], 1.3, 0.7 },          // 2-D, both
-        { [3, 5, 8], 1.0, 0.5 },        // tokens [B, N, D]
-        { [2, 6, 3, 4], 0.8, 0.4 },     // NCHW: d = C, n = B·H·W
-        { [2, 5, 2, 3, 3], 0.6, 1.1 },  // NCTHW: n = B·T·H·W
-        { [5, 12], 1.0, 0.7 },          // n < d: the Gram-matrix path
-        { [2, 3, 16], 0.9, 1.2 },       // tokens with n = 6 < d = 16
-        { [4, 9], 0.0, 1.0 },           // n < d, β only
-        { [2, 16, 2, 2], 0.7, 0.9 },    // NCHW with n = 8 < d = 16 (late CNN stage): Gram path on maps
-    };
+        var data = new TheoryData<long[], double, double, VcRegScaling>();
+        foreach (var scaling in new[] { VcRegScaling.Paper, VcRegScaling.Loss })
+            foreach (var (shape, alpha, beta) in Shapes) data.Add(shape, alpha, beta, scaling);
+        return data;
+    }
+
+    static readonly (long[] Shape, double Alpha, double Beta)[] Shapes =
+    [
+        ([16, 6], 1.0, 0.0),          // 2-D, α only
+        ([16, 6], 0.0, 1.0),          // 2-D, β only
+        ([16, 6], 1.3, 0.7),          // 2-D, both
+        ([3, 5, 8], 1.0, 0.5),        // tokens [B, N, D]
+        ([2, 6, 3, 4], 0.8, 0.4),     // NCHW: d = C, n = B·H·W
+        ([2, 5, 2, 3, 3], 0.6, 1.1),  // NCTHW: n = B·T·H·W
+        ([5, 12], 1.0, 0.7),          // n < d: the Gram-matrix path
+        ([2, 3, 16], 0.9, 1.2),       // tokens with n = 6 < d = 16
+        ([4, 9], 0.0, 1.0),           // n < d, β only
+        ([2, 16, 2, 2], 0.7, 0.9),    // NCHW with n = 8 < d = 16 (late CNN stage): Gram path on maps
+    ];
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fast_gradient_equals_autograd_of_naive_loss(long[] shape, double alpha, double beta)
+    public void Fast_gradient_equals_autograd_of_naive_loss(long[] shape, double alpha, double beta, VcRegScaling scaling)
     {
         var x = Features(shape, shape.Length * 31 + (int)(alpha * 10 + beta * 100));
-        var (fast, naive) = Gradients(x, new VcRegOptions { Alpha = alpha, Beta = beta });
+        var (fast, naive) = Gradients(x, new VcRegOptions { Alpha = alpha, Beta = beta, Scaling = scaling });
         AssertClose(fast, naive, Upstream(x));
     }
 

@@ -71,12 +71,14 @@ public class PlacementTests
         Assert.Equal(18, AttachedRegularizer.Attach(ConvNeXt.Tiny(), new VcReg(new VcRegOptions()), Placement.Blocks).SiteCount);
     }
 
-    [Fact]
-    public void Fast_and_naive_give_the_same_parameter_gradients_through_a_network()
+    [Theory]
+    [InlineData(VcRegScaling.Paper)]
+    [InlineData(VcRegScaling.Loss)]
+    public void Fast_and_naive_give_the_same_parameter_gradients_through_a_network(VcRegScaling scaling)
     {
         var input = randn([4, 3, 32, 32], float64, generator: new Generator(3));
         var model = SmallConvNeXt().to(float64);
-        var (fast, naive) = FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.0, Beta = 0.5 }, Placement.Head | Placement.BlocksAndDownsample, 1 + 3 + 1);
+        var (fast, naive) = FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.0, Beta = 0.5, Scaling = scaling }, Placement.Head | Placement.BlocksAndDownsample, 1 + 3 + 1);
         Assert.Equal(model.parameters().Count(), naive.Count);
         AssertSameGradients(fast, naive);
     }
@@ -102,14 +104,16 @@ public class PlacementTests
 
 public class VideoModelPlacementTests
 {
-    [Fact]
-    public void Vcreg_attaches_to_the_video_vit_head_and_blocks_with_exact_gradients()
+    [Theory]
+    [InlineData(VcRegScaling.Paper)]
+    [InlineData(VcRegScaling.Loss)]
+    public void Vcreg_attaches_to_the_video_vit_head_and_blocks_with_exact_gradients(VcRegScaling scaling)
     {
         var config = VideoVCReg.Models.ModelPresets.Get("videomae-s") with { EmbedDim = 48, Depth = 2, NumHeads = 2, Frames = 4, ImageSize = 32, NumClasses = 5, DropPathRate = 0, HeadDropout = 0 };
         var input = randn([3, 3, 4, 32, 32], float64, generator: new Generator(8));
         var model = new VideoVCReg.Models.VisionTransformer(config).to(float64);
         model.train();
-        var (fast, naive) = PlacementTests.FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.0, Beta = 0.3 }, Placement.Head | Placement.Blocks, 3);
+        var (fast, naive) = PlacementTests.FastAndNaiveGradients(model, input, new VcRegOptions { Alpha = 1.0, Beta = 0.3, Scaling = scaling }, Placement.Head | Placement.Blocks, 3);
         Assert.NotEmpty(naive);
         PlacementTests.AssertSameGradients(fast, naive);
     }
