@@ -20,6 +20,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchDdpCommand.Build());
         cmd.Subcommands.Add(BenchAllReduceCommand.Build());
         cmd.Subcommands.Add(BenchAmpCommand.Build());
+        cmd.Subcommands.Add(BenchTrainCommand.Build());
         return cmd;
     }
 }
