@@ -62,18 +62,19 @@ public static class ProtocolCommand
     }
 
     static Command Make(string name, string description, string defaultSolver,
-        Func<Command, Option<string>, Func<ImageProtocols, ParseResult, ProtocolTable>> specific)
+        Func<Command, Option<string>, Func<ImageProtocols, ParseResult, SeededTable>> specific)
     {
         var arch = new Option<string>("--arch") { Description = $"Image backbone preset: {string.Join(", ", ImagePresets.Architectures)} (default resnet32)", DefaultValueFactory = _ => "resnet32" };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
         var data = new Option<string>("--data") { Description = $"The pretraining set: {ImageSources.Accepted} (default {CifarSource.Synthetic})", DefaultValueFactory = _ => CifarSource.Synthetic };
-        var regs = new Option<string>("--regs") { Description = "Regularizers compared, one pretraining each (default none,vcreg)", DefaultValueFactory = _ => "none,vcreg" };
+        var regs = new Option<string>("--regs") { Description = "Rows compared, one pretraining each: kinds, a vcreg row optionally with its scaling (vcreg:loss); the first is the baseline of the paired differences (default none,vcreg)", DefaultValueFactory = _ => "none,vcreg" };
+        var seeds = new Option<int>("--seeds") { Description = "Repeat every pretraining and probe on K seeds (--seed, +1, …); tables give mean ± std and paired differences with 95 % t-intervals (default 3, appendix C.1's three runs)", DefaultValueFactory = _ => 3 };
         var solver = new Option<string>("--solver") { Description = $"Probe solver: lbfgs or adamw (default {defaultSolver})", DefaultValueFactory = _ => defaultSolver };
         var lambdas = new Option<int>("--lambdas") { Description = "lbfgs probe: number of log-spaced λ in [1e-5, 1e5] (default 45)", DefaultValueFactory = _ => 45 };
         var probeEpochs = new Option<int>("--probe-epochs") { Description = "adamw probe: epochs (default 100)", DefaultValueFactory = _ => 100 };
         var outDir = new Option<string>("--out") { Description = $"Protocol folder: pretrain-<reg>/, probe-<reg>-<data>/, {name.Replace('-', '_')}.md and .csv", DefaultValueFactory = _ => $"runs/protocol-{name}" };
         var force = new Option<bool>("--force") { Description = "Redo every run; otherwise finished runs with the same settings are reused" };
-        var cmd = new Command(name, description) { arch, imagePresets, data, regs, solver, lambdas, probeEpochs, outDir, force };
+        var cmd = new Command(name, description) { arch, imagePresets, data, regs, seeds, solver, lambdas, probeEpochs, outDir, force };
         var run = specific(cmd, data);
         TrainCliOptions.AddTo(cmd);
         RegularizerCliOptions.AddTo(cmd, all: true);
@@ -91,15 +92,16 @@ public static class ProtocolCommand
             if (ImageSources.Problem(p.GetValue(data)!) is string bad) problems.Add(bad);
             var kinds = p.GetValue(regs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (kinds.Length == 0) problems.Add("--regs names no regularizer");
-            foreach (var k in kinds.Where(k => !RegularizerOptions.Kinds.Contains(k)))
-                problems.Add($"--regs: '{k}' is not one of {string.Join(", ", RegularizerOptions.Kinds)}");
+            foreach (var k in kinds) if (ProtocolRows.Problem(k) is string rowBad) problems.Add(rowBad);
+            int seedCount = p.GetValue(seeds);
+            if (seedCount < 1 || seedCount > 100) problems.Add($"--seeds must be in 1..100 (got {seedCount})");
             if (kinds.Distinct().Count() != kinds.Length) problems.Add("--regs names a regularizer twice");
             if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
             var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
             if (!p.Tokens.Any(t => t.Value == "--placement" || t.Value.StartsWith("--placement="))) reg = reg with { Placement = preset.Placement };
             var protocols = new ImageProtocols(new ProtocolOptions
             {
-                Preset = preset, Regularizers = kinds, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,
+                Preset = preset, Regularizers = kinds, Seeds = seedCount, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,
                 Recipe = dataOptions.Images(),
                 Probe = probe,
                 Pretrain = new ExperimentOptions
@@ -109,7 +111,7 @@ public static class ProtocolCommand
             }, ctx.Services.GetRequiredService<ILoggerFactory>(), ctx.Cancel);
             var table = run(protocols, p);
             Console.WriteLine(table.Markdown());
-            Console.WriteLine($"written: {Path.Combine(p.GetValue(outDir)!, name.Replace('-', '_'))}.md and .csv");
+            Console.WriteLine($"written: {Path.Combine(p.GetValue(outDir)!, name.Replace('-', '_'))}.md, .csv and _summary.csv");
             return Task.FromResult(0);
         });
         return cmd;

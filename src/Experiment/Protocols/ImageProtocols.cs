@@ -14,8 +14,10 @@ namespace VideoVCReg.Experiment.Protocols;
 public sealed record ProtocolOptions
 {
     public required ImagePreset Preset { get; init; }
-    /// <summary>The regularizer kinds compared, one pretraining each (the paper: without and with VCReg).</summary>
+    /// <summary>The rows compared, one pretraining each (the paper: without and with VCReg): a kind, or KIND:SCALING (<see cref="ProtocolRows"/>).</summary>
     public IReadOnlyList<string> Regularizers { get; init; } = ["none", "vcreg"];
+    /// <summary>Every pretraining and probe is repeated on this many seeds: the run's seed, +1, … (appendix C.1: "run three times").</summary>
+    public int Seeds { get; init; } = 1;
     /// <summary>The pretraining's recipe, regularizer settings (its kind is replaced per row), run folder root, seed, device.</summary>
     public required ExperimentOptions Pretrain { get; init; }
     public string ProbeSolver { get; init; } = "lbfgs";
@@ -47,53 +49,60 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
     public ImageProtocols With(string objective, string? projector, double temperature) =>
         new(options with { Objective = objective, Projector = projector, Temperature = temperature }, loggers, cancel);
 
-    /// <summary>Table 1: pretrain on the source with each regularizer, then probe every downstream set.</summary>
-    public ProtocolTable Transfer(string source, IReadOnlyList<string> downstream)
+    IReadOnlyList<int> SeedList => [.. Enumerable.Range(0, Math.Max(1, options.Seeds)).Select(i => options.Pretrain.Seed + i)];
+
+    /// <summary>Runs <paramref name="measure"/> once per seed for one row; the row's label comes from its first run.</summary>
+    SeededRow Row(string row, Func<int, (string Label, IReadOnlyList<double?> Values)> measure)
     {
-        var rows = new List<(string, IReadOnlyList<double?>)>();
-        foreach (var reg in options.Regularizers)
+        var seeds = SeedList;
+        var runs = seeds.Select(measure).ToList();
+        return new SeededRow(runs[0].Label, seeds, [.. runs.Select(r => r.Values)]);
+    }
+
+    /// <summary>Table 1: pretrain on the source with each regularizer, then probe every downstream set; Average over the downstream sets.</summary>
+    public SeededTable Transfer(string source, IReadOnlyList<string> downstream)
+    {
+        var rows = options.Regularizers.Select(reg => Row(reg, seed =>
         {
             var spec = new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, Recipe: options.Recipe,
                 Objective: options.Objective, Projector: options.Projector, Temperature: options.Temperature);
-            var (weights, tested, label) = Pretrain(reg, spec);
+            var (weights, tested, label) = Pretrain(reg, spec, seed);
             // A self-supervised pretraining has no classifier to test: its source column is a linear probe on the source, as SimCLR and VICReg report.
-            var values = new List<double?> { spec.SelfSupervised ? RunProbe(reg, weights, source).TestTop1 : tested?.Top1 };
+            var values = new List<double?> { spec.SelfSupervised ? RunProbe(reg, weights, source, seed).TestTop1 : tested?.Top1 };
             foreach (var data in downstream)
-                values.Add(RunProbe(reg, weights, data).TestTop1);
-            rows.Add((label, values));
-        }
+                values.Add(RunProbe(reg, weights, data, seed).TestTop1);
+            return (label, values);
+        })).ToList();
         bool ssl = options.Objective != ImagePretrainSpec.Supervised;
-        return Finish("transfer", new ProtocolTable($"Transfer: {options.Preset.Name} pretrained{(ssl ? $" by {options.Objective}" : "")} on {source}, linear probe ({options.ProbeSolver}), test top-1 %",
-            [ssl ? $"{source} (probe)" : $"{source} (source test)", .. downstream.Select(d => $"{d} (probe)")], rows));
+        return Finish("transfer", new SeededTable($"Transfer: {options.Preset.Name} pretrained{(ssl ? $" by {options.Objective}" : "")} on {source}, linear probe ({options.ProbeSolver}), test top-1 %",
+            [ssl ? $"{source} (probe)" : $"{source} (source test)", .. downstream.Select(d => $"{d} (probe)")], rows, AverageFrom: downstream.Count > 1 ? 1 : null));
     }
 
     /// <summary>Table 3: pretrain on the long-tailed training set, test on the balanced test set; head / middle / tail thirds of the classes.</summary>
-    public ProtocolTable LongTail(string data, double imbalance)
+    public SeededTable LongTail(string data, double imbalance)
     {
-        var rows = new List<(string, IReadOnlyList<double?>)>();
-        foreach (var reg in options.Regularizers)
+        var rows = options.Regularizers.Select(reg => Row(reg, seed =>
         {
-            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, Recipe: options.Recipe));
+            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, Recipe: options.Recipe), seed);
             if (tested is null) throw new InvalidOperationException($"{data}: no test set to score the long-tail run on");
             // The long-tail profile keeps the most images of class 0 and the fewest of the last: thirds by class index.
             int classes = tested.Predictions.Max(p => p.Label) + 1;
             double? Third(int k) => ThirdAccuracy(tested.Predictions, classes, k);
-            rows.Add((label, [tested.Top1, tested.MeanClassAccuracy, Third(0), Third(1), Third(2)]));
-        }
-        return Finish("long_tail", new ProtocolTable($"Long tail: {options.Preset.Name} on {data}, imbalance ×{imbalance.ToString(CultureInfo.InvariantCulture)}, balanced test, top-1 %",
+            return (label, (IReadOnlyList<double?>)[tested.Top1, tested.MeanClassAccuracy, Third(0), Third(1), Third(2)]);
+        })).ToList();
+        return Finish("long_tail", new SeededTable($"Long tail: {options.Preset.Name} on {data}, imbalance ×{imbalance.ToString(CultureInfo.InvariantCulture)}, balanced test, top-1 %",
             ["top-1", "mean class", "many (first third)", "medium", "few (last third)"], rows));
     }
 
     /// <summary>Table 5: pretrain on coarse labels, then probe the frozen features on fine labels.</summary>
-    public ProtocolTable Hierarchical(string data)
+    public SeededTable Hierarchical(string data)
     {
-        var rows = new List<(string, IReadOnlyList<double?>)>();
-        foreach (var reg in options.Regularizers)
+        var rows = options.Regularizers.Select(reg => Row(reg, seed =>
         {
-            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers, Recipe: options.Recipe));
-            rows.Add((label, [tested?.Top1, RunProbe(reg, weights, data).TestTop1]));
-        }
-        return Finish("hierarchical", new ProtocolTable($"Hierarchical: {options.Preset.Name} pretrained on {data} coarse labels, {options.ProbeSolver} probe on fine labels, test top-1 %",
+            var (weights, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Coarse: true, Workers: options.Workers, Recipe: options.Recipe), seed);
+            return (label, (IReadOnlyList<double?>)[tested?.Top1, RunProbe(reg, weights, data, seed).TestTop1]);
+        })).ToList();
+        return Finish("hierarchical", new SeededTable($"Hierarchical: {options.Preset.Name} pretrained on {data} coarse labels, {options.ProbeSolver} probe on fine labels, test top-1 %",
             ["coarse (pretraining test)", "fine (probe)"], rows));
     }
 
@@ -104,24 +113,28 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         return inThird.Count == 0 ? null : inThird.Count(p => p.Predicted == p.Label) / (double)inThird.Count;
     }
 
-    (string Weights, EvalResult? Tested, string Label) Pretrain(string reg, ImagePretrainSpec spec)
+    /// <summary>The folder suffix of a seed's runs: none when there is one seed, so single-seed folders keep their names.</summary>
+    string SeedTag(int seed) => options.Seeds > 1 ? $"-seed{seed}" : "";
+
+    (string Weights, EvalResult? Tested, string Label) Pretrain(string row, ImagePretrainSpec spec, int seed)
     {
-        var regOptions = options.Pretrain.Regularizer with { Kind = reg };
+        var regOptions = ProtocolRows.Apply(row, options.Pretrain.Regularizer);
         var outcome = ImagePretraining.Run(spec, options.Pretrain with
         {
-            OutDir = Path.Combine(Root, $"pretrain-{reg}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",
+            OutDir = Path.Combine(Root, $"pretrain-{ProtocolRows.Folder(row)}{SeedTag(seed)}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",
+            Seed = seed,
         }, loggers, cancel);
         string label = $"{options.Preset.Name}{(spec.SelfSupervised ? $" {spec.Objective}" : "")} / {regOptions.RowLabel}";
         return (Path.Combine(outcome[0].Dir, "checkpoint-last.pth"), outcome[0].Tested?.Test, label);
     }
 
     /// <summary>A linear probe of the pretraining's frozen features on <paramref name="data"/>'s fine labels.</summary>
-    ProbeReport RunProbe(string reg, string weights, string data)
+    ProbeReport RunProbe(string row, string weights, string data, int seed)
     {
         var name = new string([.. data.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_')]).Trim('_');
         var probe = (options.Probe ?? new ProbeOptions { OutDir = "" }) with
         {
-            OutDir = Path.Combine(Root, $"probe-{reg}-{name}"), Solver = options.ProbeSolver, Seed = options.Pretrain.Seed, Device = options.Pretrain.Device,
+            OutDir = Path.Combine(Root, $"probe-{ProtocolRows.Folder(row)}{SeedTag(seed)}-{name}"), Solver = options.ProbeSolver, Seed = seed, Device = options.Pretrain.Device,
             Force = options.Pretrain.Force, ReuseFinished = true,
             Settings = new Dictionary<string, object?>
             {
@@ -133,7 +146,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         return new ProbeRunner(probe, loggers, cancel).Run(source, ImageBackbone.Factory(options.Preset, weights), $"{options.Preset.Name} ({weights}) probed on {source.Description}, {options.ProbeSolver}");
     }
 
-    ProtocolTable Finish(string name, ProtocolTable table)
+    SeededTable Finish(string name, SeededTable table)
     {
         table.Write(Root, name);
         return table;

@@ -22,17 +22,27 @@ public static class TransferTable
         catch (JsonException) { return false; }
     }
 
-    public static ProtocolTable From(IReadOnlyList<string> probeDirs)
+    /// <summary>
+    /// Rows by pretraining, columns by downstream set and solver, one value per seed: runs that differ only in their
+    /// seed become one row's mean ± std, and rows are paired by seed against the first.
+    /// </summary>
+    public static SeededTable From(IReadOnlyList<string> probeDirs)
     {
         var probes = probeDirs.Select(d => (Dir: d, Report: ProbeReport.Read(d))).ToList();
         string Setting(ProbeReport r, string key) => r.Settings.TryGetValue(key, out var v) && v is JsonElement e && e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
-        var columns = probes.Select(p => $"{Setting(p.Report, "data")} ({p.Report.Solver})").Distinct().ToList();
+        int Seed(ProbeReport r) => r.Settings.TryGetValue("seed", out var v) && v is JsonElement e && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : 0;
+        string Column(ProbeReport r) => $"{Setting(r, "data")} ({r.Solver})";
+        var columns = probes.Select(p => Column(p.Report)).Distinct().ToList();
         var rows = probes.GroupBy(p => Pretraining(Setting(p.Report, "weights"))).Select(g =>
         {
-            var values = columns.Select(c => g.Where(p => $"{Setting(p.Report, "data")} ({p.Report.Solver})" == c).Select(p => (double?)p.Report.TestTop1).LastOrDefault()).ToList();
-            return (g.Key, (IReadOnlyList<double?>)values);
+            var seeds = g.Select(p => Seed(p.Report)).Distinct().Order().ToList();
+            var values = seeds.Select(seed => (IReadOnlyList<double?>)[.. columns.Select(c =>
+                g.Where(p => Seed(p.Report) == seed && Column(p.Report) == c).Select(p => (double?)p.Report.TestTop1).LastOrDefault())]).ToList();
+            return new SeededRow(g.Key, seeds, values);
         }).ToList();
-        return new ProtocolTable("Transfer: linear-probe test top-1 % (rows: pretraining, columns: downstream set and probe)", columns, rows);
+        if (rows.FirstOrDefault(r => !r.Seeds.SequenceEqual(rows[0].Seeds)) is SeededRow other)
+            throw new ArgumentException($"'{other.Row}' was probed on seeds {string.Join(", ", other.Seeds)} and '{rows[0].Row}' on {string.Join(", ", rows[0].Seeds)}: give runs on the same seeds, so they pair");
+        return new SeededTable("Transfer: linear-probe test top-1 % (rows: pretraining, columns: downstream set and probe)", columns, rows);
     }
 
     /// <summary>"resnet32 / vcreg α1 β0.1 at blocks" from the run folder the checkpoint sits in, or the weights' path.</summary>

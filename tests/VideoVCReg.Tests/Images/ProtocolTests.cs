@@ -22,8 +22,10 @@ public class ProtocolTests
     static List<List<string>> Csv(string path) =>
         [.. File.ReadAllLines(path).Skip(1).Select(l => l.Split(',').ToList())];
 
+    static double Number(string v) => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
-    public void Transfer_pretrains_with_and_without_vcreg_probes_each_and_reuses_finished_runs()
+    public void Transfer_pretrains_with_and_without_vcreg_on_each_seed_probes_each_and_reuses_finished_runs()
     {
         var work = Directory.CreateTempSubdirectory("protocol-transfer-").FullName;
         try
@@ -32,35 +34,60 @@ public class ProtocolTests
             SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5));
             var outDir = Path.Combine(work, "transfer");
             string[] args = ["protocol", "transfer", "--data", $"cifar100:{Path.Combine(data, "source")}", "--downstream", $"cifar10:{Path.Combine(data, "downstream")}",
-                "--lambdas", "9", "--out", outDir, .. Small];
+                "--lambdas", "9", "--seeds", "2", "--seed", "4", "--out", outDir, .. Small];
             var r = CliProcess.Run(args);
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Contains("| pretraining |", r.Stdout);
 
+            // One line per run: pretraining, seed, source test, probe.
             var rows = Csv(Path.Combine(outDir, "transfer.csv"));
-            Assert.Equal(2, rows.Count);
-            Assert.Equal("resnet32 / no regularizer", rows[0][0]);
-            Assert.Equal("resnet32 / vcreg α1 β0.1 paper-scaled at blocks", rows[1][0]);
+            Assert.Equal(4, rows.Count);
+            Assert.Equal(["resnet32 / no regularizer", "resnet32 / no regularizer"], rows.Take(2).Select(x => x[0]));
+            Assert.StartsWith("resnet32 / vcreg α", rows[2][0]);
+            Assert.EndsWith("paper-scaled at blocks", rows[2][0]);
+            Assert.Equal(["4", "5", "4", "5"], rows.Select(x => x[1]));
             var probeDirs = Directory.GetDirectories(outDir, "probe-*").Order().ToList();
-            Assert.Equal(2, probeDirs.Count);
-            foreach (var (reg, row) in new[] { "none", "vcreg" }.Zip(rows))
+            Assert.Equal(4, probeDirs.Count);
+            foreach (var (reg, row) in new[] { ("none", 4), ("none", 5), ("vcreg", 4), ("vcreg", 5) }.Zip(rows))
             {
-                Assert.Equal(MeanTop1(Path.Combine(outDir, $"pretrain-{reg}")), double.Parse(row[^2], System.Globalization.CultureInfo.InvariantCulture));
-                var probe = ProbeReport.Read(probeDirs.Single(d => Path.GetFileName(d).StartsWith($"probe-{reg}-")));
-                Assert.Equal(probe.TestTop1, double.Parse(row[^1], System.Globalization.CultureInfo.InvariantCulture));
-                // The probe read the backbone this pretraining wrote.
-                Assert.Equal(Path.Combine(outDir, $"pretrain-{reg}", "split1", "checkpoint-last.pth"), ((JsonElement)probe.Settings["weights"]!).GetString());
+                var pretrain = Path.Combine(outDir, $"pretrain-{reg.Item1}-seed{reg.Item2}");
+                Assert.Equal(MeanTop1(pretrain), Number(row[2]));
+                var probe = ProbeReport.Read(probeDirs.Single(d => Path.GetFileName(d).StartsWith($"probe-{reg.Item1}-seed{reg.Item2}-")));
+                Assert.Equal(probe.TestTop1, Number(row[3]));
+                // The probe read the backbone this pretraining wrote, on the same seed.
+                Assert.Equal(Path.Combine(pretrain, "split1", "checkpoint-last.pth"), ((JsonElement)probe.Settings["weights"]!).GetString());
+                Assert.Equal(reg.Item2, ((JsonElement)probe.Settings["seed"]!).GetInt32());
                 Assert.Equal(8, probe.Classes);
+                using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(pretrain, "settings.json")));
+                Assert.Equal(reg.Item2, settings.RootElement.GetProperty("seed").GetInt32());
             }
-            var vcregRun = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg", "settings.json"))).RootElement;
+            // The two seeds' pretrainings are different runs, not one run twice.
+            Assert.NotEqual(File.ReadAllBytes(Path.Combine(outDir, "pretrain-vcreg-seed4", "split1", "checkpoint-last.pth")),
+                File.ReadAllBytes(Path.Combine(outDir, "pretrain-vcreg-seed5", "split1", "checkpoint-last.pth")));
+            var vcregRun = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-seed4", "settings.json"))).RootElement;
             Assert.Equal("blocks", vcregRun.GetProperty("regularizer").GetProperty("Placement").GetString());
 
-            // `report` on the probe folders: the same table without the source column, rows named from the pretraining runs.
+            // The summary: mean and std over seeds, and vcreg − none paired by seed with its t-interval, from those runs.
+            var summary = Csv(Path.Combine(outDir, "transfer_summary.csv"));
+            List<string> Stat(string row, string stat) => summary.Single(x => x[0] == row && x[1] == stat);
+            double[] none = [Number(rows[0][3]), Number(rows[1][3])], vc = [Number(rows[2][3]), Number(rows[3][3])];
+            Assert.Equal(none.Average(), Number(Stat(rows[0][0], "mean")[3]), 12);
+            Assert.Equal(VideoVCReg.Eval.SeedStatistics.Summarize(vc).Std, Number(Stat(rows[2][0], "std")[3]), 12);
+            var diff = VideoVCReg.Eval.SeedStatistics.Paired(vc, none);
+            Assert.Equal(diff.Mean, Number(Stat(rows[2][0], "diff_mean")[3]), 12);
+            Assert.Equal(diff.Low!.Value, Number(Stat(rows[2][0], "diff_ci95_low")[3]), 12);
+            Assert.Contains("Paired difference with 'resnet32 / no regularizer'", File.ReadAllText(Path.Combine(outDir, "transfer.md")));
+
+            // `report` on the probe folders: the same per-run values, rows named from the pretraining runs, seeds kept apart.
             var reportDir = Path.Combine(work, "report");
             var rep = CliProcess.Run(["report", .. probeDirs, "--out", reportDir]);
             Assert.True(rep.ExitCode == 0, rep.Stderr);
             var reported = Csv(Path.Combine(reportDir, "transfer.csv"));
-            Assert.Equal(rows.Select(r => (r[0], r[^1])), reported.Select(r => (r[0], r[^1])));
+            Assert.Equal(rows.Select(x => (x[0], x[1], x[^1])), reported.Select(x => (x[0], x[1], x[^1])));
+            // Runs on unequal seeds cannot be paired: one line.
+            var unpaired = CliProcess.Run(["report", .. probeDirs.Take(3), "--out", Path.Combine(work, "report-unpaired")]);
+            Assert.Equal(1, unpaired.ExitCode);
+            Assert.Contains("give runs on the same seeds", unpaired.Stderr);
 
             var before = File.ReadAllText(Path.Combine(outDir, "transfer.csv"));
             var again = CliProcess.Run(args);
@@ -69,9 +96,11 @@ public class ProtocolTests
             Assert.DoesNotContain("epoch 1/1", again.Stderr);
             Assert.Equal(before, File.ReadAllText(Path.Combine(outDir, "transfer.csv")));
 
-            var bad = CliProcess.Run("protocol", "transfer", "--regs", "none,magic", "--out", Path.Combine(work, "bad"));
+            var bad = CliProcess.Run("protocol", "transfer", "--regs", "none,magic,vcreg:sideways", "--seeds", "0", "--out", Path.Combine(work, "bad"));
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("--regs: 'magic' is not one of", bad.Stderr);
+            Assert.Contains("'vcreg:sideways': the scaling must be one of paper, loss", bad.Stderr);
+            Assert.Contains("--seeds must be in 1..100 (got 0)", bad.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }
@@ -85,11 +114,13 @@ public class ProtocolTests
             var data = Path.Combine(work, "data");
             SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5));
             var outDir = Path.Combine(work, "hier");
-            var r = CliProcess.Run(["protocol", "hierarchical", "--data", $"cifar100:{Path.Combine(data, "source")}", "--regs", "vcreg", "--probe-epochs", "5", "--out", outDir, .. Small]);
+            var r = CliProcess.Run(["protocol", "hierarchical", "--data", $"cifar100:{Path.Combine(data, "source")}", "--regs", "vcreg:loss", "--seeds", "1", "--probe-epochs", "5", "--out", outDir, .. Small]);
             Assert.True(r.ExitCode == 0, r.Stderr);
-            using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg", "class_counts.json")));
+            using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss", "class_counts.json")));
+            using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss", "settings.json"))))
+                Assert.Equal("loss", settings.RootElement.GetProperty("regularizer").GetProperty("Scaling").GetString());
             Assert.Equal(4, counts.RootElement.GetArrayLength());                       // the coarse shapes
-            var probe = ProbeReport.Read(Directory.GetDirectories(outDir, "probe-vcreg-*").Single());
+            var probe = ProbeReport.Read(Directory.GetDirectories(outDir, "probe-vcreg-loss-*").Single());
             Assert.Equal(16, probe.Classes);                                               // the fine classes
             Assert.Equal("adamw", probe.Solver);
             var row = Csv(Path.Combine(outDir, "hierarchical.csv")).Single();
