@@ -10,6 +10,12 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
     double Top5, double Top5Std, IReadOnlyList<(int Split, int Videos, int Views, double Top1, double Top5, double MeanClass)> Splits,
     IReadOnlyList<(int Label, int Predicted)> Predictions)
 {
+    /// <summary>The run's seed (settings.json's "seed"; 0 when absent).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>settings.json without its seed: runs with equal keys differ only in their seed, so they are repeats of one setting.</summary>
+    public string SettingsWithoutSeed { get; init; } = "";
+
     /// <summary>"vcreg α1 β0.1 at head", "none", "decov at blocks".</summary>
     public bool Regularized => Regularizer != "none";
 
@@ -28,6 +34,10 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
             string regularizer = VideoVCReg.Models.Regularization.RegularizerOptions.FromSettings(reg).Label;
             string model = s.RootElement.GetProperty("model").GetString()!;
             double noise = s.RootElement.GetProperty("views").GetProperty("Noise").GetDouble();
+            int seed = s.RootElement.TryGetProperty("seed", out var seedValue) && seedValue.ValueKind == JsonValueKind.Number ? seedValue.GetInt32() : 0;
+            var withoutSeed = new System.Text.Json.Nodes.JsonObject();
+            foreach (var p in s.RootElement.EnumerateObject().Where(p => p.Name != "seed").OrderBy(p => p.Name, StringComparer.Ordinal))
+                withoutSeed[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
             reading = report;
             using var r = JsonDocument.Parse(File.ReadAllText(report));
             var splits = r.RootElement.GetProperty("splits").EnumerateArray().Select(e => (e.GetProperty("split").GetInt32(), e.GetProperty("videos").GetInt32(),
@@ -46,7 +56,10 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
             reading = report;
             return new FinishedRun(dir, model, regularizer, noise,
                 [.. splits.Select(x => x.Item4)], mean.GetProperty("top1").GetDouble(), mean.GetProperty("top1_std").GetDouble(),
-                mean.GetProperty("top5").GetDouble(), mean.GetProperty("top5_std").GetDouble(), splits, predictions);
+                mean.GetProperty("top5").GetDouble(), mean.GetProperty("top5_std").GetDouble(), splits, predictions)
+            {
+                Seed = seed, SettingsWithoutSeed = withoutSeed.ToJsonString(),
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -79,6 +92,7 @@ public static class RunComparison
             csv.AppendLine(string.Join(',', r.Model, Quote(r.Regularizer), F(r.Noise), r.Splits.Count, F(r.Top1), F(r.Top1Std), F(r.Top5), F(r.Top5Std), Quote(r.Dir)));
         }
         md.AppendLine().AppendLine("± is the sample standard deviation over splits (0 for one split).");
+        md.Append(OverSeeds(runs, outDir));
         AtomicFile.WriteText(Path.Combine(outDir, "comparison.md"), md.ToString());
         AtomicFile.WriteText(Path.Combine(outDir, "comparison.csv"), csv.ToString());
         PlotNoise(runs, Path.Combine(outDir, "top1_vs_noise.png"));
@@ -86,6 +100,37 @@ public static class RunComparison
     }
 
     static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Runs that differ only in their seed, as one row each: the mean ± sample std over seeds of the runs' mean top-1,
+    /// and, for a regularized setting, the paired difference with the unregularized one of the same model and σ on the
+    /// same seeds, with its 95 % t-interval. Written to comparison_seeds.csv; returns its Markdown (empty when no setting repeats).
+    /// </summary>
+    static string OverSeeds(IReadOnlyList<FinishedRun> runs, string outDir)
+    {
+        var groups = runs.GroupBy(r => r.SettingsWithoutSeed).Where(g => g.Select(r => r.Seed).Distinct().Count() > 1)
+            .Select(g => g.GroupBy(r => r.Seed).Select(s => s.First()).OrderBy(r => r.Seed).ToList()).ToList();
+        var path = Path.Combine(outDir, "comparison_seeds.csv");
+        if (groups.Count == 0) { if (File.Exists(path)) File.Delete(path); return ""; } // a table left by an earlier report would describe other runs
+        var md = new StringBuilder("\n## Over seeds\n\n| model | regularizer | noise σ | seeds | top-1 (%) | − unregularized, same seeds (points, 95 % CI) |\n| --- | --- | ---: | --- | ---: | --- |\n");
+        var csv = new StringBuilder("model,regularizer,noise,seeds,top1_mean,top1_std,diff_mean,diff_ci95_low,diff_ci95_high\n");
+        foreach (var g in groups)
+        {
+            var r0 = g[0];
+            var seeds = g.Select(r => r.Seed).ToList();
+            var summary = SeedStatistics.Summarize([.. g.Select(r => r.Top1)]);
+            var baseline = groups.FirstOrDefault(b => !b[0].Regularized && b[0].Model == r0.Model && b[0].Noise == r0.Noise && b.Select(r => r.Seed).SequenceEqual(seeds));
+            var diff = r0.Regularized && baseline is not null ? SeedStatistics.Paired([.. g.Select(r => r.Top1)], [.. baseline.Select(r => r.Top1)]) : null;
+            string D(double v) => (v >= 0 ? "+" : "−") + Math.Abs(100 * v).ToString("F1", CultureInfo.InvariantCulture);
+            md.AppendLine($"| {r0.Model} | {r0.Regularizer} | {r0.Noise.ToString(CultureInfo.InvariantCulture)} | {string.Join(", ", seeds)} | {P(summary.Mean)} ± {P(summary.Std)} | " +
+                $"{(diff is null ? "–" : $"{D(diff.Mean)} [{D(diff.Low!.Value)}, {D(diff.High!.Value)}]")} |");
+            csv.AppendLine(string.Join(',', r0.Model, Quote(r0.Regularizer), F(r0.Noise), Quote(string.Join(" ", seeds)), F(summary.Mean), F(summary.Std),
+                diff is null ? "" : F(diff.Mean), diff?.Low is double lo ? F(lo) : "", diff?.High is double hi ? F(hi) : ""));
+        }
+        md.AppendLine().AppendLine("Rows: settings repeated on several seeds (their settings.json equal but for the seed); ± is the sample standard deviation over seeds.");
+        AtomicFile.WriteText(path, csv.ToString());
+        return md.ToString();
+    }
     static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
     static void WritePerRun(FinishedRun run)

@@ -8,17 +8,17 @@ public class ReportVerbTests
 {
     /// <summary>A finished run folder as finetune leaves it (settings.json, report.json, split*/results.json), with chosen numbers.</summary>
     /// <remarks>Without <paramref name="scaling"/> the settings are as written before the scaling switch (no Scaling key).</remarks>
-    static string Run(string root, string name, string kind, double noise, (double Top1, (int Label, int Predicted)[] Predictions)[] splits, string? scaling = null)
+    static string Run(string root, string name, string kind, double noise, (double Top1, (int Label, int Predicted)[] Predictions)[] splits, string? scaling = null, int? seed = null)
     {
         var dir = Path.Combine(root, name);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "settings.json"), JsonSerializer.Serialize(new
         {
             model = "videomae-s", regularizer = scaling is null ? (object)new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1 }
-                : new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1, Scaling = scaling }, views = new { Noise = noise },
+                : new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1, Scaling = scaling }, views = new { Noise = noise }, seed = seed ?? 0,
         }));
         double mean = splits.Average(s => s.Top1);
-        double std = Math.Sqrt(splits.Sum(s => (s.Top1 - mean) * (s.Top1 - mean)) / (splits.Length - 1));
+        double std = splits.Length < 2 ? 0 : Math.Sqrt(splits.Sum(s => (s.Top1 - mean) * (s.Top1 - mean)) / (splits.Length - 1));
         File.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
         {
             splits = splits.Select((s, i) => new { split = i + 1, videos = s.Predictions.Length, views = 30 * s.Predictions.Length, top1 = s.Top1, top5 = 0.9, mean_class_accuracy = s.Top1 }),
@@ -67,6 +67,48 @@ public class ReportVerbTests
             Assert.Equal(new[] { 0, 2, 0 }, matrix[1]);
             Assert.Equal(new[] { 0, 1, 2 }, matrix[2]);
             Assert.True(new FileInfo(Path.Combine(vcreg, "confusion_matrix.png")).Length > 1000);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void Runs_that_differ_only_in_seed_become_one_row_paired_with_the_unregularized_runs_on_the_same_seeds()
+    {
+        var root = Directory.CreateTempSubdirectory("report-seeds-").FullName;
+        try
+        {
+            (int, int)[] a = [(0, 0), (1, 1)];
+            double[] vc = [0.62, 0.70, 0.66], none = [0.60, 0.64, 0.65];
+            var dirs = new List<string>();
+            for (int s = 0; s < 3; s++)
+            {
+                dirs.Add(Run(root, $"vcreg-{s}", "vcreg", 0, [(vc[s], a)], scaling: "paper", seed: 10 + s));
+                dirs.Add(Run(root, $"none-{s}", "none", 0, [(none[s], a)], scaling: "paper", seed: 10 + s));
+            }
+            dirs.Add(Run(root, "vcreg-noisy", "vcreg", 1.5, [(0.5, a)], scaling: "paper", seed: 10));   // another setting, one seed: no row
+            var outDir = Path.Combine(root, "out");
+            var r = CliProcess.Run(["report", .. dirs, "--out", outDir]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var rows = File.ReadAllLines(Path.Combine(outDir, "comparison_seeds.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(2, rows.Count);
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var none0 = rows.Single(x => x[1] == "none");
+            Assert.Equal("10 11 12", none0[3]);
+            Assert.Equal(none.Average(), double.Parse(none0[4], inv), 12);
+            Assert.Equal("", none0[6]);
+            var v = rows.Single(x => x[1] != "none");
+            var stats = VideoVCReg.Eval.SeedStatistics.Summarize(vc);
+            Assert.Equal(stats.Std, double.Parse(v[5], inv), 12);
+            var diff = VideoVCReg.Eval.SeedStatistics.Paired(vc, none);
+            Assert.Equal(diff.Mean, double.Parse(v[6], inv), 12);
+            Assert.Equal(diff.Low!.Value, double.Parse(v[7], inv), 12);
+            Assert.Equal(diff.High!.Value, double.Parse(v[8], inv), 12);
+            Assert.Contains("## Over seeds", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
+
+            // A report with no repeated setting removes an earlier seeds table rather than leaving it to describe other runs.
+            var single = CliProcess.Run("report", dirs[0], dirs[1], "--out", outDir);
+            Assert.True(single.ExitCode == 0, single.Stderr);
+            Assert.False(File.Exists(Path.Combine(outDir, "comparison_seeds.csv")));
         }
         finally { Directory.Delete(root, true); }
     }
