@@ -58,6 +58,38 @@ public class ImageFolderTests
         finally { Directory.Delete(root, true); }
     }
 
+    [Fact]
+    public void Scan_refuses_a_folder_link_naming_it_and_reads_file_links_once()
+    {
+        var root = Directory.CreateTempSubdirectory("imagefolder-links-").FullName;
+        try
+        {
+            var train = Path.Combine(root, "train");
+            foreach (var cls in new[] { "ant", "bee" }) Directory.CreateDirectory(Path.Combine(train, cls));
+            File.WriteAllText(Path.Combine(train, "ant", "a.png"), "x");
+            File.WriteAllText(Path.Combine(root, "outside.png"), "x");
+            // A file link, to a file inside the tree or out of it, is one image of the class that holds it.
+            File.CreateSymbolicLink(Path.Combine(train, "bee", "copy.png"), Path.Combine(train, "ant", "a.png"));
+            File.CreateSymbolicLink(Path.Combine(train, "bee", "far.png"), Path.Combine(root, "outside.png"));
+            Assert.Equal([Path.Combine("ant", "a.png"), Path.Combine("bee", "copy.png"), Path.Combine("bee", "far.png")],
+                ImageFolder.Scan(train).Files.Select(f => f.Id));
+
+            // ln -s .. train/bee/zz_up: followed, it filed every image of the tree again under bee, level after level.
+            var up = Path.Combine(train, "bee", "zz_up");
+            Directory.CreateSymbolicLink(up, "..");
+            var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Scan(train));
+            Assert.Equal($"{up}: a link to a folder (..) is not followed (one back up the tree files every image again under this class); replace it with the folder or remove it", e.Message);
+            File.Delete(up);
+            // A class folder that is a link out of the tree is refused the same way.
+            Directory.CreateDirectory(Path.Combine(root, "elsewhere"));
+            var linkedClass = Path.Combine(train, "cat");
+            Directory.CreateSymbolicLink(linkedClass, Path.Combine(root, "elsewhere"));
+            Assert.StartsWith($"{linkedClass}: a link to a folder ({Path.Combine(root, "elsewhere")}) is not followed",
+                Assert.Throws<InvalidDataException>(() => ImageFolder.Scan(train)).Message);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Theory]
     [InlineData("bilinear", 0.875)]
     [InlineData("bicubic", 0.95)]
