@@ -46,9 +46,17 @@ public static class ImageViews
         return c;
     }
 
+    /// <summary>The file's pixels; a file cut short is an error naming it (<see cref="ImageCompleteness"/>), as PIL's "image file is truncated".</summary>
+    public static Image<Rgb24> Decode(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (ImageCompleteness.Problem(bytes) is string cut) throw new InvalidDataException($"{path}: {cut}");
+        return Image.Load<Rgb24>(SingleThreaded, bytes);
+    }
+
     public static Tensor Load(string path, ImageViewSpec spec, Random rng)
     {
-        using var image = Image.Load<Rgb24>(SingleThreaded, path);
+        using var image = Decode(path);
         IResampler sampler = spec.Interpolation switch
         {
             "bicubic" => KnownResamplers.Bicubic,

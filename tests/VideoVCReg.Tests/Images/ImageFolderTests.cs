@@ -331,6 +331,49 @@ public class ImageFolderTests
         finally { Directory.Delete(root, true); }
     }
 
+    /// <summary>
+    /// Files from real encoders (ffmpeg's mjpeg, its PNG writer with 4 KiB IDAT chunks, BMP, PPM, WebP) cut in half. ImageSharp
+    /// decodes every half without a word, the rest black; PIL says "image file is truncated", and so must the loader.
+    /// </summary>
+    [Fact]
+    public void Half_an_image_file_is_skipped_as_truncated_not_trained_on_filled()
+    {
+        var dir = Directory.CreateTempSubdirectory("imagefolder-half-").FullName;
+        try
+        {
+            var source = Path.Combine(dir, "source.png");
+            WriteImage(source, 96, 72, seed: 5);
+            var spec = new ImageViewSpec(ImageViewKind.Eval, 32, 1.0, "bilinear", [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
+            foreach (var (ext, format) in new[] { ("jpg", "JPEG"), ("png", "PNG"), ("bmp", "BMP"), ("ppm", "PPM"), ("webp", "WebP") })
+            {
+                var whole = Path.Combine(dir, $"whole.{ext}");
+                FfmpegCli.Run("-i", source, "-frames:v", "1", whole);
+                using (ImageViews.Load(whole, spec, new Random(0))) { }
+                var bytes = File.ReadAllBytes(whole);
+                var half = Path.Combine(dir, $"half.{ext}");
+                File.WriteAllBytes(half, bytes[..(bytes.Length / 2)]);
+                using (var filled = SixLabors.ImageSharp.Image.Load<Rgb24>(half)) Assert.Equal(96, filled.Width);    // the decoder alone accepts it
+                var e = Assert.Throws<InvalidDataException>(() => ImageViews.Load(half, spec, new Random(0)));
+                Assert.StartsWith($"{half}: truncated {format}: {bytes.Length / 2} ", e.Message);
+                // Bytes after the end (a camera's padding) are not a cut.
+                Assert.Null(ImageCompleteness.Problem([.. bytes, .. new byte[100]]));
+            }
+            Assert.Equal($"truncated JPEG: {File.ReadAllBytes(Path.Combine(dir, "half.jpg")).Length} bytes end before the end-of-image marker",
+                ImageCompleteness.Problem(File.ReadAllBytes(Path.Combine(dir, "half.jpg"))));
+            Assert.Contains("bytes end before the IEND chunk", ImageCompleteness.Problem(File.ReadAllBytes(Path.Combine(dir, "half.png"))));
+
+            // In a tree, the half file is logged, skipped and counted; its class keeps the whole one.
+            var cls = Directory.CreateDirectory(Path.Combine(dir, "tree", "a")).FullName;
+            File.Copy(Path.Combine(dir, "whole.jpg"), Path.Combine(cls, "0.jpg"));
+            File.Copy(Path.Combine(dir, "half.jpg"), Path.Combine(cls, "1.jpg"));
+            var loader = new ImageFolderLoader(ImageFolder.Scan(Path.Combine(dir, "tree")), spec, new LoaderOptions(BatchSize: 2, Workers: 1));
+            Assert.Equal(1, loader.Epoch(0).Sum(b => { using (b) return b.Count; }));
+            Assert.Equal([Path.Combine(cls, "1.jpg")], loader.Skipped.Keys);
+            Assert.StartsWith("1 image(s) skipped (1 views)", loader.Summary());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Pretrain_and_probe_run_on_an_image_folder_tree()
     {
