@@ -51,7 +51,10 @@ public static class ImageViews
     {
         var bytes = File.ReadAllBytes(path);
         if (ImageCompleteness.Problem(bytes) is string cut) throw new InvalidDataException($"{path}: {cut}");
-        return Image.Load<Rgb24>(SingleThreaded, bytes);
+        try { return Image.Load<Rgb24>(SingleThreaded, bytes); }
+        // ImageSharp's messages name no file, and an unknown format's lists every decoder over several lines.
+        catch (UnknownImageFormatException) { throw new InvalidDataException($"{path}: not an image in a format ImageSharp reads"); }
+        catch (ImageFormatException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
     public static Tensor Load(string path, ImageViewSpec spec, Random rng)

@@ -52,9 +52,10 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         else (kind, root) = spec.StartsWith("cifar100:") ? (CifarKind.Cifar100, spec["cifar100:".Length..]) : (CifarKind.Cifar10, spec["cifar10:".Length..]);
         train = CifarBinary.Read(root, kind, train: true, coarse);
         test = CifarBinary.Read(root, kind, train: false, coarse);
+        TrainingClasses.RequireEach(train.Source, train.Classes, train.Labels, "no record carries its label (a class list longer than the data?)");
         if (imbalance is double ratio)
         {
-            var kept = LongTail.Subsample(train.Labels, train.Classes.Count, ratio, seed: 0);
+            var kept = LongTail.Subsample(train.Labels, train.Classes.Count, ratio, seed: 0, train.Classes);
             train = train.Subset(kept, $"long-tailed ×{ratio}");
         }
         if (validationShare > 0)
