@@ -77,6 +77,14 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void A_bad_probe_option_is_named_as_the_protocol_takes_it()
+    {
+        var r = CliProcess.Run("protocol", "hierarchical", "--probe-epochs", "0", "--out", Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(["videovcreg: --probe-epochs must be ≥ 1 (got 0)"], r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void Hierarchical_pretrains_on_coarse_labels_and_probes_fine_ones()
     {
         var work = Directory.CreateTempSubdirectory("protocol-hier-").FullName;
