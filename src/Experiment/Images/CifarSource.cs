@@ -44,8 +44,8 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             if (!File.Exists(marker) || File.ReadAllText(marker) != stamp)
             {
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                SyntheticImages.Write(dir, new SynthImageOptions());
-                File.WriteAllText(marker, stamp);
+                SyntheticImages.Write(dir, new SynthImageOptions(), Models.IO.AtomicFile.Write);
+                Models.IO.AtomicFile.WriteText(marker, stamp);
             }
             (kind, root) = spec == Synthetic ? (CifarKind.Cifar100, Path.Combine(dir, "source")) : (CifarKind.Cifar10, Path.Combine(dir, "downstream"));
         }

@@ -94,7 +94,7 @@ public class ProbeTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10), AtomicFile.Write);
             manual_seed(11);
             using var pretrained = ImagePresets.Build(ImagePresets.Get("resnet32"), 16);
             var weights = Path.Combine(work, "pretrained.pth");
@@ -156,7 +156,7 @@ public class ProbeTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10), AtomicFile.Write);
             var outDir = Path.Combine(work, "probe");
             var r = CliProcess.Run("probe", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--solver", "adamw",
                 "--epochs", "4", "--batch-size", "64", "--threads", "1", "--out", outDir);

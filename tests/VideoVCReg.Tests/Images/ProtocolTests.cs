@@ -3,6 +3,7 @@ using VideoVCReg.Decoding.Images;
 using VideoVCReg.Eval;
 using VideoVCReg.Experiment.Probe;
 using VideoVCReg.Experiment.Protocols;
+using VideoVCReg.Models.IO;
 using VideoVCReg.Tests.Support;
 
 namespace VideoVCReg.Tests.Images;
@@ -29,7 +30,7 @@ public class ProtocolTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5), AtomicFile.Write);
             var outDir = Path.Combine(work, "transfer");
             string[] args = ["protocol", "transfer", "--data", $"cifar100:{Path.Combine(data, "source")}", "--downstream", $"cifar10:{Path.Combine(data, "downstream")}",
                 "--lambdas", "9", "--out", outDir, .. Small];
@@ -91,7 +92,7 @@ public class ProtocolTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5), AtomicFile.Write);
             var outDir = Path.Combine(work, "hier");
             var r = CliProcess.Run(["protocol", "hierarchical", "--data", $"cifar100:{Path.Combine(data, "source")}", "--regs", "vcreg", "--probe-epochs", "5", "--out", outDir, .. Small]);
             Assert.True(r.ExitCode == 0, r.Stderr);
