@@ -46,15 +46,17 @@ public static class ImageViews
         return c;
     }
 
-    /// <summary>The file's pixels; a file cut short is an error naming it (<see cref="ImageCompleteness"/>), as PIL's "image file is truncated".</summary>
+    /// <summary>
+    /// The file's pixels; a file cut short is an error (<see cref="ImageCompleteness"/>), as PIL's "image file is truncated".
+    /// The reasons are one line without the path, which the loader's skip report puts before them.
+    /// </summary>
     public static Image<Rgb24> Decode(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        if (ImageCompleteness.Problem(bytes) is string cut) throw new InvalidDataException($"{path}: {cut}");
+        if (ImageCompleteness.Problem(bytes) is string cut) throw new InvalidDataException(cut);
         try { return Image.Load<Rgb24>(SingleThreaded, bytes); }
-        // ImageSharp's messages name no file, and an unknown format's lists every decoder over several lines.
-        catch (UnknownImageFormatException) { throw new InvalidDataException($"{path}: not an image in a format ImageSharp reads"); }
-        catch (ImageFormatException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        // An unknown format's message lists every decoder over several lines.
+        catch (UnknownImageFormatException) { throw new InvalidDataException("not an image in a format ImageSharp reads"); }
     }
 
     public static Tensor Load(string path, ImageViewSpec spec, Random rng)

@@ -41,7 +41,7 @@ public static class TrainingClasses
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
-            firstReason ??= e.Message;
+            firstReason ??= $"{path}: {e.Message}";
             return false;
         }
     }
