@@ -54,7 +54,7 @@ public static class SplitReport
             splits = splits.Select(s => new { split = s.Split, s.Test.Videos, s.Test.Views, s.Test.Top1, s.Test.Top5, mean_class_accuracy = s.Test.MeanClassAccuracy }),
             mean = summary,
         };
-        Atomic(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        Atomic(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }.NonFiniteAsNull()));
         PlotAccuracy(Path.Combine(dir, "test_accuracy.png"), title, splits, summary);
         PlotCurves(Path.Combine(dir, "training_curves.png"), splits);
         return summary;

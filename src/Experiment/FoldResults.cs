@@ -1,13 +1,14 @@
 using System.Text.Json;
 using VideoVCReg.Eval;
 using VideoVCReg.FineTune;
+using VideoVCReg.Models.IO;
 
 namespace VideoVCReg.Experiment;
 
 /// <summary>A fold's results.json: written atomically when the fold ends, read back when a resumed run finds the fold done.</summary>
 public static class FoldResults
 {
-    static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Options = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }.NonFiniteAsNull();
 
     public static string Write(string dir, object summary)
     {
@@ -15,6 +16,9 @@ public static class FoldResults
         Models.IO.AtomicFile.WriteText(path, JsonSerializer.Serialize(summary, Options));
         return path;
     }
+
+    /// <summary>A number as <see cref="FiniteJson"/> writes it: null for one that was not finite.</summary>
+    static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble();
 
     /// <summary>A fold that finished in an earlier process: its test result from results.json, its curves from metrics.jsonl.</summary>
     public static FoldOutcome Read(string dir, int fold)
@@ -30,9 +34,9 @@ public static class FoldResults
             if (!doc.RootElement.TryGetProperty("test", out var t)) return new FoldOutcome(fold, dir, epochs, null);
             var predictions = doc.RootElement.GetProperty("predictions").EnumerateArray().Select(p => new VideoPrediction(
                 p.GetProperty("video_id").GetString()!, p.GetProperty("label").GetInt32(), p.GetProperty("predicted").GetInt32(),
-                p.GetProperty("views").GetInt32(), p.GetProperty("confidence").GetDouble())).ToList();
-            var result = new EvalResult(t.GetProperty("videos").GetInt32(), t.GetProperty("views").GetInt32(), t.GetProperty("top1").GetDouble(),
-                t.GetProperty("top5").GetDouble(), t.GetProperty("mean_class_accuracy").GetDouble(), predictions);
+                p.GetProperty("views").GetInt32(), Number(p.GetProperty("confidence")))).ToList();
+            var result = new EvalResult(t.GetProperty("videos").GetInt32(), t.GetProperty("views").GetInt32(), Number(t.GetProperty("top1")),
+                Number(t.GetProperty("top5")), Number(t.GetProperty("mean_class_accuracy")), predictions);
             return new FoldOutcome(fold, dir, epochs, new SplitOutcome(fold, result, [.. epochs.Select(e => e.TrainLoss)],
                 [.. epochs.Select(e => e.Validation.TryGetValue("top1", out var v) ? v : (double?)null)]));
         }

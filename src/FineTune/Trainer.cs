@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
+using VideoVCReg.Models.IO;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
 
@@ -326,7 +327,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     }
 
     /// <summary>How metrics.jsonl lines are written (snake_case), for readers of the file.</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }.NonFiniteAsNull();
 
     /// <summary>
     /// Casts a model's floating tensors to <paramref name="type"/> when they are not already of it; a float32 run leaves the

@@ -30,8 +30,8 @@ public static class BenchProbeCommand
         {
             var p = ctx.Parse;
             int n = p.GetValue(samples), d = p.GetValue(dim), c = p.GetValue(classes), count = p.GetValue(lambdas);
-            if (n < 10 * c || d < 1 || c < 2 || count < 1)
-                throw new ArgumentException($"need --samples ≥ 10 × --classes, --dim ≥ 1, --classes ≥ 2, --lambdas ≥ 1 (got {n}, {d}, {c}, {count})");
+            if (n < 10 * c || d < 1 || c < 2 || count < 1 || count > LinearProbe.MaxLambdas)
+                throw new ArgumentException($"need --samples ≥ 10 × --classes, --dim ≥ 1, --classes ≥ 2, --lambdas in [1, {LinearProbe.MaxLambdas}] (got {n}, {d}, {c}, {count})");
             var dir = Directory.CreateTempSubdirectory("bench-probe-").FullName;
             try
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Decoding.Images;
+using VideoVCReg.Models.IO;
 
 namespace VideoVCReg.Cli.Commands;
 
@@ -20,11 +21,11 @@ public static class DataSynthImagesCommand
         {
             var dir = ctx.Parse.GetValue(outDir)!;
             var options = new SynthImageOptions(ctx.Parse.GetValue(trainPer), ctx.Parse.GetValue(testPer), ctx.Parse.GetValue(seed));
-            SyntheticImages.Write(dir, options);
+            SyntheticImages.Write(dir, options, AtomicFile.Write);
             if (ctx.Parse.GetValue(folders))
                 foreach (var (name, kind) in new[] { ("source", CifarKind.Cifar100), ("downstream", CifarKind.Cifar10) })
                     ImageFolderWriter.Write(Path.Combine(dir, $"{name}-folder"), CifarBinary.Read(Path.Combine(dir, name), kind, train: true),
-                        CifarBinary.Read(Path.Combine(dir, name), kind, train: false));
+                        CifarBinary.Read(Path.Combine(dir, name), kind, train: false), AtomicFile.Write);
             Console.WriteLine($"{Path.Combine(dir, "source")}: cifar100 layout, 16 fine / 4 coarse classes; {Path.Combine(dir, "downstream")}: cifar10 layout, 8 classes; {options.TrainPerClass} train and {options.TestPerClass} test images per class");
             return Task.FromResult(0);
         });

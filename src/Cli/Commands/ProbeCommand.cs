@@ -30,7 +30,7 @@ public static class ProbeCommand
         var outDir = new Option<string>("--out") { Description = "Run folder: settings.json, report.json", DefaultValueFactory = _ => "runs/probe" };
         var force = new Option<bool>("--force") { Description = "Replace a finished probe in --out" };
         var valShare = new Option<double>("--val-share") { Description = "lbfgs: share of each class's training features held out to choose λ", DefaultValueFactory = _ => 0.2 };
-        var lambdas = new Option<int>("--lambdas") { Description = "lbfgs: number of log-spaced λ in [1e-5, 1e5]", DefaultValueFactory = _ => 45 };
+        var lambdas = new Option<int>("--lambdas") { Description = "lbfgs: number of log-spaced λ in [1e-5, 1e5], 1 to 1000 (1: λ = 1 alone)", DefaultValueFactory = _ => 45 };
         var maxIter = new Option<int>("--max-iter") { Description = "lbfgs: iterations per fit at most (default 1000)", DefaultValueFactory = _ => 1000 };
         var epochs = new Option<int>("--epochs") { Description = "adamw: epochs", DefaultValueFactory = _ => 100 };
         var lr = new Option<double>("--lr") { Description = "adamw: peak learning rate (cosine to 0)", DefaultValueFactory = _ => 0.016 };

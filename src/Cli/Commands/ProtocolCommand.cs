@@ -70,7 +70,7 @@ public static class ProtocolCommand
         var regs = new Option<string>("--regs") { Description = "Rows compared, one pretraining each: kinds, a vcreg row optionally with its scaling (vcreg:loss); the first is the baseline of the paired differences (default none,vcreg)", DefaultValueFactory = _ => "none,vcreg" };
         var seeds = new Option<int>("--seeds") { Description = "Repeat every pretraining and probe on K seeds (--seed, +1, …); tables give mean ± std and paired differences with 95 % t-intervals (default 3, appendix C.1's three runs)", DefaultValueFactory = _ => 3 };
         var solver = new Option<string>("--solver") { Description = $"Probe solver: lbfgs or adamw (default {defaultSolver})", DefaultValueFactory = _ => defaultSolver };
-        var lambdas = new Option<int>("--lambdas") { Description = "lbfgs probe: number of log-spaced λ in [1e-5, 1e5] (default 45)", DefaultValueFactory = _ => 45 };
+        var lambdas = new Option<int>("--lambdas") { Description = "lbfgs probe: number of log-spaced λ in [1e-5, 1e5], 1 to 1000 (default 45)", DefaultValueFactory = _ => 45 };
         var probeEpochs = new Option<int>("--probe-epochs") { Description = "adamw probe: epochs (default 100)", DefaultValueFactory = _ => 100 };
         var outDir = new Option<string>("--out") { Description = $"Protocol folder: pretrain-<reg>/, probe-<reg>-<data>/, {name.Replace('-', '_')}.md and .csv", DefaultValueFactory = _ => $"runs/protocol-{name}" };
         var force = new Option<bool>("--force") { Description = "Redo every run; otherwise finished runs with the same settings are reused" };
@@ -85,7 +85,7 @@ public static class ProtocolCommand
             var p = ctx.Parse;
             var train = ctx.Options<TrainOptions>();
             var reg = ctx.Options<RegularizerOptions>();
-            var probe = new ProbeOptions { OutDir = "", Solver = p.GetValue(solver)!, LambdaCount = p.GetValue(lambdas), Epochs = p.GetValue(probeEpochs) };
+            var probe = new ProbeOptions { OutDir = "", Solver = p.GetValue(solver)!, LambdaCount = p.GetValue(lambdas), Epochs = p.GetValue(probeEpochs), EpochsOption = "--probe-epochs" };
             // Checked before the pretraining: a bad probe option must not cost the minutes before it.
             var dataOptions = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>();
             var problems = train.Problems().Concat(reg.Problems()).Concat(probe.Problems()).Concat(dataOptions.Problems()).ToList();

@@ -75,12 +75,11 @@ public static class CifarBinary
             classes, [.. pixels.SelectMany(p => p)], [.. labels]);
     }
 
-    /// <summary>Writes one batch file; CIFAR-100 records carry both labels.</summary>
-    public static void WriteBatch(string path, CifarKind kind, byte[] pixels, IReadOnlyList<int> fine, IReadOnlyList<int>? coarse = null)
+    /// <summary>Writes one batch file's records to <paramref name="stream"/> (a file's, through the caller's atomic writer); CIFAR-100 records carry both labels.</summary>
+    public static void WriteBatch(Stream stream, CifarKind kind, byte[] pixels, IReadOnlyList<int> fine, IReadOnlyList<int>? coarse = null)
     {
         if (pixels.Length != fine.Count * PixelBytes) throw new ArgumentException("pixels must hold 3072 bytes per label");
         if (kind == CifarKind.Cifar100 && coarse is null) throw new ArgumentException("CIFAR-100 records need coarse labels");
-        using var stream = File.Create(path);
         for (int i = 0; i < fine.Count; i++)
         {
             if (kind == CifarKind.Cifar100) stream.WriteByte(checked((byte)coarse![i]));

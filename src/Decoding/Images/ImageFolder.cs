@@ -14,6 +14,10 @@ public sealed record ImageFolderSet(string Root, IReadOnlyList<string> Classes, 
 /// <summary>
 /// torchvision's ImageFolder layout: <c>ROOT/&lt;class&gt;/&lt;file&gt;</c>, classes the sorted subfolder names (ordinal),
 /// files sorted within each class, the extensions torchvision accepts. A tree's val/ must use train/'s classes.
+/// A link to a folder anywhere in the tree is refused: torchvision follows it (os.walk(followlinks=True)), and a link
+/// back up the tree (<c>ln -s .. train/cat/up</c>) then files every image again under the wrong class, thousands of
+/// times over. Links to files are read as the files they name, inside the tree or out: they cannot loop, and each
+/// counts once under the folder that holds it.
 /// </summary>
 public static class ImageFolder
 {
@@ -24,7 +28,7 @@ public static class ImageFolder
     public static ImageFolderSet Scan(string root, IReadOnlyList<string>? classes = null)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: image folder not found");
-        var folders = Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToList();
+        var folders = Directory.GetDirectories(root).Select(d => Path.GetFileName(RealFolder(d))!).Order(StringComparer.Ordinal).ToList();
         if (folders.Count == 0) throw new InvalidDataException($"{root}: no class folders (ImageFolder layout: {root}/<class>/<image>)");
         if (classes is not null && folders.FirstOrDefault(f => !classes.Contains(f)) is string unknown)
             throw new InvalidDataException($"{Path.Combine(root, unknown)}: class '{unknown}' is not among the training classes");
@@ -34,11 +38,26 @@ public static class ImageFolder
         {
             int label = classes.ToList().IndexOf(folder);
             var dir = Path.Combine(root, folder);
-            foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                         .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal))
+            foreach (var file in FilesUnder(dir).Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal))
                 files.Add(new ImageFile(file, label, Path.GetRelativePath(root, file)));
         }
         if (files.Count == 0) throw new InvalidDataException($"{root}: no image files ({string.Join(", ", Extensions)}) in its class folders");
         return new ImageFolderSet(root, classes, files);
+    }
+
+    /// <summary>Every file below <paramref name="dir"/>, entering real folders only.</summary>
+    static IEnumerable<string> FilesUnder(string dir)
+    {
+        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            if (entry is DirectoryInfo sub)
+                foreach (var file in FilesUnder(RealFolder(sub.FullName))) yield return file;
+            else yield return entry.FullName;
+    }
+
+    static string RealFolder(string dir)
+    {
+        if (new DirectoryInfo(dir).LinkTarget is string target)
+            throw new InvalidDataException($"{dir}: a link to a folder ({target}) is not followed (one back up the tree files every image again under this class); replace it with the folder or remove it");
+        return dir;
     }
 }

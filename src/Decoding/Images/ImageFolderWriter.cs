@@ -6,13 +6,14 @@ namespace VideoVCReg.Decoding.Images;
 /// <summary>Images in memory written as an ImageFolder tree (<c>DIR/train/&lt;class&gt;/NNNNN.png</c>, <c>DIR/val/…</c>): the synthetic sets for the ImageFolder path.</summary>
 public static class ImageFolderWriter
 {
-    public static void Write(string dir, ImageArray train, ImageArray test)
+    /// <summary>Every PNG goes through <paramref name="write"/> (path, content), the caller's atomic writer.</summary>
+    public static void Write(string dir, ImageArray train, ImageArray test, Action<string, Action<Stream>> write)
     {
-        Write(Path.Combine(dir, "train"), train);
-        Write(Path.Combine(dir, "val"), test);
+        Write(Path.Combine(dir, "train"), train, write);
+        Write(Path.Combine(dir, "val"), test, write);
     }
 
-    static void Write(string dir, ImageArray images)
+    static void Write(string dir, ImageArray images, Action<string, Action<Stream>> write)
     {
         foreach (var name in images.Classes) Directory.CreateDirectory(Path.Combine(dir, name));
         int plane = images.Height * images.Width;
@@ -26,7 +27,7 @@ public static class ImageFolderWriter
                     int p = offset + y * images.Width + x;
                     image[x, y] = new Rgb24(images.Pixels[p], images.Pixels[p + plane], images.Pixels[p + 2 * plane]);
                 }
-            image.SaveAsPng(Path.Combine(dir, images.Classes[images.Labels[i]], $"{i:00000}.png"));
+            write(Path.Combine(dir, images.Classes[images.Labels[i]], $"{i:00000}.png"), s => image.SaveAsPng(s));
         }
     }
 }

@@ -46,9 +46,22 @@ public static class ImageViews
         return c;
     }
 
+    /// <summary>
+    /// The file's pixels; a file cut short is an error (<see cref="ImageCompleteness"/>), as PIL's "image file is truncated".
+    /// The reasons are one line without the path, which the loader's skip report puts before them.
+    /// </summary>
+    public static Image<Rgb24> Decode(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (ImageCompleteness.Problem(bytes) is string cut) throw new InvalidDataException(cut);
+        try { return Image.Load<Rgb24>(SingleThreaded, bytes); }
+        // An unknown format's message lists every decoder over several lines.
+        catch (UnknownImageFormatException) { throw new InvalidDataException("not an image in a format ImageSharp reads"); }
+    }
+
     public static Tensor Load(string path, ImageViewSpec spec, Random rng)
     {
-        using var image = Image.Load<Rgb24>(SingleThreaded, path);
+        using var image = Decode(path);
         IResampler sampler = spec.Interpolation switch
         {
             "bicubic" => KnownResamplers.Bicubic,

@@ -13,12 +13,18 @@ public static class LongTail
         return [.. Enumerable.Range(0, classes).Select(c => classes == 1 ? nMax : (int)(nMax * Math.Pow(ratio, -(double)c / (classes - 1))))];
     }
 
-    /// <summary>The indices kept: for each class the first <see cref="Counts"/> of its images in a seeded shuffle, in index order.</summary>
-    public static int[] Subsample(IReadOnlyList<int> labels, int classes, double ratio, int seed)
+    /// <summary>
+    /// The indices kept: for each class the first <see cref="Counts"/> of its images in a seeded shuffle, in index order.
+    /// A ratio that keeps no image of a class is refused (<paramref name="names"/> name the classes): the class would still get an output that nothing teaches.
+    /// </summary>
+    public static int[] Subsample(IReadOnlyList<int> labels, int classes, double ratio, int seed, IReadOnlyList<string>? names = null)
     {
         var byClass = Enumerable.Range(0, classes).Select(c => new List<int>()).ToArray();
         for (int i = 0; i < labels.Count; i++) byClass[labels[i]].Add(i);
-        var counts = Counts(classes, byClass.Max(l => l.Count), ratio);
+        int nMax = byClass.Max(l => l.Count);
+        var counts = Counts(classes, nMax, ratio);
+        if (counts.Select((n, c) => n == 0 ? names?[c] ?? $"{c}" : null).OfType<string>().ToList() is { Count: > 0 } emptied)
+            throw new InvalidDataException($"--imbalance {ratio} leaves class(es) {string.Join(", ", emptied)} with no training image ({nMax} images a class keep ⌊{nMax} · {ratio}^(−c/(C−1))⌋); at most --imbalance {nMax} here");
         var kept = new List<int>();
         for (int c = 0; c < classes; c++)
         {

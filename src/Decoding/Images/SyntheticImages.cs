@@ -30,7 +30,11 @@ public static class SyntheticImages
     public static readonly string[] DownstreamShapes = ["ring", "cross"];
     const int Hues = 4;
 
-    public static void Write(string outDir, SynthImageOptions o)
+    /// <summary>
+    /// Writes both sets under <paramref name="outDir"/>, every file through <paramref name="write"/> (path, content): the run's
+    /// atomic writer, Models.IO.AtomicFile.Write, which this layer does not reference. Written in place, a full disk left a partial train.bin.
+    /// </summary>
+    public static void Write(string outDir, SynthImageOptions o, Action<string, Action<Stream>> write)
     {
         if (o.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         var source = Directory.CreateDirectory(Path.Combine(outDir, "source")).FullName;
@@ -38,17 +42,22 @@ public static class SyntheticImages
 
         // Source hues at 0°, 90°, 180°, 270°; downstream at 45°, 135°, 225°, 315°.
         var fine = SourceShapes.SelectMany(s => Enumerable.Range(0, Hues).Select(h => (Shape: s, Hue: 90.0 * h))).ToList();
-        File.WriteAllLines(Path.Combine(source, "coarse_label_names.txt"), SourceShapes);
-        File.WriteAllLines(Path.Combine(source, "fine_label_names.txt"), fine.Select(f => $"{f.Shape}_hue{f.Hue:000}"));
+        void Lines(string path, IEnumerable<string> lines) => write(path, s =>
+        {
+            using var w = new StreamWriter(s, leaveOpen: true);
+            foreach (var line in lines) w.WriteLine(line);
+        });
+        Lines(Path.Combine(source, "coarse_label_names.txt"), SourceShapes);
+        Lines(Path.Combine(source, "fine_label_names.txt"), fine.Select(f => $"{f.Shape}_hue{f.Hue:000}"));
         foreach (var (train, name, perClass) in new[] { (true, "train.bin", o.TrainPerClass), (false, "test.bin", o.TestPerClass) })
         {
             var (pixels, labels) = Render(fine, perClass, Seeds.Mix(o.Seed, train ? 1 : 2, 0x1a6));
-            CifarBinary.WriteBatch(Path.Combine(source, name), CifarKind.Cifar100, pixels, labels,
-                [.. labels.Select(l => Array.IndexOf(SourceShapes, fine[l].Shape))]);
+            write(Path.Combine(source, name), s => CifarBinary.WriteBatch(s, CifarKind.Cifar100, pixels, labels,
+                [.. labels.Select(l => Array.IndexOf(SourceShapes, fine[l].Shape))]));
         }
 
         var down = DownstreamShapes.SelectMany(s => Enumerable.Range(0, Hues).Select(h => (Shape: s, Hue: 45 + 90.0 * h))).ToList();
-        File.WriteAllLines(Path.Combine(downstream, "batches.meta.txt"), down.Select(f => $"{f.Shape}_hue{f.Hue:000}"));
+        Lines(Path.Combine(downstream, "batches.meta.txt"), down.Select(f => $"{f.Shape}_hue{f.Hue:000}"));
         var (trainPx, trainLabels) = Render(down, o.TrainPerClass, Seeds.Mix(o.Seed, 3, 0x1a6));
         // CIFAR-10 keeps its training set in five batch files: the images are dealt out in order.
         var files = CifarBinary.Files(CifarKind.Cifar10, train: true);
@@ -57,10 +66,10 @@ public static class SyntheticImages
             var idx = Enumerable.Range(0, trainLabels.Length).Where(i => i % files.Length == f).ToArray();
             var px = new byte[idx.Length * CifarBinary.PixelBytes];
             for (int i = 0; i < idx.Length; i++) Buffer.BlockCopy(trainPx, idx[i] * CifarBinary.PixelBytes, px, i * CifarBinary.PixelBytes, CifarBinary.PixelBytes);
-            CifarBinary.WriteBatch(Path.Combine(downstream, files[f]), CifarKind.Cifar10, px, [.. idx.Select(i => trainLabels[i])]);
+            write(Path.Combine(downstream, files[f]), s => CifarBinary.WriteBatch(s, CifarKind.Cifar10, px, [.. idx.Select(i => trainLabels[i])]));
         }
         var (testPx, testLabels) = Render(down, o.TestPerClass, Seeds.Mix(o.Seed, 4, 0x1a6));
-        CifarBinary.WriteBatch(Path.Combine(downstream, "test_batch.bin"), CifarKind.Cifar10, testPx, testLabels);
+        write(Path.Combine(downstream, "test_batch.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar10, testPx, testLabels));
     }
 
     /// <summary>perClass images of every class, classes interleaved in a seeded order.</summary>

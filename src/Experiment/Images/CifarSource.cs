@@ -44,17 +44,18 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             if (!File.Exists(marker) || File.ReadAllText(marker) != stamp)
             {
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                SyntheticImages.Write(dir, new SynthImageOptions());
-                File.WriteAllText(marker, stamp);
+                SyntheticImages.Write(dir, new SynthImageOptions(), Models.IO.AtomicFile.Write);
+                Models.IO.AtomicFile.WriteText(marker, stamp);
             }
             (kind, root) = spec == Synthetic ? (CifarKind.Cifar100, Path.Combine(dir, "source")) : (CifarKind.Cifar10, Path.Combine(dir, "downstream"));
         }
         else (kind, root) = spec.StartsWith("cifar100:") ? (CifarKind.Cifar100, spec["cifar100:".Length..]) : (CifarKind.Cifar10, spec["cifar10:".Length..]);
         train = CifarBinary.Read(root, kind, train: true, coarse);
         test = CifarBinary.Read(root, kind, train: false, coarse);
+        TrainingClasses.RequireEach(train.Source, train.Classes, train.Labels, "no record carries its label (a class list longer than the data?)");
         if (imbalance is double ratio)
         {
-            var kept = LongTail.Subsample(train.Labels, train.Classes.Count, ratio, seed: 0);
+            var kept = LongTail.Subsample(train.Labels, train.Classes.Count, ratio, seed: 0, train.Classes);
             train = train.Subset(kept, $"long-tailed ×{ratio}");
         }
         if (validationShare > 0)

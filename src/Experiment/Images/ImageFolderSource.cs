@@ -32,14 +32,16 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
     {
         train = ImageFolder.Scan(Path.Combine(root, "train"));
         test = ImageFolder.Scan(Path.Combine(root, "val"), train.Classes);
+        TrainingClasses.RequireEach(train.Root, train.Classes, train.Files.Select(f => f.Label), "their folders hold no image file: remove them or add images");
         if (imbalance is double ratio)
-            train = train.Subset(LongTail.Subsample([.. train.Files.Select(f => f.Label)], train.Classes.Count, ratio, seed: 0));
+            train = train.Subset(LongTail.Subsample([.. train.Files.Select(f => f.Label)], train.Classes.Count, ratio, seed: 0, train.Classes));
         if (validationShare > 0)
         {
             var (fit, held) = ImageHoldOut.Split([.. train.Files.Select(f => f.Label)], validationShare, seed: 0);
             validation = train.Subset(held);
             train = train.Subset(fit);
         }
+        TrainingClasses.RequireReadable(train);
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Files.Count(f => f.Label == c), test = test.Files.Count(f => f.Label == c) });
         Models.IO.AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }

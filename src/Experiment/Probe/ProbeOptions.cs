@@ -26,6 +26,8 @@ public sealed record ProbeOptions
     /// <summary>L-BFGS iterations per fit at most (scikit-learn probes commonly use max_iter 1000).</summary>
     public int MaxIterations { get; init; } = 1000;
     public int Epochs { get; init; } = 100;
+    /// <summary>The option that sets <see cref="Epochs"/>, for messages: the protocols take it as --probe-epochs, beside their own --epochs.</summary>
+    public string EpochsOption { get; init; } = "--epochs";
     public double Lr { get; init; } = 0.016;
     public double WeightDecay { get; init; } = 0.05;
     public int BatchSize { get; init; } = 256;
@@ -38,8 +40,8 @@ public sealed record ProbeOptions
         if (Solver is not ("lbfgs" or "adamw")) p.Add($"--solver must be lbfgs or adamw (got '{Solver}')");
         if (!(ValidationShare > 0 && ValidationShare < 1)) p.Add($"--val-share must be in (0, 1) (got {ValidationShare})");
         if (MaxIterations < 1) p.Add($"--max-iter must be ≥ 1 (got {MaxIterations})");
-        if (LambdaCount < 1) p.Add($"--lambdas must be ≥ 1 (got {LambdaCount})");
-        if (Epochs < 1) p.Add($"--epochs must be ≥ 1 (got {Epochs})");
+        if (LambdaCount < 1 || LambdaCount > Eval.LinearProbe.MaxLambdas) p.Add($"--lambdas must be in [1, {Eval.LinearProbe.MaxLambdas}] (got {LambdaCount})");
+        if (Epochs < 1) p.Add($"{EpochsOption} must be ≥ 1 (got {Epochs})");
         if (!(Lr > 0 && double.IsFinite(Lr))) p.Add($"--lr must be a finite number > 0 (got {Lr})");
         if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) p.Add($"--weight-decay must be a finite number ≥ 0 (got {WeightDecay})");
         if (BatchSize < 1) p.Add($"--batch-size must be ≥ 1 (got {BatchSize})");

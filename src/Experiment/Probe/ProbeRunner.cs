@@ -23,7 +23,7 @@ public sealed record ProbeReport(string Kind, string Solver, string Title, IRead
     int TrainSamples, int TestSamples, double TestTop1, double? Lambda, double? SklearnC, double? ValidationTop1,
     IReadOnlyList<ProbeSweepPoint>? Sweep, double? FinalTrainLoss, double ExtractSeconds, double SolveSeconds)
 {
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    public static readonly JsonSerializerOptions Json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }.NonFiniteAsNull();
 
     public static ProbeReport Read(string dir)
     {

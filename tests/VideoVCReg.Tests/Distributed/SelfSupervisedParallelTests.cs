@@ -1,5 +1,6 @@
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.IO;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ public class SelfSupervisedParallelTests : IClassFixture<SelfSupervisedParallelT
     public sealed class Images : IDisposable
     {
         public string Dir { get; } = Directory.CreateTempSubdirectory("videovcreg-ssl-ddp-data-").FullName;
-        public Images() => SyntheticImages.Write(Dir, new SynthImageOptions(TrainPerClass: 5, TestPerClass: 1, Seed: 2));
+        public Images() => SyntheticImages.Write(Dir, new SynthImageOptions(TrainPerClass: 5, TestPerClass: 1, Seed: 2), AtomicFile.Write);
         public void Dispose() => Directory.Delete(Dir, recursive: true);
     }
 

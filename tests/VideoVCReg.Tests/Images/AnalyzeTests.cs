@@ -1,6 +1,7 @@
 using System.Text.Json;
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Models.IO;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ public class AnalyzeTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 12, TestPerClass: 4));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 12, TestPerClass: 4), AtomicFile.Write);
             var weights = new List<string>();
             foreach (var seed in new[] { 1, 2 })
             {

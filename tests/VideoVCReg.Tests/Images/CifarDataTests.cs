@@ -1,4 +1,6 @@
 using VideoVCReg.Decoding.Images;
+using VideoVCReg.Models.IO;
+using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Images;
@@ -23,8 +25,8 @@ public class CifarDataTests
             int[] fine = [3, 0, 4, 4, 1, 2, 0], coarse = [1, 0, 1, 1, 0, 0, 0];
             File.WriteAllLines(Path.Combine(dir, "fine_label_names.txt"), ["a", "b", "c", "d", "e"]);
             File.WriteAllLines(Path.Combine(dir, "coarse_label_names.txt"), ["x", "y"]);
-            CifarBinary.WriteBatch(Path.Combine(dir, "train.bin"), CifarKind.Cifar100, px, fine, coarse);
-            CifarBinary.WriteBatch(Path.Combine(dir, "test.bin"), CifarKind.Cifar100, px[..CifarBinary.PixelBytes], [2], [1]);
+            AtomicFile.Write(Path.Combine(dir, "train.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar100, px, fine, coarse));
+            AtomicFile.Write(Path.Combine(dir, "test.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar100, px[..CifarBinary.PixelBytes], [2], [1]));
             Assert.Equal(7 * 3074, new FileInfo(Path.Combine(dir, "train.bin")).Length);
             var f = CifarBinary.Read(dir, CifarKind.Cifar100, train: true);
             Assert.Equal(fine, f.Labels);
@@ -38,11 +40,41 @@ public class CifarDataTests
             File.WriteAllLines(Path.Combine(ten, "batches.meta.txt"), ["p", "q", "r"]);
             var all = Pixels(10, 2);
             for (int b = 0; b < 5; b++)
-                CifarBinary.WriteBatch(Path.Combine(ten, $"data_batch_{b + 1}.bin"), CifarKind.Cifar10, all[(b * 2 * 3072)..((b + 1) * 2 * 3072)], [b % 3, (b + 1) % 3]);
-            CifarBinary.WriteBatch(Path.Combine(ten, "test_batch.bin"), CifarKind.Cifar10, all[..3072], [2]);
+                AtomicFile.Write(Path.Combine(ten, $"data_batch_{b + 1}.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar10, all[(b * 2 * 3072)..((b + 1) * 2 * 3072)], [b % 3, (b + 1) % 3]));
+            AtomicFile.Write(Path.Combine(ten, "test_batch.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar10, all[..3072], [2]));
             var t = CifarBinary.Read(ten, CifarKind.Cifar10, train: true);
             Assert.Equal(all, t.Pixels);
             Assert.Equal([0, 1, 1, 2, 2, 0, 0, 1, 1, 2], t.Labels);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// A real "No space left on device": train.bin's partial file is a link to /dev/full, which accepts the open and fails the
+    /// write with ENOSPC. Written in place, the set was left with a partial train.bin that a later run read as data.
+    /// </summary>
+    [Fact]
+    public void Synthetic_images_on_a_full_disk_fail_in_one_line_and_leave_no_partial_batch()
+    {
+        var dir = Directory.CreateTempSubdirectory("synth-images-enospc-").FullName;
+        try
+        {
+            var train = Path.Combine(dir, "source", "train.bin");
+            Directory.CreateDirectory(Path.GetDirectoryName(train)!);
+            File.CreateSymbolicLink(train + ".partial", "/dev/full");
+            var r = CliProcess.Run("data", "synth-images", "--out", dir, "--train-per-class", "5", "--test-per-class", "1");
+            Assert.Equal(1, r.ExitCode);
+            var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(lines);
+            Assert.StartsWith($"videovcreg: {train}: could not be written (No space left on device", lines[0]);
+            Assert.False(File.Exists(train), "a partial train.bin was left");
+            Assert.False(File.Exists(train + ".partial") || new FileInfo(train + ".partial").LinkTarget is not null, "the partial file was left");
+            // With room, the same command writes the whole set.
+            var ok = CliProcess.Run("data", "synth-images", "--out", dir, "--train-per-class", "5", "--test-per-class", "1", "--folders");
+            Assert.True(ok.ExitCode == 0, ok.Stderr);
+            Assert.Equal(16 * 5, CifarBinary.Read(Path.Combine(dir, "source"), CifarKind.Cifar100, train: true).Count);
+            Assert.Equal(8 * 5, Directory.GetFiles(Path.Combine(dir, "downstream-folder", "train"), "*.png", SearchOption.AllDirectories).Length);
+            Assert.Empty(Directory.GetFiles(dir, "*.partial", SearchOption.AllDirectories));
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -55,7 +87,7 @@ public class CifarDataTests
         {
             File.WriteAllLines(Path.Combine(dir, "fine_label_names.txt"), ["a", "b"]);
             File.WriteAllLines(Path.Combine(dir, "coarse_label_names.txt"), ["x"]);
-            CifarBinary.WriteBatch(Path.Combine(dir, "train.bin"), CifarKind.Cifar100, Pixels(2, 3), [0, 1], [0, 0]);
+            AtomicFile.Write(Path.Combine(dir, "train.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar100, Pixels(2, 3), [0, 1], [0, 0]));
             var bytes = File.ReadAllBytes(Path.Combine(dir, "train.bin"));
             File.WriteAllBytes(Path.Combine(dir, "train.bin"), bytes[..^100]);
             var e = Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true));
@@ -64,7 +96,7 @@ public class CifarDataTests
             File.WriteAllBytes(Path.Combine(dir, "train.bin"), []);
             Assert.Contains("train.bin: the file is empty", Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true)).Message);
 
-            CifarBinary.WriteBatch(Path.Combine(dir, "train.bin"), CifarKind.Cifar100, Pixels(2, 3), [0, 1], [0, 1]);
+            AtomicFile.Write(Path.Combine(dir, "train.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar100, Pixels(2, 3), [0, 1], [0, 1]));
             var coarse = Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true, coarse: true));
             Assert.Contains("has label 1", coarse.Message);
             Assert.Throws<ArgumentException>(() => CifarBinary.Read(dir, CifarKind.Cifar10, train: true, coarse: true));

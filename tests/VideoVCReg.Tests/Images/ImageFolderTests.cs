@@ -58,6 +58,38 @@ public class ImageFolderTests
         finally { Directory.Delete(root, true); }
     }
 
+    [Fact]
+    public void Scan_refuses_a_folder_link_naming_it_and_reads_file_links_once()
+    {
+        var root = Directory.CreateTempSubdirectory("imagefolder-links-").FullName;
+        try
+        {
+            var train = Path.Combine(root, "train");
+            foreach (var cls in new[] { "ant", "bee" }) Directory.CreateDirectory(Path.Combine(train, cls));
+            File.WriteAllText(Path.Combine(train, "ant", "a.png"), "x");
+            File.WriteAllText(Path.Combine(root, "outside.png"), "x");
+            // A file link, to a file inside the tree or out of it, is one image of the class that holds it.
+            File.CreateSymbolicLink(Path.Combine(train, "bee", "copy.png"), Path.Combine(train, "ant", "a.png"));
+            File.CreateSymbolicLink(Path.Combine(train, "bee", "far.png"), Path.Combine(root, "outside.png"));
+            Assert.Equal([Path.Combine("ant", "a.png"), Path.Combine("bee", "copy.png"), Path.Combine("bee", "far.png")],
+                ImageFolder.Scan(train).Files.Select(f => f.Id));
+
+            // ln -s .. train/bee/zz_up: followed, it filed every image of the tree again under bee, level after level.
+            var up = Path.Combine(train, "bee", "zz_up");
+            Directory.CreateSymbolicLink(up, "..");
+            var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Scan(train));
+            Assert.Equal($"{up}: a link to a folder (..) is not followed (one back up the tree files every image again under this class); replace it with the folder or remove it", e.Message);
+            File.Delete(up);
+            // A class folder that is a link out of the tree is refused the same way.
+            Directory.CreateDirectory(Path.Combine(root, "elsewhere"));
+            var linkedClass = Path.Combine(train, "cat");
+            Directory.CreateSymbolicLink(linkedClass, Path.Combine(root, "elsewhere"));
+            Assert.StartsWith($"{linkedClass}: a link to a folder ({Path.Combine(root, "elsewhere")}) is not followed",
+                Assert.Throws<InvalidDataException>(() => ImageFolder.Scan(train)).Message);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [Theory]
     [InlineData("bilinear", 0.875)]
     [InlineData("bicubic", 0.95)]
@@ -297,6 +329,50 @@ public class ImageFolderTests
             Assert.StartsWith("2 image(s) skipped (2 views)", loader.Summary());
         }
         finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>
+    /// Files from real encoders (ffmpeg's mjpeg, its PNG writer with 4 KiB IDAT chunks, BMP, PPM, WebP) cut in half. ImageSharp
+    /// decodes every half without a word, the rest black; PIL says "image file is truncated", and so must the loader.
+    /// </summary>
+    [Fact]
+    public void Half_an_image_file_is_skipped_as_truncated_not_trained_on_filled()
+    {
+        var dir = Directory.CreateTempSubdirectory("imagefolder-half-").FullName;
+        try
+        {
+            var source = Path.Combine(dir, "source.png");
+            WriteImage(source, 96, 72, seed: 5);
+            var spec = new ImageViewSpec(ImageViewKind.Eval, 32, 1.0, "bilinear", [0.5, 0.5, 0.5], [0.25, 0.25, 0.25]);
+            foreach (var (ext, format) in new[] { ("jpg", "JPEG"), ("png", "PNG"), ("bmp", "BMP"), ("ppm", "PPM"), ("webp", "WebP") })
+            {
+                var whole = Path.Combine(dir, $"whole.{ext}");
+                FfmpegCli.Run("-i", source, "-frames:v", "1", whole);
+                using (ImageViews.Load(whole, spec, new Random(0))) { }
+                var bytes = File.ReadAllBytes(whole);
+                var half = Path.Combine(dir, $"half.{ext}");
+                File.WriteAllBytes(half, bytes[..(bytes.Length / 2)]);
+                using (var filled = SixLabors.ImageSharp.Image.Load<Rgb24>(half)) Assert.Equal(96, filled.Width);    // the decoder alone accepts it
+                var e = Assert.Throws<InvalidDataException>(() => ImageViews.Load(half, spec, new Random(0)));
+                Assert.StartsWith($"truncated {format}: {bytes.Length / 2} ", e.Message);
+                // Bytes after the end (a camera's padding) are not a cut.
+                Assert.Null(ImageCompleteness.Problem([.. bytes, .. new byte[100]]));
+            }
+            Assert.Equal($"truncated JPEG: {File.ReadAllBytes(Path.Combine(dir, "half.jpg")).Length} bytes end before the end-of-image marker",
+                ImageCompleteness.Problem(File.ReadAllBytes(Path.Combine(dir, "half.jpg"))));
+            Assert.Contains("bytes end before the IEND chunk", ImageCompleteness.Problem(File.ReadAllBytes(Path.Combine(dir, "half.png"))));
+
+            // In a tree, the half file is logged, skipped and counted; its class keeps the whole one.
+            var cls = Directory.CreateDirectory(Path.Combine(dir, "tree", "a")).FullName;
+            File.Copy(Path.Combine(dir, "whole.jpg"), Path.Combine(cls, "0.jpg"));
+            File.Copy(Path.Combine(dir, "half.jpg"), Path.Combine(cls, "1.jpg"));
+            var loader = new ImageFolderLoader(ImageFolder.Scan(Path.Combine(dir, "tree")), spec, new LoaderOptions(BatchSize: 2, Workers: 1));
+            Assert.Equal(1, loader.Epoch(0).Sum(b => { using (b) return b.Count; }));
+            Assert.Equal([Path.Combine(cls, "1.jpg")], loader.Skipped.Keys);
+            Assert.Equal($"truncated JPEG: {new FileInfo(Path.Combine(cls, "1.jpg")).Length} bytes end before the end-of-image marker", loader.Skipped[Path.Combine(cls, "1.jpg")]);
+            Assert.StartsWith("1 image(s) skipped (1 views)", loader.Summary());
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]

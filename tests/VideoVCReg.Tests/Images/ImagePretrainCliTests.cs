@@ -40,6 +40,14 @@ public class ImagePretrainCliTests
             var bad = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", "imagenet:/x", "--out", Path.Combine(work, "bad"));
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("--data must be DIR (ImageFolder", bad.Stderr);
+
+            // A batch past the data: one short batch at the lr of the batch asked for (peak 390.6), then results.json could not be written.
+            var huge = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", $"cifar100:{Path.Combine(data, "source")}", "--labels", "coarse",
+                "--batch-size", "100000000", "--epochs", "1", "--threads", "1", "--out", Path.Combine(work, "huge"));
+            Assert.Equal(1, huge.ExitCode);
+            Assert.Equal(["videovcreg: --batch-size 100000000 is more than the 320 training samples of split 1 (the lr scales with the batch: peak 390.6); use --batch-size 320 or less"],
+                huge.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("videovcreg: ")));
+            Assert.False(Directory.Exists(Path.Combine(work, "huge", "split1")), "training started");
         }
         finally { Directory.Delete(work, true); }
     }

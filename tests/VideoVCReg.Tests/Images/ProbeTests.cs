@@ -23,6 +23,23 @@ public class ProbeTests
 {
     static string SklearnRefit => Path.Combine(AppContext.BaseDirectory, "fixtures", "probe", "sklearn_refit.py");
 
+    [Fact]
+    public void One_lambda_is_the_grids_middle_and_a_grid_past_a_thousand_is_refused()
+    {
+        // The log spacing divides by count − 1: one λ was NaN ("λ must be finite (got NaN)").
+        Assert.Equal([1.0], LinearProbe.Lambdas(1));
+        Assert.Equal([1e-5, 1.0, 1e5], LinearProbe.Lambdas(3), (a, b) => Math.Abs(a - b) <= 1e-12 * b);
+        using var x = cat([randn(20, 3, generator: new Generator(1)) + 3, randn(20, 3, generator: new Generator(2)) - 3]);
+        using var y = cat([zeros(20, ScalarType.Int64), ones(20, ScalarType.Int64)]);
+        var one = LinearProbe.Run(x, y, x, y, classes: 2, lambdas: LinearProbe.Lambdas(1));
+        Assert.Equal(1.0, one.Lambda);
+        Assert.Equal(1.0, one.TestTop1);
+        // --lambdas 100000000 ran for ten minutes at 2.4 GB with no output.
+        Assert.Equal("--lambdas must be in [1, 1000] (got 1001)", Assert.Throws<ArgumentException>(() => LinearProbe.Lambdas(1001)).Message);
+        Assert.Equal(["--lambdas must be in [1, 1000] (got 100000000)"], new VideoVCReg.Experiment.Probe.ProbeOptions { OutDir = "", LambdaCount = 100_000_000 }.Problems());
+        Assert.Empty(new VideoVCReg.Experiment.Probe.ProbeOptions { OutDir = "", LambdaCount = 1 }.Problems());
+    }
+
     [Theory]
     [InlineData("resnet32")]
     [InlineData("convnext-atto")]
@@ -77,7 +94,7 @@ public class ProbeTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10), AtomicFile.Write);
             manual_seed(11);
             using var pretrained = ImagePresets.Build(ImagePresets.Get("resnet32"), 16);
             var weights = Path.Combine(work, "pretrained.pth");
@@ -139,7 +156,7 @@ public class ProbeTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 10), AtomicFile.Write);
             var outDir = Path.Combine(work, "probe");
             var r = CliProcess.Run("probe", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--solver", "adamw",
                 "--epochs", "4", "--batch-size", "64", "--threads", "1", "--out", outDir);

@@ -3,6 +3,7 @@ using VideoVCReg.Decoding.Images;
 using VideoVCReg.Eval;
 using VideoVCReg.Experiment.Probe;
 using VideoVCReg.Experiment.Protocols;
+using VideoVCReg.Models.IO;
 using VideoVCReg.Tests.Support;
 
 namespace VideoVCReg.Tests.Images;
@@ -31,7 +32,7 @@ public class ProtocolTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5), AtomicFile.Write);
             var outDir = Path.Combine(work, "transfer");
             string[] args = ["protocol", "transfer", "--data", $"cifar100:{Path.Combine(data, "source")}", "--downstream", $"cifar10:{Path.Combine(data, "downstream")}",
                 "--lambdas", "9", "--seeds", "2", "--seed", "4", "--out", outDir, .. Small];
@@ -106,13 +107,21 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void A_bad_probe_option_is_named_as_the_protocol_takes_it()
+    {
+        var r = CliProcess.Run("protocol", "hierarchical", "--probe-epochs", "0", "--out", Path.Combine(Path.GetTempPath(), $"never-{Guid.NewGuid():N}"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(["videovcreg: --probe-epochs must be ≥ 1 (got 0)"], r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void Hierarchical_pretrains_on_coarse_labels_and_probes_fine_ones()
     {
         var work = Directory.CreateTempSubdirectory("protocol-hier-").FullName;
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 20, TestPerClass: 5), AtomicFile.Write);
             var outDir = Path.Combine(work, "hier");
             var r = CliProcess.Run(["protocol", "hierarchical", "--data", $"cifar100:{Path.Combine(data, "source")}", "--regs", "vcreg:loss", "--seeds", "1", "--probe-epochs", "5", "--out", outDir, .. Small]);
             Assert.True(r.ExitCode == 0, r.Stderr);

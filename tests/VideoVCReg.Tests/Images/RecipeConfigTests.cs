@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.FineTune;
+using VideoVCReg.Models.IO;
 using VideoVCReg.Tests.Support;
 
 namespace VideoVCReg.Tests.Images;
@@ -62,7 +63,7 @@ public class RecipeConfigTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 10, TestPerClass: 2));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 10, TestPerClass: 2), AtomicFile.Write);
             var outDir = Path.Combine(work, "run");
             var r = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--recipe", "long-tail",
                 "--epochs", "2", "--warmup-epochs", "0", "--batch-size", "16", "--threads", "1", "--out", outDir);

@@ -245,7 +245,7 @@ public class SelfSupervisedPretrainTests
         try
         {
             var data = Path.Combine(work, "data");
-            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 6, TestPerClass: 1));
+            SyntheticImages.Write(data, new SynthImageOptions(TrainPerClass: 6, TestPerClass: 1), AtomicFile.Write);
             var preset = ImagePresets.Get("resnet32");
             var spec = new ImagePretrainSpec(preset, $"cifar100:{Path.Combine(data, "source")}", Objective: "vicreg", Projector: "32-16");
             ExperimentOptions Options(string dir) => new()
