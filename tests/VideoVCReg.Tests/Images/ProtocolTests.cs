@@ -40,7 +40,7 @@ public class ProtocolTests
             var rows = Csv(Path.Combine(outDir, "transfer.csv"));
             Assert.Equal(2, rows.Count);
             Assert.Equal("resnet32 / no regularizer", rows[0][0]);
-            Assert.Equal("resnet32 / vcreg α1 β0.1 at blocks", rows[1][0]);
+            Assert.Equal("resnet32 / vcreg α0.64 β0.04 at blocks", rows[1][0]);   // the preset's α and β (configs/images.json), not the video default
             var probeDirs = Directory.GetDirectories(outDir, "probe-*").Order().ToList();
             Assert.Equal(2, probeDirs.Count);
             foreach (var (reg, row) in new[] { "none", "vcreg" }.Zip(rows))
