@@ -33,9 +33,14 @@ public sealed record ImagePreset
     /// <summary>VCReg's α and β for this network, from the paper's image grid (the file cites where).</summary>
     public double Alpha { get; init; } = 0.64;
     public double Beta { get; init; } = 0.04;
-    /// <summary>Where each value comes from; read by people, kept so that the file may say it.</summary>
-    [JsonPropertyName("_sources")]
-    public Dictionary<string, string>? Sources { get; init; }
+    /// <summary>
+    /// Where each value comes from (the file's "_sources"), for people and tests; not part of a run's settings, so rewording a
+    /// citation never makes a finished run look changed.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
+
+    internal const string SourcesKey = "_sources";
 
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
@@ -75,7 +80,13 @@ public static class ImagePresets
         var all = new SortedDictionary<string, ImagePreset>(StringComparer.Ordinal);
         foreach (var (name, element) in raw ?? [])
         {
-            try { all[name] = (element.Deserialize<ImagePreset>(ImagePreset.Json)! with { Name = name }).Validate(); }
+            try
+            {
+                var fields = System.Text.Json.Nodes.JsonObject.Create(element) ?? throw new JsonException("not an object");
+                var sources = fields[ImagePreset.SourcesKey]?.Deserialize<Dictionary<string, string>>() ?? [];
+                fields.Remove(ImagePreset.SourcesKey);
+                all[name] = (fields.Deserialize<ImagePreset>(ImagePreset.Json)! with { Name = name, Sources = sources }).Validate();
+            }
             catch (JsonException e) { throw new InvalidDataException($"{path}: preset '{name}': {e.Message}", e); }
         }
         return all;

@@ -32,7 +32,7 @@ public class ImagePresetsTests
             Assert.Equal((0.64, 0.04), (preset.Alpha, preset.Beta));
             Assert.Contains(preset.Alpha, alphas);
             Assert.Contains(preset.Beta, betas);
-            Assert.Contains("does not say which point", preset.Sources!["alpha, beta"]);
+            Assert.Contains("does not say which point", preset.Sources["alpha, beta"]);
         }
         // The paper trains ResNet-32 only in its long-tail experiments (appendix C.4).
         Assert.Equal("long-tail", ImagePresets.Get("resnet32").Recipe);
