@@ -27,8 +27,8 @@ public sealed class RecipeGridSweepTests : IDisposable
         Assert.Contains("20 trials (4 alpha × 5 beta)", r.Stdout);
         var plan = SweepPlan.Read(Path.Combine(work, "lt"));
         Assert.Equal([("--alpha", (IReadOnlyList<string>)["1.28", "0.64", "0.32", "0.16"]), ("--beta", ["0.16", "0.08", "0.04", "0.02", "0.01"])], Axes(plan));
-        var trial = plan.TrialArgs(plan.Trials()[7], "D");
-        Assert.Equal(["pretrain", "--arch", "resnet32", "--data", "synthetic", "--recipe", "long-tail", "--alpha", "0.64", "--beta", "0.01",
+        var trial = plan.TrialArgs(plan.Trials()[7], "D");   // first axis slowest: α index 1, β index 2
+        Assert.Equal(["pretrain", "--arch", "resnet32", "--data", "synthetic", "--recipe", "long-tail", "--alpha", "0.64", "--beta", "0.04",
             "--val-share", "0.1", "--no-test", "--out", Path.Combine("D", "trial-007")], trial);
     }
 
