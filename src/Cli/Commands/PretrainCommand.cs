@@ -40,7 +40,7 @@ public static class PretrainCommand
         var force = new Option<bool>("--force") { Description = "Replace a finished or unfinished run in --out" };
         var reuse = new Option<bool>("--reuse") { Description = "A finished run in --out with the same settings is kept and its weights reported, not refused (a cache)" };
         var objective = new Option<string>("--objective") { Description = "Image backbones: supervised (default), or simclr / vicreg (two views of each image through backbone + projector; no classification test: probe the weights)", DefaultValueFactory = _ => ImagePretrainSpec.Supervised };
-        var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths after the backbone's features, joined by '-' (default simclr 2048-256, vicreg 8192-8192)" };
+        var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths after the backbone's features, joined by '-' (default: scaled to the backbone's feature width w, simclr w-min(256,w), vicreg 4w-4w; ResNet-50: 2048-256, 8192-8192)" };
         var temperature = new Option<double>("--temperature") { Description = "simclr: NT-Xent's temperature τ (default 0.1)", DefaultValueFactory = _ => 0.1 };
         var valShare = new Option<double?>("--val-share") { Description = "Images: a stratified share of the training set held out and scored after each epoch (default none; a sweep's trials are scored on it). Video: 0 only (--val-clips validates)" };
         var noTest = new Option<bool>("--no-test") { Description = "Train and validate only, no test (a sweep's trials)" };
@@ -116,9 +116,10 @@ public static class PretrainCommand
         if (spec.Problem() is string sslBad) problems.Add(sslBad);
         if (spec.SelfSupervised && imbalance is not null) problems.Add("--imbalance is for supervised pretraining (a self-supervised run does not use the labels)");
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-        var preset = VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
-        // The preset's placement (VCReg after every block, the paper's image configuration) unless one is asked for.
-        if (!ctx.Parse.Tokens.Any(t => t.Value == "--placement")) reg = reg with { Placement = preset.Placement };
+        // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost).
+        var recipe = ctx.Get<RecipeChoice>();
+        var preset = recipe.Image ?? VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
+        loggers.CreateLogger("pretrain").LogInformation("{Recipe}", recipe.Describe());
         var outcome = ImagePretraining.Run(spec with { Preset = preset }, new ExperimentOptions
         {
             OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, SkipTest = skipTest,

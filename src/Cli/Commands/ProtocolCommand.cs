@@ -26,7 +26,7 @@ public static class ProtocolCommand
             {
                 var downstream = new Option<string>("--downstream") { Description = $"Downstream sets, comma-separated (default {CifarSource.SyntheticDownstream})", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
                 var objective = new Option<string>("--objective") { Description = "Pretraining objective: supervised (default), simclr or vicreg (then the source column is a linear probe on the source)", DefaultValueFactory = _ => ImagePretrainSpec.Supervised };
-                var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths, joined by '-' (default simclr 2048-256, vicreg 8192-8192)" };
+                var projector = new Option<string?>("--projector") { Description = "simclr/vicreg: the projector's widths, joined by '-' (default: scaled to the backbone's feature width w, simclr w-min(256,w), vicreg 4w-4w; ResNet-50: 2048-256, 8192-8192)" };
                 var temperature = new Option<double>("--temperature") { Description = "simclr: NT-Xent's temperature (default 0.1)", DefaultValueFactory = _ => 0.1 };
                 c.Options.Add(downstream);
                 c.Options.Add(objective);
@@ -97,8 +97,10 @@ public static class ProtocolCommand
             if (seedCount < 1 || seedCount > 100) problems.Add($"--seeds must be in 1..100 (got {seedCount})");
             if (kinds.Distinct().Count() != kinds.Length) problems.Add("--regs names a regularizer twice");
             if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-            var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
-            if (!p.Tokens.Any(t => t.Value == "--placement" || t.Value.StartsWith("--placement="))) reg = reg with { Placement = preset.Placement };
+            // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost).
+            var recipe = ctx.Get<RecipeChoice>();
+            var preset = recipe.Image ?? ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
+            ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("protocol").LogInformation("{Recipe}", recipe.Describe());
             var protocols = new ImageProtocols(new ProtocolOptions
             {
                 Preset = preset, Regularizers = kinds, Seeds = seedCount, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,

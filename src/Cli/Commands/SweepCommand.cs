@@ -7,9 +7,10 @@ using VideoVCReg.Experiment.Sweeps;
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg sweep`: appendix C.2's grid as a folder of `finetune` trials (<see cref="SweepWorker"/>), worked through
-/// by any number of local processes or a Slurm job array, then the best setting retrained and tested; `--summary` ranks it.
-/// Options the sweep does not know are the trials' fixed finetune options.
+/// `videovcreg sweep`: appendix C.2's grid as a folder of `finetune` or `pretrain` trials (<see cref="SweepWorker"/>), worked
+/// through by any number of local processes or a Slurm job array, then the best setting retrained and tested; `--summary`
+/// ranks it. Options the sweep does not know are the trials' fixed options; α and β lists not given come from the Grid of
+/// their `--recipe` or `--config` (<see cref="ConfigGrid"/>).
 /// </summary>
 public static class SweepCommand
 {
@@ -36,13 +37,47 @@ public static class SweepCommand
         return fixedArgs;
     }
 
+    /// <summary>
+    /// The axes the command line leaves out, from the <c>Grid</c> of the trials' <c>--recipe</c> and then of their
+    /// <c>--config</c>, which is layered over it. A recipe without a Grid, and no α or β given, is one line rather than a
+    /// sweep of nothing.
+    /// </summary>
+    static IEnumerable<SweepAxis> GridAxes(List<string> fixedArgs, List<SweepAxis> typed)
+    {
+        var fromFiles = new Dictionary<string, SweepAxis>();
+        string? recipe = LastValue(fixedArgs, TrainCliOptions.RecipeName);
+        if (recipe is not null)
+        {
+            var path = Recipes.PathOf(recipe);
+            var grid = ConfigGrid.Read(path);
+            if (grid is null && !typed.Any(a => SweepPlan.Tuned.Contains(a.Option)))
+                throw new UserInputException($"sweep --recipe {recipe}: configs/recipes/{recipe}.json has no Grid section to sweep; give --alpha and --beta lists");
+            foreach (var axis in grid ?? []) fromFiles[axis.Option] = axis;
+        }
+        if (LastValue(fixedArgs, GlobalOptions.Config.Name) is string config && File.Exists(config))
+            foreach (var axis in ConfigGrid.Read(config) ?? []) fromFiles[axis.Option] = axis;
+        return SweepPlan.Tuned.Where(o => fromFiles.ContainsKey(o) && typed.All(a => a.Option != o)).Select(o => fromFiles[o]);
+    }
+
+    /// <summary>The value of the last <paramref name="name"/> among the trials' options, as `--name V` or `--name=V`.</summary>
+    static string? LastValue(List<string> args, string name)
+    {
+        string? value = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == name && i + 1 < args.Count) value = args[++i];
+            else if (args[i].StartsWith(name + "=", StringComparison.Ordinal) || args[i].StartsWith(name + ":", StringComparison.Ordinal)) value = args[i][(name.Length + 1)..];
+        }
+        return value;
+    }
+
     static string[] List(string? s) => s is null ? [] : s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static Command Build()
     {
         var dirArg = new Argument<string?>("DIR") { Description = "An existing sweep folder (with --trial, --final, --summary, or to work on it)", Arity = ArgumentArity.ZeroOrOne };
-        var alpha = new Option<string?>("--alpha") { Description = "VCReg α values, comma-separated (a tuned axis)" };
-        var beta = new Option<string?>("--beta") { Description = "VCReg β values, comma-separated (a tuned axis)" };
+        var alpha = new Option<string?>("--alpha") { Description = "VCReg α values, comma-separated (a tuned axis; default: the Grid of the trials' --recipe or --config, if it has one)" };
+        var beta = new Option<string?>("--beta") { Description = "VCReg β values, comma-separated (a tuned axis; default: the Grid of the trials' --recipe or --config, if it has one)" };
         var noise = new Option<string?>("--noise") { Description = "Noise σ values, comma-separated (a condition: one final run each)" };
         var split = new Option<string?>("--split") { Description = "Official splits, comma-separated (scores are averaged over them; the final run uses them all)" };
         var outDir = new Option<string?>("--out") { Description = "The new sweep's folder: sweep.json, trial-<k>/ (finetune run folders), final/, summary.md, heatmap.png" };
@@ -57,7 +92,7 @@ public static class SweepCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "--slurm: write the scripts, do not submit" };
         var verb = new Option<string>("--verb") { Description = "What each trial runs: finetune (default) or pretrain (an image backbone's trials are scored on --val-share, which the sweep sets)", DefaultValueFactory = _ => "finetune" };
         verb.AcceptOnlyFromAmong(SweepPlan.Verbs);
-        var cmd = new Command("sweep", "A hyperparameter grid of finetune trials (appendix C.2), run by local workers or a Slurm job array; the best setting retrained and tested")
+        var cmd = new Command("sweep", "A hyperparameter grid of finetune or pretrain trials (appendix C.2; a recipe's Grid with --recipe), run by local workers or a Slurm job array; the best setting retrained and tested")
         {
             dirArg, alpha, beta, noise, split, outDir, trial, final, summary, slurm, partition, gpus, cpus, time, dryRun, verb,
         };
@@ -88,6 +123,7 @@ public static class SweepCommand
                 return await worker.Work(ctx.Cancel);
             }
             var root = p.GetValue(outDir) ?? throw new UserInputException("sweep: --out DIR names the new sweep's folder");
+            axes.AddRange(GridAxes(fixedArgs, axes));
             var plan = new SweepPlan(p.GetValue(verb)!, fixedArgs, axes);
             var problems = plan.Problems().ToList();
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));

@@ -10,8 +10,9 @@ namespace VideoVCReg.Cli.Hosting;
 
 /// <summary>
 /// Builds the generic host for one verb. Configuration layers, later wins:
-/// configs/default.json (next to the executable), `--recipe NAME` (configs/recipes/NAME.json), `--config FILE`, environment `VIDEOVCREG_*`,
-/// then the options typed on the command line.
+/// configs/default.json (next to the executable); for an image run, configs/image-training.json and the image preset's
+/// α, β and placement; the recipe (`--recipe NAME`, or an image run's own: <see cref="RecipeChoice"/>; configs/recipes/NAME.json);
+/// `--config FILE`; environment `VIDEOVCREG_*`; then the options typed on the command line.
 /// </summary>
 public static class AppHost
 {
@@ -21,7 +22,7 @@ public static class AppHost
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
-        AddLayers(builder.Configuration, parse);
+        var recipe = AddLayers(builder.Configuration, parse);
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         // Logs go to stderr so that `--json` output on stdout stays machine-readable.
@@ -36,19 +37,24 @@ public static class AppHost
         builder.Services.AddOptions<Models.Regularization.RegularizerOptions>().BindConfiguration("Regularizer");
         builder.Services.AddOptions<FineTune.TrainOptions>().BindConfiguration("FineTune");
         builder.Services.AddOptions<DataOptions>().BindConfiguration("Data");
+        builder.Services.AddSingleton(recipe);
         services?.Invoke(builder.Services);
         return builder.Build();
     }
 
     /// <summary>The configuration layers of <paramref name="parse"/>'s command, in order (see the class summary).</summary>
-    static void AddLayers(IConfigurationBuilder configuration, ParseResult parse)
+    static RecipeChoice AddLayers(IConfigurationBuilder configuration, ParseResult parse)
     {
         var configDir = Path.Combine(AppContext.BaseDirectory, "configs");
         configuration.AddJsonFile(Path.Combine(configDir, "default.json"), optional: true);
+        var choice = RecipeChoice.Of(parse);
+        if (choice.Image is not null)
+        {
+            configuration.AddJsonFile(Path.Combine(configDir, RecipeChoice.ImageLayerFile), optional: false);
+            configuration.AddInMemoryCollection(choice.PresetLayer());
+        }
         // A recipe is a configuration file of configs/recipes, under --config and the typed options.
-        if (parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == TrainCliOptions.RecipeName) is Option<string?> recipeOption
-            && parse.GetValue(recipeOption) is string recipe)
-            configuration.AddJsonFile(Recipes.PathOf(recipe), optional: false);
+        if (choice.Name is string recipe) configuration.AddJsonFile(Recipes.PathOf(recipe), optional: false);
         var extra = parse.GetValue(GlobalOptions.Config);
         if (extra != null)
         {
@@ -56,7 +62,28 @@ public static class AppHost
             configuration.AddJsonFile(Path.GetFullPath(extra), optional: false);
         }
         configuration.AddEnvironmentVariables("VIDEOVCREG_");
-        configuration.AddInMemoryCollection(ConfigOverrides.From(parse));
+        var typed = ConfigOverrides.From(parse);
+        configuration.AddInMemoryCollection(ShortenedWarmup(configuration, typed));
+        configuration.AddInMemoryCollection(typed);
+        return choice;
+    }
+
+    /// <summary>
+    /// A typed <c>--epochs</c> shorter than the warm-up a recipe or file sets (`pretrain --objective vicreg --epochs 1` under
+    /// the vicreg recipe's 5 of 100) keeps the recipe's share of the run as warm-up (0.05 epochs), where it would otherwise be
+    /// refused. A typed <c>--warmup-epochs</c> is never changed, and a warm-up that fits is kept as the recipe states it.
+    /// </summary>
+    static Dictionary<string, string?> ShortenedWarmup(IConfigurationBuilder layers, IReadOnlyDictionary<string, string?> typed)
+    {
+        var shortened = new Dictionary<string, string?>();
+        if (typed.ContainsKey("FineTune:WarmupEpochs") || !typed.TryGetValue("FineTune:Epochs", out var text)
+            || !int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out int epochs) || epochs < 1) return shortened;
+        var below = layers.Build();
+        double? warmup = below.GetValue<double?>("FineTune:WarmupEpochs");
+        int? stated = below.GetValue<int?>("FineTune:Epochs");
+        if (warmup is double w && w >= epochs && stated is int of && of > 0)
+            shortened["FineTune:WarmupEpochs"] = (w * epochs / of).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return shortened;
     }
 
     /// <summary>

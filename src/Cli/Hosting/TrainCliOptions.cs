@@ -12,7 +12,7 @@ public static class TrainCliOptions
     {
         command.Options.Add(new Option<string?>(RecipeName)
         {
-            Description = $"A training recipe of configs/recipes ({string.Join(", ", Recipes.Known())}): a configuration layer under --config and the options typed here",
+            Description = $"A training recipe of configs/recipes ({string.Join(", ", Recipes.Known())}): a configuration layer under --config and the options typed here. Image runs (--arch) without it take their --objective's (simclr, vicreg) or their preset's",
         });
         command.Options.Add(Option<string>("--optimizer", "FineTune:Optimizer", "adamw (default), adam, sgd or lars"));
         command.Options.Add(Option<double>("--momentum", "FineTune:Momentum", "SGD momentum (default 0.9)"));

@@ -13,7 +13,7 @@ namespace VideoVCReg.Experiment.Images;
 /// <summary>What an image pretraining run needs beside the loop's recipe and the regularizer.</summary>
 /// <param name="Recipe">The recipe's ImageFolder training parts (augmentation policy, erasing, crop sizes, repeated augmentation).</param>
 /// <param name="Objective">supervised (classification), or a self-supervised objective (<see cref="SelfSupervisedKinds"/>) on two views.</param>
-/// <param name="Projector">The projector's widths after the backbone's features ("2048-256"); null: the objective's (<see cref="DefaultProjector"/>).</param>
+/// <param name="Projector">The projector's widths after the backbone's features ("2048-256"); null: the objective's, scaled to the backbone (<see cref="DefaultProjector"/>).</param>
 /// <param name="Temperature">NT-Xent's τ (SimCLR).</param>
 public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coarse = false, double? Imbalance = null, string? Start = null, int Workers = 2,
     ImageRecipe? Recipe = null, string Objective = ImagePretrainSpec.Supervised, string? Projector = null, double Temperature = 0.1, double ValidationShare = 0)
@@ -21,8 +21,30 @@ public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coa
     public const string Supervised = "supervised";
     public bool SelfSupervised => Objective != Supervised;
 
-    /// <summary>The papers' projectors (appendix E): SimCLR 2048 → 2048 → 256, VICReg 2048 → 8192 → 8192.</summary>
-    public static string DefaultProjector(string objective) => objective == SelfSupervisedKinds.VicReg ? "8192-8192" : "2048-256";
+    /// <summary>
+    /// The objective's projector after a backbone of <paramref name="featureWidth"/> features: the paper's for ResNet-50
+    /// (appendix C.5: SimCLR 2048 → 2048 → 256, VICReg 2048 → 8192 → 8192), the same ratios for other backbones
+    /// (<see cref="Models.SelfSupervised.Projector.VicRegWidths"/>).
+    /// </summary>
+    public static string DefaultProjector(string objective, long featureWidth) => string.Join("-", objective == SelfSupervisedKinds.VicReg
+        ? Models.SelfSupervised.Projector.VicRegWidths(featureWidth) : Models.SelfSupervised.Projector.SimClrWidths(featureWidth));
+
+    /// <summary>
+    /// What a self-supervised run must leave off, as "mixup 0.8, layer decay 0.75", or null. Mixup, cutmix and label smoothing
+    /// act on labels, which it does not have; repeated augmentation and layer decay belong to fine-tuning a pretrained
+    /// video network (VideoMAE's recipe), while this trains every layer from the start. A recipe or a typed option that turns
+    /// one on is refused rather than ignored, so settings.json never records what did not run.
+    /// </summary>
+    public static string? FineTuningOnly(TrainOptions train)
+    {
+        var on = new List<string>();
+        if (train.Mixup != 0) on.Add($"mixup {train.Mixup}");
+        if (train.Cutmix != 0) on.Add($"cutmix {train.Cutmix}");
+        if (train.LabelSmoothing != 0) on.Add($"label smoothing {train.LabelSmoothing}");
+        if (train.RepeatedAugment != 1) on.Add($"repeated augmentation {train.RepeatedAugment}");
+        if (train.LayerDecay != 1) on.Add($"layer decay {train.LayerDecay}");
+        return on.Count == 0 ? null : string.Join(", ", on);
+    }
 
     /// <summary>A one-line complaint about the objective's settings, or null.</summary>
     public string? Problem()
@@ -49,6 +71,9 @@ public static class ImagePretraining
     public static IReadOnlyList<FoldOutcome> Run(ImagePretrainSpec spec, ExperimentOptions options, ILoggerFactory? loggers, CancellationToken cancel)
     {
         if (spec.Problem() is string bad) throw new ArgumentException(bad);
+        if (spec.SelfSupervised && ImagePretrainSpec.FineTuningOnly(options.Train) is string on)
+            throw new ArgumentException($"--objective {spec.Objective} has no labels and trains every layer from the start: {on} must be off " +
+                "(--mixup 0 --cutmix 0 --label-smoothing 0 --num-sample 1 --layer-decay 1; the simclr and vicreg recipes set them so)");
         var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
             spec.Recipe, spec.SelfSupervised ? spec.Objective : null, spec.ValidationShare);
         var projector = spec.Projector ?? DefaultProjectorFor(spec);
@@ -90,8 +115,7 @@ public static class ImagePretraining
         finally { foreach (var t in raw.Values) t.Dispose(); }
     }
 
-    /// <summary>The objective's projector; the papers' widths, which assume ResNet-50's 2048 features, as given.</summary>
-    static string DefaultProjectorFor(ImagePretrainSpec spec) => ImagePretrainSpec.DefaultProjector(spec.Objective);
+    static string DefaultProjectorFor(ImagePretrainSpec spec) => ImagePretrainSpec.DefaultProjector(spec.Objective, ImagePresets.FeatureWidth(spec.Preset.Arch));
 
     /// <summary>
     /// Backbone (its classifier frozen and unsaved) plus the objective's projector. A run's own checkpoint restores both;

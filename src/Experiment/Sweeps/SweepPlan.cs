@@ -61,7 +61,7 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
-        if (Axes.Count == 0) p.Add("sweep: give at least one axis (--alpha, --beta, --noise or --split lists)");
+        if (Axes.Count == 0) p.Add("sweep: give at least one axis (--alpha, --beta, --noise or --split lists, or a --recipe or --config with a Grid)");
         if (!Verbs.Contains(Verb)) p.Add($"sweep: --verb must be {string.Join(" or ", Verbs)} (got '{Verb}')");
         // Pretraining has one fold and no test-time noise: its grid is α × β.
         if (Verb == "pretrain")

@@ -24,7 +24,23 @@ public static class Projector
     }
 
     /// <summary>
-    /// SimCLR's (appendix E of the paper; Chen et al. 2020): Linear → BN after every layer, ReLU between them; the linear
+    /// SimCLR's default widths after a backbone of <paramref name="width"/> features: hidden = width, output = min(256, width).
+    /// For ResNet-50 (2048) that is the paper's 2048 → 2048 → 256 (appendix C.5, after Chen et al. 2020); a narrower backbone
+    /// keeps the ratio instead of a hidden layer 32 times its own width.
+    /// </summary>
+    public static long[] SimClrWidths(long width) => [width, Math.Min(256, width)];
+
+    /// <summary>
+    /// VICReg's default widths after a backbone of <paramref name="width"/> features: hidden = output = 4 · width. For ResNet-50
+    /// (2048) that is the paper's 2048 → 8192 → 8192 (appendix C.5). The ratio is kept rather than the absolute 8192 because
+    /// VICReg's own ablation of the expander's dimensionality (Bardes et al. 2022) finds accuracy growing with its width relative
+    /// to the representation; 8192 after a 64-wide ResNet-32 is a 67 M-parameter head on a 0.5 M-parameter network, and it,
+    /// not the backbone, then sets the step time.
+    /// </summary>
+    public static long[] VicRegWidths(long width) => [4 * width, 4 * width];
+
+    /// <summary>
+    /// SimCLR's (appendix C.5 of the paper; Chen et al. 2020): Linear → BN after every layer, ReLU between them; the linear
     /// layers carry no bias, as batch norm follows each (SimCLR's own code).
     /// </summary>
     public static Sequential SimClr(long input, long[] widths)

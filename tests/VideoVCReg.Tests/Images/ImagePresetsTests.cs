@@ -22,6 +22,23 @@ public class ImagePresetsTests
     }
 
     [Fact]
+    public void Every_preset_names_a_recipe_and_the_paper_image_alpha_and_beta_with_their_source()
+    {
+        double[] alphas = [1.28, 0.64, 0.32, 0.16], betas = [0.16, 0.08, 0.04, 0.02, 0.01];   // appendix A, C.1, C.4
+        foreach (var preset in ImagePresets.Load().Values)
+        {
+            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "configs", "recipes", preset.Recipe + ".json")), $"{preset.Name}: recipe '{preset.Recipe}'");
+            // The paper names no chosen point per network: the grid's middle.
+            Assert.Equal((0.64, 0.04), (preset.Alpha, preset.Beta));
+            Assert.Contains(preset.Alpha, alphas);
+            Assert.Contains(preset.Beta, betas);
+            Assert.Contains("does not say which point", preset.Sources["alpha, beta"]);
+        }
+        // The paper trains ResNet-32 only in its long-tail experiments (appendix C.4).
+        Assert.Equal("long-tail", ImagePresets.Get("resnet32").Recipe);
+    }
+
+    [Fact]
     public void A_broken_preset_file_is_named_with_its_problem()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("presets-").FullName, "images.json");

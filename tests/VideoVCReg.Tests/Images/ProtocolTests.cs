@@ -44,8 +44,8 @@ public class ProtocolTests
             var rows = Csv(Path.Combine(outDir, "transfer.csv"));
             Assert.Equal(4, rows.Count);
             Assert.Equal(["resnet32 / no regularizer", "resnet32 / no regularizer"], rows.Take(2).Select(x => x[0]));
-            Assert.StartsWith("resnet32 / vcreg α", rows[2][0]);
-            Assert.EndsWith("paper-scaled at blocks", rows[2][0]);
+            // The preset's α and β (configs/images.json), not the video default, under Algorithm 1's scaling.
+            Assert.Equal(["resnet32 / vcreg α0.64 β0.04 paper-scaled at blocks", "resnet32 / vcreg α0.64 β0.04 paper-scaled at blocks"], rows.Skip(2).Select(x => x[0]));
             Assert.Equal(["4", "5", "4", "5"], rows.Select(x => x[1]));
             var probeDirs = Directory.GetDirectories(outDir, "probe-*").Order().ToList();
             Assert.Equal(4, probeDirs.Count);

@@ -16,6 +16,7 @@ public class RecipeConfigTests
     {
         // name, optimizer, peak lr as the source states it, the batch it is stated at
         { "resnet50", "sgd", 0.5, 1024 },
+        { "resnet18", "sgd", 0.1, 256 },
         { "convnext-t", "adamw", 1e-3, 1024 },
         { "vit-b32", "adamw", 0.003, 4096 },
         { "convnext-atto", "adamw", 0.016, 4096 },
@@ -37,7 +38,7 @@ public class RecipeConfigTests
         Assert.Equal(1, options.LayerDecay);
         Assert.Equal(1, options.RepeatedAugment);
         // The warm-up's start: torchvision's --lr-warmup-decay (0.033 for ViT, its default 0.01 otherwise); the long-tail and SSL recipes leave it at 1e-6.
-        double? factor = name switch { "vit-b32" => 0.033, "long-tail" or "simclr" or "vicreg" => null, _ => 0.01 };
+        double? factor = name switch { "vit-b32" => 0.033, "long-tail" or "simclr" or "vicreg" or "resnet18" => null, _ => 0.01 };
         Assert.Equal(factor, options.WarmupStartFactor);
         Assert.Equal(factor is double f ? f * options.PeakLr : 1e-6, options.WarmupStart, 15);
         // The ImageFolder parts: torchvision's --auto-augment, --train-crop-size / --val-resize-size and --ra-sampler --ra-reps.
@@ -54,6 +55,29 @@ public class RecipeConfigTests
         Assert.Equal(expected, images);
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
         Assert.True(doc.RootElement.GetProperty("_sources").EnumerateObject().Count() >= 3, $"{name}: sources not cited");
+
+        // The paper's image α and β: the grid's middle, with its source cited next to it.
+        var reg = new ConfigurationBuilder().AddJsonFile(file).Build().GetSection("Regularizer").Get<VideoVCReg.Models.Regularization.RegularizerOptions>()!;
+        Assert.Equal((0.64, 0.04), (reg.Alpha, reg.Beta));
+        Assert.Contains("grid", doc.RootElement.GetProperty("_sources").GetProperty("Regularizer:Alpha, Regularizer:Beta").GetString()!);
+        // Self-supervised runs have no validation top-1 to choose on, so their recipes carry no grid; the others carry the paper's.
+        var grid = VideoVCReg.Experiment.Sweeps.ConfigGrid.Read(file);
+        if (name is "simclr" or "vicreg") Assert.Null(grid);
+        else
+        {
+            Assert.NotNull(grid);
+            Assert.Equal(["--alpha", "--beta"], grid.Select(a => a.Option));
+            Assert.Equal(["1.28", "0.64", "0.32", "0.16"], grid[0].Values);
+            Assert.Equal(["0.16", "0.08", "0.04", "0.02", "0.01"], grid[1].Values);
+            Assert.Contains("appendix", doc.RootElement.GetProperty("_sources").GetProperty("Grid").GetString());
+        }
+        // Appendix C.5: "100 epochs with 5 epochs warm-up" for both SSL methods.
+        if (name is "simclr" or "vicreg")
+        {
+            Assert.Equal((100, 5.0), (options.Epochs, options.WarmupEpochs!.Value));
+            Assert.Contains("appendix C.5", doc.RootElement.GetProperty("_sources").GetProperty("WarmupEpochs").GetString()!);
+            Assert.DoesNotContain("appendix E", File.ReadAllText(file));
+        }
     }
 
     [Fact]
@@ -79,7 +103,7 @@ public class RecipeConfigTests
 
             var unknown = CliProcess.Run("pretrain", "--arch", "resnet32", "--recipe", "magic", "--out", Path.Combine(work, "x"));
             Assert.Equal(1, unknown.ExitCode);
-            Assert.Contains("unknown recipe 'magic' (known: convnext-atto, convnext-t, long-tail, resnet50, simclr, vicreg, vit-b32", unknown.Stderr);
+            Assert.Contains("unknown recipe 'magic' (known: convnext-atto, convnext-t, long-tail, resnet18, resnet50, simclr, vicreg, vit-b32", unknown.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }

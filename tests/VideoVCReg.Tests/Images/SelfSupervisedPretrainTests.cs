@@ -251,7 +251,7 @@ public class SelfSupervisedPretrainTests
             ExperimentOptions Options(string dir) => new()
             {
                 OutDir = dir, Seed = 3,
-                Train = new TrainOptions { Epochs = 2, BatchSize = 32, BaseLr = 0.5, WarmupEpochs = 0, Optimizer = "lars", WeightDecay = 1e-6, LayerDecay = 1, Mixup = 0, Cutmix = 0, RepeatedAugment = 1 },
+                Train = new TrainOptions { Epochs = 2, BatchSize = 32, BaseLr = 0.5, WarmupEpochs = 0, Optimizer = "lars", WeightDecay = 1e-6, LayerDecay = 1, LabelSmoothing = 0, Mixup = 0, Cutmix = 0, RepeatedAugment = 1 },
                 Regularizer = new RegularizerOptions { Kind = "vcreg", Placement = "blocks" },
             };
             // Each process of the CLI seeds torch before building the model; in one process the test does.
