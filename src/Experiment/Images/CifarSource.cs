@@ -26,7 +26,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
     string? root;
     CifarKind kind;
     ImageArray? train, test, validation;
-    GreyData? grey;
+    GreyViews? grey;
 
     public string Description => $"{(GreySets.Names(spec) ? GreySets.Describe(spec) : spec)}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
     public IReadOnlyList<int> Folds => [1];
@@ -55,8 +55,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         else if (!GreySets.Names(spec)) (kind, root) = spec.StartsWith("cifar100:") ? (CifarKind.Cifar100, spec["cifar100:".Length..]) : (CifarKind.Cifar10, spec["cifar10:".Length..]);
         if (GreySets.Names(spec))
         {
-            grey = GreySets.Read(spec, coarse);
-            (train, test) = (grey.Train, grey.Test);
+            (train, test, grey) = GreySets.Read(spec, coarse);
         }
         else
         {

@@ -3,8 +3,11 @@ using VideoVCReg.Decoding.Images;
 
 namespace VideoVCReg.Experiment.Images;
 
-/// <summary>A grey set made ready for the image networks: both parts as RGB, the normalisation, and whether a horizontal flip is a fair augmentation.</summary>
-public sealed record GreyData(ImageArray Train, ImageArray Test, double[] Mean, double[] Std, bool Flip);
+/// <summary>How a grey set's views are made: its normalisation, and whether a horizontal flip is a fair augmentation.</summary>
+public sealed record GreyViews(double[] Mean, double[] Std, bool Flip);
+
+/// <summary>A grey set made ready for the image networks: both parts as RGB, and its views.</summary>
+public sealed record GreyData(ImageArray Train, ImageArray Test, GreyViews Views);
 
 /// <summary>
 /// The grey image sets a <c>--data</c> spec names: <c>fashion-mnist</c> (Debian's dataset-fashion-mnist) or <c>fashion-mnist:DIR</c>,
@@ -50,10 +53,12 @@ public static class GreySets
     }
 
     public static string Describe(string spec) => spec == Digits
-        ? $"digits ({DigitsSizes()}, split per class with seed {DigitsSplitSeed}; grey ×3)"
+        ? $"digits ({digitsSizes.Value}, split per class with seed {DigitsSplitSeed}; grey ×3)"
         : $"{spec} (grey ×3)";
 
-    /// <summary>The digits' split sizes, from the file itself; none when it is missing (the run then stops on that).</summary>
+    static readonly Lazy<string> digitsSizes = new(DigitsSizes);
+
+    /// <summary>The digits' split sizes, from the file itself; only the shares when it is missing (the run then stops on that).</summary>
     static string DigitsSizes()
     {
         if (!File.Exists(UciDigits.DebianPath)) return $"{1 - DigitsTestShare:P0} / {DigitsTestShare:P0}";
@@ -73,7 +78,7 @@ public static class GreySets
         }
         var (mean, std) = GreyImages.Statistics(train);
         // Handwriting is not mirror-symmetric; garments are, as CIFAR's objects are.
-        return new GreyData(GreyImages.ToRgb(train), GreyImages.ToRgb(test), [mean, mean, mean], [std, std, std], Flip: spec.StartsWith(FashionMnist));
+        return new GreyData(GreyImages.ToRgb(train), GreyImages.ToRgb(test), new([mean, mean, mean], [std, std, std], Flip: spec.StartsWith(FashionMnist)));
     }
 
     /// <summary>(train, test) of all digits: per class, the seeded share <see cref="DigitsTestShare"/> is the test part.</summary>

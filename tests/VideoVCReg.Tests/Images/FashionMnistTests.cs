@@ -55,8 +55,8 @@ public class FashionMnistTests
             var idx = GreySets.Read($"idx:{dir}", coarse: false);
             Assert.Equal([.. Enumerable.Range(0, 10).Select(c => $"{c}")], idx.Train.Classes);
             Assert.Equal(gzTrain.Labels, idx.Train.Labels);
-            Assert.False(idx.Flip);                                    // handwriting sets are not mirrored
-            Assert.True(plain.Flip);
+            Assert.False(idx.Views.Flip);                                    // handwriting sets are not mirrored
+            Assert.True(plain.Views.Flip);
 
             // EMNIST letters numbers its classes from 1: the classes are the values present, in order.
             var letters = Path.Combine(dir, "letters");
@@ -80,8 +80,8 @@ public class FashionMnistTests
         var stats = JsonDocument.Parse(PythonScript.Run(Script, "stats", IdxTestFiles.Real("train-images-idx3-ubyte"))).RootElement;
         double mean = stats.GetProperty("mean").GetDouble(), std = stats.GetProperty("std").GetDouble();
         var data = GreySets.Read(GreySets.FashionMnist, coarse: false);
-        Assert.All(data.Mean, m => Assert.Equal(mean, m, 1e-12));
-        Assert.All(data.Std, s => Assert.Equal(std, s, 1e-12));
+        Assert.All(data.Views.Mean, m => Assert.Equal(mean, m, 1e-12));
+        Assert.All(data.Views.Std, s => Assert.Equal(std, s, 1e-12));
 
         var run = Directory.CreateTempSubdirectory("fmnist-views-").FullName;
         try

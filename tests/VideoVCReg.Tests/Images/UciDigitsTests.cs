@@ -1,8 +1,10 @@
 using System.Text.Json;
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.Experiment.Images;
+using VideoVCReg.FineTune;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Tests.Support;
+using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Images;
 
@@ -47,5 +49,40 @@ public class UciDigitsTests
         Assert.Equal(GreyImages.ToRgb(test).Pixels, data.Test.Pixels);
         Assert.Equal(GreyImages.ToRgb(train).Labels, data.Train.Labels);
         Assert.Contains($"{train.Count} train / {test.Count} test", new CifarSource(GreySets.Digits, ImagePresets.Get("resnet32")).Description);
+    }
+
+    /// <summary>
+    /// CIFAR pads 32² images by 4; the 8² digits get 1 (the same eighth), and no mirror image: every training view is one of
+    /// the 3 × 3 unflipped crops of the zero-padded image. A pad of 4 or a flip would leave many views matching none.
+    /// </summary>
+    [Fact]
+    public void Digits_training_views_are_padded_by_one_pixel_and_never_mirrored()
+    {
+        var run = Directory.CreateTempSubdirectory("digits-views-").FullName;
+        try
+        {
+            var data = GreySets.Read(GreySets.Digits, coarse: false);
+            var source = new CifarSource(GreySets.Digits, ImagePresets.Get("resnet32"));
+            source.Prepare(run, CancellationToken.None);
+            var fold = source.Open(1, null, new TrainOptions { BatchSize = 128 }, 0);
+            using var batch = fold.Train.Epoch(0, CancellationToken.None).First();
+            using var scope = NewDisposeScope();
+            double mean = data.Views.Mean[0], std = data.Views.Std[0];
+            int unmatched = 0;
+            for (int i = 0; i < 128; i++)
+            {
+                int row = int.Parse(batch.SampleIds[i]);
+                var image = tensor(data.Train.Pixels[(row * 192)..((row + 1) * 192)], [3, 8, 8]).to(ScalarType.Float64) / 255;
+                var padded = nn.functional.pad(image, [1, 1, 1, 1]);
+                var view = batch.Inputs[i].to(ScalarType.Float64) * std + mean;
+                bool any = false;
+                for (int top = 0; top <= 2 && !any; top++)
+                    for (int left = 0; left <= 2 && !any; left++)
+                        any = view.allclose(padded[.., top..(top + 8), left..(left + 8)], rtol: 0, atol: 1e-5);
+                if (!any) unmatched++;
+            }
+            Assert.Equal(0, unmatched);
+        }
+        finally { Directory.Delete(run, true); }
     }
 }
