@@ -3,10 +3,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Run time: FFmpeg 5.1's shared libraries (decoding in-process) and its CLI (synthetic data encoding).
-RUNTIME_PKGS="libavformat59 libavcodec59 libswscale6 libavutil57 ffmpeg"
+# Run time: FFmpeg 5.1's shared libraries (decoding in-process) and its CLI (synthetic data encoding); the real image sets
+# --data fashion-mnist and --data digits read (dataset-fashion-mnist; python3-sklearn ships the UCI digits).
+RUNTIME_PKGS="libavformat59 libavcodec59 libswscale6 libavutil57 ffmpeg dataset-fashion-mnist python3-sklearn"
 # Tests and benchmarks: headers + gcc for the struct-layout probe, PyTorch/torchvision/PyAV for references and peers.
-TEST_PKGS="libavformat-dev libavcodec-dev libswscale-dev libavutil-dev gcc libc6-dev python3-torch python3-torchvision python3-av python3-numpy libopenblas0-pthread python3-sklearn slurm-wlm munge openmpi-bin libopenmpi-dev"
+TEST_PKGS="libavformat-dev libavcodec-dev libswscale-dev libavutil-dev gcc libc6-dev python3-torch python3-torchvision python3-av python3-numpy libopenblas0-pthread slurm-wlm munge openmpi-bin libopenmpi-dev"
 
 log() { echo "videovcreg-setup: $*" >&2; }
 

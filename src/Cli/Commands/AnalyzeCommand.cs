@@ -27,7 +27,7 @@ public static class AnalyzeCommand
         var weights = new Option<string[]>("--weights") { Description = "Backbone checkpoint(s), torchvision layout; repeat for a side-by-side table. Random weights when absent", AllowMultipleArgumentsPerToken = true };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
         var data = new Option<string?>("--data") { Description = $"Images: {ImageSources.Accepted} (default {CifarSource.Synthetic}). Video: an HMDB51-layout dataset folder (default: the synthetic dataset, written under --out)" };
-        var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
+        var labels = new Option<string>("--labels") { Description = "Image labels: fine, or coarse (CIFAR-100's, or a coarse mapping: configs/labels/NAME-coarse.json, DIR/coarse_labels.json)", DefaultValueFactory = _ => "fine" };
         var saveFeatures = new Option<string?>("--save-features") { Description = "Write {train,test}_{features,labels}.npy here (weights<k>/ per backbone when several)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
         var outDir = new Option<string>("--out") { Description = "Folder: report.json, analysis.md/.csv, spectrum.png", DefaultValueFactory = _ => "runs/analyze" };

@@ -31,7 +31,7 @@ public static class PretrainCommand
         var arch = new Option<string?>("--arch") { Description = $"Image backbone preset instead of a video model: {string.Join(", ", VideoVCReg.Models.Image.ImagePresets.Architectures)} (configs/images.json)" };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
         var data = new Option<string?>("--data") { Description = $"Source data. Video: {SyntheticMotion.Name} (default; fresh rendered videos of motion classes the synthetic dataset does not have). Images: {ImageSources.Accepted} (default {CifarSource.Synthetic})" };
-        var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
+        var labels = new Option<string>("--labels") { Description = "Image labels: fine, or coarse (CIFAR-100's, or a coarse mapping: configs/labels/NAME-coarse.json, DIR/coarse_labels.json)", DefaultValueFactory = _ => "fine" };
         var imbalance = new Option<double?>("--imbalance") { Description = "Long-tail the training set: class c keeps n_max·R^(−c/(C−1)) images (the test set stays balanced)" };
         var classes = new Option<int>("--classes") { Description = "Source classes (default 16: 8 directions × 2 speeds)", DefaultValueFactory = _ => 16 };
         var steps = new Option<int>("--steps-per-epoch") { Description = "Batches per epoch, each of freshly rendered videos (default 50)", DefaultValueFactory = _ => 50 };

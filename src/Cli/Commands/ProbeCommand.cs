@@ -23,7 +23,7 @@ public static class ProbeCommand
         var weights = new Option<string?>("--weights") { Description = "Backbone checkpoint (torchvision layout, e.g. pretrain's checkpoint-last.pth); its head is not used. Random weights when absent" };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
         var data = new Option<string>("--data") { Description = $"Downstream data: {ImageSources.Accepted} (default {CifarSource.SyntheticDownstream})", DefaultValueFactory = _ => CifarSource.SyntheticDownstream };
-        var labels = new Option<string>("--labels") { Description = "CIFAR-100 labels: fine or coarse", DefaultValueFactory = _ => "fine" };
+        var labels = new Option<string>("--labels") { Description = "Image labels: fine, or coarse (CIFAR-100's, or a coarse mapping: configs/labels/NAME-coarse.json, DIR/coarse_labels.json)", DefaultValueFactory = _ => "fine" };
         var solver = new Option<string>("--solver") { Description = "lbfgs (default: L2 logistic regression, λ from 45 values in [1e-5, 1e5] on a validation share) or adamw (a linear layer, 100 epochs)", DefaultValueFactory = _ => "lbfgs" };
         var saveFeatures = new Option<string?>("--save-features") { Description = "Write {train,val,test}_{features,labels}.npy to this folder" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (chosen λ, validation and test top-1, the sweep) instead of a summary line" };

@@ -8,11 +8,13 @@ using VideoVCReg.Models.Image;
 namespace VideoVCReg.Experiment.Images;
 
 /// <summary>
-/// Images in the CIFAR binary formats as an experiment's data: <c>cifar10:DIR</c>, <c>cifar100:DIR</c> (fine or
+/// Image sets held in memory as an experiment's data: the CIFAR binary formats, <c>cifar10:DIR</c> and <c>cifar100:DIR</c> (fine or
 /// coarse labels), or <c>synthetic</c> (the embedded source set, written under the run folder on first use;
-/// <c>synthetic-downstream</c> is its downstream set). One fold: the training set, optionally long-tailed by
+/// <c>synthetic-downstream</c> is its downstream set); and the grey sets of <see cref="GreySets"/> (Fashion-MNIST, IDX folders,
+/// the UCI digits). One fold: the training set, optionally long-tailed by
 /// <c>--imbalance R</c> (<see cref="LongTail"/>; the per-class counts go to class_counts.json), and the balanced
-/// test set. Training views get CIFAR's padded crop and flip, test views none; both the preset's normalisation.
+/// test set. Training views get CIFAR's padded crop and flip, test views none; both the preset's normalisation, or a
+/// grey set's own.
 /// </summary>
 /// With <c>twoViews</c> (a self-supervised objective's name) training batches hold two augmented views of every image
 /// (<see cref="TwoViewAugmentation"/>) and the fold has no classification test.
@@ -24,14 +26,15 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
     string? root;
     CifarKind kind;
     ImageArray? train, test, validation;
+    GreyViews? grey;
 
-    public string Description => $"{spec}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
+    public string Description => $"{(GreySets.Names(spec) ? GreySets.Describe(spec) : spec)}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
     public IReadOnlyList<int> Folds => [1];
 
     /// <summary>A one-line complaint about the spec, or null when it names a known source.</summary>
     public static string? Problem(string spec) =>
-        spec is Synthetic or SyntheticDownstream || spec.StartsWith("cifar10:") || spec.StartsWith("cifar100:") ? null
-            : $"--data must be cifar10:DIR, cifar100:DIR, {Synthetic} or {SyntheticDownstream} (got '{spec}')";
+        spec is Synthetic or SyntheticDownstream || spec.StartsWith("cifar10:") || spec.StartsWith("cifar100:") || GreySets.Names(spec) ? null
+            : $"--data must be cifar10:DIR, cifar100:DIR, {Synthetic}, {SyntheticDownstream}, {GreySets.FashionMnist}[:DIR], {GreySets.IdxPrefix}DIR or {GreySets.Digits} (got '{spec}')";
 
     public void Prepare(string runDir, CancellationToken cancel)
     {
@@ -49,9 +52,16 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             }
             (kind, root) = spec == Synthetic ? (CifarKind.Cifar100, Path.Combine(dir, "source")) : (CifarKind.Cifar10, Path.Combine(dir, "downstream"));
         }
-        else (kind, root) = spec.StartsWith("cifar100:") ? (CifarKind.Cifar100, spec["cifar100:".Length..]) : (CifarKind.Cifar10, spec["cifar10:".Length..]);
-        train = CifarBinary.Read(root, kind, train: true, coarse);
-        test = CifarBinary.Read(root, kind, train: false, coarse);
+        else if (!GreySets.Names(spec)) (kind, root) = spec.StartsWith("cifar100:") ? (CifarKind.Cifar100, spec["cifar100:".Length..]) : (CifarKind.Cifar10, spec["cifar10:".Length..]);
+        if (GreySets.Names(spec))
+        {
+            (train, test, grey) = GreySets.Read(spec, coarse);
+        }
+        else
+        {
+            train = CifarBinary.Read(root!, kind, train: true, coarse);
+            test = CifarBinary.Read(root!, kind, train: false, coarse);
+        }
         TrainingClasses.RequireEach(train.Source, train.Classes, train.Labels, "no record carries its label (a class list longer than the data?)");
         if (imbalance is double ratio)
         {
@@ -76,13 +86,14 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
         // Convolutional networks take the images at their own size; a network with a fixed input gets them resized to it.
         int? size = input?.Size;
         var pairs = twoViews is null ? null : TwoViewAugmentation.For(twoViews, size ?? train.Height);
-        var trainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: true, Size: size, TwoViews: pairs), options.BatchSize, seed,
-            dropLast: train.Count >= options.BatchSize, shard: new(options.Rank, options.Ranks));
-        var testLoader = new ImageArrayLoader(test, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed,
-            shard: new(options.Rank, options.Ranks));
-        var plainLoader = new ImageArrayLoader(train, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed);
-        var valLoader = validation is null ? null : new ImageArrayLoader(validation, new ImageViewOptions(preset.Mean, preset.Std, Train: false, Size: size), options.BatchSize, seed,
-            shard: new(options.Rank, options.Ranks));
+        var (mean, std) = grey is null ? (preset.Mean, preset.Std) : (grey.Mean, grey.Std);
+        // CIFAR pads its 32² images by 4: the same eighth of the side for 28² Fashion-MNIST and the 8² digits.
+        var trainView = new ImageViewOptions(mean, std, Train: true, Padding: Math.Max(1, train.Height / 8), HorizontalFlip: grey?.Flip ?? true, Size: size, TwoViews: pairs);
+        var evalView = new ImageViewOptions(mean, std, Train: false, Size: size);
+        var trainLoader = new ImageArrayLoader(train, trainView, options.BatchSize, seed, dropLast: train.Count >= options.BatchSize, shard: new(options.Rank, options.Ranks));
+        var testLoader = new ImageArrayLoader(test, evalView, options.BatchSize, seed, shard: new(options.Rank, options.Ranks));
+        var plainLoader = new ImageArrayLoader(train, evalView, options.BatchSize, seed);
+        var valLoader = validation is null ? null : new ImageArrayLoader(validation, evalView, options.BatchSize, seed, shard: new(options.Rank, options.Ranks));
         return new Fold
         {
             Id = fold, Classes = train.Classes, TrainSamples = train.Count,

@@ -15,17 +15,18 @@ namespace VideoVCReg.Experiment.Images;
 /// (the preset's); probe views: appendix C.1's bicubic resize and centre crop at the preset's probe size. Training views
 /// optionally get the recipe's parts (<see cref="ImageRecipe"/>): TrivialAugmentWide or AutoAugment, RandomErasing, torchvision's
 /// --train-crop-size and --val-resize-size, and its repeated-augmentation sampler.
-/// <c>--imbalance R</c> long-tails the training set as for CIFAR.
+/// <c>--imbalance R</c> long-tails the training set as for CIFAR. With <c>coarse</c>, DIR/coarse_labels.json
+/// (<see cref="CoarseLabels"/>) maps the class folders to the coarse classes trained on.
 /// </summary>
 /// With <c>twoViews</c> (a self-supervised objective) training batches hold two views of every image and there is no classification test.
 /// With <c>validationShare</c> &gt; 0 a stratified share of the training set (<see cref="ImageHoldOut"/>) is held out and scored after every epoch.
 public sealed class ImageFolderSource(string root, ImagePreset preset, double? imbalance = null, int workers = 2, ILogger? log = null,
-    ImageRecipe? recipe = null, string? twoViews = null, double validationShare = 0) : IDataSource
+    ImageRecipe? recipe = null, string? twoViews = null, double validationShare = 0, bool coarse = false) : IDataSource
 {
     ImageFolderSet? train, test, validation;
     readonly List<ImageFolderLoader> loaders = [];
 
-    public string Description => $"{root}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
+    public string Description => $"{root}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
     public IReadOnlyList<int> Folds => [1];
 
     public void Prepare(string runDir, CancellationToken cancel)
@@ -33,6 +34,11 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         train = ImageFolder.Scan(Path.Combine(root, "train"));
         test = ImageFolder.Scan(Path.Combine(root, "val"), train.Classes);
         TrainingClasses.RequireEach(train.Root, train.Classes, train.Files.Select(f => f.Label), "their folders hold no image file: remove them or add images");
+        if (coarse)
+        {
+            var map = CoarseLabels.Load(Path.Combine(root, CoarseLabels.FolderFile));
+            (train, test) = (map.Apply(train), map.Apply(test));
+        }
         if (imbalance is double ratio)
             train = train.Subset(LongTail.Subsample([.. train.Files.Select(f => f.Label)], train.Classes.Count, ratio, seed: 0, train.Classes));
         if (validationShare > 0)
