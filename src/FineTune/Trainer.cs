@@ -25,6 +25,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// <summary>The regularizer and where it sits; attached for training steps only.</summary>
     public (FeatureRegularizer Regularizer, Placement Placement)? Regularization { get; init; }
 
+    string? DivergenceHint => Regularization is { } r ? r.Regularizer.DivergenceHint(r.Placement) : null;
+
     /// <summary>Returns validation metrics for an epoch (top1 in [0, 1] is the one "best" follows); null: none.</summary>
     public Func<int, CancellationToken, IReadOnlyDictionary<string, double>>? Validate { get; init; }
 
@@ -208,7 +210,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     // the ranks before any backward, so that every rank takes the same branch below and reaches the same collectives.
                     var sums = new[] { value * batch.Count, right, batch.Count, batch.Count > 0 && !double.IsFinite(value) ? 1 : 0, batch.Count == 0 ? 1 : 0 };
                     if (parallel) Group.AllReduceSum(sums);
-                    if (sums[3] > 0) throw new NonFiniteLossException(epoch, steps, parallel ? double.NaN : value, lastGood);
+                    if (sums[3] > 0) throw new NonFiniteLossException(epoch, steps, parallel ? double.NaN : value, lastGood, hint: DivergenceHint);
                     if (sums[4] > 0)
                     {
                         // A rank whose every sample failed to load: the micro-batch is left out on all ranks alike.
@@ -246,7 +248,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         double norm = options.ClipGrad is double clip
                             ? nn.utils.clip_grad_norm_(trainable, clip)
                             : GradientNorm(trainable);
-                        if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}");
+                        if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}", DivergenceHint);
                         optimizer.step();
                     }
                     else skipped++;
@@ -375,7 +377,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         using var _ = no_grad();
         foreach (var (name, p) in model.named_parameters())
             if (!isfinite(p).all().item<bool>())
-                throw new NonFiniteLossException(epoch, steps - 1, double.NaN, lastGood, $"parameter {name} is not finite");
+                throw new NonFiniteLossException(epoch, steps - 1, double.NaN, lastGood, $"parameter {name} is not finite", DivergenceHint);
     }
 
     /// <summary>The top-level settings whose values differ, for the refusal message.</summary>

@@ -19,7 +19,10 @@ namespace VideoVCReg.Experiment.Images;
 /// With <c>twoViews</c> (a self-supervised objective's name) training batches hold two augmented views of every image
 /// (<see cref="TwoViewAugmentation"/>) and the fold has no classification test.
 /// With <c>validationShare</c> &gt; 0 a stratified share of the training set (<see cref="ImageHoldOut"/>) is held out and scored after every epoch.
-public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, string? twoViews = null, double validationShare = 0) : IDataSource
+/// With <c>selection</c> (<see cref="ClassSelection"/>) only those classes are kept, in both parts, relabelled 0 … k−1; with
+/// <c>perClass</c> the training part keeps the first that many images of each class.
+public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = false, double? imbalance = null, string? twoViews = null, double validationShare = 0,
+    int[]? selection = null, int? perClass = null) : IDataSource
 {
     public const string Synthetic = "synthetic", SyntheticDownstream = "synthetic-downstream";
 
@@ -28,7 +31,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
     ImageArray? train, test, validation;
     GreyViews? grey;
 
-    public string Description => $"{(GreySets.Names(spec) ? GreySets.Describe(spec) : spec)}{(coarse ? " (coarse labels)" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
+    public string Description => $"{(GreySets.Names(spec) ? GreySets.Describe(spec) : spec)}{(coarse ? " (coarse labels)" : "")}{(selection is null ? "" : $", classes {string.Join(",", selection)}")}{(perClass is int cap ? $", at most {cap} training images a class" : "")}{(imbalance is double r ? $", long-tailed ×{r}" : "")}{(twoViews is null ? "" : $", two {twoViews} views")}{(validationShare > 0 ? $", {validationShare:P0} held out" : "")}";
     public IReadOnlyList<int> Folds => [1];
 
     /// <summary>A one-line complaint about the spec, or null when it names a known source.</summary>
@@ -62,6 +65,8 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             train = CifarBinary.Read(root!, kind, train: true, coarse);
             test = CifarBinary.Read(root!, kind, train: false, coarse);
         }
+        if (selection is not null) (train, test) = (ClassSelection.Apply(train, selection, spec), ClassSelection.Apply(test, selection, spec));
+        if (perClass is int most) train = ClassSelection.Cap(train, most);
         TrainingClasses.RequireEach(train.Source, train.Classes, train.Labels, "no record carries its label (a class list longer than the data?)");
         if (imbalance is double ratio)
         {

@@ -11,7 +11,7 @@ namespace VideoVCReg.Experiment.Images;
 /// </summary>
 public static class ImageSources
 {
-    public const string Accepted = "DIR (ImageFolder: DIR/train/<class>/*, DIR/val/<class>/*), cifar10:DIR, cifar100:DIR, fashion-mnist, fashion-mnist:DIR, idx:DIR (MNIST-format files), digits, synthetic or synthetic-downstream";
+    public const string Accepted = "DIR (ImageFolder: DIR/train/<class>/*, DIR/val/<class>/*), cifar10:DIR, cifar100:DIR, fashion-mnist, fashion-mnist:DIR, idx:DIR (MNIST-format files), digits, synthetic or synthetic-downstream; an in-memory one with @CLASSES keeps those classes and with #N the first N training images of each (fashion-mnist@0-4#600)";
 
     static bool IsCifar(string spec) => CifarSource.Problem(spec) is null;
 
@@ -19,6 +19,10 @@ public static class ImageSources
     public static string? Problem(string spec, bool coarse = false)
     {
         if (string.IsNullOrWhiteSpace(spec)) return $"--data must be {Accepted} (got '')";
+        if (ClassSelection.Problem(spec) is string badSelection) return badSelection;
+        var (baseSpec, selection, perClass) = ClassSelection.Split(spec);
+        if ((selection is not null || perClass is not null) && !IsCifar(baseSpec)) return $"--data {spec}: a class selection (@…) or cap (#N) needs a set held in memory: cifar10:DIR, cifar100:DIR, fashion-mnist, idx:DIR, digits or the synthetic sets";
+        spec = baseSpec;
         if (!IsCifar(spec) && spec.Contains(':')) return $"--data must be {Accepted} (got '{spec}')";
         if (coarse && !(spec.StartsWith("cifar100:") || spec == CifarSource.Synthetic) && CoarseMapping(spec) is null)
             return $"--labels coarse needs cifar100:DIR, {CifarSource.Synthetic}, or a data set with a coarse mapping; {spec} has none (looked for {CoarseHint(spec)})";
@@ -40,6 +44,7 @@ public static class ImageSources
     /// </summary>
     public static string? MissingFolder(string spec)
     {
+        if (ClassSelection.Problem(spec) is null) spec = ClassSelection.Split(spec).Base;
         if (spec is CifarSource.Synthetic or CifarSource.SyntheticDownstream) return null;
         if (GreySets.Names(spec)) return GreySets.Missing(spec);
         var dir = spec.StartsWith("cifar10:") || spec.StartsWith("cifar100:") ? spec[(spec.IndexOf(':') + 1)..] : spec;
@@ -50,10 +55,11 @@ public static class ImageSources
         ImageRecipe? recipe = null, string? twoViews = null, double validationShare = 0)
     {
         if (Problem(spec, coarse) is string bad) throw new ArgumentException(bad);
+        (spec, var selection, var perClass) = ClassSelection.Split(spec);
         if (!IsCifar(spec)) return new ImageFolderSource(spec, preset, imbalance, workers, log, recipe ?? new ImageRecipe(), twoViews, validationShare, coarse);
         // CIFAR's recipe is the padded crop and flip; the ImageNet policies are for ImageFolder data.
         if (recipe is { Any: true })
             log?.LogWarning("{Spec}: --auto-augment, --random-erase, --train-crop-size, --val-resize-size and --ra-reps apply to ImageFolder data only; CIFAR views keep the padded crop and flip", spec);
-        return new CifarSource(spec, preset, coarse, imbalance, twoViews, validationShare);
+        return new CifarSource(spec, preset, coarse, imbalance, twoViews, validationShare, selection, perClass);
     }
 }

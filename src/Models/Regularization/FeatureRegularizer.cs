@@ -15,6 +15,9 @@ public abstract class FeatureRegularizer
     /// <summary>Returns the tensor the network continues with (the same values).</summary>
     public abstract Tensor Apply(Tensor features);
 
+    /// <summary>A likely cause, in the user's terms, when a run with this regularizer at <paramref name="placement"/> diverges; null: none known.</summary>
+    public virtual string? DivergenceHint(Placement placement) => null;
+
     /// <summary>As <see cref="Apply(Tensor)"/>, at a named site ("head", "blocks.3"), for regularizers that log per site.</summary>
     public virtual Tensor Apply(Tensor features, string site) => Apply(features);
 

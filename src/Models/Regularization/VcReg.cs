@@ -36,6 +36,15 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
         return features;
     }
 
+    /// <remarks>
+    /// Algorithm 1's covariance gradient has no 1/n: at a block, where n = B·H·W, it outweighs a mean loss's gradient per
+    /// activation by about n (ResNet-32 on Fashion-MNIST at the paper's middle β 0.04 stopped learning; VICReg pretraining diverged).
+    /// </remarks>
+    public override string? DivergenceHint(Placement placement) =>
+        Options.Scaling == VcRegScaling.Paper && (placement & (Placement.Blocks | Placement.Downsample)) != 0
+            ? $"VCReg at {placement.ToString().ToLowerInvariant()} under --vcreg-scaling paper (Algorithm 1) adds a covariance gradient n−1 times eq. 3's, n the samples a site sees; try --vcreg-scaling loss or a smaller --beta"
+            : null;
+
     public override void AfterBackward()
     {
         if (VcRegFunction.TakeFailure() is Exception e)

@@ -252,7 +252,9 @@ public class SelfSupervisedPretrainTests
             {
                 OutDir = dir, Seed = 3,
                 Train = new TrainOptions { Epochs = 2, BatchSize = 32, BaseLr = 0.5, WarmupEpochs = 0, Optimizer = "lars", WeightDecay = 1e-6, LayerDecay = 1, LabelSmoothing = 0, Mixup = 0, Cutmix = 0, RepeatedAugment = 1 },
-                Regularizer = new RegularizerOptions { Kind = "vcreg", Placement = "blocks" },
+                // Eq. 3's scaling: Algorithm 1's covariance gradient at every block diverges within a few steps on this data
+                // (VcReg.DivergenceHint); this test is about the checkpoint's keys and the resume.
+                Regularizer = new RegularizerOptions { Kind = "vcreg", Placement = "blocks", Scaling = "loss" },
             };
             // Each process of the CLI seeds torch before building the model; in one process the test does.
             var whole = Path.Combine(work, "whole");

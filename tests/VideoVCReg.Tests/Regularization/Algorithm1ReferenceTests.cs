@@ -121,3 +121,19 @@ public class Algorithm1ReferenceTests
         Assert.Equal(0.0, (paper - loss).abs().max().item<double>());
     }
 }
+
+/// <summary>A run that diverges under Algorithm 1's scaling at an intermediate placement says so in its one line.</summary>
+public class DivergenceHintTests
+{
+    [Fact]
+    public void Paper_scaling_at_blocks_names_itself_and_the_way_out_and_nothing_else_does()
+    {
+        var paper = new VcReg(new VcRegOptions { Scaling = VcRegScaling.Paper });
+        Assert.Contains("--vcreg-scaling paper (Algorithm 1) adds a covariance gradient n−1 times eq. 3's", paper.DivergenceHint(Placement.Blocks));
+        Assert.Contains("try --vcreg-scaling loss", paper.DivergenceHint(Placement.Downsample));
+        Assert.Null(paper.DivergenceHint(Placement.Head));   // at the head n is the batch: no such imbalance
+        Assert.Null(new VcReg(new VcRegOptions { Scaling = VcRegScaling.Loss }).DivergenceHint(Placement.Blocks));
+        var e = new VideoVCReg.FineTune.NonFiniteLossException(0, 3, double.NaN, null, "gradient norm is NaN", paper.DivergenceHint(Placement.Blocks));
+        Assert.StartsWith("gradient norm is NaN at epoch 1, step 4: training stopped; no checkpoint had been written yet; VCReg at blocks under", e.Message);
+    }
+}
