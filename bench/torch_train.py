@@ -62,7 +62,7 @@ def build(arch, classes):
         return m, list(m.blocks)
     if arch == "convnext-atto":
         setting = [CNBlockConfig(40, 80, 2), CNBlockConfig(80, 160, 2), CNBlockConfig(160, 320, 6), CNBlockConfig(320, None, 2)]
-        m = ConvNeXt(setting, stochastic_depth_prob=0.0, num_classes=classes)
+        m = ConvNeXt(setting, stochastic_depth_prob=0.1, num_classes=classes)   # ours: torchvision's default 0.1
     elif arch == "convnext-t":
         m = torchvision.models.convnext_tiny(num_classes=classes)
     elif arch in ("resnet18", "resnet50"):
@@ -78,26 +78,26 @@ def build(arch, classes):
 
 class FastVCReg(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, alpha, beta, eps, channels_first):
+    def forward(ctx, x, alpha, beta, eps, channels_first, paper):
         ctx.save_for_backward(x)
-        ctx.hyper = (alpha, beta, eps, channels_first)
+        ctx.hyper = (alpha, beta, eps, channels_first, paper)
         return x.view_as(x)
 
     @staticmethod
     def backward(ctx, grad_output):
         x, = ctx.saved_tensors
-        alpha, beta, eps, channels_first = ctx.hyper
+        alpha, beta, eps, channels_first, paper = ctx.hyper
         rows = (x.movedim(1, -1) if channels_first else x).flatten(0, -2)
         n, d = rows.shape
         xc = rows - rows.mean(0, keepdim=True)
         c = xc.t().mm(xc) / (n - 1)
         r = F.threshold(torch.rsqrt(c.diagonal() + eps), 1.0, 0.0)
-        m = c.fill_diagonal_(0).mul_(4 * beta / (d * (d - 1)))
+        m = c.fill_diagonal_(0).mul_(4 * beta / (d * (d - 1)) / (1 if paper else n - 1))
         m.diagonal().copy_(-alpha / (d * (n - 1)) * r)
         added = xc.mm(m)
         if channels_first:
             added = added.view(*x.movedim(1, -1).shape).movedim(-1, 1)
-        return grad_output + added.view_as(grad_output), None, None, None, None
+        return grad_output + added.view_as(grad_output), None, None, None, None, None
 
 
 def main():
@@ -109,6 +109,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--alpha", type=float, default=0.64)
     ap.add_argument("--beta", type=float, default=0.04)
+    ap.add_argument("--scaling", choices=["paper", "loss"], default="paper")
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads or os.cpu_count())
@@ -122,7 +123,7 @@ def main():
 
     def attach():
         for b in blocks:
-            hooks.append(b.register_forward_hook(lambda _m, _i, out: FastVCReg.apply(out, a.alpha, a.beta, 1e-4, out.dim() == 4)))
+            hooks.append(b.register_forward_hook(lambda _m, _i, out: FastVCReg.apply(out, a.alpha, a.beta, 1e-4, out.dim() == 4, a.scaling == "paper")))
 
     def detach():
         while hooks:

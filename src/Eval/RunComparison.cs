@@ -16,6 +16,9 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
     /// <summary>settings.json without its seed: runs with equal keys differ only in their seed, so they are repeats of one setting.</summary>
     public string SettingsWithoutSeed { get; init; } = "";
 
+    /// <summary>settings.json without its seed and regularizer: what a regularized setting and its unregularized baseline share.</summary>
+    public string SettingsWithoutSeedOrRegularizer { get; init; } = "";
+
     /// <summary>"vcreg α1 β0.1 at head", "none", "decov at blocks".</summary>
     public bool Regularized => Regularizer != "none";
 
@@ -38,6 +41,8 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
             var withoutSeed = new System.Text.Json.Nodes.JsonObject();
             foreach (var p in s.RootElement.EnumerateObject().Where(p => p.Name != "seed").OrderBy(p => p.Name, StringComparer.Ordinal))
                 withoutSeed[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
+            var withoutRegularizer = new System.Text.Json.Nodes.JsonObject();
+            foreach (var p in withoutSeed.Where(p => p.Key != "regularizer")) withoutRegularizer[p.Key] = p.Value?.DeepClone();
             reading = report;
             using var r = JsonDocument.Parse(File.ReadAllText(report));
             var splits = r.RootElement.GetProperty("splits").EnumerateArray().Select(e => (e.GetProperty("split").GetInt32(), e.GetProperty("videos").GetInt32(),
@@ -58,7 +63,7 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
                 [.. splits.Select(x => x.Item4)], mean.GetProperty("top1").GetDouble(), mean.GetProperty("top1_std").GetDouble(),
                 mean.GetProperty("top5").GetDouble(), mean.GetProperty("top5_std").GetDouble(), splits, predictions)
             {
-                Seed = seed, SettingsWithoutSeed = withoutSeed.ToJsonString(),
+                Seed = seed, SettingsWithoutSeed = withoutSeed.ToJsonString(), SettingsWithoutSeedOrRegularizer = withoutRegularizer.ToJsonString(),
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -103,8 +108,8 @@ public static class RunComparison
 
     /// <summary>
     /// Runs that differ only in their seed, as one row each: the mean ± sample std over seeds of the runs' mean top-1,
-    /// and, for a regularized setting, the paired difference with the unregularized one of the same model and σ on the
-    /// same seeds, with its 95 % t-interval. Written to comparison_seeds.csv; returns its Markdown (empty when no setting repeats).
+    /// and, for a regularized setting, the paired difference with the unregularized one whose settings are the same but for
+    /// the regularizer, on the same seeds, with its 95 % t-interval. Written to comparison_seeds.csv; returns its Markdown (empty when no setting repeats).
     /// </summary>
     static string OverSeeds(IReadOnlyList<FinishedRun> runs, string outDir)
     {
@@ -119,7 +124,8 @@ public static class RunComparison
             var r0 = g[0];
             var seeds = g.Select(r => r.Seed).ToList();
             var summary = SeedStatistics.Summarize([.. g.Select(r => r.Top1)]);
-            var baseline = groups.FirstOrDefault(b => !b[0].Regularized && b[0].Model == r0.Model && b[0].Noise == r0.Noise && b.Select(r => r.Seed).SequenceEqual(seeds));
+            // The baseline shares every setting but the regularizer (and the seed), and ran on the same seeds.
+            var baseline = groups.FirstOrDefault(b => !b[0].Regularized && b[0].SettingsWithoutSeedOrRegularizer == r0.SettingsWithoutSeedOrRegularizer && b.Select(r => r.Seed).SequenceEqual(seeds));
             var diff = r0.Regularized && baseline is not null ? SeedStatistics.Paired([.. g.Select(r => r.Top1)], [.. baseline.Select(r => r.Top1)]) : null;
             string D(double v) => (v >= 0 ? "+" : "−") + Math.Abs(100 * v).ToString("F1", CultureInfo.InvariantCulture);
             md.AppendLine($"| {r0.Model} | {r0.Regularizer} | {r0.Noise.ToString(CultureInfo.InvariantCulture)} | {string.Join(", ", seeds)} | {P(summary.Mean)} ± {P(summary.Std)} | " +

@@ -79,14 +79,12 @@ public static class TrainStepBench
         var removers = new List<Action>();
         foreach (var m in model.modules())
         {
-            // Each multiply-add of a convolution's output element reads one weight of its input group: weight numel / out channels.
-            Tensor? w = m switch
-            {
-                VideoVCReg.Models.Layers.AutocastConv2d c => c.weight, VideoVCReg.Models.Layers.AutocastLinear l => l.weight,
-                TorchSharp.Modules.Conv2d c => c.weight, TorchSharp.Modules.Linear l => l.weight, _ => null,
-            };
-            if (w is not null && m is nn.Module<Tensor, Tensor> layer)
-                removers.Add(layer.register_forward_hook((_, _, y) => { flop += 2.0 * y.numel() * (w.numel() / w.shape[0]); return y; }).remove);
+            // A module's own `weight` of rank 4 is a convolution's, of rank 2 a linear layer's (torchvision's key, whatever the class:
+            // TorchSharp's, the autocast layers, ResNet's PointwiseConv). Each output element of a convolution reads one weight of its
+            // input group per multiply-add: weight numel / out channels; of a linear layer, its input width.
+            var w = m.named_parameters(recurse: false).Where(p => p.name == "weight").Select(p => (Tensor)p.parameter).FirstOrDefault();
+            if (w is null || w.dim() is not (2 or 4) || m is not nn.Module<Tensor, Tensor> layer) continue;
+            removers.Add(layer.register_forward_hook((_, _, y) => { flop += 2.0 * y.numel() * (w.numel() / w.shape[0]); return y; }).remove);
         }
         using (no_grad())
         using (NewDisposeScope()) model.call(input);

@@ -41,6 +41,9 @@ public static class BenchTrainCommand
             var reg = ctx.Options<RegularizerOptions>();
             if (reg.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
             var device = ctx.Device;
+            // Debian's torch has no CUDA: its side would time a CPU against our GPU.
+            if (device.type == DeviceType.CUDA && !ctx.Parse.GetValue(noTorch))
+                throw new ArgumentException("bench train on a GPU: the PyTorch peer runs on the CPU only (Debian's torch); pass --no-pytorch");
             double peak = MatmulPeak.Gflops(device);
             bool quiet = ctx.Parse.GetValue(json) || Console.IsErrorRedirected;
             var ours = TrainStepBench.Run(preset, s, b, r, warmup: 2, reg.ToVcReg(), device, ctx.Cancel, line => { if (!quiet) Console.Error.Write($"\r{line}".PadRight(60)); });
@@ -79,7 +82,7 @@ public static class BenchTrainCommand
         var inv = CultureInfo.InvariantCulture;
         var output = ExternalProcess.Run("/usr/bin/python3",
             [script, "--arch", arch, "--size", $"{size}", "--batch", $"{batch}", "--rounds", $"{rounds}", "--threads", $"{threads}",
-             "--alpha", reg.Alpha.ToString("R", inv), "--beta", reg.Beta.ToString("R", inv)], cancel);
+             "--alpha", reg.Alpha.ToString("R", inv), "--beta", reg.Beta.ToString("R", inv), "--scaling", reg.Scaling], cancel);
         using var doc = JsonDocument.Parse(output);
         return (doc.RootElement.GetProperty("median_s").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble()),
             doc.RootElement.GetProperty("sites").GetInt32());

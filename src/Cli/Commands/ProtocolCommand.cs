@@ -72,7 +72,7 @@ public static class ProtocolCommand
         var solver = new Option<string>("--solver") { Description = $"Probe solver: lbfgs or adamw (default {defaultSolver})", DefaultValueFactory = _ => defaultSolver };
         var lambdas = new Option<int>("--lambdas") { Description = "lbfgs probe: number of log-spaced λ in [1e-5, 1e5], 1 to 1000 (default 45)", DefaultValueFactory = _ => 45 };
         var probeEpochs = new Option<int>("--probe-epochs") { Description = "adamw probe: epochs (default 100)", DefaultValueFactory = _ => 100 };
-        var outDir = new Option<string>("--out") { Description = $"Protocol folder: pretrain-<reg>/, probe-<reg>-<data>/, {name.Replace('-', '_')}.md and .csv", DefaultValueFactory = _ => $"runs/protocol-{name}" };
+        var outDir = new Option<string>("--out") { Description = $"Protocol folder: pretrain-<row>-seed<s>/, probe-<row>-seed<s>-<data>/ (no -seed<s> with --seeds 1), {name.Replace('-', '_')}.md, .csv and _summary.csv", DefaultValueFactory = _ => $"runs/protocol-{name}" };
         var force = new Option<bool>("--force") { Description = "Redo every run; otherwise finished runs with the same settings are reused" };
         var cmd = new Command(name, description) { arch, imagePresets, data, regs, seeds, solver, lambdas, probeEpochs, outDir, force };
         var run = specific(cmd, data);

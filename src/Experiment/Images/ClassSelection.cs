@@ -11,9 +11,41 @@ namespace VideoVCReg.Experiment.Images;
 /// </summary>
 public static class ClassSelection
 {
+    /// <summary>The spec with any `#…` and then `@…` suffix removed (suffixes holding a '/' are part of a path).</summary>
+    static string Stripped(string spec)
+    {
+        int hash = spec.LastIndexOf('#');
+        if (hash >= 0 && !spec[hash..].Contains('/')) spec = spec[..hash];
+        int at = spec.LastIndexOf('@');
+        return at >= 0 && !spec[at..].Contains('/') ? spec[..at] : spec;
+    }
+
+    /// <summary>The folder a prefixed spec (cifar10:, cifar100:, idx:, fashion-mnist:) names; null for the named sets.</summary>
+    static string? Folder(string spec) => spec.IndexOf(':') is int colon and > 0 ? spec[(colon + 1)..] : null;
+
+    /// <summary>
+    /// Whether the spec carries a selection or cap: only where what is left without them names a set held in memory, and the
+    /// whole spec is not itself an existing folder (a path may hold '@' or '#': idx:/data/run#1 is that folder).
+    /// </summary>
+    public static bool Applies(string spec)
+    {
+        var stripped = Stripped(spec);
+        return stripped != spec && CifarSource.Problem(stripped) is null && !(Folder(spec) is string dir && Directory.Exists(dir));
+    }
+
+    /// <summary>A selection or cap written after a folder of image files, which is not held in memory: one line; null otherwise.</summary>
+    public static string? OnAFolder(string spec)
+    {
+        var stripped = Stripped(spec);
+        return stripped != spec && !Applies(spec) && Directory.Exists(stripped) && !Directory.Exists(spec)
+            ? $"--data {spec}: a class selection (@…) or cap (#N) needs a set held in memory: cifar10:DIR, cifar100:DIR, fashion-mnist, idx:DIR, digits or the synthetic sets"
+            : null;
+    }
+
     /// <summary>The spec without its selection and cap, the selected class indices, and the cap (null where absent).</summary>
     public static (string Base, int[]? Classes, int? PerClass) Split(string spec)
     {
+        if (!Applies(spec)) return (spec, null, null);
         if (Problem(spec) is string bad) throw new ArgumentException(bad);
         int? perClass = null;
         int hash = spec.LastIndexOf('#');
@@ -25,6 +57,7 @@ public static class ClassSelection
     /// <summary>A one-line complaint about the selection and cap parts, or null.</summary>
     public static string? Problem(string spec)
     {
+        if (!Applies(spec)) return OnAFolder(spec);
         int hash = spec.LastIndexOf('#');
         if (hash >= 0)
         {

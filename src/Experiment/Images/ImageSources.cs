@@ -20,8 +20,9 @@ public static class ImageSources
     {
         if (string.IsNullOrWhiteSpace(spec)) return $"--data must be {Accepted} (got '')";
         if (ClassSelection.Problem(spec) is string badSelection) return badSelection;
-        var (baseSpec, selection, perClass) = ClassSelection.Split(spec);
-        if ((selection is not null || perClass is not null) && !IsCifar(baseSpec)) return $"--data {spec}: a class selection (@…) or cap (#N) needs a set held in memory: cifar10:DIR, cifar100:DIR, fashion-mnist, idx:DIR, digits or the synthetic sets";
+        var (baseSpec, selection, _) = ClassSelection.Split(spec);
+        // Coarse labels come from the classes as read: "@0-3" could mean garment groups or fine classes, so it is not guessed.
+        if (coarse && selection is not null) return $"--data {spec} with --labels coarse: a class selection would name coarse classes; select fine classes with a coarse mapping of your own instead";
         spec = baseSpec;
         if (!IsCifar(spec) && spec.Contains(':')) return $"--data must be {Accepted} (got '{spec}')";
         if (coarse && !(spec.StartsWith("cifar100:") || spec == CifarSource.Synthetic) && CoarseMapping(spec) is null)

@@ -65,8 +65,32 @@ public class ClassSelectionTests
     [InlineData("fashion-mnist@9-5", "'@9-5' must list class indices or ranges")]
     [InlineData("fashion-mnist@x", "'@x' must list class indices or ranges")]
     [InlineData("fashion-mnist@1,1", "'@1,1' names a class twice")]
-    [InlineData("/tmp/some-image-folder@0-4", "a class selection (@…) or cap (#N) needs a set held in memory")]
     public void A_bad_selection_is_one_line(string spec, string message) => Assert.Contains(message, ImageSources.Problem(spec));
+
+    [Fact]
+    public void A_path_holding_at_or_hash_is_a_path_and_a_selection_after_a_folder_is_one_line()
+    {
+        var root = Directory.CreateTempSubdirectory("select-paths-").FullName;
+        try
+        {
+            // An IDX folder whose name ends like a selection is that folder.
+            var odd = Path.Combine(root, "set@1");
+            IdxTestFiles.WriteSet(odd, train: 20, test: 10);
+            Assert.True(ClassSelection.Applies("idx:" + Path.Combine(root, "other@1")));
+            Assert.False(ClassSelection.Applies("idx:" + odd));
+            Assert.Equal(("idx:" + odd, (int[]?)null, (int?)null), ClassSelection.Split("idx:" + odd));
+            Assert.Null(ImageSources.Problem("idx:" + odd));
+            // A folder of image files is read file by file: a selection after it is refused, and a folder named with '#' is a folder.
+            var folder = Path.Combine(root, "images");
+            Directory.CreateDirectory(folder);
+            Assert.Contains("a class selection (@…) or cap (#N) needs a set held in memory", ImageSources.Problem(folder + "@0-4"));
+            Assert.False(ClassSelection.Applies(folder + "#3"));
+            // With coarse labels a selection would name coarse classes: refused rather than guessed.
+            Assert.Contains("with --labels coarse: a class selection would name coarse classes", ImageSources.Problem("fashion-mnist@0-3", coarse: true));
+            Assert.Null(ImageSources.Problem("fashion-mnist#100", coarse: true));
+        }
+        finally { Directory.Delete(root, true); }
+    }
 
     [Fact]
     public void A_class_past_the_set_is_named()
