@@ -40,7 +40,15 @@ public static class ImageCompleteness
             i += 2 + length;
             if (marker != 0xDA) continue;
             // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte), a restart marker, or the marker that ends the scan.
-            while (i + 1 < d.Length && !(d[i] == 0xFF && d[i + 1] != 0x00 && d[i + 1] is not (>= 0xD0 and <= 0xD7))) i++;
+            // It is most of the file, and this runs before every decode: jump from 0xFF to 0xFF (a vectorised search).
+            while (i + 1 < d.Length)
+            {
+                int next = d[i..].IndexOf((byte)0xFF);
+                if (next < 0) { i = d.Length; break; }
+                i += next;
+                if (i + 1 < d.Length && d[i + 1] != 0x00 && d[i + 1] is not (>= 0xD0 and <= 0xD7)) break;
+                i++;
+            }
         }
         return $"truncated JPEG: {d.Length} bytes end before the end-of-image marker";
     }
