@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -33,14 +34,23 @@ public static class CliReference
     /// <summary>One command's `--help` text, as `videovcreg PATH --help` prints it, at <see cref="Width"/> columns.</summary>
     public static string Help(params string[] path)
     {
-        var root = CliApp.BuildRoot();
-        foreach (var help in root.Options.OfType<HelpOption>())
-            if (help.Action is HelpAction action) action.MaxWidth = Width;
-        var output = new StringWriter();
-        root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = output, Error = output });
-        // The root command is named after the executable: "testhost" inside the test runner.
-        var text = root.Name == "videovcreg" ? output.ToString()
-            : Regex.Replace(output.ToString(), $@"(?m)^(\s+){Regex.Escape(root.Name)}(?=\s|$)", "$1videovcreg");
+        // System.CommandLine translates its headings ("Usage:") and built-in descriptions by the current UI culture,
+        // when the tree is built and when help is written: the reference is the invariant (English) text.
+        var (culture, uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        string text;
+        try
+        {
+            var root = CliApp.BuildRoot();
+            foreach (var help in root.Options.OfType<HelpOption>())
+                if (help.Action is HelpAction action) action.MaxWidth = Width;
+            var output = new StringWriter(CultureInfo.InvariantCulture);
+            root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = output, Error = output });
+            // The root command is named after the executable: "testhost" inside the test runner.
+            text = root.Name == "videovcreg" ? output.ToString()
+                : Regex.Replace(output.ToString(), $@"(?m)^(\s+){Regex.Escape(root.Name)}(?=\s|$)", "$1videovcreg");
+        }
+        finally { (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, uiCulture); }
         return string.Join('\n', text.ReplaceLineEndings("\n").Split('\n').Select(l => l.TrimEnd())).Trim('\n');
     }
 

@@ -52,6 +52,21 @@ public class DocsTests
         foreach (var path in paths) Assert.Contains($"\n## {string.Join(' ', new[] { "videovcreg", path }.Where(s => s != ""))}\n", Read("docs/cli.md"));
     }
 
+    /// <summary>System.CommandLine translates its headings by the UI culture; the reference must not follow the machine's.</summary>
+    [Fact]
+    public void Cli_reference_does_not_depend_on_the_culture()
+    {
+        var (culture, uiCulture) = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
+        string invariant = CliReference.Markdown(), german;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("de-DE");
+            german = CliReference.Markdown();
+        }
+        finally { (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture) = (culture, uiCulture); }
+        Assert.Equal(invariant, german);
+    }
+
     /// <summary>The one command the failure message names must write exactly what the test expects.</summary>
     [Fact]
     public void The_docs_cli_verb_prints_the_reference()
