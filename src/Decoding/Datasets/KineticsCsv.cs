@@ -44,7 +44,7 @@ public static class KineticsCsv
             if (label.ContainsKey(r.Label)) return true;
             problems.Add(new(r.Where, $"label '{r.Label}' has no video in {TrainFile}"));
             return false;
-        }).Select(r => new ListedVideo(files.GetValueOrDefault(r.Stem) ?? Path.Combine(root, r.Stem + ".mp4"), label[r.Label], r.Stem, r.Where, r.YoutubeId))];
+        }).Select(r => new ListedVideo(files.GetValueOrDefault(r.Stem) ?? Path.Combine(root, r.Stem + ".*"), label[r.Label], r.Stem, r.Where, r.YoutubeId))];
         return new SplitListing(root, classes, Videos(trainRows), Videos(testRows), problems);
     }
 
