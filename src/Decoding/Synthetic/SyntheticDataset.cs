@@ -30,7 +30,8 @@ public sealed record SynthOptions(int Classes = 8, int VideosPerClass = 12, int 
 /// seeded draw per split; Kinetics and list folders have split 1's). Only the names, the lists and the files differ:
 /// <list type="bullet">
 /// <item>hmdb51: <c>videos/&lt;class&gt;/&lt;name&gt;</c>, <c>splits/&lt;class&gt;_test_split&lt;k&gt;.txt</c>; MPEG-4 AVI and H.264 MP4;</item>
-/// <item>ucf101: <c>UCF-101/&lt;class&gt;/v_&lt;class&gt;_gNN_c01.avi</c>, <c>ucfTrainTestlist/</c>; XviD AVI with B-frames, as UCF101's own;</item>
+/// <item>ucf101: <c>UCF-101/&lt;class&gt;/v_&lt;class&gt;_gNN_c01.avi</c>, <c>ucfTrainTestlist/</c>; XviD AVI with B-frames, as UCF101's own
+/// (libxvid under ffmpeg 5.1 drops the last frame or two, so these videos are one or two frames shorter);</item>
 /// <item>kinetics: <c>annotations/train.csv</c> (CRLF, BOM, quoted labels with commas) and <c>validate.csv</c>; train clips in
 /// <c>train/&lt;label&gt;/</c>, validate clips flat in <c>val/</c>; half VP9 WebM, as YouTube serves, half H.264 MP4 cut with
 /// <c>ffmpeg -ss … -c copy</c>, so an edit list hides a pre-roll that starts mid-GOP, as the Kinetics downloaders cut;</item>

@@ -60,3 +60,52 @@ public partial class DatasetLayoutTests
         finally { Directory.Delete(work, true); }
     }
 }
+
+/// <summary>The layouts' own kinds of file, as `data synth` writes them without --lossless.</summary>
+public class SyntheticLayoutFileTests
+{
+    [Fact]
+    public void Ucf101_and_kinetics_layouts_hold_their_real_kinds_of_file_with_the_same_frames()
+    {
+        var work = Directory.CreateTempSubdirectory("videovcreg-layoutfiles-").FullName;
+        try
+        {
+            SynthOptions Options(DatasetLayout layout) => new(2, 2, Seed: 5, Layout: layout);
+            SyntheticDataset.Write(Path.Combine(work, "h"), Options(DatasetLayout.Hmdb51));
+            SyntheticDataset.Write(Path.Combine(work, "u"), Options(DatasetLayout.Ucf101));
+            SyntheticDataset.Write(Path.Combine(work, "k"), Options(DatasetLayout.Kinetics));
+            static IEnumerable<ListedVideo> All(SplitListing l) => l.Train.Concat(l.Test).OrderBy(v => v.Label).ThenBy(v => v.Id, StringComparer.Ordinal);
+            var reference = All(SplitListing.Read(new DatasetSpec(DatasetLayout.Hmdb51, Path.Combine(work, "h")), 1)).ToList();
+            var ucf = All(SplitListing.Read(new DatasetSpec(DatasetLayout.Ucf101, Path.Combine(work, "u")), 1)).ToList();
+            var kinetics = All(SplitListing.Read(new DatasetSpec(DatasetLayout.Kinetics, Path.Combine(work, "k")), 1)).ToList();
+            for (int i = 0; i < reference.Count; i++)
+            {
+                int frames = Info(reference[i].Path).Frames;
+                var u = Info(ucf[i].Path);
+                // XviD: MPEG-4 part 2 with B-frames. libxvid under ffmpeg 5.1 loses the last frame or two of the stream
+                // (the ffmpeg CLI decodes the same count), so the count is the CLI's, not the source's.
+                Assert.Equal(("mpeg4", Support.FfmpegCli.CountDecodedFrames(ucf[i].Path)), (u.Codec, u.Frames));
+                Assert.InRange(u.Frames, frames - 2, frames);
+                var k = Info(kinetics[i].Path);
+                Assert.Equal(frames, k.Frames);                           // the trimmed MP4's edit list hides its pre-roll
+                if (kinetics[i].Path.EndsWith(".webm")) Assert.Equal("vp9", k.Codec);
+                else Assert.True(k.ContainerFrames > frames, $"{kinetics[i].Path}: the pre-roll packets are in the file ({k.ContainerFrames} listed)");
+            }
+            Assert.Contains(kinetics, v => v.Path.EndsWith(".mp4"));
+            Assert.Contains(kinetics, v => v.Path.EndsWith(".webm"));
+            // libxvid wrote it, with B-frames: its user data names it, and a B-VOP (coding type 2) follows a VOP start code.
+            var avi = File.ReadAllBytes(ucf[0].Path);
+            Assert.True(Find(avi, "XviD"u8) >= 0, "no XviD user data");
+            Assert.Contains(Enumerable.Range(0, avi.Length - 4), p => avi[p] == 0 && avi[p + 1] == 0 && avi[p + 2] == 1 && avi[p + 3] == 0xB6 && avi[p + 4] >> 6 == 2);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    static VideoInfo Info(string path)
+    {
+        using var reader = VideoReader.Open(path);
+        return reader.Info;
+    }
+
+    static int Find(byte[] data, ReadOnlySpan<byte> what) => data.AsSpan().IndexOf(what);
+}
