@@ -75,12 +75,29 @@ public sealed class RunFolder : IDisposable
         new[] { "checkpoint-last.pth", "checkpoint-best.pth", "checkpoint-ema.pth", "metrics.jsonl", "results.json" }
             .Any(f => System.IO.Path.Exists(System.IO.Path.Combine(d, f))));
 
+    /// <summary>The one refusal of a finished run, for every verb that writes a run folder.</summary>
+    public static IOException FinishedRefusal(string outDir) =>
+        new($"{outDir}: holds a finished run ({FinishedMarker}); use --force to replace it, or choose another --out");
+
+    /// <summary>
+    /// Takes the folder for a new run: a finished run is refused unless forced; forced, a run that is there (finished or not)
+    /// is removed only after <paramref name="checkInputs"/> passed. A mistyped --data then fails in one line with the old run
+    /// still there: probe and analyze once cleared first and lost report.json that way.
+    /// </summary>
+    public void Claim(string outDir, bool force, Action checkInputs)
+    {
+        if (Finished && !force) throw FinishedRefusal(outDir);
+        if (!force) return;
+        if (Finished || Unfinished) checkInputs();
+        Clear();
+    }
+
     /// <summary>Removes what runs write here (splits, reports, plots), keeping caches such as the synthetic data.</summary>
     public void Clear()
     {
         foreach (var d in Directory.EnumerateDirectories(Path, "split*")) Directory.Delete(d, recursive: true);
         foreach (var f in new[] { "report.json", "report.md", "report.csv", "test_accuracy.png", "training_curves.png", "settings.json",
-                     "confusion_matrix.csv", "confusion_matrix.png" })
+                     "confusion_matrix.csv", "confusion_matrix.png", "analysis.md", "analysis.csv", "spectrum.png" })
             File.Delete(System.IO.Path.Combine(Path, f));
     }
 
