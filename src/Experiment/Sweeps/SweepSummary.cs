@@ -45,9 +45,12 @@ public static class SweepSummary
         var md = new StringBuilder();
         var done = rows.Where(r => r.Status == TrialStatus.Finished).OrderByDescending(r => r.Score ?? double.NegativeInfinity).ThenBy(r => r.Trial.Id).ToList();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Sweep {sweep.Dir}: {done.Count} of {rows.Count} trials finished");
-        md.AppendLine();
-        md.AppendLine($"| rank | trial | {string.Join(" | ", axes)} | validation top-1 % |");
-        md.AppendLine($"| ---: | --- | {string.Join(" | ", axes.Select(_ => "---:"))} | ---: |");
+        if (done.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine($"| rank | trial | {string.Join(" | ", axes)} | validation top-1 % |");
+            md.AppendLine($"| ---: | --- | {string.Join(" | ", axes.Select(_ => "---:"))} | ---: |");
+        }
         for (int i = 0; i < done.Count; i++)
             md.AppendLine(CultureInfo.InvariantCulture, $"| {i + 1} | {done[i].Trial.Folder} | {string.Join(" | ", axes.Select(a => done[i].Trial.Values[a]))} | {TrialScore.Percent(done[i].Score)} |");
         var open = rows.Where(r => r.Status != TrialStatus.Finished).ToList();
@@ -94,7 +97,8 @@ public static class SweepSummary
 
     static byte[]? HeatMap(SweepPlan plan, IReadOnlyList<Row> rows)
     {
-        if (Grid(plan, rows) is not { } grid) return null;
+        // No scored cell: nothing to plot, and ScottPlot refuses a colour scale over NaN alone ("min must be a real number").
+        if (Grid(plan, rows) is not { } grid || !grid.Cast<double?>().Any(v => v is not null)) return null;
         var alpha = plan.Axes.First(a => a.Option == "--alpha").Values;
         var beta = plan.Axes.First(a => a.Option == "--beta").Values;
         var values = new double[alpha.Count, beta.Count];

@@ -126,8 +126,26 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
                 .OrderByDescending(c => c.Mean).First();   // stable: the first in grid order wins a tie
             choices.Add(new FinalChoice(group.First().Trial.Values.Where(kv => SweepPlan.Condition.Contains(kv.Key)).ToDictionary(), best.Values, best.Mean, best.Count));
         }
-        if (choices.Count == 0) throw new InvalidOperationException($"{dir}: no trial finished with a validation score; see sweep --summary {dir}");
+        if (choices.Count == 0) throw new InvalidOperationException($"{dir}: no trial finished with a validation score ({Unscored(trials)})");
         return choices;
+    }
+
+    /// <summary>
+    /// Why no trial can be chosen, trial by trial (the first few): the failed ones with their failure line, the finished ones
+    /// that recorded no validation top-1. The line is all the user gets from a final job, so it names the trials itself.
+    /// </summary>
+    string Unscored(IReadOnlyList<Trial> trials)
+    {
+        var why = trials.Select(t => Status(t) == TrialStatus.Failed
+                ? $"{t.Folder} ({t.Label}) failed: {ReadFirstLine(Path.Combine(dir, t.Folder, FailedFile))}"
+                : $"{t.Folder} ({t.Label}) finished without a validation top-1 (no --val-share?)").ToList();
+        return string.Join("; ", why.Take(3)) + (why.Count > 3 ? $"; and {why.Count - 3} more" : "");
+    }
+
+    static string ReadFirstLine(string path)
+    {
+        try { return File.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no reason recorded"; }
+        catch (IOException) { return "no reason recorded"; }
     }
 
     static string Key(Trial t, string[] axes) => string.Join("|", axes.Select(a => t.Values.GetValueOrDefault(a) ?? ""));
