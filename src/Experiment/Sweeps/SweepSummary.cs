@@ -17,17 +17,23 @@ public static class SweepSummary
     {
         var rows = new List<Row>();
         var jobs = SlurmScript.ReadJobs(sweep.Dir);
+        var tasks = jobs is null ? new Dictionary<int, string>() : SlurmScript.TaskStates(jobs.ArrayJob);
         foreach (var trial in sweep.Plan.Trials())
         {
             var folder = Path.Combine(sweep.Dir, trial.Folder);
             var status = sweep.Status(trial);
+            // squeue keeps a task cancelled while running (CANCELLED) but drops one cancelled while queued: a task missing from
+            // an array Slurm still lists will not run either.
+            bool gone = tasks.Count > 0 && !tasks.ContainsKey(trial.Id);
+            if (status == TrialStatus.Pending && (gone || tasks.GetValueOrDefault(trial.Id) == "CANCELLED")) status = TrialStatus.Cancelled;
             string note = status switch
             {
                 TrialStatus.Failed => File.ReadAllText(Path.Combine(folder, SweepWorker.FailedFile)).Trim(),
                 TrialStatus.Running => ReadOrEmpty(Path.Combine(folder, SweepWorker.ClaimFile + "-owner")),
                 _ => "",
             };
-            if (status is not TrialStatus.Finished && jobs?.ArrayJob is string job) note = $"Slurm {job}_{trial.Id}" + (note.Length > 0 ? $"; {note}" : "");
+            if (status is not TrialStatus.Finished && jobs?.ArrayJob is string job)
+                note = $"Slurm {job}_{trial.Id}" + (tasks.TryGetValue(trial.Id, out var state) ? $" {state}" : gone ? " no longer queued" : "") + (note.Length > 0 ? $"; {note}" : "");
             if (status is TrialStatus.Failed or TrialStatus.Running && SlurmScript.LogTail(sweep.Dir, trial.Id, 3) is { Length: > 0 } tail)
                 note += $"; log: {tail}";
             rows.Add(new Row(trial, status, TrialScore.Read(folder), note));
@@ -60,6 +66,11 @@ public static class SweepSummary
             md.AppendLine("| trial | settings | status | note |");
             md.AppendLine("| --- | --- | --- | --- |");
             foreach (var r in open) md.AppendLine($"| {r.Trial.Folder} | {r.Trial.Label} | {r.Status.ToString().ToLowerInvariant()} | {r.Note.Replace("|", "/")} |");
+        }
+        if (SlurmScript.ReadJobs(sweep.Dir) is { } jobs && SlurmScript.JobState(jobs.FinalJob) is ("PENDING", "DependencyNeverSatisfied"))
+        {
+            md.AppendLine();
+            md.AppendLine($"The final job {jobs.FinalJob} will never start: an array task it waits for ended without success. Submit the sweep again (the same command) to run the open trials; its new final job replaces this one.");
         }
         var finals = FinalResults(sweep.Dir);
         if (finals.Count > 0)

@@ -9,8 +9,11 @@ namespace VideoVCReg.Experiment.Sweeps;
 /// <summary>Runs one command line of the tool in this process (the CLI's verb tree); returns its exit code.</summary>
 public delegate Task<int> VerbRunner(string[] args, CancellationToken cancel);
 
-/// <summary>Where a trial stands, read from its folder.</summary>
-public enum TrialStatus { Pending, Running, Finished, Failed }
+/// <summary>
+/// Where a trial stands, read from its folder. Cancelled comes from Slurm alone (the summary asks it): the folder of a trial
+/// whose array task was cancelled reads as pending, yet nothing will run it until the sweep is submitted again.
+/// </summary>
+public enum TrialStatus { Pending, Running, Finished, Failed, Cancelled }
 
 /// <summary>
 /// Works through a sweep folder (<see cref="SweepPlan"/>). A trial is claimed by an exclusive OS lock on
