@@ -37,9 +37,17 @@ public sealed class RunFolder : IDisposable
             // FileShare.None takes an exclusive flock on Unix: held until this process closes it or dies.
             stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
+        catch (UnauthorizedAccessException e) when (Directory.Exists(lockPath))
+        {
+            throw new IOException($"{lockPath}: the output folder's lock file is a folder ({e.Message}); remove it or choose another --out");
+        }
         catch (UnauthorizedAccessException e)
         {
-            throw new IOException($"{lockPath}: the output folder's lock file cannot be opened ({e.Message}); is --out writable, and .lock a file?");
+            throw NotWritable(path, new IOException(e.Message, e));
+        }
+        catch (IOException e) when (!HeldByAnother(lockPath))
+        {
+            throw NotWritable(path, e);
         }
         catch (IOException)
         {
@@ -51,6 +59,28 @@ public sealed class RunFolder : IDisposable
         catch (IOException) { } // only a courtesy for the message above
         return new RunFolder(full, stream);
     }
+
+    /// <summary>
+    /// Whether another process holds the exclusive lock on <paramref name="lockPath"/>: a shared lock is refused only then. The
+    /// exclusive open also fails on a read-only file system, which once read as "another run is using this folder" and named
+    /// the process in .lock-owner, long gone.
+    /// </summary>
+    public static bool HeldByAnother(string lockPath)
+    {
+        try
+        {
+            // FileShare other than None takes a shared flock on Unix; a read-only open works on a read-only file system.
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return false;
+        }
+        catch (FileNotFoundException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+        catch (IOException) { return true; }
+    }
+
+    /// <summary>The one line for a folder a run cannot write: the system's reason (read-only file system, ...) without the path it repeats.</summary>
+    public static IOException NotWritable(string folder, IOException e) =>
+        new($"{folder}: the folder is not writable ({e.Message.Split(" : '")[0].TrimEnd('.')}); choose another --out", e);
 
     /// <summary>
     /// Creates a folder a run writes beside its output (--save-features), before any work, so a path that is a file or

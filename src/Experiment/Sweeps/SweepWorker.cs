@@ -56,7 +56,9 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
     static FileStream? Lock(string folder)
     {
         Directory.CreateDirectory(folder);
-        try { return new FileStream(Path.Combine(folder, ClaimFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        var path = Path.Combine(folder, ClaimFile);
+        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException e) when (!FineTune.RunFolder.HeldByAnother(path)) { throw FineTune.RunFolder.NotWritable(folder, e); }
         catch (IOException) { return null; }
     }
 
