@@ -108,10 +108,11 @@ public static class CliApp
         {
             if (cts.IsCancellationRequested) return;
             e.Cancel = true;
+            Hosting.Verb.AnnounceInterrupt();
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Hosting.Verb.AnnounceInterrupt(); cts.Cancel(); });
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cts.Token);

@@ -27,11 +27,19 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
         string report = Path.Combine(dir, "report.json"), settings = Path.Combine(dir, "settings.json");
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such run folder");
         if (!File.Exists(report)) throw new InvalidDataException($"{dir}: not a finished run (no report.json)");
-        if (!File.Exists(settings)) throw new InvalidDataException($"{dir}: no settings.json (a finetune run folder is needed; eval folders have none)");
         // The file being read when something is missing or malformed, so the message names it rather than the folder.
-        string reading = settings;
+        string reading = report;
         try
         {
+            // A run without test results (pretraining, or --no-test) has settings of another shape: once reported as
+            // "settings.json: unreadable (The given key was not present…)".
+            using (var head = JsonDocument.Parse(File.ReadAllText(report)))
+                if (head.RootElement.ValueKind != JsonValueKind.Object || !head.RootElement.TryGetProperty("splits", out _))
+                    throw new InvalidDataException(head.RootElement.ValueKind == JsonValueKind.Object && head.RootElement.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String
+                        ? $"{dir}: a {kind.GetString()} run, not a fine-tuning run; report compares tested finetune runs, or probe runs"
+                        : $"{dir}: not a fine-tuning run with test results (a pretraining run, or one trained with --no-test); report compares tested finetune runs, or probe runs");
+            if (!File.Exists(settings)) throw new InvalidDataException($"{dir}: no settings.json (a finetune run folder is needed; eval folders have none)");
+            reading = settings;
             using var s = JsonDocument.Parse(File.ReadAllText(settings));
             var reg = s.RootElement.GetProperty("regularizer");
             string regularizer = VideoVCReg.Models.Regularization.RegularizerOptions.FromSettings(reg).Label;
@@ -76,9 +84,10 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
 /// <summary>
 /// Finished runs side by side, as the paper's Table 2 and Figure 3: <c>comparison.md</c>/<c>.csv</c> (model ×
 /// regularizer × noise σ, test top-1 and top-5 as mean ± sample std over splits) and <c>top1_vs_noise.png</c>
-/// (one line per model and regularizer, top-1 against σ). Per run, beside its report: <c>report.csv</c> (one row
-/// per split) and the confusion matrix over all its splits' test videos (<c>confusion_matrix.csv</c>, rows =
-/// true class, columns = predicted; <c>confusion_matrix.png</c>).
+/// (one line per model and regularizer, top-1 against σ). Per run, in <c>runs/NAME</c> under the output folder (NAME: the
+/// run folder's name): <c>report.csv</c> (one row per split) and the confusion matrix over all its splits' test videos
+/// (<c>confusion_matrix.csv</c>, rows = true class, columns = predicted; <c>confusion_matrix.png</c>). Nothing is written
+/// into the run folders, which may be read-only or another user's.
 /// </summary>
 public static class RunComparison
 {
@@ -88,7 +97,15 @@ public static class RunComparison
     {
         if (runDirs.Count == 0) throw new ArgumentException("report needs at least one run folder");
         var runs = runDirs.Select(FinishedRun.Read).OrderBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Regularized).ThenBy(r => r.Regularizer, StringComparer.Ordinal).ThenBy(r => r.Noise).ToList();
-        foreach (var run in runs) WritePerRun(run);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var run in runs)
+        {
+            // Runs of one name from different parents (a/run, b/run) get -2, -3, ...
+            var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Dir)));
+            var unique = name;
+            for (int k = 2; !names.Add(unique); k++) unique = $"{name}-{k}";
+            WritePerRun(run, Path.Combine(outDir, "runs", unique));
+        }
         var md = new StringBuilder("# Runs compared\n\n| model | regularizer | noise σ | splits | top-1 (%) | top-5 (%) | run |\n| --- | --- | ---: | ---: | ---: | ---: | --- |\n");
         var csv = new StringBuilder("model,regularizer,noise,splits,top1,top1_std,top5,top5_std,run\n");
         foreach (var r in runs)
@@ -139,18 +156,19 @@ public static class RunComparison
     }
     static string Quote(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
 
-    static void WritePerRun(FinishedRun run)
+    static void WritePerRun(FinishedRun run, string dir)
     {
+        Directory.CreateDirectory(dir);
         var csv = new StringBuilder("split,videos,views,top1,top5,mean_class_accuracy\n");
         foreach (var s in run.Splits) csv.AppendLine(string.Join(',', s.Split, s.Videos, s.Views, F(s.Top1), F(s.Top5), F(s.MeanClass)));
-        AtomicFile.WriteText(Path.Combine(run.Dir, "report.csv"), csv.ToString());
+        AtomicFile.WriteText(Path.Combine(dir, "report.csv"), csv.ToString());
         if (run.Predictions.Count == 0) return;
         int k = Math.Max(run.Predictions.Max(p => p.Label), run.Predictions.Max(p => p.Predicted)) + 1;
         var counts = new double[k, k];
         foreach (var (label, predicted) in run.Predictions) counts[label, predicted]++;
         var matrix = new StringBuilder("true\\predicted," + string.Join(',', Enumerable.Range(0, k)) + "\n");
         for (int i = 0; i < k; i++) matrix.AppendLine(i + "," + string.Join(',', Enumerable.Range(0, k).Select(j => counts[i, j])));
-        AtomicFile.WriteText(Path.Combine(run.Dir, "confusion_matrix.csv"), matrix.ToString());
+        AtomicFile.WriteText(Path.Combine(dir, "confusion_matrix.csv"), matrix.ToString());
         var plot = new ScottPlot.Plot();
         // ScottPlot draws row 0 at the top (true class 0 first, as a confusion matrix is read) but numbers its
         // y axis from the bottom: the class ticks are placed by hand.
@@ -164,7 +182,7 @@ public static class RunComparison
         plot.XLabel("predicted class");
         plot.YLabel("true class");
         var png = plot.GetImageBytes(600, 520, ScottPlot.ImageFormat.Png);
-        AtomicFile.Write(Path.Combine(run.Dir, "confusion_matrix.png"), s => s.Write(png));
+        AtomicFile.Write(Path.Combine(dir, "confusion_matrix.png"), s => s.Write(png));
     }
 
     static void PlotNoise(IReadOnlyList<FinishedRun> runs, string path)

@@ -73,8 +73,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         string outDir = options.OutDir;
         if (!source.Folds.Contains(fold))
             throw new ArgumentException($"split {fold} is not one of this run's splits ({string.Join(", ", source.Folds)})");
-        if (File.Exists(Path.Combine(outDir, RunFolder.FinishedMarker)))
-            throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
+        if (File.Exists(Path.Combine(outDir, RunFolder.FinishedMarker))) throw RunFolder.FinishedRefusal(outDir);
         var dir = Path.Combine(outDir, $"split{fold}");
         using var folder = Group.IsWriter ? RunFolder.Acquire(dir) : null;
         var settingsPath = Path.Combine(outDir, "settings.json");
@@ -125,10 +124,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     public void PrepareForTasks(IDataSource source, ModelFactory factory)
     {
         using var folder = RunFolder.Acquire(options.OutDir);
-        if (folder.Finished && !options.Force)
-            throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
-        if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
-        if (options.Force) folder.Clear();
+        folder.Claim(options.OutDir, options.Force, () => Preflight(source, factory));
         var settingsPath = Path.Combine(options.OutDir, "settings.json");
         var settings = SettingsJson(source, fold: null);
         if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
@@ -151,12 +147,9 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         }
         if (folder.Finished && options.ReuseFinished && !options.Force)
             throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so it is not reused; use --force to replace it, or choose another --out");
-        if (folder.Finished && !options.Force)
-            throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
         // VideoMAE's auto_resume: an unfinished run in the folder continues where its last checkpoint left it.
         bool resume = folder.Unfinished && !options.Force;
-        if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
-        if (options.Force) folder.Clear();
+        folder.Claim(outDir, options.Force, () => Preflight(source, factory));
         if (resume && !Directory.EnumerateDirectories(outDir, "split*").Any(HasProgress))
         {
             // Stopped before any weights were saved (a failure in the first epoch, a kill): nothing there to keep, so other
@@ -174,19 +167,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         return resume ? Resume : Fresh;
     }
 
-    /// <summary>
-    /// Before --force removes a run: the data can be read and the starting weights fit the model (the checks a fresh run
-    /// makes first), so a mistyped --data or --weights fails in one line with the old run still there.
-    /// </summary>
-    void Preflight(IDataSource source, ModelFactory factory)
-    {
-        source.Prepare(options.OutDir, cancel);
-        // Building the model draws its initial weights: the generator is put back, so the run that follows draws exactly
-        // what a run into an empty folder would (same --seed, same numbers).
-        using var rng = torch.get_rng_state();
-        try { using var model = factory(source.Classes(source.Folds[0]).Count, null).Model; }
-        finally { torch.set_rng_state(rng); }
-    }
+    void Preflight(IDataSource source, ModelFactory factory) => RunInputs.Check(source, [factory], options.OutDir, cancel);
 
     /// <summary>Tests the starting weights on every fold's test set, no training: `eval`.</summary>
     public IReadOnlyList<FoldOutcome> Test(IDataSource source, ModelFactory factory)
@@ -197,8 +178,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             // An evaluation writes results.json and the report where a training run keeps its own: never over one.
             if ((folder.Finished || folder.Unfinished) && !options.Force)
                 throw new IOException($"{options.OutDir}: holds {(folder.Finished ? "a finished" : "an unfinished")} run; choose another --out for eval, or --force to replace it");
-            if (options.Force && (folder.Finished || folder.Unfinished)) Preflight(source, factory);
-            if (options.Force) folder.Clear();
+            folder.Claim(options.OutDir, options.Force, () => Preflight(source, factory));
             source.Prepare(options.OutDir, cancel);
         }
         Group.Barrier();

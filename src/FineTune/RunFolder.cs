@@ -37,9 +37,17 @@ public sealed class RunFolder : IDisposable
             // FileShare.None takes an exclusive flock on Unix: held until this process closes it or dies.
             stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
+        catch (UnauthorizedAccessException e) when (Directory.Exists(lockPath))
+        {
+            throw new IOException($"{lockPath}: the output folder's lock file is a folder ({e.Message}); remove it or choose another --out");
+        }
         catch (UnauthorizedAccessException e)
         {
-            throw new IOException($"{lockPath}: the output folder's lock file cannot be opened ({e.Message}); is --out writable, and .lock a file?");
+            throw NotWritable(path, new IOException(e.Message, e));
+        }
+        catch (IOException e) when (!HeldByAnother(lockPath))
+        {
+            throw NotWritable(path, e);
         }
         catch (IOException)
         {
@@ -51,6 +59,28 @@ public sealed class RunFolder : IDisposable
         catch (IOException) { } // only a courtesy for the message above
         return new RunFolder(full, stream);
     }
+
+    /// <summary>
+    /// Whether another process holds the exclusive lock on <paramref name="lockPath"/>: a shared lock is refused only then. The
+    /// exclusive open also fails on a read-only file system, which once read as "another run is using this folder" and named
+    /// the process in .lock-owner, long gone.
+    /// </summary>
+    public static bool HeldByAnother(string lockPath)
+    {
+        try
+        {
+            // FileShare other than None takes a shared flock on Unix; a read-only open works on a read-only file system.
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return false;
+        }
+        catch (FileNotFoundException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+        catch (IOException) { return true; }
+    }
+
+    /// <summary>The one line for a folder a run cannot write: the system's reason (read-only file system, ...) without the path it repeats.</summary>
+    public static IOException NotWritable(string folder, IOException e) =>
+        new($"{folder}: the folder is not writable ({e.Message.Split(" : '")[0].TrimEnd('.')}); choose another --out", e);
 
     /// <summary>
     /// Creates a folder a run writes beside its output (--save-features), before any work, so a path that is a file or
@@ -75,12 +105,29 @@ public sealed class RunFolder : IDisposable
         new[] { "checkpoint-last.pth", "checkpoint-best.pth", "checkpoint-ema.pth", "metrics.jsonl", "results.json" }
             .Any(f => System.IO.Path.Exists(System.IO.Path.Combine(d, f))));
 
+    /// <summary>The one refusal of a finished run, for every verb that writes a run folder.</summary>
+    public static IOException FinishedRefusal(string outDir) =>
+        new($"{outDir}: holds a finished run ({FinishedMarker}); use --force to replace it, or choose another --out");
+
+    /// <summary>
+    /// Takes the folder for a new run: a finished run is refused unless forced; forced, a run that is there (finished or not)
+    /// is removed only after <paramref name="checkInputs"/> passed. A mistyped --data then fails in one line with the old run
+    /// still there: probe and analyze once cleared first and lost report.json that way.
+    /// </summary>
+    public void Claim(string outDir, bool force, Action checkInputs)
+    {
+        if (Finished && !force) throw FinishedRefusal(outDir);
+        if (!force) return;
+        if (Finished || Unfinished) checkInputs();
+        Clear();
+    }
+
     /// <summary>Removes what runs write here (splits, reports, plots), keeping caches such as the synthetic data.</summary>
     public void Clear()
     {
         foreach (var d in Directory.EnumerateDirectories(Path, "split*")) Directory.Delete(d, recursive: true);
         foreach (var f in new[] { "report.json", "report.md", "report.csv", "test_accuracy.png", "training_curves.png", "settings.json",
-                     "confusion_matrix.csv", "confusion_matrix.png" })
+                     "confusion_matrix.csv", "confusion_matrix.png", "analysis.md", "analysis.csv", "spectrum.png" })
             File.Delete(System.IO.Path.Combine(Path, f));
     }
 

@@ -4,7 +4,7 @@ using VideoVCReg.Models.Checkpoints;
 
 namespace VideoVCReg.Cli.Commands;
 
-/// <summary>`videovcreg inspect FILE`: detected layout, key count, and every key's shape.</summary>
+/// <summary>`videovcreg inspect FILE`: detected layout (any the loaders read, video or image), key count, and every key's shape.</summary>
 public static class InspectCommand
 {
     public static Command Build()
@@ -17,7 +17,7 @@ public static class InspectCommand
             var raw = CheckpointFile.Read(path);
             try
             {
-                var layout = CheckpointLayouts.Detect(raw, path);
+                var layout = Layout(raw, path);
                 long total = raw.Values.Sum(t => t.numel());
                 Console.WriteLine($"file    {path}");
                 Console.WriteLine($"layout  {layout}");
@@ -29,5 +29,18 @@ public static class InspectCommand
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>Every layout a loader of the toolkit reads: the video layouts (<see cref="CheckpointLayouts"/>), then the image ones.</summary>
+    static string Layout(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> raw, string path)
+    {
+        try { return CheckpointLayouts.Detect(raw, path).ToString(); }
+        catch (InvalidDataException) { }
+        // The toolkit's own image checkpoints (pretrain, finetune of an --arch) were once refused here as "not a VideoMAE … checkpoint".
+        if (VideoVCReg.Models.Image.ImageCheckpoint.Identify(raw) is { } image) return image.ToString();
+        throw new InvalidDataException(
+            $"{path}: no layout the loaders read fits its {raw.Count} keys (such as {string.Join(", ", raw.Keys.Take(4))}); they read VideoMAE (patch_embed., blocks.N.), " +
+            $"VideoMAE pretraining (encoder., encoder_to_decoder.), Hugging Face VideoMAE (videomae.) and ViViT (vivit.), torchvision image models " +
+            $"({string.Join(", ", VideoVCReg.Models.Image.ImagePresets.Architectures)}) and self-supervised pretraining of one (backbone. + projector.)");
     }
 }

@@ -20,6 +20,8 @@ public static class ReportCommand
         {
             var dir = ctx.Parse.GetValue(outDir)!;
             var given = ctx.Parse.GetValue(runs)!;
+            // A file named by --out once failed late, as "The file … already exists".
+            if (File.Exists(dir)) throw new IOException($"{dir}: is a file, not a folder (--out)");
             // Probe runs (`probe`, the protocols) go in Table 1's layout instead: pretraining × downstream set.
             if (given.Any(VideoVCReg.Experiment.Protocols.TransferTable.IsProbe))
             {

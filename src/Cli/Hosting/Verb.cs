@@ -30,7 +30,8 @@ public static class Verb
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                Console.Error.WriteLine($"videovcreg: {RankPrefix}stopped (interrupted)");
+                // Under mpirun rank 0 said so when the signal came (AnnounceInterrupt); the other ranks stay quiet: one line.
+                if (World.Size == 1) Console.Error.WriteLine("videovcreg: stopped (interrupted)");
                 return Ended(130);
             }
             catch (Exception e) when (IsUserFacing(e))
@@ -68,6 +69,20 @@ public static class Verb
 
     static Models.Distributed.ProcessGroup World => Models.Distributed.ProcessGroup.World;
 
+    static int announced;
+
+    /// <summary>
+    /// The interrupted run's one line, from rank 0 of a data-parallel run as the signal arrives. mpirun passes SIGTERM and
+    /// SIGINT on to every rank and kills them with SIGKILL one second later (Open MPI's odls_base_sigkill_timeout): a line
+    /// written once a videomae-s step had ended never came, and the job ended with mpirun's exit code 1 alone.
+    /// A single process says it once it has stopped (the verb's catch).
+    /// </summary>
+    internal static void AnnounceInterrupt()
+    {
+        if (World.Size > 1 && World.IsWriter && Interlocked.Exchange(ref announced, 1) == 0)
+            Console.Error.WriteLine("videovcreg: stopped (interrupted)");
+    }
+
     static string RankPrefix => World.Size > 1 ? $"rank {World.Rank}: " : "";
 
     /// <summary>
@@ -76,6 +91,10 @@ public static class Verb
     /// </summary>
     static int Ended(int code)
     {
+        // An interrupted rank: mpirun, itself signalled, passed the signal to every rank and ends them all with SIGKILL a
+        // second later. Waiting for that keeps Open MPI's MPI_ABORT banner from burying the one line; a signal sent to this
+        // rank alone still ends the job, after the wait.
+        if (World.Size > 1 && code == 130) Thread.Sleep(TimeSpan.FromSeconds(3));
         if (World.Size > 1) World.Abort(code);
         return code;
     }

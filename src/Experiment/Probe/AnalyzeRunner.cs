@@ -27,10 +27,8 @@ public sealed class AnalyzeRunner(string outDir, bool force, Device device, int 
     public IReadOnlyList<AnalyzedWeights> Run(IDataSource source, IReadOnlyList<(string? Weights, ModelFactory Factory)> backbones, string? saveFeatures)
     {
         using var folder = RunFolder.Acquire(outDir);
-        if (folder.Finished && !force)
-            throw new IOException($"{outDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
         if (saveFeatures is string saveTo) RunFolder.CreateSideFolder(saveTo, "--save-features");
-        folder.Clear();
+        folder.Claim(outDir, force, () => RunInputs.Check(source, backbones.Select(b => b.Factory), outDir, cancel));
         source.Prepare(outDir, cancel);
         var results = new List<AnalyzedWeights>();
         for (int k = 0; k < backbones.Count; k++)

@@ -67,10 +67,8 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
             log.LogInformation("{Out} holds a finished probe with these settings: reusing it", options.OutDir);
             return ProbeReport.Read(options.OutDir);
         }
-        if (folder.Finished && !options.Force)
-            throw new IOException($"{options.OutDir}: holds a finished run ({RunFolder.FinishedMarker}); use --force to replace it, or choose another --out");
         if (options.SaveFeatures is string saveTo) RunFolder.CreateSideFolder(saveTo, "--save-features");
-        folder.Clear();
+        folder.Claim(options.OutDir, options.Force, () => RunInputs.Check(source, [factory], options.OutDir, cancel));
         AtomicFile.WriteText(settingsPath, settingsJson);
         source.Prepare(options.OutDir, cancel);
         using var features = BackboneFeatures.Extract(source, factory, options.Device, options.ExtractBatchSize, options.Seed, cancel);

@@ -83,14 +83,78 @@ public static class SlurmScript
     /// <summary>Submits the array, then the final job after it; records the ids in slurm.json.</summary>
     public static SlurmJobs Submit(string dir, string arrayScript, string finalScript) => Submit(dir, arrayScript, finalScript, JobsFile);
 
-    /// <summary>As <see cref="Submit(string, string, string)"/>, recording the ids in <paramref name="jobsFile"/>.</summary>
+    /// <summary>
+    /// As <see cref="Submit(string, string, string)"/>, recording the ids in <paramref name="jobsFile"/>. A folder submitted
+    /// before has a final job of its own: it waits on the earlier array with afterok, which a cancelled task never satisfies
+    /// (Slurm leaves it pending for ever, DependencyNeverSatisfied), so the new final job replaces it. Tasks of the earlier
+    /// array still queued or running finish before the new final job starts, since the new array's copies of them return at
+    /// once (the trial is claimed elsewhere).
+    /// </summary>
     public static SlurmJobs Submit(string dir, string arrayScript, string finalScript, string jobsFile)
     {
+        var previous = ReadJobs(dir, jobsFile);
         string arrayJob = Sbatch(arrayScript);
-        string finalJob = Sbatch(finalScript, $"--dependency=afterok:{arrayJob}");
+        var dependency = $"afterok:{arrayJob}";
+        if (previous is not null && TaskStates(previous.ArrayJob).Values.Any(s => !Ended(s))) dependency += $",afterany:{previous.ArrayJob}";
+        string finalJob = Sbatch(finalScript, $"--dependency={dependency}");
+        if (previous is not null && JobState(previous.FinalJob) is ("PENDING", _)) Query("scancel", previous.FinalJob);
         var jobs = new SlurmJobs(arrayJob, finalJob, DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z");
         AtomicFile.WriteText(Path.Combine(dir, jobsFile), JsonSerializer.Serialize(jobs, SweepPlan.Json));
         return jobs;
+    }
+
+    /// <summary>Slurm job states after which the job never runs again (COMPLETED included).</summary>
+    static readonly HashSet<string> EndStates = ["COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"];
+
+    public static bool Ended(string state) => EndStates.Contains(state);
+
+    /// <summary>
+    /// Slurm's state of each task of an array job (PENDING, RUNNING, CANCELLED, ...): from squeue while the controller still
+    /// holds the job (MinJobAge after its end), else from sacct where accounting is kept. Empty when Slurm knows none of them.
+    /// </summary>
+    public static IReadOnlyDictionary<int, string> TaskStates(string arrayJob)
+    {
+        var states = new Dictionary<int, string>();
+        foreach (var (tool, args) in new[]
+        {
+            ("squeue", new[] { "-h", "-r", "-t", "all", "-j", arrayJob, "-o", "%i|%T" }),
+            ("sacct", new[] { "-n", "-X", "-P", "-j", arrayJob, "-o", "JobID,State" }),
+        })
+        {
+            foreach (var line in (Query(tool, args) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                // "123_4|CANCELLED"; sacct writes "CANCELLED by 0".
+                var parts = line.Split('|');
+                if (parts.Length < 2 || !parts[0].StartsWith(arrayJob + "_", StringComparison.Ordinal)) continue;
+                if (int.TryParse(parts[0][(arrayJob.Length + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int task))
+                    states.TryAdd(task, parts[1].Split(' ')[0]);
+            }
+            if (states.Count > 0) break;
+        }
+        return states;
+    }
+
+    /// <summary>A job's state and squeue's reason for it (DependencyNeverSatisfied, ...); null when Slurm no longer holds it.</summary>
+    public static (string State, string Reason)? JobState(string job)
+    {
+        var line = (Query("squeue", "-h", "-t", "all", "-j", job, "-o", "%T|%r") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return line?.Split('|') is [var state, var reason, ..] ? (state.Trim(), reason.Trim()) : null;
+    }
+
+    /// <summary>A Slurm client's standard output, or null when it is not there or fails (no Slurm here, accounting off, a job it has forgotten).</summary>
+    static string? Query(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }
     }
 
     static string Sbatch(string script, string? extra = null)
@@ -113,9 +177,9 @@ public static class SlurmScript
         }
     }
 
-    public static SlurmJobs? ReadJobs(string dir)
+    public static SlurmJobs? ReadJobs(string dir, string jobsFile = JobsFile)
     {
-        var path = Path.Combine(dir, JobsFile);
+        var path = Path.Combine(dir, jobsFile);
         return File.Exists(path) ? JsonSerializer.Deserialize<SlurmJobs>(File.ReadAllText(path), SweepPlan.Json) : null;
     }
 

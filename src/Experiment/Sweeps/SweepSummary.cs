@@ -17,17 +17,23 @@ public static class SweepSummary
     {
         var rows = new List<Row>();
         var jobs = SlurmScript.ReadJobs(sweep.Dir);
+        var tasks = jobs is null ? new Dictionary<int, string>() : SlurmScript.TaskStates(jobs.ArrayJob);
         foreach (var trial in sweep.Plan.Trials())
         {
             var folder = Path.Combine(sweep.Dir, trial.Folder);
             var status = sweep.Status(trial);
+            // squeue keeps a task cancelled while running (CANCELLED) but drops one cancelled while queued: a task missing from
+            // an array Slurm still lists will not run either.
+            bool gone = tasks.Count > 0 && !tasks.ContainsKey(trial.Id);
+            if (status == TrialStatus.Pending && (gone || tasks.GetValueOrDefault(trial.Id) == "CANCELLED")) status = TrialStatus.Cancelled;
             string note = status switch
             {
                 TrialStatus.Failed => File.ReadAllText(Path.Combine(folder, SweepWorker.FailedFile)).Trim(),
                 TrialStatus.Running => ReadOrEmpty(Path.Combine(folder, SweepWorker.ClaimFile + "-owner")),
                 _ => "",
             };
-            if (status is not TrialStatus.Finished && jobs?.ArrayJob is string job) note = $"Slurm {job}_{trial.Id}" + (note.Length > 0 ? $"; {note}" : "");
+            if (status is not TrialStatus.Finished && jobs?.ArrayJob is string job)
+                note = $"Slurm {job}_{trial.Id}" + (tasks.TryGetValue(trial.Id, out var state) ? $" {state}" : gone ? " no longer queued" : "") + (note.Length > 0 ? $"; {note}" : "");
             if (status is TrialStatus.Failed or TrialStatus.Running && SlurmScript.LogTail(sweep.Dir, trial.Id, 3) is { Length: > 0 } tail)
                 note += $"; log: {tail}";
             rows.Add(new Row(trial, status, TrialScore.Read(folder), note));
@@ -45,9 +51,12 @@ public static class SweepSummary
         var md = new StringBuilder();
         var done = rows.Where(r => r.Status == TrialStatus.Finished).OrderByDescending(r => r.Score ?? double.NegativeInfinity).ThenBy(r => r.Trial.Id).ToList();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Sweep {sweep.Dir}: {done.Count} of {rows.Count} trials finished");
-        md.AppendLine();
-        md.AppendLine($"| rank | trial | {string.Join(" | ", axes)} | validation top-1 % |");
-        md.AppendLine($"| ---: | --- | {string.Join(" | ", axes.Select(_ => "---:"))} | ---: |");
+        if (done.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine($"| rank | trial | {string.Join(" | ", axes)} | validation top-1 % |");
+            md.AppendLine($"| ---: | --- | {string.Join(" | ", axes.Select(_ => "---:"))} | ---: |");
+        }
         for (int i = 0; i < done.Count; i++)
             md.AppendLine(CultureInfo.InvariantCulture, $"| {i + 1} | {done[i].Trial.Folder} | {string.Join(" | ", axes.Select(a => done[i].Trial.Values[a]))} | {TrialScore.Percent(done[i].Score)} |");
         var open = rows.Where(r => r.Status != TrialStatus.Finished).ToList();
@@ -57,6 +66,11 @@ public static class SweepSummary
             md.AppendLine("| trial | settings | status | note |");
             md.AppendLine("| --- | --- | --- | --- |");
             foreach (var r in open) md.AppendLine($"| {r.Trial.Folder} | {r.Trial.Label} | {r.Status.ToString().ToLowerInvariant()} | {r.Note.Replace("|", "/")} |");
+        }
+        if (SlurmScript.ReadJobs(sweep.Dir) is { } jobs && SlurmScript.JobState(jobs.FinalJob) is ("PENDING", "DependencyNeverSatisfied"))
+        {
+            md.AppendLine();
+            md.AppendLine($"The final job {jobs.FinalJob} will never start: an array task it waits for ended without success. Submit the sweep again (the same command) to run the open trials; its new final job replaces this one.");
         }
         var finals = FinalResults(sweep.Dir);
         if (finals.Count > 0)
@@ -94,7 +108,8 @@ public static class SweepSummary
 
     static byte[]? HeatMap(SweepPlan plan, IReadOnlyList<Row> rows)
     {
-        if (Grid(plan, rows) is not { } grid) return null;
+        // No scored cell: nothing to plot, and ScottPlot refuses a colour scale over NaN alone ("min must be a real number").
+        if (Grid(plan, rows) is not { } grid || !grid.Cast<double?>().Any(v => v is not null)) return null;
         var alpha = plan.Axes.First(a => a.Option == "--alpha").Values;
         var beta = plan.Axes.First(a => a.Option == "--beta").Values;
         var values = new double[alpha.Count, beta.Count];

@@ -9,8 +9,11 @@ namespace VideoVCReg.Experiment.Sweeps;
 /// <summary>Runs one command line of the tool in this process (the CLI's verb tree); returns its exit code.</summary>
 public delegate Task<int> VerbRunner(string[] args, CancellationToken cancel);
 
-/// <summary>Where a trial stands, read from its folder.</summary>
-public enum TrialStatus { Pending, Running, Finished, Failed }
+/// <summary>
+/// Where a trial stands, read from its folder. Cancelled comes from Slurm alone (the summary asks it): the folder of a trial
+/// whose array task was cancelled reads as pending, yet nothing will run it until the sweep is submitted again.
+/// </summary>
+public enum TrialStatus { Pending, Running, Finished, Failed, Cancelled }
 
 /// <summary>
 /// Works through a sweep folder (<see cref="SweepPlan"/>). A trial is claimed by an exclusive OS lock on
@@ -53,7 +56,9 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
     static FileStream? Lock(string folder)
     {
         Directory.CreateDirectory(folder);
-        try { return new FileStream(Path.Combine(folder, ClaimFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        var path = Path.Combine(folder, ClaimFile);
+        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException e) when (!FineTune.RunFolder.HeldByAnother(path)) { throw FineTune.RunFolder.NotWritable(folder, e); }
         catch (IOException) { return null; }
     }
 
@@ -126,8 +131,26 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
                 .OrderByDescending(c => c.Mean).First();   // stable: the first in grid order wins a tie
             choices.Add(new FinalChoice(group.First().Trial.Values.Where(kv => SweepPlan.Condition.Contains(kv.Key)).ToDictionary(), best.Values, best.Mean, best.Count));
         }
-        if (choices.Count == 0) throw new InvalidOperationException($"{dir}: no trial finished with a validation score; see sweep --summary {dir}");
+        if (choices.Count == 0) throw new InvalidOperationException($"{dir}: no trial finished with a validation score ({Unscored(trials)})");
         return choices;
+    }
+
+    /// <summary>
+    /// Why no trial can be chosen, trial by trial (the first few): the failed ones with their failure line, the finished ones
+    /// that recorded no validation top-1. The line is all the user gets from a final job, so it names the trials itself.
+    /// </summary>
+    string Unscored(IReadOnlyList<Trial> trials)
+    {
+        var why = trials.Select(t => Status(t) == TrialStatus.Failed
+                ? $"{t.Folder} ({t.Label}) failed: {ReadFirstLine(Path.Combine(dir, t.Folder, FailedFile))}"
+                : $"{t.Folder} ({t.Label}) finished without a validation top-1 (no --val-share?)").ToList();
+        return string.Join("; ", why.Take(3)) + (why.Count > 3 ? $"; and {why.Count - 3} more" : "");
+    }
+
+    static string ReadFirstLine(string path)
+    {
+        try { return File.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no reason recorded"; }
+        catch (IOException) { return "no reason recorded"; }
     }
 
     static string Key(Trial t, string[] axes) => string.Join("|", axes.Select(a => t.Values.GetValueOrDefault(a) ?? ""));

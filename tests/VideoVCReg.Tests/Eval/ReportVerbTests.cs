@@ -46,8 +46,12 @@ public class ReportVerbTests
             var plain = Run(root, "none-s15", "none", 1.5, [(0.4, a), (0.4, b)]);
             var clean = Run(root, "vcreg-s0", "vcreg", 0, [(0.8, a), (0.9, b)], scaling: "paper");
             var outDir = Path.Combine(root, "out");
+            var before = Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
             var r = CliProcess.Run("report", vcreg, plain, clean, "--out", outDir);
             Assert.True(r.ExitCode == 0, r.Stderr);
+            // The run folders are read, never written (a read-only run once failed the report).
+            Assert.Equal(before.Keys.Order(), Directory.GetFiles(root, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(outDir)).Order());
+            Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllText(kv.Key)));
 
             var md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
             // A run from before the scaling switch used eq. 3's gradient: it must read as loss-scaled, not as today's default.
@@ -60,13 +64,15 @@ public class ReportVerbTests
             Assert.Equal(0.6, double.Parse(rows.Single(x => x[2] == "1.5" && x[1] != "none")[4], System.Globalization.CultureInfo.InvariantCulture), 12);
             Assert.True(new FileInfo(Path.Combine(outDir, "top1_vs_noise.png")).Length > 1000);
 
-            // Per run: the split table, and the confusion matrix summed over both splits' predictions.
-            Assert.Equal(["split,videos,views,top1,top5,mean_class_accuracy", "1,4,120,0.5,0.9,0.5", "2,4,120,0.7,0.9,0.7"], File.ReadAllLines(Path.Combine(vcreg, "report.csv")));
-            var matrix = File.ReadAllLines(Path.Combine(vcreg, "confusion_matrix.csv")).Skip(1).Select(l => l.Split(',').Skip(1).Select(int.Parse).ToArray()).ToArray();
+            // Per run, under --out: the split table, and the confusion matrix summed over both splits' predictions.
+            var perRun = Path.Combine(outDir, "runs", "vcreg-s15");
+            Assert.Equal(["split,videos,views,top1,top5,mean_class_accuracy", "1,4,120,0.5,0.9,0.5", "2,4,120,0.7,0.9,0.7"], File.ReadAllLines(Path.Combine(perRun, "report.csv")));
+            var matrix = File.ReadAllLines(Path.Combine(perRun, "confusion_matrix.csv")).Skip(1).Select(l => l.Split(',').Skip(1).Select(int.Parse).ToArray()).ToArray();
             Assert.Equal(new[] { 2, 1, 0 }, matrix[0]);   // true 0: predicted 0 twice, 1 once
             Assert.Equal(new[] { 0, 2, 0 }, matrix[1]);
             Assert.Equal(new[] { 0, 1, 2 }, matrix[2]);
-            Assert.True(new FileInfo(Path.Combine(vcreg, "confusion_matrix.png")).Length > 1000);
+            Assert.True(new FileInfo(Path.Combine(perRun, "confusion_matrix.png")).Length > 1000);
+            Assert.Equal(["none-s15", "vcreg-s0", "vcreg-s15"], Directory.GetDirectories(Path.Combine(outDir, "runs")).Select(Path.GetFileName).Order());
         }
         finally { Directory.Delete(root, true); }
     }
@@ -124,6 +130,39 @@ public class ReportVerbTests
             Assert.Equal($"videovcreg: {dir}: not a finished run (no report.json)", r.Stderr.Trim());
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_pretraining_run_and_an_out_that_is_a_file_are_one_line_each()
+    {
+        var root = Directory.CreateTempSubdirectory("report-kinds-").FullName;
+        try
+        {
+            var finetuned = Run(root, "finetuned", "vcreg", 0, [(0.5, [(0, 0), (1, 1)])]);
+            // A pretraining run as the experiment layer leaves it: settings without views, a report of folds without test results.
+            var pretrained = Path.Combine(root, "pretrained");
+            Directory.CreateDirectory(pretrained);
+            File.WriteAllText(Path.Combine(pretrained, "settings.json"), """{"arch":"resnet32","seed":0,"train":{"Epochs":1}}""");
+            File.WriteAllText(Path.Combine(pretrained, "report.json"), """{"title":"pretrain","folds":[{"split":1,"epochs":1,"final_train_loss":2.3}]}""");
+            var r = CliProcess.Run("report", finetuned, pretrained, "--out", Path.Combine(root, "out"));
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal($"videovcreg: {pretrained}: not a fine-tuning run with test results (a pretraining run, or one trained with --no-test); report compares tested finetune runs, or probe runs",
+                r.Stderr.Trim());
+
+            var analysis = Path.Combine(root, "analysis");
+            Directory.CreateDirectory(analysis);
+            File.WriteAllText(Path.Combine(analysis, "report.json"), """{"kind":"representation","data":"x","runs":[]}""");
+            Assert.Equal($"{analysis}: a representation run, not a fine-tuning run; report compares tested finetune runs, or probe runs",
+                Assert.Throws<InvalidDataException>(() => VideoVCReg.Eval.FinishedRun.Read(analysis)).Message);
+
+            var aFile = Path.Combine(root, "afile");
+            File.WriteAllText(aFile, "keep");
+            var intoFile = CliProcess.Run("report", finetuned, "--out", aFile);
+            Assert.Equal(1, intoFile.ExitCode);
+            Assert.Equal($"videovcreg: {aFile}: is a file, not a folder (--out)", intoFile.Stderr.Trim());
+            Assert.Equal("keep", File.ReadAllText(aFile));
+        }
+        finally { Directory.Delete(root, true); }
     }
 
     [Fact]

@@ -142,7 +142,7 @@ public class RunFolderCliTests(SynthData synth)
             // The lock file made a folder: one line, not an access-denied stack.
             var locked = Path.Combine(work, "locked");
             Directory.CreateDirectory(Path.Combine(locked, ".lock"));
-            OneLine(CliProcess.Run(Quick(presets, synth.Dir, locked)), "lock file cannot be opened");
+            OneLine(CliProcess.Run(Quick(presets, synth.Dir, locked)), "lock file is a folder");
 
             // A run that saved no weights (it failed in its first epoch) holds nothing to keep: corrected options start over.
             // Unless another split of the folder (not one this command runs) holds results: then the settings must match.

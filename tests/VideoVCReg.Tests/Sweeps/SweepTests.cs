@@ -90,6 +90,41 @@ public class SweepTests(SynthData synth)
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void A_sweep_with_no_finished_trial_lists_its_failed_and_unfinished_trials()
+    {
+        var dir = Directory.CreateTempSubdirectory("sweep-none-").FullName;
+        try
+        {
+            var plan = new SweepPlan("finetune", [], [new("--alpha", ["1", "3"]), new("--beta", ["0.1", "0.5"])]);
+            var t = plan.Trials();
+            foreach (var k in new[] { 0, 2 })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, t[k].Folder));
+                File.WriteAllText(Path.Combine(dir, t[k].Folder, SweepWorker.FailedFile), $"exit code 1: boom {k}\n");
+            }
+            var worker = new SweepWorker(dir, plan, (_, _) => Task.FromResult(0));
+            // The summary once failed on the empty heat map ("min must be a real number").
+            var md = SweepSummary.Write(worker);
+            Assert.Contains("0 of 4 trials finished", md);
+            Assert.Contains("| trial-000 | --alpha 1 --beta 0.1 | failed | exit code 1: boom 0 |", md);
+            Assert.Contains("| trial-001 | --alpha 1 --beta 0.5 | pending |  |", md);
+            Assert.DoesNotContain("| rank |", md);
+            Assert.False(File.Exists(Path.Combine(dir, "heatmap.png")));
+
+            // Once nothing is left to run, the final stage's one line names the failed trials instead of sending the user elsewhere.
+            foreach (var k in new[] { 1, 3 })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, t[k].Folder));
+                File.WriteAllText(Path.Combine(dir, t[k].Folder, SweepWorker.FailedFile), $"exit code 2: bad {k}\n");
+            }
+            var e = Assert.Throws<InvalidOperationException>(() => worker.Choose());
+            Assert.Equal($"{dir}: no trial finished with a validation score (trial-000 (--alpha 1 --beta 0.1) failed: exit code 1: boom 0; "
+                + "trial-001 (--alpha 1 --beta 0.5) failed: exit code 2: bad 1; trial-002 (--alpha 3 --beta 0.1) failed: exit code 1: boom 2; and 1 more)", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     string[] SweepArgs(string presets, string outDir, string epochs = "2") =>
         ["--threads", "1", "sweep", "--alpha", "1,3", "--beta", "0.1,0.5", "--out", outDir, "--presets", presets, "--model", "tiny", "--data", synth.Dir,
          "--epochs", epochs, "--warmup-epochs", "0", "--lr", "0.5", "--batch-size", "2", "--workers", "1", "--test-clips", "1", "--test-crops", "1", "--seed", "4"];
