@@ -1,8 +1,8 @@
 namespace VideoVCReg.Decoding;
 
 /// <summary>
-/// The full check of one file that `video check` and `data check` run: every frame decoded, and the frame
-/// count held against what the container declares. A file cut short (a download or copy that stopped) often
+/// The full check of one file that `video check` and `data check` run: every frame decoded, and the packets
+/// held against what the header declares (<c>VideoReader.Truncation</c>). A file cut short (a download or copy that stopped) often
 /// still decodes the frames it has; only the container's own count shows what is missing.
 /// </summary>
 public static class VideoCheck
@@ -17,9 +17,7 @@ public static class VideoCheck
             if ((k & 63) == 0) cancel.ThrowIfCancellationRequested();
             reader.ReadFrame(k, rgb);
         }
-        var info = reader.Info;
-        if (info.ContainerFrames > info.Frames)
-            throw new InvalidDataException($"{path}: truncated or damaged: the container lists {info.ContainerFrames} frames, only {info.Frames} are there");
-        return info.Frames;
+        if (reader.Truncation is { } truncation) throw new InvalidDataException($"{path}: {truncation}");
+        return reader.Info.Frames;
     }
 }

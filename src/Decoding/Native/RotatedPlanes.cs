@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace VideoVCReg.Decoding.Native;
 
 /// <summary>
-/// A decoded picture turned clockwise by 90, 180 or 270 degrees plane by plane, before RGB conversion
+/// A decoded picture laid upright (<see cref="Orientation"/>: turns and flips) plane by plane, before RGB conversion
 /// and resizing, which is where the ffmpeg CLI's autorotation (transpose and flip filters) turns it.
 /// swscale's bicubic filter does not commute with a transpose (measured: up to 159 levels apart after
 /// a resize), so turning the RGB result afterwards would not give the CLI's picture. Only 8-bit planar
@@ -12,7 +12,7 @@ namespace VideoVCReg.Decoding.Native;
 /// </summary>
 internal sealed unsafe class RotatedPlanes : IDisposable
 {
-    readonly int clockwise;
+    readonly Orientation orientation;
     // swscale's SIMD converters use aligned loads and read whole vectors past a row's end, as FFmpeg's own
     // frame buffers allow: rows are padded to 64 bytes and every plane starts 64-byte aligned.
     const int Align = 64;
@@ -21,7 +21,7 @@ internal sealed unsafe class RotatedPlanes : IDisposable
     readonly IntPtr planePointers = (IntPtr)NativeMemory.AlignedAlloc(4 * (nuint)IntPtr.Size, Align);
     readonly IntPtr strides = (IntPtr)NativeMemory.AlignedAlloc(4 * sizeof(int), Align);
 
-    internal RotatedPlanes(int clockwise) => this.clockwise = clockwise;
+    internal RotatedPlanes(Orientation orientation) => this.orientation = orientation;
 
     /// <summary>log2 of the chroma subsampling, or -1 when the format is not handled here.</summary>
     static int ChromaShift(int format) => format switch
@@ -46,7 +46,7 @@ internal sealed unsafe class RotatedPlanes : IDisposable
         {
             int s = p == 0 ? 0 : shift;
             int pw = (w + (1 << s) - 1) >> s, ph = (h + (1 << s) - 1) >> s;
-            var (rw, rh) = FrameRotation.Size(pw, ph, clockwise);
+            var (rw, rh) = orientation.Size(pw, ph);
             int rowBytes = (rw + Align - 1) / Align * Align;
             nuint size = (nuint)rowBytes * (nuint)(rh + 1);
             if (sizes[p] < size)
@@ -61,22 +61,30 @@ internal sealed unsafe class RotatedPlanes : IDisposable
             outPlanes[p] = (IntPtr)planes[p];
             outStrides[p] = rowBytes;
         }
-        var (ow, oh) = FrameRotation.Size(w, h, clockwise);
+        var (ow, oh) = orientation.Size(w, h);
         return new SwsContextHandle.SourceImage(planePointers, strides, ow, oh, frame.Format, frame.Colorspace, frame.ColorRange);
     }
 
+    /// <summary>Row y of the output reads the stored plane along one line: a row (no transpose) or a column, either way round.</summary>
     void Turn(byte* src, int stride, int w, int h, byte* dst, int dstStride, int rw, int rh)
     {
+        var (transpose, flipX, flipY) = orientation;
         for (int y = 0; y < rh; y++)
         {
             byte* row = dst + (long)y * dstStride;
-            switch (clockwise)
+            byte* first;
+            long step;
+            if (!transpose)
             {
-                case 90: for (int x = 0; x < rw; x++) row[x] = src[(long)(h - 1 - x) * stride + y]; break;
-                case 180: { byte* s = src + (long)(h - 1 - y) * stride; for (int x = 0; x < rw; x++) row[x] = s[w - 1 - x]; break; }
-                case 270: for (int x = 0; x < rw; x++) row[x] = src[(long)x * stride + (w - 1 - y)]; break;
-                default: throw new ArgumentOutOfRangeException(nameof(clockwise), clockwise, "rotation must be 90, 180 or 270");
+                first = src + (long)(flipY ? h - 1 - y : y) * stride + (flipX ? w - 1 : 0);
+                step = flipX ? -1 : 1;
             }
+            else
+            {
+                first = src + (long)(flipY ? h - 1 : 0) * stride + (flipX ? w - 1 - y : y);
+                step = flipY ? -stride : stride;
+            }
+            for (int x = 0; x < rw; x++) row[x] = first[x * step];
         }
     }
 
