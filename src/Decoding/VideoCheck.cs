@@ -8,9 +8,11 @@ namespace VideoVCReg.Decoding;
 public static class VideoCheck
 {
     /// <summary>Decodes every frame; returns the count, or throws <see cref="InvalidDataException"/> naming the file and the problem.</summary>
-    public static int DecodeAll(string path, ref byte[] rgb, CancellationToken cancel = default)
+    /// <param name="warn">Receives, once, anything the reader does differently from the ffmpeg CLI (a display matrix off 90°), naming the file.</param>
+    public static int DecodeAll(string path, ref byte[] rgb, CancellationToken cancel = default, Action<string>? warn = null)
     {
         using var reader = VideoReader.Open(path);
+        if (reader.Info.Warning is { } warning) warn?.Invoke($"{path}: {warning}");
         if (rgb.Length < reader.FrameBytes) rgb = new byte[reader.FrameBytes];
         for (int k = 0; k < reader.Info.Frames; k++)
         {
