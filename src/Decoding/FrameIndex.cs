@@ -40,7 +40,8 @@ internal sealed class FrameIndex
 
     /// <summary>
     /// True when the packets alone tell what the decoder will output, so no decoding pass is needed: the stream starts
-    /// at a keyframe (else the decoder drops or invents what precedes it); every packet has its own pts, and those
+    /// at a keyframe (else the decoder drops or invents what precedes it) that nothing is shown before (leading pictures
+    /// of an open GOP, such as HEVC's RASL after a CRA, are dropped or shown as the decoder decides); every packet has its own pts, and those
     /// are presentation times: the decoder reorders nothing (<c>video_delay</c> 0) or the pts run out of decode order
     /// somewhere (a muxer that wrote decode times as pts leaves them ascending); and every packet is one picture.
     /// FFmpeg's codec descriptor vouches for the last: intra-only codecs code one picture per packet, and codecs
@@ -51,7 +52,7 @@ internal sealed class FrameIndex
     {
         var packets = scan.Frames;
         bool onePicturePerPacket = (codecProperties & (Av.CodecPropIntraOnly | Av.CodecPropReorder)) != 0;
-        return scan.StartsAtKeyframe && onePicturePerPacket && HasPresentationTimes(packets)
+        return scan.StartsAtKeyframe && onePicturePerPacket && HasPresentationTimes(packets) && packets.All(p => p.Pts >= scan.FirstPts)
             && (videoDelay == 0 || packets.Zip(packets.Skip(1)).Any(p => p.Second.Pts < p.First.Pts));
     }
 

@@ -2,11 +2,11 @@ namespace VideoVCReg.Decoding;
 
 /// <summary>
 /// Lays a packed RGB24 picture upright (<see cref="Orientation"/>): the reader's fallback for pixel formats that
-/// <c>RotatedPlanes</c> cannot turn before conversion. Pixels are moved, never interpolated. The ffmpeg CLI turns
-/// the decoded planes before its RGB conversion; converting first gives the same picture only where the conversion
-/// works pixel by pixel. It does not where chroma is upsampled (along the stored rows) or where more than 8 bits are
-/// dithered down (the dither pattern follows the position), so such a frame (a 10-bit 4:2:0 phone video: a mean of
-/// 2.5 levels) is close to the CLI's, not byte-identical to it.
+/// <c>RotatedPlanes</c> cannot turn before conversion (4:2:2, semi-planar, packed and palette formats). Pixels are
+/// moved, never interpolated. The ffmpeg CLI turns the decoded planes before its RGB conversion; converting first
+/// gives the same picture only where the conversion works pixel by pixel, which chroma upsampled along the stored
+/// rows (4:2:2) is not: such frames come within a few levels of the CLI's, not byte-identical to them. (10-bit
+/// 4:2:0 used to come this way, a mean of 2.5 levels off; it is now turned as planes.)
 /// </summary>
 public static class FrameRotation
 {

@@ -18,6 +18,8 @@ internal sealed class PacketScan
     public int Stored { get; private set; }
     /// <summary>The first packet the decoder gets is a keyframe; a file cut mid-GOP does not start at one.</summary>
     public bool StartsAtKeyframe { get; private set; }
+    /// <summary>The pts of that first packet (AV_NOPTS_VALUE when it has none).</summary>
+    public long FirstPts { get; private set; } = Av.NoPts;
     /// <summary>First start and last end, in seconds, over the packets of all streams; NaN when no packet is timed.</summary>
     public double Start { get; private set; } = double.NaN;
     public double End { get; private set; } = double.NaN;
@@ -37,7 +39,7 @@ internal sealed class PacketScan
             if (index == stream)
             {
                 bool key = (packet.Flags & Av.PacketFlagKey) != 0;
-                if (scan.Stored == 0) scan.StartsAtKeyframe = key;
+                if (scan.Stored == 0) (scan.StartsAtKeyframe, scan.FirstPts) = (key, packet.Pts);
                 // Empty packets (AVI drop markers) and packets cut by an edit list never become output frames.
                 if (packet.Size > 0 && (packet.Flags & Av.PacketFlagDiscard) == 0)
                     scan.Frames.Add(new(packet.Pts, packet.Dts, packet.Pos, key, scan.Stored));

@@ -142,7 +142,8 @@ public sealed partial class VideoReader : IDisposable
     /// </summary>
     static string? Truncated(StreamView st, PacketScan scan, FormatContextHandle format)
     {
-        double present = scan.End - scan.Start;
+        // The time line runs from 0: MP4 states the end of the movie, and a stream that starts later (an empty edit) still ends there.
+        double present = scan.End - Math.Min(scan.Start, 0);
         if (double.IsNaN(present)) return st.NbFrames > scan.Stored ? FramesMissing(st, scan) : null;
         double fps = st.AvgFrameRate > 0 ? st.AvgFrameRate : st.RFrameRate;
         // Three frames or a twentieth of the file, whichever is more: headers round, and streams end a frame or two apart.

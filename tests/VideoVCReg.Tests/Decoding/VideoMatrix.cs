@@ -56,7 +56,7 @@ public sealed class VideoMatrix : IDisposable
     {
         ["d1-pts-are-dts.mp4"] = "ok", ["d1-pts-are-dts.mkv"] = "ok", ["d1-pts-are-dts.flv"] = "ok",
         ["d2-vp8-altref.webm"] = "ok", ["d2-vp8-altref-own-times.webm"] = "ok",
-        ["d3-copyinkf.mp4"] = "ok", ["d3-cut-mid-gop.ts"] = "ok",
+        ["d3-copyinkf.mp4"] = "ok", ["d3-cut-mid-gop.ts"] = "ok", ["d3-hevc-starts-at-cra.mkv"] = "ok", ["d4-hevc-trimmed.mp4"] = "ok",
         ["d4-editlist-mid-gop.mp4"] = "ok", ["d4-drop-chunks.avi"] = "ok",
         ["d5-pal8.avi"] = "ok", ["d5-smc.mov"] = "ok",
         ["d6-hflip.mp4"] = "ok", ["d6-vflip.mp4"] = "ok", ["d6-transpose.mp4"] = "ok", ["d6-antitranspose.mp4"] = "ok",
