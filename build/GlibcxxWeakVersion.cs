@@ -1,4 +1,4 @@
-// Makes TorchSharp 0.107's libLibTorchSharp.so load on Debian 12 (see ../shared/PLATFORM.md and README "Platform note").
+// Makes TorchSharp 0.107's libLibTorchSharp.so load on Debian 12 (see ../shared/PLATFORM.md and docs/platform.md).
 //
 // The library lists GLIBCXX_3.4.32 as a needed version because GCC 13 emits a reference to
 // _ZSt21ios_base_library_initv, yet no relocation ever uses that symbol. Debian 12's libstdc++

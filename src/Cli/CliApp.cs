@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(AnalyzeCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(SweepCommand.Build());
+        root.Subcommands.Add(DocsCliCommand.Build());
         root.SetAction(parse => new HelpAction().Invoke(parse));
         return root;
     }

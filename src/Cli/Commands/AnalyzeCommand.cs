@@ -26,7 +26,7 @@ public static class AnalyzeCommand
         var size = new Option<int?>("--size") { Description = "Video: square input size, if not the preset's" };
         var weights = new Option<string[]>("--weights") { Description = "Backbone checkpoint(s), torchvision layout; repeat for a side-by-side table. Random weights when absent", AllowMultipleArgumentsPerToken = true };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
-        var data = new Option<string?>("--data") { Description = $"Images: {ImageSources.Accepted} (default {CifarSource.Synthetic}). Video: an HMDB51-layout dataset folder (default: the synthetic dataset, written under --out)" };
+        var data = new Option<string?>("--data") { Description = $"Images: {ImageSources.Accepted} (default {CifarSource.Synthetic}). Video: {VideoVCReg.Decoding.Datasets.DatasetSpec.Accepted} (default: the synthetic dataset, written under --out)" };
         var labels = new Option<string>("--labels") { Description = "Image labels: fine, or coarse (CIFAR-100's, or a coarse mapping: configs/labels/NAME-coarse.json, DIR/coarse_labels.json)", DefaultValueFactory = _ => "fine" };
         var saveFeatures = new Option<string?>("--save-features") { Description = "Write {train,test}_{features,labels}.npy here (weights<k>/ per backbone when several)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table" };
@@ -37,6 +37,7 @@ public static class AnalyzeCommand
             arch, model, presets, frames, size, weights, imagePresets, data, labels, saveFeatures, json, outDir, force,
         };
         DataCliOptions.AddWorkers(cmd);
+        DataCliOptions.AddDatasetChecks(cmd);
         cmd.Options.Add(new ConfigOption<string>("--split", "Data:Split", "Video: the official split whose train and test lists are analysed (default 1)").Init());
         cmd.Options.Add(new ConfigOption<int>("--sampling-rate", "Data:SamplingRate", "Video: take every N-th frame (default 2)").Init());
         Verb.SetAction(cmd, ctx =>
@@ -87,11 +88,11 @@ public static class AnalyzeCommand
         if (files.Distinct().Count() != files.Length) throw new ArgumentException("--weights names a file twice");
         var dataOptions = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>() with { Path = data };
         if (dataOptions.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
-        if (dataOptions.SplitList().Count != 1) throw new ArgumentException($"--split must name one split for an analysis (got '{dataOptions.Split}')");
+        if (dataOptions.Folds().Count != 1) throw new ArgumentException($"--split must name one split for an analysis (got '{dataOptions.Split}')");
         var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
         var log = loggers.CreateLogger("analyze");
         var preset = VideoVCReg.Models.ModelPresets.Get(presetName, presetsPath);
-        var source = new VideoVCReg.Experiment.Video.VideoSplits(dataOptions with { Split = dataOptions.SplitList()[0].ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        var source = new VideoVCReg.Experiment.Video.VideoSplits(dataOptions with { Split = dataOptions.Folds()[0].ToString(System.Globalization.CultureInfo.InvariantCulture) },
             outDir, (int)ctx.Runtime.Seed, loggers.CreateLogger("data"));
         ModelFactory Factory(string? weights) => (classes, _) => FineTuneRun.Build(preset, weights, new VideoVCReg.Models.Checkpoints.LoadOptions(classes, frames, size), log);
         IReadOnlyList<(string?, ModelFactory)> backbones = files.Length == 0 ? [(null, Factory(null))] : [.. files.Select(f => ((string?)f, Factory(f)))];

@@ -38,10 +38,10 @@ public static class EvalCommand
             var p = ctx.Parse;
             var data = ctx.Options<DataOptions>();
             var problems = data.Problems().ToList();
-            if (data.Path is null) problems.Add("eval needs --data (Data:Path): a dataset folder");
+            if (data.Path is null) problems.Add($"eval needs --data (Data:Path): {VideoVCReg.Decoding.Datasets.DatasetSpec.Accepted}");
             if (p.GetValue(batch) < 1) problems.Add("--batch-size must be ≥ 1");
             if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-            if (!Directory.Exists(data.Path)) throw new DirectoryNotFoundException($"{data.Path}: dataset folder not found");
+            if (data.Dataset() is { } spec && !Directory.Exists(spec.Dir)) throw new DirectoryNotFoundException($"{spec.Dir}: dataset folder not found");
             var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
             var log = loggers.CreateLogger("eval");
             var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));

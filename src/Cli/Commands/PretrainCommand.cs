@@ -30,7 +30,7 @@ public static class PretrainCommand
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
         var arch = new Option<string?>("--arch") { Description = $"Image backbone preset instead of a video model: {string.Join(", ", VideoVCReg.Models.Image.ImagePresets.Architectures)} (configs/images.json)" };
         var imagePresets = new Option<string?>("--image-presets") { Description = "Image presets JSON instead of configs/images.json" };
-        var data = new Option<string?>("--data") { Description = $"Source data. Video: {SyntheticMotion.Name} (default; fresh rendered videos of motion classes the synthetic dataset does not have). Images: {ImageSources.Accepted} (default {CifarSource.Synthetic})" };
+        var data = new Option<string?>("--data") { Description = $"Source data. Video: {SyntheticMotion.Name} (default; fresh rendered videos of motion classes the synthetic dataset does not have) or a dataset, {VideoVCReg.Decoding.Datasets.DatasetSpec.Accepted} (split 1, as finetune reads it). Images: {ImageSources.Accepted} (default {CifarSource.Synthetic})" };
         var labels = new Option<string>("--labels") { Description = "Image labels: fine, or coarse (CIFAR-100's, or a coarse mapping: configs/labels/NAME-coarse.json, DIR/coarse_labels.json)", DefaultValueFactory = _ => "fine" };
         var imbalance = new Option<double?>("--imbalance") { Description = "Long-tail the training set: class c keeps n_max·R^(−c/(C−1)) images (the test set stays balanced)" };
         var classes = new Option<int>("--classes") { Description = "Source classes (default 16: 8 directions × 2 speeds)", DefaultValueFactory = _ => 16 };
@@ -52,6 +52,7 @@ public static class PretrainCommand
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
         DataCliOptions.AddWorkers(cmd);
+        DataCliOptions.AddDatasetChecks(cmd);
         DataCliOptions.AddImageAugmentation(cmd);
         RegularizerCliOptions.AddTo(cmd);
         Verb.SetAction(cmd, ctx =>
@@ -67,10 +68,19 @@ public static class PretrainCommand
             if (p.GetValue(arch) is string archName)
                 return Task.FromResult(PretrainImages(ctx, archName, p.GetValue(imagePresets), p.GetValue(data) ?? CifarSource.Synthetic, p.GetValue(labels)!,
                     p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems, ssl, p.GetValue(valShare) ?? 0, p.GetValue(noTest)));
-            if (p.GetValue(valShare) is double vs && vs != 0) problems.Add($"--val-share is for image data (--arch); video pretraining validates on --val-clips rendered videos (got {vs})");
+            var videoData = p.GetValue(data) ?? SyntheticMotion.Name;
+            bool rendered = videoData == SyntheticMotion.Name;
+            if (rendered && p.GetValue(valShare) is double vs && vs != 0) problems.Add($"--val-share is for image data (--arch) and video datasets; pretraining on {SyntheticMotion.Name} validates on --val-clips rendered videos (got {vs})");
+            if (!rendered)
+                foreach (var o in new Option[] { classes, steps, valClips }.Where(o => p.GetResult(o) is { Implicit: false }))
+                    problems.Add($"{o.Name} is for {SyntheticMotion.Name}; --data {videoData} has its own classes and videos");
             if (ssl.Objective != ImagePretrainSpec.Supervised || ssl.Projector is not null)
                 problems.Add($"--objective {ssl.Objective} and --projector are for image backbones (--arch); video pretraining is supervised");
-            if ((p.GetValue(data) ?? SyntheticMotion.Name) != SyntheticMotion.Name) problems.Add($"--data must be {SyntheticMotion.Name} (got '{p.GetValue(data)}'); fine-tune on a dataset folder with finetune --data");
+            if (!rendered)
+            {
+                dataOptions = dataOptions with { Path = videoData, ValidationShare = p.GetValue(valShare) ?? dataOptions.ValidationShare };
+                try { dataOptions.Folds(); } catch (FormatException e) { problems.Add(e.Message); }
+            }
             if (p.GetResult(labels) is { Implicit: false }) problems.Add("--labels is for CIFAR-100 image data (--arch); the synthetic motion classes have one label set");
             if (p.GetResult(imbalance) is { Implicit: false }) problems.Add("--imbalance is for image data (--arch); video pretraining renders every class alike");
             if (p.GetValue(classes) is < 2 or > 64) problems.Add($"--classes must be in [2, 64] (got {p.GetValue(classes)})");
@@ -80,8 +90,9 @@ public static class PretrainCommand
             var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
             string? start = p.GetValue(weights);
             int? f = p.GetValue(frames), s = p.GetValue(size);
-            var source = new SyntheticMotion(p.GetValue(classes), p.GetValue(steps), p.GetValue(valClips), dataOptions);
             string dir = p.GetValue(outDir)!;
+            IDataSource source = rendered ? new SyntheticMotion(p.GetValue(classes), p.GetValue(steps), p.GetValue(valClips), dataOptions)
+                : new VideoSplits(dataOptions, dir, (int)ctx.Runtime.Seed, loggers.CreateLogger("loader"));
             var runner = new ExperimentRunner(new ExperimentOptions
             {
                 OutDir = dir, Force = p.GetValue(force), ReuseFinished = p.GetValue(reuse), Train = train, Regularizer = reg,

@@ -74,7 +74,10 @@ public static class ProtocolCommand
         var probeEpochs = new Option<int>("--probe-epochs") { Description = "adamw probe: epochs (default 100)", DefaultValueFactory = _ => 100 };
         var outDir = new Option<string>("--out") { Description = $"Protocol folder: pretrain-<row>-seed<s>/, probe-<row>-seed<s>-<data>/ (no -seed<s> with --seeds 1), {name.Replace('-', '_')}.md, .csv and _summary.csv", DefaultValueFactory = _ => $"runs/protocol-{name}" };
         var force = new Option<bool>("--force") { Description = "Redo every run; otherwise finished runs with the same settings are reused" };
-        var cmd = new Command(name, description) { arch, imagePresets, data, regs, seeds, solver, lambdas, probeEpochs, outDir, force };
+        var selectAlpha = new Option<string?>("--select-alpha") { Description = "VCReg rows: α values, comma-separated, to choose from on a validation hold-out before the seeded runs (the paper's grid search; its grid is 1.28,0.64,0.32,0.16; default: the preset's α)" };
+        var selectBeta = new Option<string?>("--select-beta") { Description = "VCReg rows: β values to choose from likewise (the paper's grid: 0.16,0.08,0.04,0.02,0.01; default: the preset's β)" };
+        var selectShare = new Option<double>("--select-share") { Description = "The stratified share of the training set each grid point is scored on (default 0.1)", DefaultValueFactory = _ => 0.1 };
+        var cmd = new Command(name, description) { arch, imagePresets, data, regs, seeds, solver, lambdas, probeEpochs, outDir, force, selectAlpha, selectBeta, selectShare };
         var run = specific(cmd, data);
         TrainCliOptions.AddTo(cmd);
         RegularizerCliOptions.AddTo(cmd, all: true);
@@ -96,6 +99,9 @@ public static class ProtocolCommand
             int seedCount = p.GetValue(seeds);
             if (seedCount < 1 || seedCount > 100) problems.Add($"--seeds must be in 1..100 (got {seedCount})");
             if (kinds.Distinct().Count() != kinds.Length) problems.Add("--regs names a regularizer twice");
+            var selection = new GridSelection(Values(p.GetValue(selectAlpha), "--select-alpha", problems), Values(p.GetValue(selectBeta), "--select-beta", problems), p.GetValue(selectShare));
+            problems.AddRange(selection.Problems());
+            if (selection.Any && !kinds.Any(k => k.StartsWith("vcreg"))) problems.Add("--select-alpha/--select-beta choose a vcreg row's weights, and --regs names none");
             if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
             // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost).
             var recipe = ctx.Get<RecipeChoice>();
@@ -103,7 +109,7 @@ public static class ProtocolCommand
             ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("protocol").LogInformation("{Recipe}", recipe.Describe());
             var protocols = new ImageProtocols(new ProtocolOptions
             {
-                Preset = preset, Regularizers = kinds, Seeds = seedCount, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,
+                Preset = preset, Regularizers = kinds, Seeds = seedCount, Selection = selection.Any ? selection : null, ProbeSolver = p.GetValue(solver)!, Workers = dataOptions.Workers,
                 Recipe = dataOptions.Images(),
                 Probe = probe,
                 Pretrain = new ExperimentOptions
@@ -117,5 +123,17 @@ public static class ProtocolCommand
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>A comma-separated list of numbers; each one that is not a number is a problem naming <paramref name="option"/>.</summary>
+    static IReadOnlyList<double> Values(string? list, string option, List<string> problems)
+    {
+        var values = new List<double>();
+        if (list is null) return values;
+        var parts = list.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var part in parts)
+            if (double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)) values.Add(v);
+            else problems.Add($"{option}: '{part}' is not a number");
+        return values;
     }
 }

@@ -90,7 +90,7 @@ public static class SweepCommand
         var cpus = new Option<int>("--cpus-per-task") { Description = "--slurm: CPUs per array task, also its --threads (default 2)", DefaultValueFactory = _ => 2 };
         var time = new Option<string>("--time") { Description = "--slurm: time limit per task, HH:MM (default 04:00)", DefaultValueFactory = _ => "04:00" };
         var dryRun = new Option<bool>("--dry-run") { Description = "--slurm: write the scripts, do not submit" };
-        var verb = new Option<string>("--verb") { Description = "What each trial runs: finetune (default) or pretrain (an image backbone's trials are scored on --val-share, which the sweep sets)", DefaultValueFactory = _ => "finetune" };
+        var verb = new Option<string?>("--verb") { Description = "What each trial runs: finetune or pretrain (an image backbone's trials are scored on --val-share, which the sweep sets); default pretrain when the trials name --arch or an image --recipe, else finetune" };
         verb.AcceptOnlyFromAmong(SweepPlan.Verbs);
         var cmd = new Command("sweep", "A hyperparameter grid of finetune or pretrain trials (appendix C.2; a recipe's Grid with --recipe), run by local workers or a Slurm job array; the best setting retrained and tested")
         {
@@ -124,7 +124,9 @@ public static class SweepCommand
             }
             var root = p.GetValue(outDir) ?? throw new UserInputException("sweep: --out DIR names the new sweep's folder");
             axes.AddRange(GridAxes(fixedArgs, axes));
-            var plan = new SweepPlan(p.GetValue(verb)!, fixedArgs, axes);
+            // Every recipe in configs/recipes trains an image backbone, so a sweep of one is a sweep of pretrain trials.
+            var verbName = p.GetValue(verb) ?? (LastValue(fixedArgs, "--arch") is not null || LastValue(fixedArgs, TrainCliOptions.RecipeName) is not null ? "pretrain" : "finetune");
+            var plan = new SweepPlan(verbName, fixedArgs, axes);
             var problems = plan.Problems().ToList();
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (p.GetValue(slurm)) problems.AddRange(options.Problems());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VideoVCReg.Decoding.Datasets;
 
 namespace VideoVCReg.Cli.Hosting;
 
@@ -8,9 +9,9 @@ public static class DataCliOptions
     /// <summary>Adds the dataset and view options; <paramref name="training"/> adds the hold-out share too.</summary>
     public static void AddTo(Command command, bool training)
     {
-        command.Options.Add(Option<string>("--data", "Path", training
-            ? "HMDB51-layout dataset folder; absent: a synthetic one under --out" : "HMDB51-layout dataset folder"));
-        command.Options.Add(Option<string>("--split", "Split", "Official splits: 1, 2, 3, a list such as 1,3, or all (default 1)"));
+        command.Options.Add(Option<string>("--data", "Path", $"Video dataset: {DatasetSpec.Accepted}{(training ? "; absent: a synthetic one under --out" : "")}"));
+        command.Options.Add(Option<string>("--split", "Split", "Official splits: 1, 2, 3, a list such as 1,3, or all (default 1); kinetics: and list: data have one split (1 or all)"));
+        AddDatasetChecks(command);
         if (training)
         {
             command.Options.Add(Option<double>("--val-share", "ValidationShare", "Share of the training split held out for per-epoch validation (default 0.1)"));
@@ -20,6 +21,13 @@ public static class DataCliOptions
         AddWorkers(command);
         command.Options.Add(Option<int>("--test-clips", "TestClips", "Temporal clips per test video (default 10)"));
         command.Options.Add(Option<int>("--test-crops", "TestCrops", "Spatial crops per test clip (default 3)"));
+    }
+
+    /// <summary>The options that go with a dataset spec: list files' video root, and the share of missing videos a run accepts.</summary>
+    public static void AddDatasetChecks(Command command)
+    {
+        command.Options.Add(Option<string>("--video-root", "VideoRoot", "list:DIR only: where the lists' relative paths start and the folder their absolute paths must be in (default DIR)"));
+        command.Options.Add(Option<double>("--max-missing", "MaxMissing", "Largest share of a split's train or test videos that may be missing before the run stops (default 0.2)"));
     }
 
     /// <summary>Background decode workers, for any source read from files.</summary>

@@ -1,42 +1,76 @@
+using System.Globalization;
+
 namespace VideoVCReg.Decoding.Datasets;
 
 public sealed record DatasetProblem(string Path, string Reason);
 
-public sealed record DatasetCheckResult(int Videos, int SplitEntries, IReadOnlyList<DatasetProblem> Problems);
+/// <summary>
+/// What a check found. <see cref="Missing"/> lists entries whose video is absent: counted and listed, a problem only
+/// when a side of a split lacks more than the allowed share, the rule training applies, so a passing check means a run
+/// starts.
+/// </summary>
+public sealed record DatasetCheckResult(int Videos, int SplitEntries, IReadOnlyList<DatasetProblem> Problems, IReadOnlyList<DatasetProblem> Missing);
 
 /// <summary>
-/// Scans an HMDB51-layout folder: every video file is opened and fully decoded, and every entry of the three
-/// split folds must name an existing video. Problems are collected, never thrown, so one run lists them all.
+/// Checks a dataset of any layout: every split's lines are read (a malformed line, a path leaving the video folder,
+/// a repeated line and a video listed for both train and test are problems), every listed video that exists is
+/// opened and fully decoded, and absent ones are counted per split. Problems are collected, never thrown, so one
+/// run lists them all.
 /// </summary>
 public static class DatasetCheck
 {
-    public static DatasetCheckResult Run(string root, IProgress<string>? progress = null, CancellationToken cancel = default)
+    public static DatasetCheckResult Run(DatasetSpec spec, double maxMissing = DatasetSplits.DefaultMaxMissing, IProgress<string>? progress = null,
+        CancellationToken cancel = default)
     {
+        if (!Directory.Exists(spec.Dir)) throw new DirectoryNotFoundException($"{spec.Dir}: no such dataset folder");
         var problems = new List<DatasetProblem>();
+        var missing = new List<DatasetProblem>();
+        var toDecode = new SortedSet<string>(StringComparer.Ordinal);
         int entries = 0;
-        var folds = new List<SortedDictionary<string, List<Hmdb51.SplitEntry>>>();
-        for (int k = 1; k <= 3; k++)
+        foreach (var k in spec.Splits)
         {
-            try { folds.Add(Hmdb51.ReadSplit(root, k, (where, why) => problems.Add(new(where, why)))); }
-            catch (InvalidDataException) when (k > 1) { problems.Add(new(root, $"no split files for fold {k}")); }
-        }
-        // A class whose split file lists nothing would train a head with a class no video teaches.
-        for (int k = 0; k < folds.Count; k++)
-            foreach (var (cls, list) in folds[k])
-                if (!list.Any(e => e.Id is 1 or 2))
-                    problems.Add(new(cls, $"class {cls} has no train or test video in fold {k + 1} (empty split file?)"));
-        foreach (var e in folds.SelectMany(f => f.Values).SelectMany(v => v))
-        {
-            entries++;
-            if (e.Id != 0 && !File.Exists(Hmdb51.VideoPath(root, e)))
-                problems.Add(new($"{e.SplitFile}:{e.Line}", $"lists {e.Name} ({e.Class}), but {Hmdb51.VideoPath(root, e)} does not exist"));
+            SplitListing listing;
+            try { listing = SplitListing.Read(spec, k); }
+            catch (InvalidDataException e)
+            {
+                // A bare videos/ tree has no split at all: say so rather than pass it.
+                bool none = e.Message.Contains("no split found") || e.Message.Contains("no split files");
+                if (none && k == spec.Splits[0])
+                {
+                    problems.Add(new(spec.Dir, $"no split found: {Reason(e.Message, spec.Dir)}"));
+                    break;
+                }
+                problems.Add(none ? new(spec.Dir, $"no split files for split {k}") : Split(e.Message));
+                continue;
+            }
+            problems.AddRange(listing.Problems);
+            entries += listing.Train.Count + listing.Test.Count;
+            string Fold(string side) => spec.Splits.Count > 1 ? $"split {k} {side}" : side;
+            foreach (var (side, list) in new[] { ("train", listing.Train), ("test", listing.Test) })
+            {
+                foreach (var (first, again) in DatasetSplits.Repeats(list))
+                    problems.Add(new(again.Where, $"lists {again.Id} again ({Fold(side)}; first at {first.Where}): it would count twice"));
+                int absent = 0;
+                foreach (var v in list.Where(v => !File.Exists(v.Path)))
+                {
+                    absent++;
+                    missing.Add(new(v.Where, $"lists {v.Id}, but {v.Path} does not exist"));
+                }
+                if (list.Count > 0 && (double)absent / list.Count > maxMissing)
+                    problems.Add(new(spec.Dir, string.Create(CultureInfo.InvariantCulture,
+                        $"{Fold(side)}: {absent} of {list.Count} listed videos are missing ({100.0 * absent / list.Count:0.#} %), more than the {100 * maxMissing:0.#} % a run allows (--max-missing)")));
+                foreach (var v in list.Where(v => File.Exists(v.Path))) toDecode.Add(v.Path);
+            }
+            foreach (var (train, test) in DatasetSplits.Leaks(listing))
+                problems.Add(new(test.Where, $"lists {test.Id} for test, but {train.Where} lists it for train ({Fold("leak")}): a model would be tested on a video it trained on"));
+            foreach (var (side, list) in new[] { ("train", listing.Train), ("test", listing.Test) })
+                for (int label = 0; label < listing.Classes.Count; label++)
+                    if (!list.Any(v => v.Label == label))
+                        problems.Add(new(listing.Classes[label], $"class {listing.Classes[label]} has no {side} video{(spec.Splits.Count > 1 ? $" in split {k}" : "")} (empty split file?)"));
         }
 
-        var videoRoot = Hmdb51.VideoRoot(root);
-        var classes = folds[0].Keys.Where(c => Directory.Exists(Path.Combine(videoRoot, c)));
-        var files = classes.SelectMany(c => Directory.EnumerateFiles(Path.Combine(videoRoot, c))).Order(StringComparer.Ordinal).ToList();
         byte[] rgb = [];
-        foreach (var path in files)
+        foreach (var path in toDecode)
         {
             cancel.ThrowIfCancellationRequested();
             try
@@ -49,6 +83,16 @@ public static class DatasetCheck
                 problems.Add(new(path, ex.Message.StartsWith(path, StringComparison.Ordinal) ? ex.Message[path.Length..].TrimStart(':', ' ') : ex.Message));
             }
         }
-        return new DatasetCheckResult(files.Count, entries, problems);
+        return new DatasetCheckResult(toDecode.Count, entries, problems, missing);
+    }
+
+    static string Reason(string message, string where) =>
+        message.StartsWith(where + ": ", StringComparison.Ordinal) ? message[(where.Length + 2)..] : message;
+
+    /// <summary>"where: reason" messages back into their two parts.</summary>
+    static DatasetProblem Split(string message)
+    {
+        int cut = message.IndexOf(": ", StringComparison.Ordinal);
+        return cut > 0 ? new(message[..cut], message[(cut + 2)..]) : new("", message);
     }
 }

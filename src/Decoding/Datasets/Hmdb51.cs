@@ -54,6 +54,25 @@ public static class Hmdb51
 
     public static string VideoPath(string root, SplitEntry e) => Path.Combine(VideoRoot(root), e.Class, e.Name);
 
+    /// <summary>Split <paramref name="split"/> as listed: labels from the sorted class names, unused (id 0) entries left out.</summary>
+    public static SplitListing Listing(string root, int split)
+    {
+        var problems = new List<DatasetProblem>();
+        var byClass = ReadSplit(root, split, (where, why) => problems.Add(new(where, why)));
+        var classes = byClass.Keys.ToList();
+        var videoRoot = VideoRoot(root);
+        List<ListedVideo> train = [], test = [];
+        for (int label = 0; label < classes.Count; label++)
+            foreach (var e in byClass[classes[label]].Where(e => e.Id != 0))
+            {
+                var path = VideoPath(root, e);
+                var where = $"{e.SplitFile}:{e.Line}";
+                if (!VideoFolder.Contains(videoRoot, path)) { problems.Add(new(where, VideoFolder.Leaves(e.Name, videoRoot))); continue; }
+                (e.Id == 1 ? train : test).Add(new ListedVideo(path, label, $"{e.Class}/{e.Name}", where, $"{e.Class}/{SourceMovie(path, e.Class)}"));
+            }
+        return new SplitListing($"{root} split {split}", classes, train, test, problems);
+    }
+
     public static MediaDataset Load(string root, int split, SplitSubset subset)
     {
         var byClass = ReadSplit(root, split);

@@ -3,39 +3,99 @@ using System.Globalization;
 namespace VideoVCReg.Decoding.Datasets;
 
 /// <summary>
-/// Kinetics annotations: CSV <c>label,youtube_id,time_start,time_end,split</c> (a header line, labels may be quoted).
-/// A clip's file is <c>&lt;youtube_id&gt;_&lt;start:06d&gt;_&lt;end:06d&gt;.mp4</c>, in <paramref name="videoRoot"/> or in its
-/// label's folder below it. Class ids follow the sorted label names of the CSV.
+/// The Kinetics layout: the official annotation CSVs (<c>label,youtube_id,time_start,time_end,split</c>, with a
+/// header) in <c>DIR/annotations/</c> or <c>DIR</c>, and clips named <c>&lt;youtube_id&gt;_&lt;start:06d&gt;_&lt;end:06d&gt;</c>
+/// with any video extension, found by name anywhere below DIR (flat, the downloaders' train/ and val/, or per label).
+/// The test set has no labels, so train.csv trains and validate.csv tests, as VideoMAE does; a validation share comes
+/// from train. Class ids follow the sorted labels of train.csv.
 /// </summary>
 public static class KineticsCsv
 {
-    public static string FileName(string youtubeId, int start, int end) =>
-        string.Create(CultureInfo.InvariantCulture, $"{youtubeId}_{start:D6}_{end:D6}.mp4");
+    public const string TrainFile = "train.csv", TestFile = "validate.csv";
 
-    public static MediaDataset Load(string csvPath, string videoRoot)
+    static readonly HashSet<string> VideoExtensions = new(StringComparer.OrdinalIgnoreCase)
+        { ".mp4", ".webm", ".mkv", ".avi", ".mov", ".m4v", ".flv", ".3gp", ".ogv", ".mpg", ".mpeg", ".ts" };
+
+    public static string Stem(string youtubeId, int start, int end) =>
+        string.Create(CultureInfo.InvariantCulture, $"{youtubeId}_{start:D6}_{end:D6}");
+
+    /// <summary>The folder holding the CSVs: DIR/annotations when it has train.csv, else DIR.</summary>
+    public static string AnnotationFolder(string root)
     {
-        if (!File.Exists(csvPath)) throw new FileNotFoundException($"{csvPath}: no such Kinetics CSV", csvPath);
-        var rows = new List<(string Label, string Id, int Start, int End)>();
-        int n = 0;
-        foreach (var raw in File.ReadLines(csvPath))
+        var nested = Path.Combine(root, "annotations");
+        if (File.Exists(Path.Combine(nested, TrainFile))) return nested;
+        if (File.Exists(Path.Combine(root, TrainFile))) return root;
+        throw new InvalidDataException($"{root}: no split found (no {TrainFile} and {TestFile} in {nested} or in the folder itself)");
+    }
+
+    public static SplitListing Listing(string root)
+    {
+        var csvs = AnnotationFolder(root);
+        var problems = new List<DatasetProblem>();
+        var trainRows = Rows(Path.Combine(csvs, TrainFile), problems);
+        var testFile = Path.Combine(csvs, TestFile);
+        if (!File.Exists(testFile)) throw new InvalidDataException($"{testFile}: missing (Kinetics tests on the validate set)");
+        var testRows = Rows(testFile, problems);
+        var classes = trainRows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var label = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
+        var files = Index(root);
+        List<ListedVideo> Videos(List<Row> rows) => [.. rows.Where(r =>
         {
-            n++;
-            var line = raw.Trim();
-            if (line.Length == 0 || (n == 1 && line.StartsWith("label,", StringComparison.Ordinal))) continue;
-            var f = line.Split(',');
-            if (f.Length < 4 || !double.TryParse(f[2], CultureInfo.InvariantCulture, out var s) || !double.TryParse(f[3], CultureInfo.InvariantCulture, out var e))
-                throw new InvalidDataException($"{csvPath}:{n}: expected 'label,youtube_id,time_start,time_end,split', got '{line}'");
-            rows.Add((f[0].Trim('"'), f[1], (int)s, (int)e));
+            if (label.ContainsKey(r.Label)) return true;
+            problems.Add(new(r.Where, $"label '{r.Label}' has no video in {TrainFile}"));
+            return false;
+        }).Select(r => new ListedVideo(files.GetValueOrDefault(r.Stem) ?? Path.Combine(root, r.Stem + ".*"), label[r.Label], r.Stem, r.Where, r.YoutubeId))];
+        return new SplitListing(root, classes, Videos(trainRows), Videos(testRows), problems);
+    }
+
+    sealed record Row(string Label, string YoutubeId, string Stem, string Where);
+
+    static List<Row> Rows(string csv, List<DatasetProblem> problems)
+    {
+        var rows = new List<Row>();
+        int[]? at = null;
+        foreach (var (line, fields) in CsvRows.Read(csv))
+        {
+            var where = $"{csv}:{line}";
+            if (at is null)
+            {
+                // By name, so a column order of another release, or an extra column, reads the same.
+                at = [.. new[] { "label", "youtube_id", "time_start", "time_end" }.Select(c => Array.FindIndex(fields, f => f.Trim() == c))];
+                if (at.Contains(-1)) throw new InvalidDataException($"{where}: expected the header 'label,youtube_id,time_start,time_end,split', got '{string.Join(',', fields)}'");
+                continue;
+            }
+            if (fields.Length <= at.Max() || !Whole(fields[at[2]], out int start) || !Whole(fields[at[3]], out int end) || fields[at[0]].Trim().Length == 0)
+            {
+                problems.Add(new(where, $"expected 'label,youtube_id,time_start,time_end,split', got '{string.Join(',', fields)}'"));
+                continue;
+            }
+            var id = fields[at[1]].Trim();
+            // The id becomes a file name: one that is a path could name a file outside the dataset.
+            if (id.Length == 0 || id is "." or ".." || id.IndexOfAny(['/', '\\', '\0']) >= 0)
+            {
+                problems.Add(new(where, $"youtube_id '{id}' is not a plain name: it would leave the dataset's video folder {Path.GetFullPath(Path.GetDirectoryName(csv)!)}; refused"));
+                continue;
+            }
+            rows.Add(new Row(fields[at[0]].Trim(), id, Stem(id, start, end), where));
         }
-        var classes = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-        var label = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
-        var items = rows.Select(r =>
-        {
-            var name = FileName(r.Id, r.Start, r.End);
-            var flat = Path.Combine(videoRoot, name);
-            var nested = Path.Combine(videoRoot, r.Label, name);
-            return new MediaItem(File.Exists(flat) || !File.Exists(nested) ? flat : nested, label[r.Label], Path.GetFileNameWithoutExtension(name));
-        }).ToList();
-        return new MediaDataset(csvPath, classes, items);
+        return rows;
+    }
+
+    /// <summary>A whole number of seconds; the CSVs of some releases write them as 14.0.</summary>
+    static bool Whole(string s, out int value)
+    {
+        value = 0;
+        if (!double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d < 0 || d != Math.Floor(d) || d > 999_999) return false;
+        value = (int)d;
+        return true;
+    }
+
+    /// <summary>Every video file below the root by its name without extension; the first in path order when a name repeats.</summary>
+    static Dictionary<string, string> Index(string root)
+    {
+        var index = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => VideoExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+            index.TryAdd(Path.GetFileNameWithoutExtension(f), f);
+        return index;
     }
 }

@@ -5,6 +5,17 @@ namespace VideoVCReg.Decoding.Synthetic;
 /// <summary>Encodes RGB24 frames to a file by piping them as rawvideo into the ffmpeg CLI.</summary>
 static class FfmpegEncoder
 {
+    /// <summary>The ffmpeg CLI on files (a stream copy, a remux) writing <paramref name="path"/>; a failure names it.</summary>
+    public static void Run(string path, string[] args)
+    {
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-y" }.Concat(args)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg: cannot start; install Debian's ffmpeg package");
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{path}: ffmpeg failed ({err.Trim()})");
+    }
+
     public static void Encode(string path, int width, int height, int fps, IEnumerable<byte[]> frames, string[] codec)
     {
         var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -31,6 +31,8 @@ public sealed record ProtocolOptions
     public string Objective { get; init; } = ImagePretrainSpec.Supervised;
     public string? Projector { get; init; }
     public double Temperature { get; init; } = 0.1;
+    /// <summary>VCReg rows' α and β chosen on a validation hold-out before the seeded runs; null: the preset's.</summary>
+    public GridSelection? Selection { get; init; }
 }
 
 /// <summary>
@@ -62,6 +64,8 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
     /// <summary>Table 1: pretrain on the source with each regularizer, then probe every downstream set; Average over the downstream sets.</summary>
     public SeededTable Transfer(string source, IReadOnlyList<string> downstream)
     {
+        if (options.Selection is { Any: true } && options.Objective != ImagePretrainSpec.Supervised)
+            throw new ArgumentException($"--select-alpha/--select-beta choose on a classifier's validation top-1, which --objective {options.Objective} has not: supervised pretraining only");
         var rows = options.Regularizers.Select(reg => Row(reg, seed =>
         {
             var spec = new ImagePretrainSpec(options.Preset, source, Workers: options.Workers, Recipe: options.Recipe,
@@ -116,9 +120,38 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
     /// <summary>The folder suffix of a seed's runs: none when there is one seed, so single-seed folders keep their names.</summary>
     string SeedTag(int seed) => options.Seeds > 1 ? $"-seed{seed}" : "";
 
+    readonly Dictionary<string, RegularizerOptions> chosen = [];
+
+    /// <summary>
+    /// The row's regularizer settings: the shared ones with its kind and scaling, and for a VCReg row under a
+    /// <see cref="GridSelection"/>, the α and β its validation hold-out chose (the grid's runs happen on the first call).
+    /// </summary>
+    RegularizerOptions RowSettings(string row, ImagePretrainSpec spec)
+    {
+        var reg = ProtocolRows.Apply(row, options.Pretrain.Regularizer);
+        if (options.Selection is not { Any: true } selection || !reg.Kind.StartsWith("vcreg")) return reg;
+        if (chosen.TryGetValue(row, out var known)) return known;
+        var points = selection.Points(reg.Alpha, reg.Beta);
+        var scores = points.Select(point =>
+        {
+            var outcome = ImagePretraining.Run(spec with { ValidationShare = selection.Share }, options.Pretrain with
+            {
+                OutDir = Path.Combine(Root, GridSelection.Folder(row, point.Alpha, point.Beta)), Regularizer = reg with { Alpha = point.Alpha, Beta = point.Beta },
+                ReuseFinished = !options.Pretrain.Force, SkipTest = true, Title = "", Seed = SeedList[0],
+            }, loggers, cancel);
+            return outcome[0].Epochs.Count > 0 && outcome[0].Epochs[^1].Validation.TryGetValue("top1", out var top1) ? top1 : (double?)null;
+        }).ToList();
+        int best = GridSelection.Best(scores);
+        var result = reg with { Alpha = points[best].Alpha, Beta = points[best].Beta };
+        selection.Write(Root, row, $"{options.Preset.Name} / {reg.Kind} {reg.Scaling}-scaled", points, scores, best);
+        loggers?.CreateLogger("protocol").LogInformation("{Row}: α {Alpha}, β {Beta} chosen on the validation hold-out ({Top1:P1}); {File}",
+            row, result.Alpha, result.Beta, scores[best], Path.Combine(Root, $"selection-{ProtocolRows.Folder(row)}.md"));
+        return chosen[row] = result;
+    }
+
     (string Weights, EvalResult? Tested, string Label) Pretrain(string row, ImagePretrainSpec spec, int seed)
     {
-        var regOptions = ProtocolRows.Apply(row, options.Pretrain.Regularizer);
+        var regOptions = RowSettings(row, spec);
         var outcome = ImagePretraining.Run(spec, options.Pretrain with
         {
             OutDir = Path.Combine(Root, $"pretrain-{ProtocolRows.Folder(row)}{SeedTag(seed)}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",
@@ -148,6 +181,8 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
 
     SeededTable Finish(string name, SeededTable table)
     {
+        if (options.Selection is { Any: true } selection)
+            table = table with { Title = table.Title + string.Create(CultureInfo.InvariantCulture, $"; vcreg's α and β chosen on a {selection.Share:P0} validation hold-out (selection-*.md)") };
         table.Write(Root, name);
         return table;
     }

@@ -3,11 +3,16 @@ namespace VideoVCReg.Experiment.Video;
 /// <summary>
 /// Where training data comes from and how clips are cut, bound from the `Data` configuration section. No
 /// <see cref="Path"/> means the synthetic motion dataset, written once under the run's output folder.
+/// <see cref="Path"/> is a dataset spec (<see cref="Decoding.Datasets.DatasetSpec"/>): hmdb51:DIR or a bare DIR, ucf101:DIR, kinetics:DIR, list:DIR.
 /// Defaults follow VideoMAE's HMDB51 scripts (sampling rate 2) and the paper's test protocol (10 clips × 3 crops).
 /// </summary>
 public sealed record DataOptions
 {
     public string? Path { get; init; }
+    /// <summary>list:DIR only: where the lists' relative paths start, and the folder their absolute paths must be in (VideoMAE's prefix).</summary>
+    public string? VideoRoot { get; init; }
+    /// <summary>Largest share of a split's train or test videos that may be missing before a run refuses to start (Kinetics loses clips to YouTube).</summary>
+    public double MaxMissing { get; init; } = Decoding.Datasets.DatasetSplits.DefaultMaxMissing;
     /// <summary>Official splits to run, each from the same starting weights: "1", "1,3" or "all".</summary>
     public string Split { get; init; } = "1";
     public double ValidationShare { get; init; } = 0.1;
@@ -47,6 +52,14 @@ public sealed record DataOptions
     /// <summary>The image-recipe part of these options.</summary>
     public Decoding.Images.ImageRecipe Images() => new(AutoAugment ?? "none", RandomErase, TrainCropSize, ValResizeSize, RaReps);
 
+    /// <summary>The dataset <see cref="Path"/> names; null for the synthetic one.</summary>
+    public Decoding.Datasets.DatasetSpec? Dataset() => Path is null
+        ? VideoRoot is null ? null : throw new FormatException("--video-root needs --data list:DIR")
+        : Decoding.Datasets.DatasetSpec.Parse(Path, VideoRoot);
+
+    /// <summary>The splits to run: <see cref="Split"/> as the dataset's layout reads it (one split for Kinetics and list folders).</summary>
+    public IReadOnlyList<int> Folds() => Dataset()?.Folds(Split) ?? SplitList();
+
     public IReadOnlyList<int> SplitList()
     {
         if (Split.Trim() == "all") return [1, 2, 3];
@@ -60,7 +73,8 @@ public sealed record DataOptions
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
-        try { SplitList(); } catch (FormatException e) { p.Add(e.Message); }
+        try { Folds(); } catch (FormatException e) { p.Add(e.Message); }
+        if (!(MaxMissing >= 0 && MaxMissing <= 1)) p.Add($"Data:MaxMissing (--max-missing) must be a share in [0, 1] (got {MaxMissing})");
         if (!(ValidationShare >= 0 && ValidationShare < 1)) p.Add($"Data:ValidationShare (--val-share) must be in [0, 1) (got {ValidationShare})");
         if (Workers < 1) p.Add($"Data:Workers must be ≥ 1 (got {Workers})");
         if (SamplingRate < 1) p.Add($"Data:SamplingRate must be ≥ 1 (got {SamplingRate})");

@@ -9,19 +9,23 @@ using VideoVCReg.Models;
 namespace VideoVCReg.Experiment.Video;
 
 /// <summary>
-/// Videos in the HMDB51 layout (the official three splits; the synthetic motion dataset has the same layout):
-/// per split, the training list minus a held-out validation share grouped by source movie, and the test list
-/// with clips × crops views, all through the background <see cref="VideoLoader"/>. Without a dataset folder the
-/// synthetic one is written under the run folder on first use and reused while its settings hold.
+/// Videos of a dataset spec (<see cref="DatasetSpec"/>: HMDB51, UCF101, Kinetics or VideoMAE list files; the
+/// synthetic motion dataset is HMDB51-laid-out): per split, the training list minus a held-out validation share
+/// grouped by source video, and the test list with clips × crops views, all through the background
+/// <see cref="VideoLoader"/>. Every split is read when the run starts, so a leak, a hostile path or too many missing
+/// videos stop it before any training, and what each split lost is logged. Without a dataset the synthetic one is
+/// written under the run folder on first use and reused while its settings hold.
 /// </summary>
 public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, int synthSeed, ILogger log) : IDataSource
 {
-    readonly string root = data.Path ?? Path.Combine(runDirForSynthetic ?? throw new ArgumentException("no --data and no run folder for the synthetic dataset"), "synthetic-data");
-    readonly Dictionary<int, (MediaDataset Train, MediaDataset Test)> loaded = [];
+    readonly DatasetSpec spec = data.Dataset() ?? new DatasetSpec(DatasetLayout.Hmdb51,
+        Path.Combine(runDirForSynthetic ?? throw new ArgumentException("no --data and no run folder for the synthetic dataset"), "synthetic-data"));
+    readonly Dictionary<int, SplitData> loaded = [];
 
-    public string Root => root;
-    public string Description => Path.GetFullPath(root);
-    public IReadOnlyList<int> Folds => data.SplitList();
+    public string Root => spec.Dir;
+    /// <summary>The folder for HMDB51 (what earlier runs recorded), the spec for the other layouts.</summary>
+    public string Description => spec.Layout == DatasetLayout.Hmdb51 ? Path.GetFullPath(spec.Dir) : $"{DatasetSpec.Name(spec.Layout)}:{Path.GetFullPath(spec.Dir)}";
+    public IReadOnlyList<int> Folds => spec.Folds(data.Split);
 
     /// <summary>The views a model with this input expects, from the data options (VideoMAE's decode size 256 for 224 crops).</summary>
     public static ViewOptions Views(InputSpec input, DataOptions data) => new()
@@ -38,24 +42,27 @@ public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, in
     public void Prepare(string runDir, CancellationToken cancel)
     {
         if (data.Path is null) Synthesize(cancel);
-        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: dataset folder not found");
+        if (!Directory.Exists(spec.Dir)) throw new DirectoryNotFoundException($"{spec.Dir}: dataset folder not found");
+        foreach (var fold in Folds) Lists(fold);
     }
 
     public IReadOnlyList<string> Classes(int fold) => Lists(fold).Train.Classes;
 
-    (MediaDataset Train, MediaDataset Test) Lists(int fold)
+    SplitData Lists(int fold)
     {
-        if (!loaded.TryGetValue(fold, out var pair))
-            loaded[fold] = pair = (Hmdb51.Load(root, fold, SplitSubset.Train), Hmdb51.Load(root, fold, SplitSubset.Test));
-        return pair;
+        if (!loaded.TryGetValue(fold, out var split))
+        {
+            loaded[fold] = split = DatasetSplits.Load(spec, fold, data.MaxMissing);
+            log.LogInformation("{Data} {Loss}", spec.Text, split.Loss.Describe(fold));
+        }
+        return split;
     }
 
     public Fold Open(int fold, InputSpec? input, TrainOptions train, int seed)
     {
         if (input is null) throw new ArgumentException($"{Description}: clips need a network that states its input (frames, size, normalisation)");
-        var (trainSplit, testSplit) = Lists(fold);
-        var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed,
-            i => Hmdb51.SourceMovie(i.Path, trainSplit.Classes[i.Label])) : (trainSplit, null);
+        var (trainSplit, testSplit, groupOf, _) = Lists(fold);
+        var (fit, val) = data.ValidationShare > 0 ? HoldOut.Split(trainSplit, data.ValidationShare, seed, groupOf) : (trainSplit, null);
         var views = Views(input, data);
         // Repeated augmentation: each video gives RepeatedAugment views per step, so a step holds BatchSize videos.
         int perStep = train.BatchSize * train.RepeatedAugment;
@@ -86,6 +93,7 @@ public sealed class VideoSplits(DataOptions data, string? runDirForSynthetic, in
     /// <summary>The synthetic motion dataset, written once under the run folder and reused by later runs with the same settings.</summary>
     void Synthesize(CancellationToken cancel)
     {
+        var root = spec.Dir;
         var marker = Path.Combine(root, ".complete");
         var stamp = $"{data.SynthClasses} {data.SynthVideosPerClass} {synthSeed} {data.SceneColourJitter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "motion-only"}";
         if (File.Exists(marker) && File.ReadAllText(marker) == stamp) return;

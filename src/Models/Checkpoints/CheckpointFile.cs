@@ -15,9 +15,8 @@ public static class CheckpointFile
 
     public static Dictionary<string, Tensor> Read(string path)
     {
-        if (Directory.Exists(path)) throw new FileNotFoundException($"{path}: is a directory, not a checkpoint file", path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: checkpoint not found", path);
-        if (new FileInfo(path).Length == 0) throw new InvalidDataException($"{path}: empty file, not a checkpoint");
+        if (IO.InputFile.Problem(path, "checkpoint") is string bad)
+            throw File.Exists(path) ? new InvalidDataException(bad) : new FileNotFoundException(bad, path);
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return ReadSafetensors(path);
         var root = TorchZipReader.Read(path);
         return Flatten(Unwrap(root, path), path);
@@ -40,6 +39,7 @@ public static class CheckpointFile
             stream.ReadExactly(json);
             using var doc = System.Text.Json.JsonDocument.Parse(json);
             dataEnd = 8 + (long)headerLength;
+            var ranges = new List<(long Begin, long End, string Name)>();
             foreach (var entry in doc.RootElement.EnumerateObject())
             {
                 if (entry.Name == "__metadata__") continue;
@@ -53,15 +53,23 @@ public static class CheckpointFile
                 if (begin < 0 || end < begin)
                     throw new InvalidDataException($"tensor {entry.Name}: byte range [{begin}, {end}) is malformed");
                 long size = SafetensorsElementSize(v.GetProperty("dtype").GetString(), entry.Name);
-                foreach (var dim in v.GetProperty("shape").EnumerateArray())
+                var shape = v.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToList();
+                foreach (long n in shape)
                 {
-                    long n = dim.GetInt64();
                     if (n < 0) throw new InvalidDataException($"tensor {entry.Name}: negative dimension {n}");
-                    size = n == 0 ? 0 : checked(size * n);
+                    if (n != 0 && size > long.MaxValue / n)
+                        throw new InvalidDataException($"tensor {entry.Name}: shape [{string.Join(", ", shape)}] needs more than 2⁶³ bytes");
+                    size = n == 0 ? 0 : size * n;
                 }
                 if (size != end - begin) throw new InvalidDataException($"tensor {entry.Name}: its shape needs {size} bytes, its offsets give {end - begin}");
                 dataEnd = Math.Max(dataEnd, 8 + (long)headerLength + end);
+                if (end > begin) ranges.Add((begin, end, entry.Name));
             }
+            // Two tensors sharing bytes would load as one aliased pair, which no safetensors writer produces.
+            ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+            for (int i = 1; i < ranges.Count; i++)
+                if (ranges[i].Begin < ranges[i - 1].End)
+                    throw new InvalidDataException($"tensors {ranges[i - 1].Name} [{ranges[i - 1].Begin}, {ranges[i - 1].End}) and {ranges[i].Name} [{ranges[i].Begin}, {ranges[i].End}) overlap");
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or EndOfStreamException
                                       or FormatException or OverflowException or InvalidDataException)

@@ -48,6 +48,13 @@ public static class TorchZipReader
                 {
                     throw new InvalidDataException($"{path}: {e.Message}", e);
                 }
+                // Razorvine builds an unknown global as a ClassDict and fails when the pickle calls it with arguments:
+                // that is a __reduce__ asking the loader to run a function, which no state_dict does.
+                catch (PickleException e) when (System.Text.RegularExpressions.Regex.Match(e.Message, @"ClassDict \(for ([^)]+)\)") is { Success: true } m)
+                {
+                    throw new InvalidDataException($"{path}: the pickle asks to call {m.Groups[1].Value} when loaded, which no checkpoint needs " +
+                        "(torch.load with weights_only=True refuses it too); nothing was run and the file is not loaded", e);
+                }
                 catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
                 {
                     throw new InvalidDataException($"{path}: cannot read the pickle ({e.GetType().Name}: {e.Message})", e);

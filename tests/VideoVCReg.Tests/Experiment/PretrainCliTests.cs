@@ -45,7 +45,7 @@ public class PretrainCliTests(SynthData synth)
             var bad = CliProcess.Run("pretrain", "--data", "/no/such/data", "--out", Path.Combine(work, "x"));
             Assert.Equal(1, bad.ExitCode);
             Assert.Single(bad.Stderr.Trim().Split('\n'));
-            Assert.Contains("--data must be synthetic-motion", bad.Stderr);
+            Assert.Contains("/no/such/data: dataset folder not found", bad.Stderr);     // a dataset spec (a bare DIR is hmdb51:DIR)
             var jitter = CliProcess.Run("data", "synth", "--out", Path.Combine(work, "y"), "--scene-colour-jitter", "500");
             Assert.Equal(1, jitter.ExitCode);
             Assert.Contains("--scene-colour-jitter must be in [0, 180]", jitter.Stderr);

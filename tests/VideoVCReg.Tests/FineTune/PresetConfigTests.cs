@@ -38,4 +38,33 @@ public class PresetConfigTests
         }
         finally { Directory.Delete(outDir, true); }
     }
+
+    /// <summary>configs/ucf101 and configs/kinetics: VideoMAE's scripts for the other video data, each value cited.</summary>
+    [Theory]
+    [InlineData("ucf101", "videomae-b", 100, 16, 0.7)]
+    [InlineData("kinetics", "videomae-b", 75, 6, 0.75)]
+    [InlineData("kinetics", "videomae-s", 150, 12, 0.75)]
+    public void Other_video_presets_cite_every_value_and_bind_without_a_complaint(string layout, string model, int epochs, int batch, double layerDecay)
+    {
+        var file = Path.Combine(RepoRoot(), "configs", layout, $"{model}.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(file));
+        var cited = doc.RootElement.GetProperty("_sources").EnumerateObject().SelectMany(p => p.Name.Split(',', StringSplitOptions.TrimEntries)).ToHashSet();
+        foreach (var section in new[] { "FineTune", "Data" })
+            foreach (var setting in doc.RootElement.GetProperty(section).EnumerateObject())
+                Assert.Contains($"{section}:{setting.Name}", cited);
+        var train = doc.RootElement.GetProperty("FineTune");
+        Assert.Equal((epochs, batch, 5e-4, layerDecay), (train.GetProperty("Epochs").GetInt32(), train.GetProperty("BatchSize").GetInt32(),
+            train.GetProperty("BaseLr").GetDouble(), train.GetProperty("LayerDecay").GetDouble()));
+        var data = doc.RootElement.GetProperty("Data");
+        Assert.Equal((4, 5, 3), (data.GetProperty("SamplingRate").GetInt32(), data.GetProperty("TestClips").GetInt32(), data.GetProperty("TestCrops").GetInt32()));
+        var missing = Path.Combine(Path.GetTempPath(), $"no-{layout}-" + Guid.NewGuid().ToString("N"));
+        var outDir = Directory.CreateTempSubdirectory("preset-").FullName;
+        try
+        {
+            var r = CliProcess.Run("finetune", "--config", file, "--model", model, "--data", $"{layout}:{missing}", "--out", outDir);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal($"videovcreg: {missing}: dataset folder not found", r.Stderr.Trim());
+        }
+        finally { Directory.Delete(outDir, true); }
+    }
 }

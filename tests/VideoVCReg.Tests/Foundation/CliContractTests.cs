@@ -9,14 +9,14 @@ public class CliContractTests
     {
         var r = CliProcess.Run("--help");
         Assert.Equal(0, r.ExitCode);
-        foreach (var verb in VideoVCReg.Cli.CliApp.BuildRoot().Subcommands)
+        foreach (var verb in VideoVCReg.Cli.CliApp.BuildRoot().Subcommands.Where(v => !v.Hidden)) // docs-cli is for maintainers
             Assert.Contains(verb.Name, r.Stdout);
     }
 
     [Fact]
     public void Every_verb_has_help()
     {
-        foreach (var verb in VideoVCReg.Cli.CliApp.BuildRoot().Subcommands)
+        foreach (var verb in VideoVCReg.Cli.CliApp.BuildRoot().Subcommands.Where(v => !v.Hidden)) // System.CommandLine prints no help for a hidden verb
         {
             var r = CliProcess.Run(verb.Name, "--help");
             Assert.Equal(0, r.ExitCode);

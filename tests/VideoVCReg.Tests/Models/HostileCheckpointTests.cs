@@ -33,6 +33,8 @@ public class HostileCheckpointTests
         WriteSafetensors(Path.Combine(dir, "huge_shape.safetensors"), """{"w":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4]}}""", 4);
         WriteSafetensors(Path.Combine(dir, "short_offsets.safetensors"), """{"w":{"dtype":"F32","shape":[1],"data_offsets":[4]}}""", 4);
         WriteSafetensors(Path.Combine(dir, "bad_dtype.safetensors"), """{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}}""", 4);
+        WriteSafetensors(Path.Combine(dir, "overflow_shape.safetensors"), """{"w":{"dtype":"F32","shape":[4611686018427387904, 2],"data_offsets":[0,4]}}""", 4);
+        WriteSafetensors(Path.Combine(dir, "overlap.safetensors"), """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", 12);
         var expected = new Dictionary<string, string>
         {
             ["neg_numel.pth"] = "claims -1 elements",
@@ -42,6 +44,9 @@ public class HostileCheckpointTests
             ["huge_shape.safetensors"] = "its shape needs 4398046511104 bytes",
             ["short_offsets.safetensors"] = "data_offsets must have two entries",
             ["bad_dtype.safetensors"] = "unknown dtype 'Q7'",
+            ["overflow_shape.safetensors"] = "tensor w: shape [4611686018427387904, 2] needs more than 2⁶³ bytes",
+            ["overlap.safetensors"] = "tensors a [0, 8) and b [4, 12) overlap",
+            ["reduce_call.pth"] = "the pickle asks to call posix.system when loaded, which no checkpoint needs",
         };
         foreach (var (name, reason) in expected)
         {
@@ -53,6 +58,32 @@ public class HostileCheckpointTests
             Assert.StartsWith($"videovcreg: {file}: ", lines[0]);
             Assert.Contains(reason, lines[0]);
         }
+        Assert.False(File.Exists(Path.Combine(dir, "payload_ran")));
+    }
+
+    [Fact]
+    public void A_fifo_a_device_and_a_name_that_is_not_utf8_are_named_as_what_they_are()
+    {
+        var dir = Directory.CreateTempSubdirectory("videovcreg-special-").FullName;
+        try
+        {
+            var fifo = Path.Combine(dir, "weights.pth");
+            Process.Start("mkfifo", fifo).WaitForExit();
+            // Written by bash from raw bytes: .NET cannot create a name that is not UTF-8.
+            Process.Start("bash", ["-c", $"printf 'x' > '{dir}/caf'$'\\xe9''.pth'"]).WaitForExit();
+            var latin1 = Directory.EnumerateFiles(dir, "caf*").Single();
+            foreach (var (file, reason) in new[] { (fifo, "is a FIFO (named pipe), not a checkpoint file"), ("/dev/zero", "is a character device, not a checkpoint file"),
+                         (latin1, "the name is not valid UTF-8") })
+            {
+                var r = CliProcess.Run("inspect", file);
+                Assert.True(r.ExitCode == 1, $"{file}: exit {r.ExitCode}, stderr {r.Stderr}");
+                var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.Contains(reason, line);
+                Assert.DoesNotContain("\uFFFD", line);
+            }
+        }
+        // rm: .NET cannot delete the file whose name is not UTF-8 either.
+        finally { Process.Start("rm", ["-rf", dir]).WaitForExit(); }
     }
 
     [Fact]
@@ -85,6 +116,7 @@ public class HostileCheckpointTests
             Assert.StartsWith($"videovcreg: {damaged}: storage data/", line);
             Assert.Contains("fails its CRC-32 check", line);
         }
-        finally { Directory.Delete(dir, true); }
+        // rm: .NET cannot delete the file whose name is not UTF-8 either.
+        finally { Process.Start("rm", ["-rf", dir]).WaitForExit(); }
     }
 }

@@ -33,6 +33,22 @@ public sealed class RecipeGridSweepTests : IDisposable
     }
 
     [Fact]
+    public void Trials_of_an_image_arch_or_recipe_pretrain_without_a_typed_verb()
+    {
+        foreach (var (name, args) in new[] { ("arch", new[] { "--arch", "resnet32", "--data", "synthetic" }), ("recipe", ["--recipe", "long-tail", "--arch", "resnet32"]) })
+        {
+            var r = CliProcess.Run(["sweep", .. args, "--alpha", "1", "--beta", "0.1", "--out", Path.Combine(work, name), "--slurm", "--dry-run"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var plan = SweepPlan.Read(Path.Combine(work, name));
+            Assert.Equal("pretrain", plan.TrialArgs(plan.Trials()[0], "D")[0]);
+        }
+        var video = CliProcess.Run("sweep", "--alpha", "1", "--beta", "0.1", "--out", Path.Combine(work, "video"), "--slurm", "--dry-run");
+        Assert.True(video.ExitCode == 0, video.Stderr);
+        var videoPlan = SweepPlan.Read(Path.Combine(work, "video"));
+        Assert.Equal("finetune", videoPlan.TrialArgs(videoPlan.Trials()[0], "D")[0]);
+    }
+
+    [Fact]
     public void Typed_lists_win_over_the_grid_and_a_config_grid_over_the_recipes()
     {
         var typed = DryRun("typed", "--recipe", "convnext-atto", "--alpha", "0.5,0.25");

@@ -1,0 +1,50 @@
+namespace VideoVCReg.Decoding.Datasets;
+
+/// <summary>
+/// One split-file entry: the video it names, its class, a stable id (what multi-view scores merge on), where it was
+/// listed ("file:line") and its hold-out group (clips of one source video stay on one side of a validation cut).
+/// </summary>
+public sealed record ListedVideo(string Path, int Label, string Id, string Where, string Group);
+
+/// <summary>
+/// One split of a dataset as its files list it, before anything is checked on disk: classes (index = label), train and
+/// test entries in file order, and the lines that could not be taken (malformed, or naming a path outside the video
+/// folder). <see cref="DatasetSplits"/> turns it into training data; <see cref="DatasetCheck"/> reports on it.
+/// </summary>
+public sealed record SplitListing(string Source, IReadOnlyList<string> Classes, IReadOnlyList<ListedVideo> Train, IReadOnlyList<ListedVideo> Test,
+    IReadOnlyList<DatasetProblem> Problems)
+{
+    /// <summary>
+    /// Split <paramref name="split"/> of <paramref name="spec"/>. No split files at all (a bare videos/ tree) throws
+    /// <see cref="InvalidDataException"/> naming what was looked for.
+    /// </summary>
+    public static SplitListing Read(DatasetSpec spec, int split)
+    {
+        if (!Directory.Exists(spec.Dir)) throw new DirectoryNotFoundException($"{spec.Dir}: no such dataset folder");
+        return spec.Layout switch
+        {
+            DatasetLayout.Hmdb51 => Hmdb51.Listing(spec.Dir, split),
+            DatasetLayout.Ucf101 => Ucf101.Listing(spec.Dir, split),
+            DatasetLayout.Kinetics => KineticsCsv.Listing(spec.Dir),
+            DatasetLayout.List => ListFile.Listing(spec.Dir, spec.VideoRoot),
+            _ => throw new ArgumentOutOfRangeException(nameof(spec)),
+        };
+    }
+}
+
+/// <summary>Whether a listed path stays inside the dataset's video folder (a split file must not reach /etc/passwd).</summary>
+static class VideoFolder
+{
+    /// <summary>
+    /// Lexical, after resolving `..`: a symbolic link inside the folder that points elsewhere is allowed, since datasets
+    /// are often assembled from links to shared storage.
+    /// </summary>
+    public static bool Contains(string folder, string path)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        return Path.GetFullPath(path).StartsWith(root, StringComparison.Ordinal);
+    }
+
+    public static string Leaves(string listed, string folder) =>
+        $"'{listed}' leaves the dataset's video folder {Path.GetFullPath(folder)}; refused";
+}

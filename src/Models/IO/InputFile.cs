@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace VideoVCReg.Models.IO;
+
+/// <summary>
+/// What is wrong with a path given as an input file, as one line, before anything opens it. .NET reports a FIFO or a
+/// device as an ordinary empty file (and opening a FIFO blocks until a writer comes), and decodes a name that is not
+/// UTF-8 to U+FFFD, after which the file it names cannot be opened and looks missing; both need saying plainly.
+/// </summary>
+public static class InputFile
+{
+    /// <summary>A one-line problem naming <paramref name="path"/> and <paramref name="what"/> ("checkpoint"), or null when it is a readable, non-empty regular file.</summary>
+    public static string? Problem(string path, string what)
+    {
+        if (path.Contains('\uFFFD'))
+            return $"{Printable(path)}: the name is not valid UTF-8, and .NET cannot open such a file; rename it (for example with `convmv -f latin1 -t utf8`)";
+        if (Directory.Exists(path)) return $"{path}: is a directory, not a {what} file";
+        if (!File.Exists(path)) return $"{path}: {what} not found";
+        if (Kind(path) is string kind) return $"{path}: is {kind}, not a {what} file";
+        if (new FileInfo(path).Length == 0) return $"{path}: empty file, not a {what}";
+        return null;
+    }
+
+    /// <summary>The path with U+FFFD shown as '?', so a terminal prints the name as the user typed it, less the bad bytes.</summary>
+    public static string Printable(string path) => path.Replace('\uFFFD', '?');
+
+    /// <summary>"a FIFO", "a character device", … for a path that exists and is not a regular file; null otherwise or where stat's layout is unknown.</summary>
+    static string? Kind(string path)
+    {
+        // st_mode's offset in glibc's struct stat: x86-64 puts st_nlink before it, the generic layout (arm64) after.
+        int offset = RuntimeInformation.ProcessArchitecture switch { Architecture.X64 => 24, Architecture.Arm64 => 16, _ => -1 };
+        if (offset < 0 || !OperatingSystem.IsLinux()) return null;
+        var buffer = new byte[256];
+        if (stat(path, buffer) != 0) return null;
+        return (BitConverter.ToUInt32(buffer, offset) & 0xF000) switch
+        {
+            0x8000 => null,
+            0x1000 => "a FIFO (named pipe)",
+            0x2000 => "a character device",
+            0x6000 => "a block device",
+            0xC000 => "a socket",
+            _ => null,
+        };
+    }
+
+    [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
+    static extern int stat(string path, byte[] buffer);
+}
