@@ -24,7 +24,9 @@ public sealed partial class VideoReader : IDisposable
     readonly PacketHandle packet;
     readonly FrameHandle frame;
     readonly SwsContextHandle scaler;
-    readonly int rotation, scaledWidth, scaledHeight;
+    readonly Orientation orientation;
+    readonly int scaledWidth, scaledHeight;
+    readonly PacketScan scan;
     readonly RotatedPlanes? turner;
     // Formats RotatedPlanes cannot turn are scaled unturned, then turned as RGB.
     SwsContextHandle? unturnedScaler;
@@ -34,20 +36,25 @@ public sealed partial class VideoReader : IDisposable
     BitstreamFilterHandle? filter;
 
     // Decoder position: `last` is the index of the frame it output last since it was positioned.
-    bool positioned, draining, pending, timed, filterEnded;
+    bool positioned, draining, pending, timed, filterEnded, paletteDue;
+    // Packets of the stream read since the file was opened: the tag of the decoding pass that learns the order.
+    int sequence;
     long last = -1;
     Stamping stamping;
     // After a seek: the keyframe slot the first packet must not come after (-1: nothing to check).
     int landingSlot = -1;
     bool landedLate;
 
-    enum Stamping { Container, PositionAsTag, FromIndex }
+    enum Stamping { Container, SequenceAsTag, FromIndex }
 
     public string Path { get; }
     public VideoInfo Info { get; }
     public int OutputWidth { get; }
     public int OutputHeight { get; }
     public int FrameBytes => checked(OutputWidth * OutputHeight * 3);
+
+    /// <summary>Why the file looks cut short (a header that promises more than is there), or null.</summary>
+    internal string? Truncation { get; }
 
     /// <summary>Work counters, for tests that check random access decodes from the nearest keyframe only.</summary>
     internal long DecodedFrames { get; private set; }
@@ -67,31 +74,34 @@ public sealed partial class VideoReader : IDisposable
             stream = format.BestVideoStream();
             if (stream < 0) throw new InvalidDataException($"{path}: no video stream (audio-only, or not a video)");
             var st = format.Stream(stream);
+            // Cover art of an audio file is a video stream of one still picture, not a video.
+            if (st.IsAttachedPicture) throw new InvalidDataException($"{path}: no video stream (only an attached picture, such as cover art)");
             if (st.Width <= 0 || st.Height <= 0) throw new InvalidDataException($"{path}: the video stream has no decodable frame (size unknown)");
             packet = PacketHandle.Alloc();
             frame = FrameHandle.Alloc();
-            var packets = FrameIndex.ScanPackets(format, packet, stream);
-            if (packets.Count == 0) throw new InvalidDataException($"{path}: the video stream holds no frames");
+            scan = PacketScan.Read(format, packet, stream);
+            if (scan.Frames.Count == 0) throw new InvalidDataException($"{path}: the video stream holds no frames");
             codec = CodecContextHandle.Open(st, options.Threads, path);
             if (st.CodecId == Av.CodecIdMpeg4) filter = BitstreamFilterHandle.Open("mpeg4_unpack_bframes", st, path);
-            index = FrameIndex.HasPresentationTimes(packets) ? FrameIndex.FromPresentationTimes(packets)
-                : FrameIndex.HasPositions(packets) ? FrameIndex.FromDecodeOutput(packets, LearnOutputOrder())
-                : FrameIndex.Untimed(packets.Count);
+            index = FrameIndex.ContainerVouches(scan, st.VideoDelay, st.CodecProperties) ? FrameIndex.FromPresentationTimes(scan.Frames)
+                : FrameIndex.FromDecodeOutput(scan.Frames, LearnOutputOrder());
             if (index.Count == 0) throw new InvalidDataException($"{path}: no frame of the video stream could be decoded");
             timed = index.Timed;
             if (index.Restamps) stamping = Stamping.FromIndex;
             st = format.Stream(stream); // learning the order reopened the file: the old view is gone
-            Info = Describe(st, index, format.Duration);
-            rotation = options.AutoRotate ? Info.Rotation : 0;
+            var display = Orientation.FromDisplayMatrix(st.DisplayMatrix ?? [], st.DisplayRotation, out int degrees, out var warning);
+            Info = Describe(st, index, format.Duration, degrees, warning);
+            Truncation = Truncated(st, scan, format);
+            orientation = options.AutoRotate ? display : default;
             (scaledWidth, scaledHeight) = OutputSize(st.Width, st.Height, options.ShortSide);
-            (OutputWidth, OutputHeight) = FrameRotation.Size(scaledWidth, scaledHeight, rotation);
+            (OutputWidth, OutputHeight) = orientation.Size(scaledWidth, scaledHeight);
             // A degenerate aspect ratio (1×2,000,000 is a valid stream) would ask for terabytes after the
             // short-side resize; refuse it here, where it is one clear error and one skipped video.
             if ((long)OutputWidth * OutputHeight * 3 > MaxFrameBytes)
                 throw new InvalidDataException($"{path}: output frame {OutputWidth}x{OutputHeight} (from {st.Width}x{st.Height}) exceeds the 1 GiB RGB24 limit per frame");
             // Bicubic, like the ffmpeg CLI's auto-inserted scaler; at native size swscale converts without resampling.
             scaler = new SwsContextHandle(OutputWidth, OutputHeight, Av.SwsBicubic);
-            if (rotation != 0) turner = new RotatedPlanes(rotation);
+            if (!orientation.IsUpright) turner = new RotatedPlanes(orientation);
         }
         catch
         {
@@ -107,7 +117,7 @@ public sealed partial class VideoReader : IDisposable
         return ctx;
     }
 
-    static VideoInfo Describe(StreamView st, FrameIndex index, long formatDuration)
+    static VideoInfo Describe(StreamView st, FrameIndex index, long formatDuration, int rotation, string? warning)
     {
         int frames = index.Count;
         double duration = st.Duration > 0 && st.Duration != Av.NoPts ? st.Duration * st.TimeBase
@@ -120,8 +130,33 @@ public sealed partial class VideoReader : IDisposable
             duration = span + span / (frames - 1);
         }
         else if (fps > 0 && (duration <= 0 || st.NbFrames > 0 && st.NbFrames != frames)) duration = frames / fps;
-        return new VideoInfo(st.Width, st.Height, frames, fps, duration, st.CodecName, st.Rotation, Math.Max(0, st.NbFrames));
+        return new VideoInfo(st.Width, st.Height, frames, fps, duration, st.CodecName, rotation, Math.Max(0, st.NbFrames), warning);
     }
+
+    /// <summary>
+    /// A download or copy that stopped early often still decodes what it has; only the header shows what is missing.
+    /// Its claims are held against the time the packets span, in all streams: the duration it states (MP4, Matroska,
+    /// WebM, AVI) and its frame count at the stream's average rate (AVI, MP4; FFmpeg works out an AVI's duration from
+    /// the chunks it finds, so there only the count tells). Counting packets instead would call intact files cut:
+    /// AVI's empty drop chunks are counted by the header but skipped by the demuxer, and take up their time all the same.
+    /// </summary>
+    static string? Truncated(StreamView st, PacketScan scan, FormatContextHandle format)
+    {
+        // The time line runs from 0: MP4 states the end of the movie, and a stream that starts later (an empty edit) still ends there.
+        double present = scan.End - Math.Min(scan.Start, 0);
+        if (double.IsNaN(present)) return st.NbFrames > scan.Stored ? FramesMissing(st, scan) : null;
+        double fps = st.AvgFrameRate > 0 ? st.AvgFrameRate : st.RFrameRate;
+        // Three frames or a twentieth of the file, whichever is more: headers round, and streams end a frame or two apart.
+        bool Short(double declared) => declared - present > Math.Max(fps > 0 ? 3 / fps : 0.1, declared / 20);
+        if (st.NbFrames > scan.Stored && fps > 0 && Short(st.NbFrames / fps)) return FramesMissing(st, scan);
+        double stated = format.Duration / 1e6;
+        if (format.DurationFromHeader && format.Duration > 0 && format.Duration != Av.NoPts && Short(stated))
+            return $"truncated or damaged: the header says {stated:0.0#} s, only {present:0.0#} s are there";
+        return null;
+    }
+
+    static string FramesMissing(StreamView st, PacketScan scan) =>
+        $"truncated or damaged: the container lists {st.NbFrames} frames, only {scan.Stored} are there";
 
     // Learnt orders by file identity: the loader opens the same videos every epoch, and one decoding
     // pass per open would double the cost of these files. Bounded so that a huge dataset cannot grow it forever.
@@ -132,15 +167,15 @@ public sealed partial class VideoReader : IDisposable
     public static void ForgetLearntOrders() => LearntOrders.Clear();
 
     /// <summary>
-    /// Decodes the whole stream once with every packet tagged pts = its byte offset and returns the tags in output
-    /// order: the presentation order that the container does not state.
+    /// Decodes the whole stream once with every packet tagged pts = its sequence number and returns the tags in output
+    /// order: which packets become pictures, in the order the decoder outputs them.
     /// </summary>
     long[] LearnOutputOrder()
     {
         var file = new FileInfo(Path);
         var key = (file.FullName, file.Length, file.LastWriteTimeUtc);
         if (LearntOrders.TryGetValue(key, out var known)) return known;
-        stamping = Stamping.PositionAsTag;
+        stamping = Stamping.SequenceAsTag;
         Rewind();
         var tags = new List<long>();
         for (int stalls = 0; ;)
@@ -278,7 +313,7 @@ public sealed partial class VideoReader : IDisposable
         unturnedScaler ??= new SwsContextHandle(scaledWidth, scaledHeight, Av.SwsBicubic);
         unturned ??= GC.AllocateUninitializedArray<byte>(FrameBytes);
         if (!unturnedScaler.TryScale(frame, unturned)) return false;
-        FrameRotation.Rotate(unturned, scaledWidth, scaledHeight, rotation, rgb);
+        FrameRotation.Orient(unturned, scaledWidth, scaledHeight, orientation, rgb);
         return true;
     }
 
@@ -328,9 +363,17 @@ public sealed partial class VideoReader : IDisposable
                 continue;
             }
             if (packet.StreamIndex != stream) { packet.Unref(); continue; }
+            // A demuxer attaches the palette only to the first packet it reads after opening; after a seek
+            // the decoder would paint with an empty (black) one.
+            if (paletteDue)
+            {
+                paletteDue = false;
+                if (packet.Palette() is null && scan.PaletteAt(packet.Pos) is { } palette) packet.AttachPalette(palette);
+            }
             // Stamped before the filter, so a picture the filter moves to another packet keeps its own pts.
-            if (stamping == Stamping.PositionAsTag) packet.Pts = packet.Pos;
+            if (stamping == Stamping.SequenceAsTag) packet.Pts = sequence;
             else if (stamping == Stamping.FromIndex) packet.Pts = index.RestampedPts(packet.Pos);
+            sequence++;
             if (landingSlot >= 0) CheckLanding();
             if (filter == null) return true;
             if (filter.Send(packet) < 0) packet.Unref();
@@ -368,6 +411,7 @@ public sealed partial class VideoReader : IDisposable
         codec.Dispose();
         format.Dispose();
         (format, codec) = (newFormat, newCodec);
+        sequence = 0;
         ResetDecoder();
     }
 
@@ -377,6 +421,7 @@ public sealed partial class VideoReader : IDisposable
         pending = draining = landedLate = filterEnded = false;
         landingSlot = -1;
         filter?.Flush();
+        paletteDue = true;
         positioned = true;
         last = -1;
     }

@@ -24,7 +24,7 @@ public static class VideoCheckCommand
                 ctx.Cancel.ThrowIfCancellationRequested();
                 try
                 {
-                    int frames = VideoCheck.DecodeAll(path, ref rgb, ctx.Cancel);
+                    int frames = VideoCheck.DecodeAll(path, ref rgb, ctx.Cancel, w => Console.Error.WriteLine($"videovcreg: warning: {w}"));
                     Console.WriteLine($"ok {frames} {path}");
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException)

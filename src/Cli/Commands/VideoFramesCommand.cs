@@ -25,6 +25,7 @@ public static class VideoFramesCommand
             var indices = ParseIndices(ctx.Parse.GetValue(at)!);
             var dir = ctx.Parse.GetValue(outDir)!;
             using var reader = VideoReader.Open(path, new VideoReaderOptions(AutoRotate: !ctx.Parse.GetValue(noRotate)));
+            if (reader.Info.Warning is { } warning && !ctx.Parse.GetValue(noRotate)) Console.Error.WriteLine($"videovcreg: warning: {path}: {warning}");
             Directory.CreateDirectory(dir);
             var rgb = new byte[reader.FrameBytes];
             foreach (var k in indices)

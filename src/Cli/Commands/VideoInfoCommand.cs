@@ -21,6 +21,7 @@ public static class VideoInfoCommand
             var path = ctx.Parse.GetValue(file)!;
             using var reader = VideoReader.Open(path);
             var i = reader.Info;
+            if (i.Warning is { } warning) Console.Error.WriteLine($"videovcreg: warning: {path}: {warning}");
             if (ctx.Parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new

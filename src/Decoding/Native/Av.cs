@@ -11,7 +11,17 @@ internal static class Av
     internal const int PixFmtGray8 = 8;
     internal const int PixFmtYuvj420P = 12;
     internal const int PixFmtYuvj444P = 14;
+    internal const int PixFmtYuv420P10Le = 62;
+    internal const int PixFmtYuv444P10Le = 68;
+    internal const int PixFmtYuv420P12Le = 123;
+    internal const int PixFmtYuv444P12Le = 131;
     internal const int PacketDataDisplayMatrix = 5;
+    internal const int PacketDataPalette = 0;
+    internal const int PaletteSize = 1024;
+    internal const int DurationFromStream = 1;
+    internal const int CodecPropIntraOnly = 1 << 0;
+    internal const int CodecPropReorder = 1 << 3;
+    internal const int DispositionAttachedPic = 0x400;
     internal const int PacketFlagKey = 0x1;
     // The demuxer marks packets whose frames lie outside the edit list; the decoder drops their output.
     internal const int PacketFlagDiscard = 0x4;

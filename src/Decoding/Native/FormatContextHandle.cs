@@ -31,6 +31,9 @@ internal sealed class FormatContextHandle : SafeHandle
     /// <summary>Container duration in AV_TIME_BASE (µs) units, or AV_NOPTS_VALUE.</summary>
     internal long Duration => Mem.I64(handle, Layout.FormatContextDuration);
 
+    /// <summary>True when <see cref="Duration"/> comes from the header, not estimated from the packets' timestamps or the bitrate.</summary>
+    internal bool DurationFromHeader => Mem.I32(handle, Layout.FormatContextDurationEstimationMethod) == Av.DurationFromStream;
+
     internal StreamView Stream(int index)
     {
         if ((uint)index >= (uint)StreamCount) throw new ArgumentOutOfRangeException(nameof(index));

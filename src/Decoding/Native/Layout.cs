@@ -11,8 +11,10 @@ internal static class Layout
     internal const int FormatContextNbStreams = 44;
     internal const int FormatContextStreams = 48;
     internal const int FormatContextDuration = 72;
+    internal const int FormatContextDurationEstimationMethod = 272;
 
     internal const int StreamTimeBase = 16;
+    internal const int StreamDisposition = 48;
     internal const int StreamNbFrames = 40;
     internal const int StreamDuration = 32;
     internal const int StreamAvgFrameRate = 72;
@@ -23,6 +25,9 @@ internal static class Layout
     internal const int CodecParametersCodecId = 4;
     internal const int CodecParametersWidth = 56;
     internal const int CodecParametersHeight = 60;
+    internal const int CodecParametersVideoDelay = 96;
+
+    internal const int CodecDescriptorProps = 24;
 
     internal const int BsfContextParIn = 24;
 
@@ -31,6 +36,7 @@ internal static class Layout
     internal const int PacketSize = 32;
     internal const int PacketStreamIndex = 36;
     internal const int PacketFlags = 40;
+    internal const int PacketDuration = 64;
     internal const int PacketPos = 72;
 
     internal const int FrameData = 0;
@@ -49,7 +55,9 @@ internal static class Layout
         ["AVFormatContext.nb_streams"] = FormatContextNbStreams,
         ["AVFormatContext.streams"] = FormatContextStreams,
         ["AVFormatContext.duration"] = FormatContextDuration,
+        ["AVFormatContext.duration_estimation_method"] = FormatContextDurationEstimationMethod,
         ["AVStream.time_base"] = StreamTimeBase,
+        ["AVStream.disposition"] = StreamDisposition,
         ["AVStream.nb_frames"] = StreamNbFrames,
         ["AVStream.duration"] = StreamDuration,
         ["AVStream.avg_frame_rate"] = StreamAvgFrameRate,
@@ -59,12 +67,15 @@ internal static class Layout
         ["AVCodecParameters.codec_id"] = CodecParametersCodecId,
         ["AVCodecParameters.width"] = CodecParametersWidth,
         ["AVCodecParameters.height"] = CodecParametersHeight,
+        ["AVCodecParameters.video_delay"] = CodecParametersVideoDelay,
+        ["AVCodecDescriptor.props"] = CodecDescriptorProps,
         ["AVBSFContext.par_in"] = BsfContextParIn,
         ["AVPacket.pts"] = PacketPts,
         ["AVPacket.dts"] = PacketDts,
         ["AVPacket.size"] = PacketSize,
         ["AVPacket.stream_index"] = PacketStreamIndex,
         ["AVPacket.flags"] = PacketFlags,
+        ["AVPacket.duration"] = PacketDuration,
         ["AVPacket.pos"] = PacketPos,
         ["AVFrame.data"] = FrameData,
         ["AVFrame.linesize"] = FrameLinesize,
@@ -87,7 +98,17 @@ internal static class Layout
         ["AV_PIX_FMT_GRAY8"] = Av.PixFmtGray8,
         ["AV_PIX_FMT_YUVJ420P"] = Av.PixFmtYuvj420P,
         ["AV_PIX_FMT_YUVJ444P"] = Av.PixFmtYuvj444P,
+        ["AV_PIX_FMT_YUV420P10LE"] = Av.PixFmtYuv420P10Le,
+        ["AV_PIX_FMT_YUV444P10LE"] = Av.PixFmtYuv444P10Le,
+        ["AV_PIX_FMT_YUV420P12LE"] = Av.PixFmtYuv420P12Le,
+        ["AV_PIX_FMT_YUV444P12LE"] = Av.PixFmtYuv444P12Le,
         ["AV_PKT_DATA_DISPLAYMATRIX"] = Av.PacketDataDisplayMatrix,
+        ["AV_PKT_DATA_PALETTE"] = Av.PacketDataPalette,
+        ["AVFMT_DURATION_FROM_STREAM"] = Av.DurationFromStream,
+        ["AVPALETTE_SIZE"] = Av.PaletteSize,
+        ["AV_CODEC_PROP_INTRA_ONLY"] = Av.CodecPropIntraOnly,
+        ["AV_CODEC_PROP_REORDER"] = Av.CodecPropReorder,
+        ["AV_DISPOSITION_ATTACHED_PIC"] = Av.DispositionAttachedPic,
         ["AV_PKT_FLAG_KEY"] = Av.PacketFlagKey,
         ["AV_PKT_FLAG_DISCARD"] = Av.PacketFlagDiscard,
         ["AVCOL_RANGE_MPEG"] = Av.ColorRangeMpeg,

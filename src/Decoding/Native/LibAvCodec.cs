@@ -20,6 +20,9 @@ internal static partial class LibAvCodec
     [LibraryImport(Lib)] internal static partial IntPtr av_packet_alloc();
     [LibraryImport(Lib)] internal static partial void av_packet_free(ref IntPtr pkt);
     [LibraryImport(Lib)] internal static partial void av_packet_unref(IntPtr pkt);
+    [LibraryImport(Lib)] internal static partial IntPtr av_packet_get_side_data(IntPtr pkt, int type, out nuint size);
+    [LibraryImport(Lib)] internal static partial IntPtr av_packet_new_side_data(IntPtr pkt, int type, nuint size);
+    [LibraryImport(Lib)] internal static partial IntPtr avcodec_descriptor_get(int id);
     [LibraryImport(Lib)] internal static partial int avcodec_parameters_copy(IntPtr dst, IntPtr src);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial IntPtr av_bsf_get_by_name(string name);

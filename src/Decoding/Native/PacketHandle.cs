@@ -30,6 +30,24 @@ internal sealed class PacketHandle : SafeHandle
     internal int Flags => Mem.I32(handle, Layout.PacketFlags);
     /// <summary>Byte offset of the packet in the file, -1 when unknown.</summary>
     internal long Pos => Mem.I64(handle, Layout.PacketPos);
+    internal long Duration => Mem.I64(handle, Layout.PacketDuration);
+
+    /// <summary>A copy of the palette this packet carries (AV_PKT_DATA_PALETTE), or null.</summary>
+    internal byte[]? Palette()
+    {
+        var data = LibAvCodec.av_packet_get_side_data(handle, Av.PacketDataPalette, out var size);
+        if (data == IntPtr.Zero || size < Av.PaletteSize) return null;
+        var palette = new byte[Av.PaletteSize];
+        System.Runtime.InteropServices.Marshal.Copy(data, palette, 0, palette.Length);
+        return palette;
+    }
+
+    internal void AttachPalette(byte[] palette)
+    {
+        var data = LibAvCodec.av_packet_new_side_data(handle, Av.PacketDataPalette, (nuint)palette.Length);
+        if (data == IntPtr.Zero) throw new OutOfMemoryException("av_packet_new_side_data failed");
+        System.Runtime.InteropServices.Marshal.Copy(palette, 0, data, palette.Length);
+    }
 
     internal void Unref() => LibAvCodec.av_packet_unref(handle);
 

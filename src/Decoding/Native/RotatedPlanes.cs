@@ -3,16 +3,16 @@ using System.Runtime.InteropServices;
 namespace VideoVCReg.Decoding.Native;
 
 /// <summary>
-/// A decoded picture turned clockwise by 90, 180 or 270 degrees plane by plane, before RGB conversion
+/// A decoded picture laid upright (<see cref="Orientation"/>: turns and flips) plane by plane, before RGB conversion
 /// and resizing, which is where the ffmpeg CLI's autorotation (transpose and flip filters) turns it.
 /// swscale's bicubic filter does not commute with a transpose (measured: up to 159 levels apart after
-/// a resize), so turning the RGB result afterwards would not give the CLI's picture. Only 8-bit planar
-/// formats whose chroma is subsampled alike in both directions qualify (<see cref="Supports"/>);
-/// for the rest the reader turns the RGB output instead.
+/// a resize; from 10 bits its dither pattern follows the position), so turning the RGB result afterwards would
+/// not give the CLI's picture. Planar 8-, 10- and 12-bit formats whose chroma is subsampled alike in both
+/// directions qualify (<see cref="Supports"/>); for the rest the reader turns the RGB output instead.
 /// </summary>
 internal sealed unsafe class RotatedPlanes : IDisposable
 {
-    readonly int clockwise;
+    readonly Orientation orientation;
     // swscale's SIMD converters use aligned loads and read whole vectors past a row's end, as FFmpeg's own
     // frame buffers allow: rows are padded to 64 bytes and every plane starts 64-byte aligned.
     const int Align = 64;
@@ -21,23 +21,25 @@ internal sealed unsafe class RotatedPlanes : IDisposable
     readonly IntPtr planePointers = (IntPtr)NativeMemory.AlignedAlloc(4 * (nuint)IntPtr.Size, Align);
     readonly IntPtr strides = (IntPtr)NativeMemory.AlignedAlloc(4 * sizeof(int), Align);
 
-    internal RotatedPlanes(int clockwise) => this.clockwise = clockwise;
+    internal RotatedPlanes(Orientation orientation) => this.orientation = orientation;
 
-    /// <summary>log2 of the chroma subsampling, or -1 when the format is not handled here.</summary>
-    static int ChromaShift(int format) => format switch
+    /// <summary>log2 of the chroma subsampling and bytes per sample; a shift of -1 when the format is not handled here.</summary>
+    static (int Shift, int Bytes) Planar(int format) => format switch
     {
-        Av.PixFmtYuv420P or Av.PixFmtYuvj420P => 1,
-        Av.PixFmtYuv444P or Av.PixFmtYuvj444P => 0,
-        Av.PixFmtGray8 => 0,
-        _ => -1,
+        Av.PixFmtYuv420P or Av.PixFmtYuvj420P => (1, 1),
+        Av.PixFmtYuv444P or Av.PixFmtYuvj444P or Av.PixFmtGray8 => (0, 1),
+        Av.PixFmtYuv420P10Le or Av.PixFmtYuv420P12Le => (1, 2),
+        Av.PixFmtYuv444P10Le or Av.PixFmtYuv444P12Le => (0, 2),
+        _ => (-1, 0),
     };
 
-    internal static bool Supports(int format) => ChromaShift(format) >= 0;
+    internal static bool Supports(int format) => Planar(format).Shift >= 0;
 
     /// <summary>The frame turned, as a source image for swscale; valid until the next call.</summary>
     internal SwsContextHandle.SourceImage Turn(FrameHandle frame)
     {
-        int w = frame.Width, h = frame.Height, shift = ChromaShift(frame.Format);
+        int w = frame.Width, h = frame.Height;
+        var (shift, bytes) = Planar(frame.Format);
         int count = frame.Format == Av.PixFmtGray8 ? 1 : 3;
         var outPlanes = (IntPtr*)planePointers;
         var outStrides = (int*)strides;
@@ -46,8 +48,8 @@ internal sealed unsafe class RotatedPlanes : IDisposable
         {
             int s = p == 0 ? 0 : shift;
             int pw = (w + (1 << s) - 1) >> s, ph = (h + (1 << s) - 1) >> s;
-            var (rw, rh) = FrameRotation.Size(pw, ph, clockwise);
-            int rowBytes = (rw + Align - 1) / Align * Align;
+            var (rw, rh) = orientation.Size(pw, ph);
+            int rowBytes = (rw * bytes + Align - 1) / Align * Align;
             nuint size = (nuint)rowBytes * (nuint)(rh + 1);
             if (sizes[p] < size)
             {
@@ -57,26 +59,35 @@ internal sealed unsafe class RotatedPlanes : IDisposable
             }
             byte* src = (byte*)Mem.Ptr(frame.Planes, p * IntPtr.Size);
             int stride = Mem.I32(frame.Strides, p * sizeof(int));
-            Turn(src, stride, pw, ph, planes[p], rowBytes, rw, rh);
+            if (bytes == 1) Turn(src, stride, pw, ph, planes[p], rowBytes, rw, rh);
+            else Turn((ushort*)src, stride / 2, pw, ph, (ushort*)planes[p], rowBytes / 2, rw, rh);
             outPlanes[p] = (IntPtr)planes[p];
             outStrides[p] = rowBytes;
         }
-        var (ow, oh) = FrameRotation.Size(w, h, clockwise);
+        var (ow, oh) = orientation.Size(w, h);
         return new SwsContextHandle.SourceImage(planePointers, strides, ow, oh, frame.Format, frame.Colorspace, frame.ColorRange);
     }
 
-    void Turn(byte* src, int stride, int w, int h, byte* dst, int dstStride, int rw, int rh)
+    /// <summary>Row y of the output reads the stored plane along one line: a row (no transpose) or a column, either way round.</summary>
+    void Turn<T>(T* src, int stride, int w, int h, T* dst, int dstStride, int rw, int rh) where T : unmanaged
     {
+        var (transpose, flipX, flipY) = orientation;
         for (int y = 0; y < rh; y++)
         {
-            byte* row = dst + (long)y * dstStride;
-            switch (clockwise)
+            T* row = dst + (long)y * dstStride;
+            T* first;
+            long step;
+            if (!transpose)
             {
-                case 90: for (int x = 0; x < rw; x++) row[x] = src[(long)(h - 1 - x) * stride + y]; break;
-                case 180: { byte* s = src + (long)(h - 1 - y) * stride; for (int x = 0; x < rw; x++) row[x] = s[w - 1 - x]; break; }
-                case 270: for (int x = 0; x < rw; x++) row[x] = src[(long)x * stride + (w - 1 - y)]; break;
-                default: throw new ArgumentOutOfRangeException(nameof(clockwise), clockwise, "rotation must be 90, 180 or 270");
+                first = src + (long)(flipY ? h - 1 - y : y) * stride + (flipX ? w - 1 : 0);
+                step = flipX ? -1 : 1;
             }
+            else
+            {
+                first = src + (long)(flipY ? h - 1 : 0) * stride + (flipX ? w - 1 - y : y);
+                step = flipY ? -stride : stride;
+            }
+            for (int x = 0; x < rw; x++) row[x] = first[x * step];
         }
     }
 

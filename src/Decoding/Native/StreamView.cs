@@ -13,21 +13,43 @@ internal readonly struct StreamView(IntPtr stream)
     internal long Duration => Mem.I64(stream, Layout.StreamDuration);
     internal double AvgFrameRate => Mem.Rational(stream, Layout.StreamAvgFrameRate);
     internal double RFrameRate => Mem.Rational(stream, Layout.StreamRFrameRate);
+    /// <summary>Frames the decoder may hold back to reorder (has_b_frames); 0 when output order is decode order.</summary>
+    internal int VideoDelay => Mem.I32(CodecParameters, Layout.CodecParametersVideoDelay);
+    /// <summary>A still picture attached to the file (cover art), not a video.</summary>
+    internal bool IsAttachedPicture => (Mem.I32(stream, Layout.StreamDisposition) & Av.DispositionAttachedPic) != 0;
+
+    /// <summary>The codec's AV_CODEC_PROP_* flags from FFmpeg's codec descriptor; 0 when unknown.</summary>
+    internal int CodecProperties
+    {
+        get
+        {
+            var descriptor = LibAvCodec.avcodec_descriptor_get(CodecId);
+            return descriptor == IntPtr.Zero ? 0 : Mem.I32(descriptor, Layout.CodecDescriptorProps);
+        }
+    }
 
     internal string CodecName => System.Runtime.InteropServices.Marshal.PtrToStringUTF8(LibAvCodec.avcodec_get_name(CodecId)) ?? "unknown";
 
-    /// <summary>Clockwise rotation in degrees (0, 90, 180, 270) from the display-matrix side data; 0 when absent.</summary>
-    internal int Rotation
+    /// <summary>av_display_rotation_get of the display matrix: degrees counter-clockwise; NaN when there is none.</summary>
+    internal unsafe double DisplayRotation
     {
         get
         {
             var matrix = LibAvFormat.av_stream_get_side_data(stream, Av.PacketDataDisplayMatrix, out var size);
-            if (matrix == IntPtr.Zero || size < 9 * sizeof(int)) return 0;
-            double angle = LibAvUtil.av_display_rotation_get(matrix);
-            if (double.IsNaN(angle)) return 0;
-            // av_display_rotation_get is counter-clockwise; players (and ffprobe's "rotation") turn it around.
-            int degrees = (int)Math.Round(-angle) % 360;
-            return degrees < 0 ? degrees + 360 : degrees;
+            return matrix == IntPtr.Zero || size < 9 * sizeof(int) ? double.NaN : LibAvUtil.av_display_rotation_get(matrix);
+        }
+    }
+
+    /// <summary>The display matrix (9 values, 16.16 and 2.30 fixed point), or null when the stream has none.</summary>
+    internal int[]? DisplayMatrix
+    {
+        get
+        {
+            var matrix = LibAvFormat.av_stream_get_side_data(stream, Av.PacketDataDisplayMatrix, out var size);
+            if (matrix == IntPtr.Zero || size < 9 * sizeof(int)) return null;
+            var values = new int[9];
+            System.Runtime.InteropServices.Marshal.Copy(matrix, values, 0, 9);
+            return values;
         }
     }
 }

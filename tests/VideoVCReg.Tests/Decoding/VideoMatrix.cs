@@ -48,11 +48,40 @@ public sealed class VideoMatrix : IDisposable
         ["h264-ts-no-bframes"] = ("h264-nob.ts", 30, ["-c:v", "libx264", "-bf", "0"]),
     };
 
+    /// <summary>
+    /// Issue 27's table of decoding defects, one file per row, with what `check` must say: "ok" or the start of its
+    /// reason. All are made in one run of fixtures/video/make_defect_videos.py, which names the defect each shows.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Defects = new Dictionary<string, string>
+    {
+        ["d1-pts-are-dts.mp4"] = "ok", ["d1-pts-are-dts.mkv"] = "ok", ["d1-pts-are-dts.flv"] = "ok",
+        ["d2-vp8-altref.webm"] = "ok", ["d2-vp8-altref-own-times.webm"] = "ok",
+        ["d3-copyinkf.mp4"] = "ok", ["d3-cut-mid-gop.ts"] = "ok", ["d3-hevc-starts-at-cra.mkv"] = "ok", ["d4-hevc-trimmed.mp4"] = "ok",
+        ["d4-editlist-mid-gop.mp4"] = "ok", ["d4-drop-chunks.avi"] = "ok",
+        ["d5-pal8.avi"] = "ok", ["d5-smc.mov"] = "ok",
+        ["d6-hflip.mp4"] = "ok", ["d6-vflip.mp4"] = "ok", ["d6-transpose.mp4"] = "ok", ["d6-antitranspose.mp4"] = "ok",
+        ["d7-rotate45.mp4"] = "ok",
+        ["d8-truncated.mkv"] = "truncated or damaged: the header says 4.0 s", ["d8-truncated.webm"] = "truncated or damaged: the header says 4.0 s",
+        ["cover-art.mp3"] = "no video stream",
+    };
+
     public string Dir { get; } = Directory.CreateTempSubdirectory("videovcreg-matrix-").FullName;
     readonly ConcurrentDictionary<string, Lazy<string>> files = new();
+    readonly Lazy<string> defectDir;
 
-    /// <summary>The file of a row (a combination or a named file), encoded once.</summary>
-    public string this[string row] => files.GetOrAdd(row, r => new Lazy<string>(() => Encode(r))).Value;
+    public VideoMatrix() => defectDir = new(MakeDefects);
+
+    /// <summary>The file of a row (a combination, a named file or a defect), encoded once.</summary>
+    public string this[string row] => Defects.ContainsKey(row) ? Path.Combine(defectDir.Value, row)
+        : files.GetOrAdd(row, r => new Lazy<string>(() => Encode(r))).Value;
+
+    string MakeDefects()
+    {
+        var dir = Path.Combine(Dir, "defects");
+        var made = PythonScript.Run(Path.Combine(AppContext.BaseDirectory, "fixtures", "video", "make_defect_videos.py"), dir);
+        Assert.Equal(Defects.Keys.Order(), made.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        return dir;
+    }
 
     string Encode(string row)
     {
