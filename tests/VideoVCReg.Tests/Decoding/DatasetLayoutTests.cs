@@ -97,6 +97,13 @@ public class SyntheticLayoutFileTests
             var avi = File.ReadAllBytes(ucf[0].Path);
             Assert.True(Find(avi, "XviD"u8) >= 0, "no XviD user data");
             Assert.Contains(Enumerable.Range(0, avi.Length - 4), p => avi[p] == 0 && avi[p + 1] == 0 && avi[p + 2] == 1 && avi[p + 3] == 0xB6 && avi[p + 4] >> 6 == 2);
+            // Intact files: `data check` must not call the edit-list trims or the B-frame AVIs truncated (issue 27, D4).
+            foreach (var (layout, dir) in new[] { ("ucf101", "u"), ("kinetics", "k") })
+            {
+                var check = Support.CliProcess.Run("data", "check", $"{layout}:{Path.Combine(work, dir)}");
+                Assert.True(check.ExitCode == 0, $"{layout}: {check.Stdout}{check.Stderr}");
+                Assert.StartsWith("ok:", check.Stdout.Trim().Split('\n').Last());
+            }
         }
         finally { Directory.Delete(work, true); }
     }
