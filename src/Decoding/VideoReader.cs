@@ -142,16 +142,18 @@ public sealed partial class VideoReader : IDisposable
     /// </summary>
     static string? Truncated(StreamView st, PacketScan scan, FormatContextHandle format)
     {
-        // The time line runs from 0: MP4 states the end of the movie, and a stream that starts later (an empty edit) still ends there.
-        double present = scan.End - Math.Min(scan.Start, 0);
-        if (double.IsNaN(present)) return st.NbFrames > scan.Stored ? FramesMissing(st, scan) : null;
+        // The stated duration is a time line from 0: MP4 states the end of the movie, a stream that starts later (an empty
+        // edit) still ends there, and pre-roll that an edit list hides (negative times) is not part of it. The frame count
+        // does count the pre-roll's packets, so it is held against the time all packets span.
+        double timeline = scan.End, spanned = scan.End - Math.Min(scan.Start, 0);
+        if (double.IsNaN(timeline)) return st.NbFrames > scan.Stored ? FramesMissing(st, scan) : null;
         double fps = st.AvgFrameRate > 0 ? st.AvgFrameRate : st.RFrameRate;
         // Three frames or a twentieth of the file, whichever is more: headers round, and streams end a frame or two apart.
-        bool Short(double declared) => declared - present > Math.Max(fps > 0 ? 3 / fps : 0.1, declared / 20);
-        if (st.NbFrames > scan.Stored && fps > 0 && Short(st.NbFrames / fps)) return FramesMissing(st, scan);
+        bool Short(double declared, double present) => declared - present > Math.Max(fps > 0 ? 3 / fps : 0.1, declared / 20);
+        if (st.NbFrames > scan.Stored && fps > 0 && Short(st.NbFrames / fps, spanned)) return FramesMissing(st, scan);
         double stated = format.Duration / 1e6;
-        if (format.DurationFromHeader && format.Duration > 0 && format.Duration != Av.NoPts && Short(stated))
-            return $"truncated or damaged: the header says {stated:0.0#} s, only {present:0.0#} s are there";
+        if (format.DurationFromHeader && format.Duration > 0 && format.Duration != Av.NoPts && Short(stated, timeline))
+            return $"truncated or damaged: the header says {stated:0.0#} s, only {timeline:0.0#} s are there";
         return null;
     }
 
@@ -188,7 +190,10 @@ public sealed partial class VideoReader : IDisposable
                 frame.Unref();
                 continue;
             }
-            if (rc == Av.ErrorEof || (rc == Av.ErrorAgain && draining) || ++stalls > MaxStalls) break;
+            if (rc == Av.ErrorEof || (rc == Av.ErrorAgain && draining)) break;
+            // Stopping here would shorten the index without a word, and `check` (which counts packets) could not see it.
+            if (++stalls > MaxStalls)
+                throw new InvalidDataException($"{Path}: damaged: the decoder gave no picture for {MaxStalls} packets in a row after frame {tags.Count}");
             Feed();
         }
         stamping = Stamping.Container;
@@ -246,7 +251,7 @@ public sealed partial class VideoReader : IDisposable
     }
 
     InvalidDataException Undecodable(long frameIndex) =>
-        new($"{Path}: frame {frameIndex} could not be decoded (damaged stream, or fewer decodable frames than the {Info.Frames} packets)");
+        new($"{Path}: frame {frameIndex} could not be decoded (damaged stream; its index holds {Info.Frames} frames)");
 
     /// <summary>True when a keyframe lies between the decoder's position and the target: seeking beats decoding on.</summary>
     bool KeyframeAhead(long frameIndex)

@@ -114,9 +114,13 @@ public sealed class RunFolder : IDisposable
     /// is removed only after <paramref name="checkInputs"/> passed. A mistyped --data then fails in one line with the old run
     /// still there: probe and analyze once cleared first and lost report.json that way.
     /// </summary>
-    public void Claim(string outDir, bool force, Action checkInputs)
+    /// <param name="resumes">The verb continues an unfinished run it finds (finetune, pretrain); probe and analyze do not,
+    /// and writing beside another verb's checkpoints would leave a run that can neither resume nor be told apart.</param>
+    public void Claim(string outDir, bool force, Action checkInputs, bool resumes = true)
     {
         if (Finished && !force) throw FinishedRefusal(outDir);
+        if (Unfinished && !force && !resumes)
+            throw new IOException($"{outDir}: holds an unfinished training run (split*/ with checkpoints or metrics) that this verb does not resume; use --force to replace it, or choose another --out");
         if (!force) return;
         if (Finished || Unfinished) checkInputs();
         Clear();

@@ -67,7 +67,7 @@ public static class Hmdb51
             {
                 var path = VideoPath(root, e);
                 var where = $"{e.SplitFile}:{e.Line}";
-                if (!VideoFolder.Contains(videoRoot, path)) { problems.Add(new(where, VideoFolder.Leaves(e.Name, videoRoot))); continue; }
+                if (!VideoFolder.Contains(videoRoot, path, e.Name)) { problems.Add(new(where, VideoFolder.Leaves(e.Name, videoRoot))); continue; }
                 (e.Id == 1 ? train : test).Add(new ListedVideo(path, label, $"{e.Class}/{e.Name}", where, $"{e.Class}/{SourceMovie(path, e.Class)}"));
             }
         return new SplitListing($"{root} split {split}", classes, train, test, problems);

@@ -60,7 +60,7 @@ public static class ListFile
             }
             var listed = line[..cut].Trim();
             var path = Path.GetFullPath(Path.Combine(root, listed));
-            if (!VideoFolder.Contains(root, path)) { problems.Add(new(where, VideoFolder.Leaves(listed, root))); continue; }
+            if (!VideoFolder.Contains(root, path, listed)) { problems.Add(new(where, VideoFolder.Leaves(listed, root))); continue; }
             var id = Path.GetRelativePath(root, path);
             items.Add(new ListedVideo(path, label, id, where, id));
         }

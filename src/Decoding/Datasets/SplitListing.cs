@@ -36,15 +36,20 @@ public sealed record SplitListing(string Source, IReadOnlyList<string> Classes, 
 static class VideoFolder
 {
     /// <summary>
-    /// Lexical, after resolving `..`: a symbolic link inside the folder that points elsewhere is allowed, since datasets
-    /// are often assembled from links to shared storage.
+    /// Lexical: a symbolic link inside the folder that points elsewhere is allowed, since datasets are often assembled
+    /// from links to shared storage. So a `..` in what the split file lists is refused outright: after such a link the
+    /// kernel's parent is not the one the text shows, and `jump/../walk/x.avi` would be labelled by a folder it is not in.
     /// </summary>
-    public static bool Contains(string folder, string path)
+    /// <param name="listed">The path as the split file gives it; <paramref name="path"/> is where it leads.</param>
+    public static bool Contains(string folder, string path, string listed)
     {
-        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        if (listed.Split('/', '\\').Contains("..")) return false;
+        var full = Path.GetFullPath(folder);
+        var root = full == "/" ? full : Path.TrimEndingDirectorySeparator(full) + Path.DirectorySeparatorChar;
         return Path.GetFullPath(path).StartsWith(root, StringComparison.Ordinal);
     }
 
-    public static string Leaves(string listed, string folder) =>
-        $"'{listed}' leaves the dataset's video folder {Path.GetFullPath(folder)}; refused";
+    public static string Leaves(string listed, string folder) => listed.Split('/', '\\').Contains("..")
+        ? $"'{listed}' climbs with '..', which a split file must not (a symbolic link would change where it leads); refused"
+        : $"'{listed}' leaves the dataset's video folder {Path.GetFullPath(folder)}; refused";
 }

@@ -71,7 +71,7 @@ public static partial class Ucf101
                     continue;
                 }
                 var path = Path.Combine(videoRoot, parts[0]);
-                if (!VideoFolder.Contains(videoRoot, path)) { problems.Add(new(where, VideoFolder.Leaves(parts[0], videoRoot))); continue; }
+                if (!VideoFolder.Contains(videoRoot, path, parts[0])) { problems.Add(new(where, VideoFolder.Leaves(parts[0], videoRoot))); continue; }
                 if (!label.TryGetValue(cls, out int l)) { problems.Add(new(where, $"'{parts[0]}': its folder '{cls}' is not a class of {ClassIndex}")); continue; }
                 if (withLabel && listedId != l + 1) { problems.Add(new(where, $"'{parts[0]}' has id {listedId}, but {ClassIndex} gives {cls} id {l + 1}")); continue; }
                 videos.Add(new ListedVideo(path, l, parts[0], where, $"{cls}/{Group(parts[0])}"));

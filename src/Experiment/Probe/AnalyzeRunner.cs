@@ -28,7 +28,7 @@ public sealed class AnalyzeRunner(string outDir, bool force, Device device, int 
     {
         using var folder = RunFolder.Acquire(outDir);
         if (saveFeatures is string saveTo) RunFolder.CreateSideFolder(saveTo, "--save-features");
-        folder.Claim(outDir, force, () => RunInputs.Check(source, backbones.Select(b => b.Factory), outDir, cancel));
+        folder.Claim(outDir, force, () => RunInputs.Check(source, backbones.Select(b => b.Factory), outDir, cancel), resumes: false);
         source.Prepare(outDir, cancel);
         var results = new List<AnalyzedWeights>();
         for (int k = 0; k < backbones.Count; k++)

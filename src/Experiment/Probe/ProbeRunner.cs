@@ -68,7 +68,7 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
             return ProbeReport.Read(options.OutDir);
         }
         if (options.SaveFeatures is string saveTo) RunFolder.CreateSideFolder(saveTo, "--save-features");
-        folder.Claim(options.OutDir, options.Force, () => RunInputs.Check(source, [factory], options.OutDir, cancel));
+        folder.Claim(options.OutDir, options.Force, () => RunInputs.Check(source, [factory], options.OutDir, cancel), resumes: false);
         AtomicFile.WriteText(settingsPath, settingsJson);
         source.Prepare(options.OutDir, cancel);
         using var features = BackboneFeatures.Extract(source, factory, options.Device, options.ExtractBatchSize, options.Seed, cancel);

@@ -8,7 +8,8 @@ namespace VideoVCReg.Experiment.Protocols;
 /// How a protocol chooses a VCReg row's α and β before its seeded runs, as the paper does: "a grid search based on
 /// validation set accuracy" (§4.3; appendix C.1, C.2 and C.4 give the grids). Each point pretrains once, on the first
 /// seed, on the training set less a stratified <see cref="Share"/>, and is scored by its last epoch's top-1 on that
-/// share; the test sets, the probes' included, are never seen. An axis left empty keeps the row's own value.
+/// share (mean class accuracy for the long tail, whose hold-out is as imbalanced as its training set while its test set
+/// is balanced); the test sets, the probes' included, are never seen. An axis left empty keeps the row's own value.
 /// </summary>
 public sealed record GridSelection(IReadOnlyList<double> Alphas, IReadOnlyList<double> Betas, double Share = 0.1)
 {
@@ -27,16 +28,16 @@ public sealed record GridSelection(IReadOnlyList<double> Alphas, IReadOnlyList<d
             if (axis.Distinct().Count() != axis.Count) yield return $"{name} names a value twice";
         }
         if (Any && !(Share > 0 && Share < 1)) yield return $"--select-share must be in (0, 1) (got {Share})";
-        if (Math.Max(1, Alphas.Count) * Math.Max(1, Betas.Count) > 100) yield return $"--select-alpha × --select-beta is {Alphas.Count * Betas.Count} points; at most 100";
+        if (Math.Max(1, Alphas.Count) * Math.Max(1, Betas.Count) > 100) yield return $"--select-alpha × --select-beta is {Math.Max(1, Alphas.Count) * Math.Max(1, Betas.Count)} points; at most 100";
     }
 
     /// <summary>The point with the highest validation top-1; a tie goes to the earlier point in grid order.</summary>
-    public static int Best(IReadOnlyList<double?> scores)
+    public static int Best(IReadOnlyList<double?> scores, string row = "the row")
     {
         int best = -1;
         for (int i = 0; i < scores.Count; i++)
             if (scores[i] is double s && (best < 0 || s > scores[best]!.Value)) best = i;
-        if (best < 0) throw new InvalidOperationException("no grid point has a validation top-1 to choose on");
+        if (best < 0) throw new InvalidOperationException($"{row}: no grid point has a validation score to choose on (every select-* run ended without one)");
         return best;
     }
 
@@ -45,12 +46,13 @@ public sealed record GridSelection(IReadOnlyList<double> Alphas, IReadOnlyList<d
         string.Create(CultureInfo.InvariantCulture, $"select-{ProtocolRows.Folder(row)}-a{alpha:R}-b{beta:R}");
 
     /// <summary>DIR/selection-ROW.md and .csv: every point's validation top-1 and which one the seeded runs use.</summary>
-    public void Write(string dir, string row, string label, IReadOnlyList<(double Alpha, double Beta)> points, IReadOnlyList<double?> scores, int chosen)
+    public void Write(string dir, string row, string label, string metric, IReadOnlyList<(double Alpha, double Beta)> points, IReadOnlyList<double?> scores, int chosen)
     {
         var inv = CultureInfo.InvariantCulture;
-        var md = new StringBuilder($"# {label}: α and β chosen on a {Share.ToString("P0", inv)} validation hold-out of the training set\n\n");
-        md.AppendLine("| α | β | validation top-1 % | |").AppendLine("| ---: | ---: | ---: | --- |");
-        var csv = new StringBuilder("alpha,beta,validation_top1,chosen\n");
+        string shown = metric == "top1" ? "top-1" : metric.Replace('_', ' ');
+        var md = new StringBuilder($"# {label}: α and β chosen on a {Share.ToString("P0", inv)} validation hold-out of the training set, by its {shown}\n\n");
+        md.AppendLine($"| α | β | validation {shown} % | |").AppendLine("| ---: | ---: | ---: | --- |");
+        var csv = new StringBuilder($"alpha,beta,validation_{metric},chosen\n");
         for (int i = 0; i < points.Count; i++)
         {
             var (a, b) = points[i];

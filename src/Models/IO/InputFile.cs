@@ -31,7 +31,9 @@ public static class InputFile
         int offset = RuntimeInformation.ProcessArchitecture switch { Architecture.X64 => 24, Architecture.Arm64 => 16, _ => -1 };
         if (offset < 0 || !OperatingSystem.IsLinux()) return null;
         var buffer = new byte[256];
-        if (stat(path, buffer) != 0) return null;
+        // glibc exports `stat` from 2.33 on (Debian 12 has 2.36); an older one (RHEL 8, Ubuntu 20.04) skips this check.
+        try { if (stat(path, buffer) != 0) return null; }
+        catch (EntryPointNotFoundException) { return null; }
         return (BitConverter.ToUInt32(buffer, offset) & 0xF000) switch
         {
             0x8000 => null,

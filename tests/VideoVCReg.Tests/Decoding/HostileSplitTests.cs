@@ -97,11 +97,29 @@ public class HostileSplitTests(SynthData synth)
 
             var e = Assert.Throws<InvalidDataException>(() => DatasetSplits.Load(spec, 1));
             Assert.StartsWith($"{file}:{lineNo}: ", e.Message);
-            Assert.Contains(layout == DatasetLayout.Kinetics ? "is not a plain name" : "leaves the dataset's video folder", e.Message);
+            Assert.Contains(layout == DatasetLayout.Kinetics ? "is not a plain name" : target.Contains("..") ? "climbs with '..'" : "leaves the dataset's video folder", e.Message);
             var check = DatasetCheck.Run(spec);
             var problem = Assert.Single(check.Problems);
             Assert.Equal($"{file}:{lineNo}", problem.Path);
             Assert.Equal(6, check.Videos);                          // the outside file is never opened
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Theory]
+    [InlineData(DatasetLayout.Ucf101, "jump/../walk/v_walk_g01_c01.avi")]
+    [InlineData(DatasetLayout.List, "v/../v/walk0.avi")]
+    public void A_listed_path_that_climbs_back_into_the_folder_is_refused(DatasetLayout layout, string listed)
+    {
+        var work = Directory.CreateTempSubdirectory("videovcreg-climb-").FullName;
+        try
+        {
+            // Inside the folder once resolved, and the video exists: only the '..' is wrong (a UCF101 line would be labelled jump).
+            var root = Tiny(layout, Path.Combine(work, "data"));
+            var file = layout == DatasetLayout.Ucf101 ? Path.Combine(root, "lists", "trainlist01.txt") : Path.Combine(root, "train.csv");
+            File.AppendAllText(file, $"{listed} 1\n");
+            var e = Assert.Throws<InvalidDataException>(() => DatasetSplits.Load(new DatasetSpec(layout, root), 1));
+            Assert.StartsWith($"{file}:{File.ReadAllLines(file).Length}: '{listed}' climbs with '..'", e.Message);
         }
         finally { Directory.Delete(work, true); }
     }

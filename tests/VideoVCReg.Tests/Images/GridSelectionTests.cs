@@ -27,17 +27,18 @@ public class GridSelectionTests
         Assert.Contains(new GridSelection([1, 1], [], 0.1).Problems(), p => p.Contains("twice"));
         Assert.Contains(new GridSelection([1], [], 1).Problems(), p => p.Contains("--select-share"));
         Assert.Contains(new GridSelection([double.NaN], []).Problems(), p => p.Contains("--select-alpha"));
+        Assert.Contains(new GridSelection([.. Enumerable.Range(1, 101).Select(i => (double)i)], []).Problems(), p => p.Contains("101 points"));
     }
 
-    static double LastValidationTop1(string runDir)
+    static double LastValidation(string runDir, string metric)
     {
         var last = File.ReadAllLines(Path.Combine(runDir, "split1", "metrics.jsonl")).Last(l => l.Trim().Length > 0);
         using var doc = JsonDocument.Parse(last);
-        return doc.RootElement.GetProperty("validation").GetProperty("top1").GetDouble();
+        return doc.RootElement.GetProperty("validation").GetProperty(metric).GetDouble();
     }
 
     [Fact]
-    public void Long_tail_protocol_chooses_beta_on_the_hold_out_and_runs_the_seeds_with_it()
+    public void Long_tail_protocol_chooses_alpha_and_beta_on_the_hold_outs_mean_class_accuracy_and_runs_the_seeds_with_them()
     {
         var work = Directory.CreateTempSubdirectory("grid-select-").FullName;
         try
@@ -46,19 +47,23 @@ public class GridSelectionTests
             IdxTestFiles.WriteSet(data, train: 300, test: 200);
             var outDir = Path.Combine(work, "lt");
             var r = CliProcess.Run("protocol", "long-tail", "--arch", "resnet32", "--data", $"idx:{data}#20", "--imbalance", "2", "--regs", "none,vcreg:loss",
-                "--select-beta", "0.01,0.16", "--select-share", "0.2", "--seeds", "1", "--seed", "3", "--epochs", "2", "--batch-size", "32", "--out", outDir);
+                "--select-alpha", "0.32,0.64", "--select-beta", "0.01,0.16", "--select-share", "0.2", "--seeds", "1", "--seed", "3", "--epochs", "2", "--batch-size", "32", "--out", outDir);
             Assert.True(r.ExitCode == 0, r.Stderr);
 
-            var points = File.ReadAllLines(Path.Combine(outDir, "selection-vcreg-loss.csv")).Skip(1).Select(l => l.Split(',')).ToList();
-            Assert.Equal(["0.01", "0.16"], points.Select(p => p[1]));
+            var csv = File.ReadAllLines(Path.Combine(outDir, "selection-vcreg-loss.csv"));
+            // The long tail's hold-out is as imbalanced as its training set, its test set balanced: chosen on mean class accuracy.
+            Assert.Equal("alpha,beta,validation_mean_class_accuracy,chosen", csv[0]);
+            var points = csv.Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal([("0.32", "0.01"), ("0.32", "0.16"), ("0.64", "0.01"), ("0.64", "0.16")], points.Select(p => (p[0], p[1])));
             var scores = new List<double?>();
             foreach (var p in points)
             {
-                var dir = Path.Combine(outDir, $"select-vcreg-loss-a0.64-b{p[1]}");
-                Assert.Equal(LastValidationTop1(dir), double.Parse(p[2], CultureInfo.InvariantCulture));
+                var dir = Path.Combine(outDir, $"select-vcreg-loss-a{p[0]}-b{p[1]}");
+                Assert.Equal(LastValidation(dir, "mean_class_accuracy"), double.Parse(p[2], CultureInfo.InvariantCulture));
                 scores.Add(double.Parse(p[2], CultureInfo.InvariantCulture));
                 using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "settings.json"))))
                 {
+                    Assert.Equal(double.Parse(p[0], CultureInfo.InvariantCulture), settings.RootElement.GetProperty("regularizer").GetProperty("Alpha").GetDouble());
                     Assert.Equal(double.Parse(p[1], CultureInfo.InvariantCulture), settings.RootElement.GetProperty("regularizer").GetProperty("Beta").GetDouble());
                     Assert.Equal(0.2, settings.RootElement.GetProperty("validation_share").GetDouble());
                 }
@@ -70,12 +75,13 @@ public class GridSelectionTests
             Assert.Equal(Enumerable.Range(0, points.Count).Select(i => i == best ? "1" : "0"), points.Select(p => p[3]));
             using (var seeded = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss", "settings.json"))))
             {
+                Assert.Equal(double.Parse(points[best][0], CultureInfo.InvariantCulture), seeded.RootElement.GetProperty("regularizer").GetProperty("Alpha").GetDouble());
                 Assert.Equal(double.Parse(points[best][1], CultureInfo.InvariantCulture), seeded.RootElement.GetProperty("regularizer").GetProperty("Beta").GetDouble());
                 Assert.False(seeded.RootElement.TryGetProperty("validation_share", out _));
             }
             // The baseline row has no weights to choose: no selection runs for it.
             Assert.Empty(Directory.GetDirectories(outDir, "select-none*"));
-            Assert.Contains($"β{points[best][1]}", File.ReadAllText(Path.Combine(outDir, "long_tail.md")));
+            Assert.Contains($"α{points[best][0]} β{points[best][1]}", File.ReadAllText(Path.Combine(outDir, "long_tail.md")));
             Assert.Contains("chosen on a 20 % validation hold-out", File.ReadAllText(Path.Combine(outDir, "long_tail.md")));
         }
         finally { Directory.Delete(work, true); }
