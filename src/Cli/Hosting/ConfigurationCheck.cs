@@ -51,7 +51,7 @@ public static class ConfigurationCheck
             {
                 case JsonConfigurationProvider json:
                     var path = json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? "").PhysicalPath ?? json.Source.Path;
-                    problems.AddRange(Problems(provider).Select(p => $"{path}: {p}"));
+                    problems.AddRange(Problems(provider, environment: false).Select(p => $"{path}: {p.Text}"));
                     break;
                 case EnvironmentVariablesConfigurationProvider:
                     problems.AddRange(Problems(provider, environment: true)
@@ -63,8 +63,6 @@ public static class ConfigurationCheck
         }
         return problems;
     }
-
-    static IEnumerable<string> Problems(IConfigurationProvider provider) => Problems(provider, environment: false).Select(p => p.Text);
 
     static IEnumerable<(string Variable, string Text)> Problems(IConfigurationProvider provider, bool environment)
     {
