@@ -65,7 +65,8 @@ public sealed partial class VideoReader : IDisposable
     VideoReader(string path, VideoReaderOptions options)
     {
         if (!File.Exists(path)) throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: is a directory, not a video file" : $"{path}: no such file", path);
-        if (new FileInfo(path).Length == 0) throw new InvalidDataException($"{path}: empty file");
+        // A FIFO would block FFmpeg's open until a writer came; a device (/dev/zero) looks like an empty file to .NET.
+        if (Files.InputFile.Problem(path, "video") is string bad) throw new InvalidDataException(bad);
         Path = path;
         this.options = options;
         format = OpenFormat(path);

@@ -30,7 +30,7 @@ public static class PredictCommand
         var clip = new Option<string?>("--clip") { Description = "NumPy .npy, float32, [C, T, H, W], already normalised" };
         var video = new Option<string?>("--video") { Description = "A video file: the centre clip, centre-cropped and normalised as the preset expects" };
         var rate = new Option<int>("--sampling-rate") { Description = "With --video: take every N-th frame", DefaultValueFactory = _ => 4 };
-        var names = new Option<string?>("--classes") { Description = "Class names: a text file (one per line, in label order) or an HMDB51-layout dataset folder" };
+        var names = new Option<string?>("--classes") { Description = "Class names: a text file (one per line, in label order) or a dataset (hmdb51:DIR or a bare DIR, ucf101:DIR, kinetics:DIR, list:DIR)" };
         var classes = new Option<int?>("--num-classes") { Description = "Classes of the head; a different count re-initialises it" };
         var frames = new Option<int?>("--frames") { Description = "Frames per clip, if not the preset's" };
         var size = new Option<int?>("--size") { Description = "Square input size, if not the preset's" };
@@ -102,10 +102,16 @@ public static class PredictCommand
         return pipeline.Finish(decoded, new MediaItem(path, -1, Path.GetFileName(path)), 0, rng, seed);
     }
 
-    static IReadOnlyList<string> ReadClassNames(string source)
+    /// <summary>
+    /// A text file of names, one per line; otherwise a dataset spec (<see cref="DatasetSpec"/>, a bare DIR being HMDB51),
+    /// whose classes are named in the label order training gives them (split 1's listing).
+    /// </summary>
+    internal static IReadOnlyList<string> ReadClassNames(string source)
     {
-        if (Directory.Exists(source)) return Hmdb51.ClassNames(source);
-        if (!File.Exists(source)) throw new FileNotFoundException($"{source}: no such class-names file or dataset folder", source);
-        return [.. File.ReadAllLines(source).Select(l => l.Trim()).Where(l => l.Length > 0)];
+        if (File.Exists(source)) return [.. File.ReadAllLines(source).Select(l => l.Trim()).Where(l => l.Length > 0)];
+        var spec = DatasetSpec.Parse(source, option: "--classes");
+        if (!Directory.Exists(spec.Dir))
+            throw new FileNotFoundException($"{source}: no such class-names file or dataset folder ({DatasetSpec.Accepted})", source);
+        return SplitListing.Read(spec, 1).Classes;
     }
 }

@@ -23,6 +23,9 @@ public static class AppHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         var recipe = AddLayers(builder.Configuration, parse);
+        // Before anything binds: a mistyped key would otherwise run silently on the default.
+        if (ConfigurationCheck.Problems(builder.Configuration).ToList() is { Count: > 0 } problems)
+            throw new UserInputException($"configuration: {string.Join("; ", problems)}");
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         // Logs go to stderr so that `--json` output on stdout stays machine-readable.
@@ -33,6 +36,7 @@ public static class AppHost
         // Data parallel: rank 0 tells the story; the other ranks speak up for warnings (a skipped video) and errors only.
         if (Models.Distributed.ProcessGroup.World.Rank > 0) builder.Logging.AddFilter((_, level) => level >= LogLevel.Warning);
 
+        // The sections ConfigurationCheck.Sections checks.
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration("Runtime").ValidateOnStart();
         builder.Services.AddOptions<Models.Regularization.RegularizerOptions>().BindConfiguration("Regularizer");
         builder.Services.AddOptions<FineTune.TrainOptions>().BindConfiguration("FineTune");

@@ -4,7 +4,7 @@ namespace VideoVCReg.Cli.Hosting;
 
 /// <summary>
 /// A command-line option that overrides one configuration key, so `--lr 1e-3` and
-/// `"FineTune": { "Lr": 1e-3 }` in configs/*.json and `VIDEOVCREG_FineTune__Lr` mean the same thing.
+/// `"FineTune": { "BaseLr": 1e-3 }` in configs/*.json and `VIDEOVCREG_FineTune__BaseLr` mean the same thing.
 /// Only options the user actually typed override; defaults stay with the configuration files.
 /// </summary>
 public sealed class ConfigOption<T>(string name, string configKey, string description) : Option<T>(name)

@@ -21,7 +21,8 @@ public sealed record DatasetSpec(DatasetLayout Layout, string Dir, string? Video
     };
 
     /// <summary>The spec of <paramref name="text"/>; a prefix that is no layout, an empty folder or a misplaced video root is a one-line error.</summary>
-    public static DatasetSpec Parse(string text, string? videoRoot = null)
+    /// <param name="option">The option that gave the text, for the message (`predict --classes` takes specs too).</param>
+    public static DatasetSpec Parse(string text, string? videoRoot = null, string option = "--data")
     {
         int colon = text.IndexOf(':');
         var layout = DatasetLayout.Hmdb51;
@@ -29,8 +30,8 @@ public sealed record DatasetSpec(DatasetLayout Layout, string Dir, string? Video
         if (colon > 0 && Prefixes.TryGetValue(text[..colon], out var named)) (layout, dir) = (named, text[(colon + 1)..]);
         // A word and a colon with no folder of that name is a mistyped layout, not an HMDB51 folder called "kinetcs:x".
         else if (colon > 0 && text[..colon].All(char.IsAsciiLetterOrDigit) && !Directory.Exists(text))
-            throw new FormatException($"--data {text}: '{text[..colon]}' is not a dataset layout; give {Accepted}");
-        if (dir.Length == 0) throw new FormatException($"--data {text}: no folder after '{text[..(colon + 1)]}'; give {Accepted}");
+            throw new FormatException($"{option} {text}: '{text[..colon]}' is not a dataset layout; give {Accepted}");
+        if (dir.Length == 0) throw new FormatException($"{option} {text}: no folder after '{text[..(colon + 1)]}'; give {Accepted}");
         if (videoRoot is not null && layout != DatasetLayout.List)
             throw new FormatException($"--video-root is for list:DIR (VideoMAE list files); {Name(layout)}:DIR finds its videos itself");
         return new DatasetSpec(layout, dir, videoRoot);

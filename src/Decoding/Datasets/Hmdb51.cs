@@ -1,7 +1,5 @@
 namespace VideoVCReg.Decoding.Datasets;
 
-public enum SplitSubset { Train = 1, Test = 2 }
-
 /// <summary>
 /// The HMDB51 layout: videos under <c>videos/&lt;class&gt;/</c> (or <c>&lt;class&gt;/</c> directly under the root) and
 /// the official split files <c>&lt;class&gt;_test_split&lt;k&gt;.txt</c> anywhere below the root, lines
@@ -73,25 +71,6 @@ public static class Hmdb51
         return new SplitListing($"{root} split {split}", classes, train, test, problems);
     }
 
-    public static MediaDataset Load(string root, int split, SplitSubset subset)
-    {
-        var byClass = ReadSplit(root, split);
-        var classes = byClass.Keys.ToList();
-        var items = new List<MediaItem>();
-        var empty = new List<string>();
-        for (int label = 0; label < classes.Count; label++)
-        {
-            int before = items.Count;
-            foreach (var e in byClass[classes[label]].Where(e => e.Id == (int)subset))
-                items.Add(new MediaItem(VideoPath(root, e), label, $"{e.Class}/{e.Name}"));
-            if (items.Count == before) empty.Add(classes[label]);
-        }
-        // A class with no video would still get a head output and count in the class total, without a word.
-        if (empty.Count > 0)
-            throw new InvalidDataException($"{root}: split {split} lists no {subset.ToString().ToLowerInvariant()} video for class(es) {string.Join(", ", empty)} (empty split file?); remove the class's split files or add its videos");
-        return new MediaDataset($"{root} split {split} {subset.ToString().ToLowerInvariant()}", classes, items);
-    }
-
     /// <summary>
     /// The source movie of an HMDB51 clip: its file name up to the action, e.g. `April_09` for
     /// `April_09_brush_hair_u_nm_np1_ba_goo_0.avi` of class `brush_hair`; the whole name when the pattern is absent.
@@ -102,7 +81,4 @@ public static class Hmdb51
         int i = stem.IndexOf("_" + className + "_", StringComparison.Ordinal);
         return i > 0 ? stem[..i] : stem;
     }
-
-    /// <summary>The sorted class names of a dataset folder (from its split-1 files), e.g. for naming predictions.</summary>
-    public static IReadOnlyList<string> ClassNames(string root) => [.. ReadSplit(root, 1).Keys];
 }

@@ -55,8 +55,8 @@ public static class CifarBinary
         {
             var path = Path.Combine(dir, name);
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: CIFAR batch file not found", path);
+            if (VideoVCReg.Files.InputFile.Problem(path, "CIFAR batch") is string bad) throw new InvalidDataException(bad);
             var bytes = File.ReadAllBytes(path);
-            if (bytes.Length == 0) throw new InvalidDataException($"{path}: the file is empty (no {kind} records)");
             if (bytes.Length % record != 0)
                 throw new InvalidDataException($"{path}: {bytes.Length} bytes is not a whole number of {record}-byte {kind} records (truncated or another format)");
             var px = new byte[bytes.Length / record * PixelBytes];

@@ -6,8 +6,11 @@ namespace VideoVCReg.Decoding.Images;
 /// <summary>A data file's bytes, gunzipped when it starts with gzip's magic (1f 8b), so a data set may ship compressed or not.</summary>
 public static class GzipFile
 {
-    public static byte[] ReadAll(string path)
+    /// <param name="what">What the file should be, for the message ("IDX").</param>
+    public static byte[] ReadAll(string path, string what = "dataset")
     {
+        // Reading a FIFO would block until a writer came, and /dev/zero would never end.
+        if (File.Exists(path) && Files.InputFile.Problem(path, what) is string bad) throw new InvalidDataException(bad);
         var raw = File.ReadAllBytes(path);
         if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
         using var output = new MemoryStream();

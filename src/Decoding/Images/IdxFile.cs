@@ -14,7 +14,7 @@ public static class IdxFile
     /// <summary>The images' pixels, image after image, each rows × cols row-major.</summary>
     public static (byte[] Pixels, int Count, int Rows, int Cols) ReadImages(string path)
     {
-        var b = GzipFile.ReadAll(path);
+        var b = GzipFile.ReadAll(path, "IDX");
         Magic(path, b, ImagesMagic, "images (idx3-ubyte)", 16);
         int n = Int(b, 4), rows = Int(b, 8), cols = Int(b, 12);
         long want = 16 + (long)n * rows * cols;
@@ -25,7 +25,7 @@ public static class IdxFile
 
     public static byte[] ReadLabels(string path)
     {
-        var b = GzipFile.ReadAll(path);
+        var b = GzipFile.ReadAll(path, "IDX");
         Magic(path, b, LabelsMagic, "labels (idx1-ubyte)", 8);
         int n = Int(b, 4);
         if (n < 0 || 8L + n != b.Length)

@@ -52,6 +52,8 @@ public static class ImageViews
     /// </summary>
     public static Image<Rgb24> Decode(string path)
     {
+        // A FIFO in an image folder would block the loader for good; only a stat looks at it.
+        if (File.Exists(path) && Files.InputFile.Reason(path, "image") is string bad) throw new InvalidDataException(bad);
         var bytes = File.ReadAllBytes(path);
         if (ImageCompleteness.Problem(bytes) is string cut) throw new InvalidDataException(cut);
         try { return Image.Load<Rgb24>(SingleThreaded, bytes); }

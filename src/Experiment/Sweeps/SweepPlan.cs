@@ -74,6 +74,12 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
             if (axis.Option != SplitAxis)
                 foreach (var v in axis.Values.Where(v => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x) || x < 0))
                     p.Add($"{axis.Option}: '{v}' is not a finite number ≥ 0");
+            else if (DataSpec() is { } data)
+            {
+                // Kinetics and a list folder have one split: a trial of split 2 would only fail once it runs.
+                foreach (var v in axis.Values.Where(v => !data.Splits.Select(k => k.ToString(CultureInfo.InvariantCulture)).Contains(v)))
+                    p.Add($"--split: '{v}' is not a split of {data.Text} (it has {string.Join(", ", data.Splits)})");
+            }
             else
                 foreach (var v in axis.Values.Where(v => v is not ("1" or "2" or "3")))
                     p.Add($"--split: '{v}' is not an official split (1, 2 or 3)");
@@ -86,6 +92,20 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
             if (Reserved.Contains(option)) p.Add($"sweep: {option} is set by the sweep, not among the fixed options");
         }
         return p;
+    }
+
+    /// <summary>The dataset the fixed options' <c>--data</c> names; null when none is given or it does not parse (the trial says why).</summary>
+    Decoding.Datasets.DatasetSpec? DataSpec()
+    {
+        string? text = null;
+        for (int i = 0; i < BaseArgs.Count; i++)
+        {
+            if (BaseArgs[i] == "--data" && i + 1 < BaseArgs.Count) text = BaseArgs[i + 1];
+            else if (BaseArgs[i].StartsWith("--data=", StringComparison.Ordinal)) text = BaseArgs[i]["--data=".Length..];
+        }
+        if (text is null) return null;
+        try { return Decoding.Datasets.DatasetSpec.Parse(text); }
+        catch (FormatException) { return null; }
     }
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -15,7 +15,7 @@ public static class CheckpointFile
 
     public static Dictionary<string, Tensor> Read(string path)
     {
-        if (IO.InputFile.Problem(path, "checkpoint") is string bad)
+        if (Files.InputFile.Problem(path, "checkpoint") is string bad)
             throw File.Exists(path) ? new InvalidDataException(bad) : new FileNotFoundException(bad, path);
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return ReadSafetensors(path);
         var root = TorchZipReader.Read(path);

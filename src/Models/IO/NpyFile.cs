@@ -15,6 +15,7 @@ public static partial class NpyFile
     public static Tensor ReadFloat32(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        if (Files.InputFile.Problem(path, ".npy") is string bad) throw new InvalidDataException(bad);
         using var f = File.OpenRead(path);
         using var r = new BinaryReader(f);
         byte[] magic = r.ReadBytes(6);

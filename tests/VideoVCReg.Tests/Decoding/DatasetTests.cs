@@ -8,8 +8,8 @@ public class DatasetTests(SynthData data)
     [Fact]
     public void Hmdb51_split_gives_train_and_test_items_with_labels_from_sorted_class_names()
     {
-        var train = Hmdb51.Load(data.Dir, 2, SplitSubset.Train);
-        var test = Hmdb51.Load(data.Dir, 2, SplitSubset.Test);
+        var train = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(data.Dir), 2).Train;
+        var test = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(data.Dir), 2).Test;
         var classes = Directory.GetDirectories(Path.Combine(data.Dir, "videos")).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(classes, train.Classes);
         Assert.Equal(SynthData.Classes * SynthData.PerClass, train.Count + test.Count);
@@ -35,7 +35,7 @@ public class DatasetTests(SynthData data)
         try
         {
             Directory.CreateDirectory(Path.Combine(dir, "videos", "walk"));
-            var e = Assert.Throws<InvalidDataException>(() => Hmdb51.Load(dir, 1, SplitSubset.Train));
+            var e = Assert.Throws<InvalidDataException>(() => VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(dir), 1).Train);
             Assert.Contains(dir, e.Message);
             Assert.Contains("no split files", e.Message);
             // data check says there is no split, rather than passing a tree it cannot read.

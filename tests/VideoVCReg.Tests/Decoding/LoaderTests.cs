@@ -22,7 +22,7 @@ public class LoaderTests(SynthData data)
     [Fact]
     public void Same_seed_gives_the_same_batches_and_each_epoch_is_reshuffled()
     {
-        var ds = Hmdb51.Load(data.Dir, 1, SplitSubset.Train);
+        var ds = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(data.Dir), 1).Train;
         var train = new ViewPipeline(Small, ViewMode.Train);
         var a = Run(new VideoLoader(ds, train, new LoaderOptions(BatchSize: 3, Workers: 2, Seed: 7)), 0);
         var b = Run(new VideoLoader(ds, train, new LoaderOptions(BatchSize: 3, Workers: 2, Seed: 7)), 0);
@@ -46,7 +46,7 @@ public class LoaderTests(SynthData data)
     [Fact]
     public void Test_views_cover_clips_times_crops_per_video_with_normalised_shapes()
     {
-        var ds = Hmdb51.Load(data.Dir, 1, SplitSubset.Test);
+        var ds = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(data.Dir), 1).Test;
         var loader = new VideoLoader(ds, new ViewPipeline(Small, ViewMode.Test), new LoaderOptions(BatchSize: 4, Workers: 2));
         var batches = loader.Epoch(0).ToList();
         try
@@ -65,7 +65,7 @@ public class LoaderTests(SynthData data)
     [Fact]
     public void A_corrupt_video_is_skipped_counted_and_never_stops_the_epoch()
     {
-        var ds = Hmdb51.Load(data.Dir, 1, SplitSubset.Train);
+        var ds = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(data.Dir), 1).Train;
         var dir = Directory.CreateTempSubdirectory("videovcreg-corrupt-").FullName;
         try
         {

@@ -39,8 +39,8 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
         {
             SyntheticDataset.Write(root, new SynthOptions(Classes, PerClass, Seed: 1));
             var views = Views;
-            var trainSet = Hmdb51.Load(root, 1, SplitSubset.Train);
-            var testSet = Hmdb51.Load(root, 1, SplitSubset.Test);
+            var trainSet = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(root), 1).Train;
+            var testSet = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(root), 1).Test;
             Assert.Equal(Classes * 17, trainSet.Count); // 70 % of 24, rounded
             Assert.Equal(Classes * 7, testSet.Count);
             var train = new VideoLoader(trainSet, new ViewPipeline(views, ViewMode.Train), new LoaderOptions(BatchSize: 8, Workers: 1, Seed: 3));
@@ -109,8 +109,8 @@ public class SyntheticLearnabilityTests(ITestOutputHelper output)
         {
             SyntheticDataset.Write(root, new SynthOptions(Classes, PerClass, Seed: 1));
             var views = Views;
-            var trainSet = Hmdb51.Load(root, 1, SplitSubset.Train);
-            var testSet = Hmdb51.Load(root, 1, SplitSubset.Test);
+            var trainSet = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(root), 1).Train;
+            var testSet = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(root), 1).Test;
             var train = new VideoLoader(trainSet, new ViewPipeline(views, ViewMode.Train), new LoaderOptions(BatchSize: 8, Workers: 1, Seed: 3));
             var test = new VideoLoader(testSet, new ViewPipeline(views, ViewMode.Test), new LoaderOptions(BatchSize: 8, Workers: 1));
             manual_seed(0);

@@ -6,7 +6,7 @@ namespace VideoVCReg.Tests.FineTune;
 /// <summary>configs/hmdb51/*.json: the paper's HMDB51 runs, one per model, each accepted whole by `finetune --config`.</summary>
 public class PresetConfigTests
 {
-    static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "VideoVCReg.sln"))) return dir.FullName;

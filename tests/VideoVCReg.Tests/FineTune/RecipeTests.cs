@@ -179,7 +179,7 @@ public class RecipeTests
     public void Repeated_augmentation_gives_each_training_video_its_own_differently_augmented_views_in_one_batch()
     {
         using var data = new SynthData();
-        var ds = Hmdb51.Load(data.Dir, 1, SplitSubset.Train);
+        var ds = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(data.Dir), 1).Train;
         var options = new ViewOptions { ClipLength = 4, SamplingRate = 2, CropSize = 32, TrainShortSide = 40, TrainViews = 2 };
         var loader = new VideoLoader(ds, new ViewPipeline(options, ViewMode.Train), new LoaderOptions(BatchSize: 4, Workers: 1, Seed: 3));
         var seen = new Dictionary<string, List<float[]>>();

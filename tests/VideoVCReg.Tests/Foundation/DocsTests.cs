@@ -182,7 +182,7 @@ public class DocsTests
             .Concat(typeof(CliApp).Assembly.GetReferencedAssemblies().Where(a => a.Name!.StartsWith("VideoVCReg.")).Select(Assembly.Load))
             .ToList();
         // Experiment references FineTune and Eval, which reference Decoding and Models.
-        foreach (var name in new[] { "VideoVCReg.Decoding", "VideoVCReg.Models", "VideoVCReg.FineTune", "VideoVCReg.Eval", "VideoVCReg.Experiment" })
+        foreach (var name in new[] { "VideoVCReg.Files", "VideoVCReg.Decoding", "VideoVCReg.Models", "VideoVCReg.FineTune", "VideoVCReg.Eval", "VideoVCReg.Experiment" })
             if (assemblies.All(a => a.GetName().Name != name)) assemblies.Add(Assembly.Load(name));
         foreach (var assembly in assemblies)
         {

@@ -98,8 +98,8 @@ public class VideoAnalyzeTests(VideoVCReg.Tests.Decoding.SynthData synth)
                 "--json", "--threads", "1", "--out", Path.Combine(work, "out"));
             Assert.True(r.ExitCode == 0, r.Stderr);
             var metrics = JsonDocument.Parse(r.Stdout.Trim()).RootElement.GetProperty("runs")[0].GetProperty("metrics");
-            var train = VideoVCReg.Decoding.Datasets.Hmdb51.Load(synth.Dir, 2, VideoVCReg.Decoding.Datasets.SplitSubset.Train);
-            var test = VideoVCReg.Decoding.Datasets.Hmdb51.Load(synth.Dir, 2, VideoVCReg.Decoding.Datasets.SplitSubset.Test);
+            var train = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(synth.Dir), 2).Train;
+            var test = VideoVCReg.Decoding.Datasets.DatasetSplits.Load(VideoVCReg.Decoding.Datasets.DatasetSpec.Parse(synth.Dir), 2).Test;
             Assert.Equal(train.Count, metrics.GetProperty("train_samples").GetInt32());
             Assert.Equal(test.Count, metrics.GetProperty("test_samples").GetInt32());
             Assert.Equal(32, metrics.GetProperty("dim").GetInt32());

@@ -94,7 +94,7 @@ public class CifarDataTests
             Assert.Contains("train.bin", e.Message);
             Assert.Contains("not a whole number of 3074-byte", e.Message);
             File.WriteAllBytes(Path.Combine(dir, "train.bin"), []);
-            Assert.Contains("train.bin: the file is empty", Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true)).Message);
+            Assert.Contains("train.bin: empty file, not a CIFAR batch file", Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true)).Message);
 
             AtomicFile.Write(Path.Combine(dir, "train.bin"), s => CifarBinary.WriteBatch(s, CifarKind.Cifar100, Pixels(2, 3), [0, 1], [0, 1]));
             var coarse = Assert.Throws<InvalidDataException>(() => CifarBinary.Read(dir, CifarKind.Cifar100, train: true, coarse: true));

@@ -39,6 +39,10 @@ public class SweepTests(SynthData synth)
         Assert.Empty(plan.Problems());
         Assert.Contains("sweep: --out is set by the sweep, not among the fixed options", new SweepPlan("finetune", ["--out", "x"], [new("--alpha", ["1"])]).Problems());
         Assert.Contains("--split: '4' is not an official split (1, 2 or 3)", new SweepPlan("finetune", [], [new("--split", ["1", "4"])]).Problems());
+        // Against the layout the fixed --data names: Kinetics and list folders have one split, UCF101 three.
+        Assert.Equal(["--split: '2' is not a split of kinetics:/k (it has 1)"], new SweepPlan("finetune", ["--data", "kinetics:/k"], [new("--split", ["1", "2"])]).Problems());
+        Assert.Equal(["--split: '3' is not a split of list:/l (it has 1)"], new SweepPlan("finetune", ["--data=list:/l"], [new("--split", ["3"])]).Problems());
+        Assert.Empty(new SweepPlan("finetune", ["--data", "ucf101:/u"], [new("--split", ["1", "2", "3"])]).Problems());
         Assert.Contains("--beta: 'x' is not a finite number ≥ 0", new SweepPlan("finetune", [], [new("--beta", ["x"])]).Problems());
         Assert.Contains("--alpha: a value is given twice", new SweepPlan("finetune", [], [new("--alpha", ["1", "1"])]).Problems());
     }

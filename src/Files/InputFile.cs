@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace VideoVCReg.Models.IO;
+namespace VideoVCReg.Files;
 
 /// <summary>
 /// What is wrong with a path given as an input file, as one line, before anything opens it. .NET reports a FIFO or a
@@ -10,16 +10,25 @@ namespace VideoVCReg.Models.IO;
 public static class InputFile
 {
     /// <summary>A one-line problem naming <paramref name="path"/> and <paramref name="what"/> ("checkpoint"), or null when it is a readable, non-empty regular file.</summary>
-    public static string? Problem(string path, string what)
+    public static string? Problem(string path, string what) => Reason(path, what) is string reason ? $"{Printable(path)}: {reason}" : null;
+
+    /// <summary>
+    /// <see cref="Problem"/> without the path, for a caller whose report puts the path first itself (a loader's skip list).
+    /// Only a stat: a FIFO is never opened, so it cannot block.
+    /// </summary>
+    public static string? Reason(string path, string what)
     {
         if (path.Contains('\uFFFD'))
-            return $"{Printable(path)}: the name is not valid UTF-8, and .NET cannot open such a file; rename it (for example with `convmv -f latin1 -t utf8`)";
-        if (Directory.Exists(path)) return $"{path}: is a directory, not a {what} file";
-        if (!File.Exists(path)) return $"{path}: {what} not found";
-        if (Kind(path) is string kind) return $"{path}: is {kind}, not a {what} file";
-        if (new FileInfo(path).Length == 0) return $"{path}: empty file, not a {what}";
+            return "the name is not valid UTF-8, and .NET cannot open such a file; rename it (for example with `convmv -f latin1 -t utf8`)";
+        if (Directory.Exists(path)) return $"is a directory, not {A(what)} file";
+        if (!File.Exists(path)) return $"{what} not found";
+        if (Kind(path) is string kind) return $"is {kind}, not {A(what)} file";
+        if (new FileInfo(path).Length == 0) return $"empty file, not {A(what)} file";
         return null;
     }
+
+    /// <summary>"a video", "an image", "an IDX".</summary>
+    static string A(string noun) => (noun.Length > 0 && "aeiouAEIOU".Contains(noun[0]) ? "an " : "a ") + noun;
 
     /// <summary>The path with U+FFFD shown as '?', so a terminal prints the name as the user typed it, less the bad bytes.</summary>
     public static string Printable(string path) => path.Replace('\uFFFD', '?');
