@@ -50,23 +50,24 @@ public static class DatasetCheck
             {
                 foreach (var (first, again) in DatasetSplits.Repeats(list))
                     problems.Add(new(again.Where, $"lists {again.Id} again ({Fold(side)}; first at {first.Where}): it would count twice"));
-                int absent = 0;
                 foreach (var v in list.Where(v => !File.Exists(v.Path)))
-                {
-                    absent++;
                     missing.Add(new(v.Where, $"lists {v.Id}, but {v.Path} does not exist"));
-                }
-                if (list.Count > 0 && (double)absent / list.Count > maxMissing)
+                // The share a run refuses, counted as the run counts it: each video once.
+                var (distinct, _) = DatasetSplits.Distinct(list);
+                int absent = distinct.Count(v => !File.Exists(v.Path));
+                if (distinct.Count > 0 && (double)absent / distinct.Count > maxMissing)
                     problems.Add(new(spec.Dir, string.Create(CultureInfo.InvariantCulture,
-                        $"{Fold(side)}: {absent} of {list.Count} listed videos are missing ({100.0 * absent / list.Count:0.#} %), more than the {100 * maxMissing:0.#} % a run allows (--max-missing)")));
+                        $"{Fold(side)}: {absent} of {distinct.Count} listed videos are missing ({100.0 * absent / distinct.Count:0.#} %), more than the {100 * maxMissing:0.#} % a run allows (--max-missing)")));
                 foreach (var v in list.Where(v => File.Exists(v.Path))) toDecode.Add(v.Path);
             }
             foreach (var (train, test) in DatasetSplits.Leaks(listing))
                 problems.Add(new(test.Where, $"lists {test.Id} for test, but {train.Where} lists it for train ({Fold("leak")}): a model would be tested on a video it trained on"));
             foreach (var (side, list) in new[] { ("train", listing.Train), ("test", listing.Test) })
                 for (int label = 0; label < listing.Classes.Count; label++)
-                    if (!list.Any(v => v.Label == label))
-                        problems.Add(new(listing.Classes[label], $"class {listing.Classes[label]} has no {side} video{(spec.Splits.Count > 1 ? $" in split {k}" : "")} (empty split file?)"));
+                    // A class whose listed videos are all missing is as empty to a run as one never listed.
+                    if (!list.Any(v => v.Label == label && File.Exists(v.Path)))
+                        problems.Add(new(listing.Classes[label], $"class {listing.Classes[label]} has no {side} video{(spec.Splits.Count > 1 ? $" in split {k}" : "")} " +
+                            (list.Any(v => v.Label == label) ? "on disk (every one listed is missing)" : "(empty split file?)")));
         }
 
         byte[] rgb = [];

@@ -60,7 +60,7 @@ public static class DatasetSplits
     }
 
     /// <summary>The first listing of each video, and how many lines repeated one.</summary>
-    static (List<ListedVideo> Videos, int Repeats) Distinct(IReadOnlyList<ListedVideo> listed)
+    internal static (List<ListedVideo> Videos, int Repeats) Distinct(IReadOnlyList<ListedVideo> listed)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var videos = listed.Where(v => seen.Add(Key(v))).ToList();

@@ -255,6 +255,26 @@ public class HostileSplitTests(SynthData synth)
     }
 
     [Fact]
+    public void A_class_whose_videos_are_all_missing_fails_the_check_as_it_stops_a_run()
+    {
+        var work = Directory.CreateTempSubdirectory("videovcreg-classgone-").FullName;
+        try
+        {
+            // Both of jump's training clips gone: half the train side, under a --max-missing of 0.6, so only the empty class is wrong.
+            var root = Tiny(DatasetLayout.Kinetics, Path.Combine(work, "k"));
+            foreach (var f in Directory.GetFiles(Path.Combine(root, "clips"), "jump0_*").Concat(Directory.GetFiles(Path.Combine(root, "clips"), "jump1_*"))) File.Delete(f);
+            var spec = new DatasetSpec(DatasetLayout.Kinetics, root);
+            var e = Assert.Throws<InvalidDataException>(() => DatasetSplits.Load(spec, 1, maxMissing: 0.6));
+            Assert.Contains("lists no train video for class(es) jump", e.Message);
+            var check = DatasetCheck.Run(spec, maxMissing: 0.6);
+            var problem = Assert.Single(check.Problems);
+            Assert.Equal(("jump", "class jump has no train video on disk (every one listed is missing)"), (problem.Path, problem.Reason));
+            Assert.Equal(2, check.Missing.Count);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
     public void Data_check_decodes_every_listed_entry_wherever_it_is()
     {
         var work = Directory.CreateTempSubdirectory("videovcreg-decodeall-").FullName;
