@@ -19,6 +19,7 @@ public sealed class FeatureClassifier : Network
 
     public override nn.Module<Tensor, Tensor> HeadInput => fc;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => [];
+    public override long Classes => fc.out_features;
 
     public override Tensor forward(Tensor x) => fc.call(x);
 }

@@ -14,6 +14,9 @@ public abstract class Network(string name) : nn.Module<Tensor, Tensor>(name), IR
 {
     public abstract nn.Module<Tensor, Tensor> HeadInput { get; }
     public abstract IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules { get; }
+
+    /// <summary>The width of the output: the class count of a classifier, the projector's last width of a self-supervised network.</summary>
+    public abstract long Classes { get; }
     public virtual IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => [];
 
     /// <summary>

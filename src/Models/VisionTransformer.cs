@@ -59,6 +59,11 @@ public sealed class VisionTransformer : Network
     // Regularization sites: the features entering the head (paper Table 2 places VCReg there), taken in
     // front of head_dropout so VideoMAEv2's 0.5 dropout never reaches them, and every block output.
     public override nn.Module<Tensor, Tensor> HeadInput => head_dropout;
+
+    public override long Classes => Config.NumClasses;
+
+    /// <summary>The pooled feature entering the head (pre_logits' output), with gradients.</summary>
+    public override Tensor Features(Tensor x) => pre_logits.call(ForwardFeatures(x));
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks.Cast<nn.Module<Tensor, Tensor>>().ToList();
 
     /// <summary>VideoMAE's layer ids (optim_factory.get_num_layer_for_vit): patch_embed, tokens and positions 0, blocks.i i+1, the rest depth+1.</summary>

@@ -40,8 +40,8 @@ public static class BlockProfile
         IReadOnlyDictionary<string, double> PageFaults);
 
     /// <summary>The network's downsampling layers that lie between the sites (ConvNeXt's), not inside one (ResNet's projection shortcuts).</summary>
-    public static IReadOnlyList<nn.Module<Tensor, Tensor>> DownsamplingBetween(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites) =>
-        [.. ((IRegularizationSites)model).DownsampleModules.Where(m => !sites.Any(s => s.modules().Any(x => ReferenceEquals(x, m))))];
+    public static IReadOnlyList<nn.Module<Tensor, Tensor>> DownsamplingBetween(Models.Network model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites) =>
+        [.. model.DownsampleModules.Where(m => !sites.Any(s => s.modules().Any(x => ReferenceEquals(x, m))))];
 
     /// <param name="downsampling">Modules outside the sites timed as a whole, forward and backward (the network's downsampling layers).</param>
     public static Result Run(nn.Module<Tensor, Tensor> model, IReadOnlyList<nn.Module<Tensor, Tensor>> sites,

@@ -69,10 +69,10 @@ public static class VcRegBench
         times.ToDictionary(kv => kv.Key, kv => Stats.Median(kv.Value.Select((t, i) => t / times["identity"][i])));
 
     /// <summary>The network in training mode on <paramref name="device"/>, its weights from seed 0.</summary>
-    public static nn.Module<Tensor, Tensor> CreateModel(string network, Device device)
+    public static Models.Network CreateModel(string network, Device device)
     {
         torch.manual_seed(0);
-        nn.Module<Tensor, Tensor> model = network switch
+        Models.Network model = network switch
         {
             "vit_b_32" => VitImage.B32(),
             "convnext_tiny" => ConvNeXt.Tiny(),
@@ -161,12 +161,12 @@ public static class VcRegBench
     }
 
     /// <summary>The sites' memory layouts, for the report: how many site outputs are not plain contiguous tensors.</summary>
-    public static IReadOnlyList<nn.Module<Tensor, Tensor>> Sites(nn.Module<Tensor, Tensor> model, string kind, string network)
+    public static IReadOnlyList<nn.Module<Tensor, Tensor>> Sites(Models.Network model, string kind, string network)
     {
         var sites = kind switch
         {
-            "blocks" => ((IRegularizationSites)model).BlockModules,
-            "downsample" => ((IRegularizationSites)model).DownsampleModules,
+            "blocks" => model.BlockModules,
+            "downsample" => model.DownsampleModules,
             _ => throw new ArgumentException($"--sites must be blocks or downsample (got '{kind}')"),
         };
         return sites.Count > 0 ? sites : throw new ArgumentException($"{network} has no {kind} sites");

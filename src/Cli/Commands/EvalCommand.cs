@@ -59,7 +59,7 @@ public static class EvalCommand
             runner.Test(source, (classes, _) =>
             {
                 var built = FineTuneRun.Build(preset, file, new LoadOptions(null, p.GetValue(frames), p.GetValue(size)), log);
-                int head = ((VisionTransformer)built.Model).Config.NumClasses;
+                long head = built.Model.Classes;
                 if (head != classes)
                 {
                     built.Model.Dispose();

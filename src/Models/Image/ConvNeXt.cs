@@ -50,6 +50,9 @@ public sealed class ConvNeXt : Network
     public static ConvNeXt Atto(long numClasses = 1000) => new([2, 2, 6, 2], [40, 80, 160, 320], numClasses);
 
     public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)classifier.children().Last();
+
+    /// <summary>The classifier's outputs: its weight is [classes, features].</summary>
+    public override long Classes => HeadInput.parameters().First().shape[0];
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 

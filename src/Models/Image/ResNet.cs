@@ -62,6 +62,9 @@ public sealed class ResNet : Network
     public static ResNet R18(long numClasses = 1000) => new(bottleneck: false, [2, 2, 2, 2], numClasses);
 
     public override nn.Module<Tensor, Tensor> HeadInput => fc;
+
+    /// <summary>The classifier's outputs: its weight is [classes, features].</summary>
+    public override long Classes => HeadInput.parameters().First().shape[0];
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> DownsampleModules => downsamples;
 

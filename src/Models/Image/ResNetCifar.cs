@@ -51,6 +51,9 @@ public sealed class ResNetCifar : Network
     public static ResNetCifar R32(long numClasses = 10) => new(5, numClasses);
 
     public override nn.Module<Tensor, Tensor> HeadInput => linear;
+
+    /// <summary>The classifier's outputs: its weight is [classes, features].</summary>
+    public override long Classes => HeadInput.parameters().First().shape[0];
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => blocks;
 
     public override Tensor Features(Tensor x)

@@ -35,6 +35,9 @@ public sealed class VitImage : Network
     public static VitImage B32(long numClasses = 1000, long imageSize = 224) => new(imageSize, 32, 768, 12, 12, 3072, numClasses);
 
     public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)heads.children().First();
+
+    /// <summary>The classifier's outputs: its weight is [classes, features].</summary>
+    public override long Classes => HeadInput.parameters().First().shape[0];
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => encoder.Layers;
 
     /// <summary>Its position table fixes the input size; data sources resize to it.</summary>

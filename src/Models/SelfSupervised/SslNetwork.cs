@@ -27,6 +27,9 @@ public sealed class SslNetwork : Network
     }
 
     public Network Backbone => backbone;
+    /// <summary>The projector's last width (its last linear layer's outputs): what the objective sees.</summary>
+    public override long Classes => projector.parameters().Last(p => p.dim() == 2).shape[0];
+
     /// <summary>The width of the backbone's features, the projector's input.</summary>
     public long FeatureWidth { get; }
     /// <summary>Names of the backbone classifier's keys ("backbone.fc."): not trained, not saved.</summary>

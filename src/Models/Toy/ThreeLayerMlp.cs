@@ -30,6 +30,8 @@ public sealed class ThreeLayerMlp : Network
     }
 
     public override nn.Module<Tensor, Tensor> HeadInput => head;
+
+    public override long Classes => head.out_features;
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => [hidden1, hidden2];
 
     public override Tensor forward(Tensor x) => head.call(hidden2.call(hidden1.call(x)));

@@ -20,6 +20,7 @@ sealed class SequentialNetwork : Network
 
     public override nn.Module<Tensor, Tensor> HeadInput => (nn.Module<Tensor, Tensor>)layers.children().Last();
     public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => [];
+    public override long Classes => layers.parameters().Last(p => p.dim() == 2).shape[0];
     public override InputSpec? Input => input;
     public override Tensor forward(Tensor x) => layers.call(x);
 }

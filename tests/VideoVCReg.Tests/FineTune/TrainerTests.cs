@@ -66,6 +66,7 @@ public class TrainerTests
 
         public override nn.Module<Tensor, Tensor> HeadInput => inner.HeadInput;
         public override IReadOnlyList<nn.Module<Tensor, Tensor>> BlockModules => inner.BlockModules;
+        public override long Classes => inner.Classes;
 
         public override Tensor forward(Tensor x)
         {
