@@ -4,8 +4,8 @@ namespace VideoVCReg.FineTune;
 
 /// <summary>
 /// Where a run starts: a new run at epoch 0 and step 0, or a resumed one after the epochs its checkpoint-last.pth saved
-/// (<see cref="TrainingState"/>), with those epochs' records, the optimizer's moments, torch's random state, the loss scale
-/// and the weight average put back, so the run equals one never interrupted.
+/// (<see cref="TrainingState"/>): those epochs' metrics.jsonl records, the optimizer's moments, torch's random state, the
+/// loss scale and the weight average are put back, so the run equals one never interrupted.
 /// </summary>
 sealed record ResumePoint(int Epoch, int Step)
 {
