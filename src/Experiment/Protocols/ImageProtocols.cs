@@ -5,8 +5,9 @@ using VideoVCReg.Experiment.Images;
 using VideoVCReg.Experiment.Probe;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Data;
 
 namespace VideoVCReg.Experiment.Protocols;
 

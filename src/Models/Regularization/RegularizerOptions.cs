@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.Models.Regularization;
 
@@ -59,7 +60,7 @@ public sealed record RegularizerOptions
     {
         RowsPerSample = rowsPerSample,
         Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, Scaling = Scaling == "loss" ? VcRegScaling.Loss : VcRegScaling.Paper, SmoothL1Delta = SmoothL1Delta, Groups = Groups,
-        Sync = Sync ? Distributed.ProcessGroup.World : null,
+        Sync = Sync ? ProcessGroup.World : null,
     };
 
     /// <summary>Every problem, so one message can list them all.</summary>
