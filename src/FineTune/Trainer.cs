@@ -100,7 +100,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
         // A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
         // none, so an empty batch is agreed on before it rather than after.
-        bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0);
+        bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0 || Regularization?.Regularizer.CollectiveForward == true);
         var onStep = writer ? OnStep : null;
         bool writeMetrics = WriteMetrics && writer;
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
