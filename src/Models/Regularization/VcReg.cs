@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Regularization;
@@ -34,7 +35,7 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
         }
         // The statistics the fast backward uses, as a loss: the global batch's under --vcreg-sync (every rank computes the
         // same loss over the gathered rows; GatherRows hands each its rows' share), each group's under --vcreg-groups.
-        var rows = Options.Sync is { Size: > 1 } group ? Distributed.GatherRows.Apply(features, group).All : features;
+        var rows = Options.Sync is { Size: > 1 } group ? GatherRows.Apply(features, group).All : features;
         var part = Options.Groups > 1 ? Options with { Groups = 1, Alpha = Options.Alpha / Options.Groups, Beta = Options.Beta / Options.Groups } : Options;
         Tensor? loss = null;
         foreach (var members in NaiveGroups(rows))
