@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.FineTune;
 
@@ -19,7 +20,7 @@ sealed class MetricsFile(string outDir, bool write)
     /// <summary>Empties the file: a new run's records must not follow an earlier run's.</summary>
     public void StartOver()
     {
-        if (write) Models.IO.AtomicFile.WriteText(Path, "");
+        if (write) AtomicFile.WriteText(Path, "");
     }
 
     /// <summary>Takes up the records of the <paramref name="epochsDone"/> epochs a checkpoint saved; later lines are dropped.</summary>
@@ -41,6 +42,6 @@ sealed class MetricsFile(string outDir, bool write)
     {
         Records.Add(record);
         lines.Add(JsonSerializer.Serialize(record, Trainer.JsonOptions));
-        if (write) Models.IO.AtomicFile.WriteText(Path, string.Join("\n", lines) + "\n");
+        if (write) AtomicFile.WriteText(Path, string.Join("\n", lines) + "\n");
     }
 }

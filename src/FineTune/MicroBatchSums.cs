@@ -1,4 +1,4 @@
-using VideoVCReg.Models.Distributed;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.FineTune;
 

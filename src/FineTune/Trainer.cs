@@ -1,10 +1,12 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
-using VideoVCReg.Models.IO;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime;
+using VideoVCReg.Runtime.Data;
+using VideoVCReg.Runtime.Distributed;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.FineTune;
@@ -31,7 +33,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     public Func<int, CancellationToken, IReadOnlyDictionary<string, double>>? Validate { get; init; }
 
     /// <summary>
-    /// Writes the model to a path, atomically (<see cref="Models.IO.AtomicFile"/>), with the training state
+    /// Writes the model to a path, atomically (<see cref="AtomicFile"/>), with the training state
     /// beside it when given (checkpoint-last). Null: no checkpoints.
     /// </summary>
     public Action<string, IReadOnlyDictionary<string, System.Collections.Hashtable>?>? SaveCheckpoint { get; init; }
@@ -62,7 +64,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// shard it); the weights start as rank 0's, gradients are averaged (<see cref="GradientBuckets"/>), the epoch's
     /// numbers are summed over the ranks, and only rank 0 writes metrics, checkpoints, TensorBoard and progress.
     /// </summary>
-    public Models.Distributed.ProcessGroup Group { get; init; } = Models.Distributed.ProcessGroup.Single;
+    public ProcessGroup Group { get; init; } = ProcessGroup.Single;
 
     /// <summary>
     /// Trains from the first epoch, or, with <paramref name="resumeFrom"/> (a checkpoint-last.pth holding
@@ -148,7 +150,8 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
     /// none, so an empty batch is agreed on before it rather than after.
     /// </summary>
-    bool AgreeBeforeStep(Objectives.ITrainingObjective objective, int syncedNorms) => Group.Size > 1 && (objective.Collective || syncedNorms > 0);
+    bool AgreeBeforeStep(Objectives.ITrainingObjective objective, int syncedNorms) =>
+        Group.Size > 1 && (objective.Collective || syncedNorms > 0 || Regularization?.Regularizer.CollectiveForward == true);
 
     ResumePoint Start(string? resumeFrom, string outDir, MetricsFile metrics, EpochCheckpoints checkpoints, optim.Optimizer optimizer, LossScaler? scaler, WeightAverage? ema)
     {
@@ -167,10 +170,10 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
         ToPrecision(model, options.ParameterType);
-        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) is { Length: > 0 } isa)
-            log.LogInformation("--amp on a CPU with {Variable}={Isa}", Models.Runtime.OneDnnIsa.Variable, isa);
+        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(OneDnnIsa.Variable) is { Length: > 0 } isa)
+            log.LogInformation("--amp on a CPU with {Variable}={Isa}", OneDnnIsa.Variable, isa);
         else if (options.Amp && device.type == DeviceType.CPU && writer)
-            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it; the videovcreg command does when its configuration turns --amp on)", Models.Runtime.OneDnnIsa.Variable);
+            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it; the videovcreg command does when its configuration turns --amp on)", OneDnnIsa.Variable);
         if (parallel) Synchronise();
         int syncedNorms = parallel && options.SyncBatchNorm ? Models.Norms.BatchNorm.Synchronise(model, Group) : 0;
         if (parallel && options.SyncBatchNorm && syncedNorms == 0)
@@ -199,7 +202,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     }
 
     /// <summary>The micro-batch's loss (null when this rank's share is empty), its value, and the numbers every rank agrees on.</summary>
-    (Tensor? Loss, double Value, MicroBatchSums Sums) Forward(Objectives.ITrainingObjective objective, AttachedRegularizer? attached, Decoding.Batch batch, int epoch, int micro)
+    (Tensor? Loss, double Value, MicroBatchSums Sums) Forward(Objectives.ITrainingObjective objective, AttachedRegularizer? attached, Batch batch, int epoch, int micro)
     {
         Tensor? loss = null;
         double value = 0;
@@ -209,7 +212,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             var x = batch.Inputs.to(device);
             if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
             var y = batch.Labels.to(device);
-            using (Models.Runtime.Autocast.Enter(options.AutocastType))
+            using (Autocast.Enter(options.AutocastType))
             {
                 (loss, right) = objective.Step(x, y, epoch, micro);
                 if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
@@ -231,7 +234,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         }
         share.backward();
         attached?.Regularizer.AfterBackward();
-        Models.Distributed.BackwardFailure.ThrowIfAny();
+        BackwardFailure.ThrowIfAny();
     }
 
     /// <summary>

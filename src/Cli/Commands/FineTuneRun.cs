@@ -8,6 +8,7 @@ using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Cli.Commands;
 
@@ -46,8 +47,8 @@ sealed class FineTuneRun(VerbContext ctx, string modelName, string? weights, str
         var report = VideoVCReg.Experiment.Sweeps.SlurmScript.Script("videovcreg-report", Path.Combine(dir, "logs", "report.out"), slurm, null, Command(""));
         var arrayPath = Path.Combine(dir, "splits.sbatch");
         var reportPath = Path.Combine(dir, "report.sbatch");
-        Models.IO.AtomicFile.WriteText(arrayPath, array);
-        Models.IO.AtomicFile.WriteText(reportPath, report);
+        AtomicFile.WriteText(arrayPath, array);
+        AtomicFile.WriteText(reportPath, report);
         if (slurm.DryRun)
         {
             Console.WriteLine($"written (not submitted): {arrayPath}, {reportPath}");

@@ -1,5 +1,5 @@
 using VideoVCReg.FineTune;
-using VideoVCReg.Models.Distributed;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.Tests.FineTune;
 
