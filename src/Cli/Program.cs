@@ -1,12 +1,12 @@
 using VideoVCReg.Cli;
 
 // Before any tensor exists: how glibc recycles libtorch's large blocks (see NativeHeap).
-VideoVCReg.Models.Runtime.NativeHeap.Configure();
+VideoVCReg.Runtime.NativeHeap.Configure();
 // Before oneDNN's first primitive: its AVX-512 bfloat16 convolutions are wrong for some shapes (see OneDnnIsa).
-VideoVCReg.Models.Runtime.OneDnnIsa.CapForAutocast(VideoVCReg.Cli.Hosting.AppHost.WantsAutocast(args));
+VideoVCReg.Runtime.OneDnnIsa.CapForAutocast(VideoVCReg.Cli.Hosting.AppHost.WantsAutocast(args));
 // One rank of a data-parallel run when started by mpirun or srun: MPI is initialised before anything else.
-VideoVCReg.Models.Distributed.ProcessGroup world;
-try { world = VideoVCReg.Models.Distributed.Mpi.MpiWorld.Join(); }
+VideoVCReg.Runtime.Distributed.ProcessGroup world;
+try { world = VideoVCReg.Runtime.Distributed.Mpi.MpiWorld.Join(); }
 catch (Exception e) when (e is InvalidOperationException or ArgumentException or DllNotFoundException)
 {
     Console.Error.WriteLine($"videovcreg: {e.Message}");

@@ -1,6 +1,6 @@
-using VideoVCReg.Decoding;
 using TorchSharp;
-using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Runtime.Data;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Eval;
@@ -16,7 +16,7 @@ public static class Evaluator
     /// run (<paramref name="group"/>) each rank scores its share and the result covers every rank's videos, once each.
     /// </summary>
     public static EvalResult Run(nn.Module<Tensor, Tensor> model, IEnumerable<Batch> batches, Device device, CancellationToken cancel = default,
-        Action<int>? onBatch = null, Models.Distributed.ProcessGroup? group = null)
+        Action<int>? onBatch = null, ProcessGroup? group = null)
     {
         int done = 0;
         bool wasTraining = model.training;
@@ -47,7 +47,7 @@ public static class Evaluator
         {
             if (wasTraining) model.train();
         }
-        scores.Gather(group ?? Models.Distributed.ProcessGroup.Single);
+        scores.Gather(group ?? ProcessGroup.Single);
         return scores.Result();
     }
 }

@@ -1,5 +1,5 @@
 using TorchSharp;
-using VideoVCReg.Decoding;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Eval;

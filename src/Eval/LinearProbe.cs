@@ -1,3 +1,4 @@
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Eval;
@@ -39,7 +40,7 @@ public static class LinearProbe
         foreach (var group in Enumerable.Range(0, labels.Length).GroupBy(i => labels[i]).OrderBy(g => g.Key))
         {
             var rows = group.ToArray();
-            new Random(Decoding.Seeds.Mix(seed, (int)group.Key, 0x9b0)).Shuffle(rows);
+            new Random(Seeds.Mix(seed, (int)group.Key, 0x9b0)).Shuffle(rows);
             int n = rows.Length < 2 ? 0 : Math.Max(1, (int)Math.Round(share * rows.Length));
             val.AddRange(rows.Take(n).Select(r => (long)r));
             fit.AddRange(rows.Skip(n).Select(r => (long)r));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Eval;
 

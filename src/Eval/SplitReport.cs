@@ -1,4 +1,4 @@
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,5 @@
+using VideoVCReg.Runtime.Distributed;
+
 namespace VideoVCReg.Eval;
 
 /// <summary>One video's merged result.</summary>
@@ -39,7 +41,7 @@ public sealed class ViewScores
     /// Replaces this rank's videos with every rank's (data parallel: each rank scored its own share of the videos). A video
     /// scored on two ranks would have its views merged; the loaders never split one.
     /// </summary>
-    public void Gather(Models.Distributed.ProcessGroup group)
+    public void Gather(ProcessGroup group)
     {
         if (group.Size == 1) return;
         var parts = group.AllGather(Serialize());

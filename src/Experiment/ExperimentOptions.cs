@@ -1,5 +1,6 @@
 using VideoVCReg.FineTune;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Experiment;
@@ -33,7 +34,7 @@ public sealed record ExperimentOptions
     /// </summary>
     public int? OnlyFold { get; init; }
     /// <summary>The processes of a data-parallel run (mpirun -np N): this process's world by default.</summary>
-    public Models.Distributed.ProcessGroup Group { get; init; } = Models.Distributed.ProcessGroup.World;
+    public ProcessGroup Group { get; init; } = ProcessGroup.World;
 }
 
 /// <summary>Builds a fold's network for <c>classes</c> classes, from the run's starting weights (<c>from</c> null) or from one of its checkpoints.</summary>

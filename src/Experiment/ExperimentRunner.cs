@@ -6,8 +6,9 @@ using VideoVCReg.Eval;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models.Checkpoints;
 using TorchSharp;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.Experiment;
 
@@ -26,7 +27,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     readonly ILogger log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("experiment");
     // Each process learns its share from here: the data sources shard their loaders by these.
     readonly ExperimentOptions options = given with { Train = given.Train with { Rank = given.Group.Rank, Ranks = given.Group.Size } };
-    Models.Distributed.ProcessGroup Group => options.Group;
+    ProcessGroup Group => options.Group;
 
     const int Fresh = 0, Resume = 1, Reused = 2;
 
@@ -81,7 +82,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (Group.IsWriter)
         {
             RunSettings.RequireSame(outDir, settings);
-            if (!File.Exists(settingsPath)) Models.IO.AtomicFile.WriteText(settingsPath, settings);
+            if (!File.Exists(settingsPath)) AtomicFile.WriteText(settingsPath, settings);
         }
         Group.Barrier();
         source.Prepare(outDir, cancel);
@@ -128,7 +129,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         var settings = SettingsJson(source, fold: null);
         RunSettings.RequireSame(options.OutDir, settings);
         // Written here, once: array tasks that start together then only compare it.
-        Models.IO.AtomicFile.WriteText(settingsPath, settings);
+        AtomicFile.WriteText(settingsPath, settings);
         source.Prepare(options.OutDir, cancel);
     }
 
@@ -159,7 +160,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (resume) log.LogInformation("{Out} holds an unfinished run: resuming it (--force starts over)", outDir);
         // The run's settings, kept beside it: a resume with other settings would silently be another run.
         if (resume) RunSettings.RequireSame(outDir, settings);
-        Models.IO.AtomicFile.WriteText(settingsPath, settings);
+        AtomicFile.WriteText(settingsPath, settings);
         source.Prepare(outDir, cancel);
         return resume ? Resume : Fresh;
     }
@@ -312,7 +313,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (tested.Count == 0)
         {
             // No test set (pretraining): the report says what was trained and marks the run finished.
-            Models.IO.AtomicFile.WriteText(Path.Combine(options.OutDir, RunFolder.FinishedMarker), JsonSerializer.Serialize(new
+            AtomicFile.WriteText(Path.Combine(options.OutDir, RunFolder.FinishedMarker), JsonSerializer.Serialize(new
             {
                 title = options.Title,
                 folds = outcomes.Select(o => new { split = o.Fold, epochs = o.Epochs.Count, final_train_loss = o.Epochs.Count > 0 ? o.Epochs[^1].TrainLoss : (double?)null,

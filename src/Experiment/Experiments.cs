@@ -54,7 +54,7 @@ public static class Experiments
         var runner = new ExperimentRunner(new ExperimentOptions
         {
             OutDir = spec.OutDir, Force = spec.Force, SkipTest = spec.SkipTest, OnlyFold = spec.OnlyFold, Train = train, Regularizer = reg, Seed = seed,
-            Device = Models.Runtime.TorchDevice.Resolve(spec.Device),
+            Device = VideoVCReg.Runtime.TorchDevice.Resolve(spec.Device),
             Title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {reg.Kind} at {reg.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
             // The layout settings.json has always had: runs written before specs existed still resume.
             Settings = new Dictionary<string, object?>

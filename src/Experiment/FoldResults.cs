@@ -1,7 +1,7 @@
 using System.Text.Json;
 using VideoVCReg.Eval;
 using VideoVCReg.FineTune;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment;
 
@@ -13,7 +13,7 @@ public static class FoldResults
     public static string Write(string dir, object summary)
     {
         var path = Path.Combine(dir, "results.json");
-        Models.IO.AtomicFile.WriteText(path, JsonSerializer.Serialize(summary, Options));
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(summary, Options));
         return path;
     }
 

@@ -1,6 +1,7 @@
 using VideoVCReg.Decoding;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
+using VideoVCReg.Runtime.Data;
 
 namespace VideoVCReg.Experiment;
 

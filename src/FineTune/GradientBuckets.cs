@@ -1,5 +1,5 @@
 using TorchSharp.Modules;
-using VideoVCReg.Models.Distributed;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.FineTune;

@@ -1,5 +1,4 @@
-using VideoVCReg.Decoding;
-using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Runtime.Data;
 
 namespace VideoVCReg.FineTune;
 

@@ -1,3 +1,5 @@
+using VideoVCReg.Runtime;
+
 namespace VideoVCReg.FineTune;
 
 /// <summary>
@@ -100,7 +102,7 @@ public sealed record TrainOptions
 
     /// <summary>
     /// Mixed precision (torchvision's and VideoMAE's --amp): the training forward's linear and convolution layers, and the
-    /// attention behind them, run in <see cref="AmpDtype"/> over float32 weights (<see cref="Models.Runtime.Autocast"/>);
+    /// attention behind them, run in <see cref="AmpDtype"/> over float32 weights (<see cref="Autocast"/>);
     /// gradients, the optimizer, the weight average and checkpoints stay float32, and validation and testing run in float32.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]

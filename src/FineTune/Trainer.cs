@@ -3,8 +3,10 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
-using VideoVCReg.Models.IO;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime;
+using VideoVCReg.Runtime.Distributed;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.FineTune;
@@ -31,7 +33,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     public Func<int, CancellationToken, IReadOnlyDictionary<string, double>>? Validate { get; init; }
 
     /// <summary>
-    /// Writes the model to a path, atomically (<see cref="Models.IO.AtomicFile"/>), with the training state
+    /// Writes the model to a path, atomically (<see cref="AtomicFile"/>), with the training state
     /// beside it when given (checkpoint-last). Null: no checkpoints.
     /// </summary>
     public Action<string, IReadOnlyDictionary<string, System.Collections.Hashtable>?>? SaveCheckpoint { get; init; }
@@ -62,7 +64,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// shard it); the weights start as rank 0's, gradients are averaged (<see cref="GradientBuckets"/>), the epoch's
     /// numbers are summed over the ranks, and only rank 0 writes metrics, checkpoints, TensorBoard and progress.
     /// </summary>
-    public Models.Distributed.ProcessGroup Group { get; init; } = Models.Distributed.ProcessGroup.Single;
+    public ProcessGroup Group { get; init; } = ProcessGroup.Single;
 
     /// <summary>
     /// Trains from the first epoch, or, with <paramref name="resumeFrom"/> (a checkpoint-last.pth holding
@@ -78,10 +80,10 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         if (writer) Directory.CreateDirectory(outDir);
         model.to(device);
         ToPrecision(model, options.ParameterType);
-        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) is { Length: > 0 } isa)
-            log.LogInformation("--amp on a CPU with {Variable}={Isa}", Models.Runtime.OneDnnIsa.Variable, isa);
+        if (options.Amp && device.type == DeviceType.CPU && writer && Environment.GetEnvironmentVariable(OneDnnIsa.Variable) is { Length: > 0 } isa)
+            log.LogInformation("--amp on a CPU with {Variable}={Isa}", OneDnnIsa.Variable, isa);
         else if (options.Amp && device.type == DeviceType.CPU && writer)
-            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it; the videovcreg command does when its configuration turns --amp on)", Models.Runtime.OneDnnIsa.Variable);
+            log.LogWarning("--amp on a CPU without {Variable}=AVX2: oneDNN's AVX-512 bfloat16 convolutions are wrong for some shapes on some CPUs (set it; the videovcreg command does when its configuration turns --amp on)", OneDnnIsa.Variable);
         if (parallel) Synchronise();
         int syncedNorms = parallel && options.SyncBatchNorm ? Models.Norms.BatchNorm.Synchronise(model, Group) : 0;
         if (parallel && options.SyncBatchNorm && syncedNorms == 0)
@@ -98,7 +100,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
         // A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
         // none, so an empty batch is agreed on before it rather than after.
-        bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0);
+        bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0 || Regularization?.Regularizer.CollectiveForward == true);
         var onStep = writer ? OnStep : null;
         bool writeMetrics = WriteMetrics && writer;
         var trainable = groups.SelectMany(g => g.Parameters).ToList();
@@ -142,7 +144,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         else
         {
             // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
-            if (writeMetrics) Models.IO.AtomicFile.WriteText(metricsPath, "");
+            if (writeMetrics) AtomicFile.WriteText(metricsPath, "");
             if (writer)
             {
                 File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
@@ -199,7 +201,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                         var x = batch.Inputs.to(device);
                         if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
                         var y = batch.Labels.to(device);
-                        using (Models.Runtime.Autocast.Enter(options.AutocastType))
+                        using (Autocast.Enter(options.AutocastType))
                         {
                             (loss, right) = objective.Step(x, y, epoch, micro);
                             if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
@@ -226,7 +228,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
                     }
                     share.backward();
                     attached?.Regularizer.AfterBackward();
-                    Models.Distributed.BackwardFailure.ThrowIfAny();
+                    BackwardFailure.ThrowIfAny();
                     micro++;
                     // The epoch's numbers count every trained micro-batch (a last, incomplete group's too, as before).
                     lossSum += sums[0];
@@ -289,7 +291,7 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             // resume drops and recomputes; the other order would lose an epoch's line for good. The file is
             // rewritten whole (it is small), so a kill while writing leaves the previous epochs intact.
             lines.Add(JsonSerializer.Serialize(record, JsonOptions));
-            if (writeMetrics) Models.IO.AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
+            if (writeMetrics) AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
             if (SaveCheckpoint != null)
             {
                 // Every rank keeps the same books (validation is gathered), so all agree on "best"; rank 0 alone writes.

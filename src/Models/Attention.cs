@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using VideoVCReg.Models.Layers;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
 
 namespace VideoVCReg.Models;
 

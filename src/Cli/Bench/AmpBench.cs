@@ -2,7 +2,8 @@ using System.Diagnostics;
 using TorchSharp;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Bench;

@@ -3,6 +3,7 @@ using TorchSharp;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Bench;

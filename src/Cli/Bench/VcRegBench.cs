@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Bench;

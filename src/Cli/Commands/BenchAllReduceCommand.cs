@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using VideoVCReg.Cli.Hosting;
-using VideoVCReg.Models.Distributed;
-using VideoVCReg.Models.Distributed.Mpi;
+using VideoVCReg.Runtime.Distributed;
+using VideoVCReg.Runtime.Distributed.Mpi;
 
 namespace VideoVCReg.Cli.Commands;
 

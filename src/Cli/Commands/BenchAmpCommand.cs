@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using VideoVCReg.Cli.Bench;
 using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Runtime;
 
 namespace VideoVCReg.Cli.Commands;
 
@@ -33,7 +34,7 @@ public static class BenchAmpCommand
             if (unknown.Count > 0) throw new ArgumentException($"--networks: unknown {string.Join(", ", unknown)} (known: {string.Join(", ", AmpBench.Networks)})");
             var results = ctx.Parse.GetValue(networks)!.Select(n => AmpBench.Run(n, device, b, ctx.Parse.GetValue(size), t, r, ctx.Cancel,
                 ctx.Parse.GetValue(dtype) == "float16" ? TorchSharp.torch.ScalarType.Float16 : TorchSharp.torch.ScalarType.BFloat16)).ToList();
-            string isa = Environment.GetEnvironmentVariable(Models.Runtime.OneDnnIsa.Variable) ?? "";
+            string isa = Environment.GetEnvironmentVariable(OneDnnIsa.Variable) ?? "";
             if (ctx.Parse.GetValue(json))
             {
                 var obj = results.ToDictionary(x => x.Network, x => (object)new
@@ -47,7 +48,7 @@ public static class BenchAmpCommand
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 return Task.FromResult(0);
             }
-            Console.WriteLine($"device {device}{(isa.Length > 0 ? $", {Models.Runtime.OneDnnIsa.Variable}={isa}" : "")}, a training step (forward + backward), median of {r}");
+            Console.WriteLine($"device {device}{(isa.Length > 0 ? $", {OneDnnIsa.Variable}={isa}" : "")}, a training step (forward + backward), median of {r}");
             Console.WriteLine($"{"network",-14} {"input",-16} {"float32",9} {"--amp",9} {"speed-up",9} {"logits err",11} {"grad cos",9}");
             foreach (var x in results)
                 Console.WriteLine($"{x.Network,-14} {x.Input,-16} {x.Float32Seconds,8:F3}s {x.AmpSeconds,8:F3}s {x.Speedup,9:F2} {x.LogitsRelativeError,11:E2} {x.GradientCosine,9:F5}");

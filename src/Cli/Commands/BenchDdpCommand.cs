@@ -6,7 +6,7 @@ using TorchSharp;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
-using VideoVCReg.Models.Distributed;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Commands;

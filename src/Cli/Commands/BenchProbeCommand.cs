@@ -6,7 +6,7 @@ using TorchSharp;
 using VideoVCReg.Cli.Bench;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Eval;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Commands;

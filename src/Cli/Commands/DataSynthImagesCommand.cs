@@ -1,7 +1,7 @@
 using System.CommandLine;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Decoding.Images;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Cli.Commands;
 

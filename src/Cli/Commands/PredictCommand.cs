@@ -11,7 +11,7 @@ using VideoVCReg.Decoding.Loading;
 using VideoVCReg.Decoding.Transforms;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Checkpoints;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Cli.Commands;

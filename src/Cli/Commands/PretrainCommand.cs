@@ -106,7 +106,7 @@ public static class PretrainCommand
                 ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description },
             }, loggers, ctx.Cancel);
             var outcome = runner.Run(source, (n, from) => PresetModels.Build(preset, from ?? start, new LoadOptions(n, f, s, train.DropPath, KeepFloat64: train.Precision == "float64"), log));
-            if (VideoVCReg.Models.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
+            if (VideoVCReg.Runtime.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
             return Task.FromResult(0);
         });
         return cmd;
@@ -135,7 +135,7 @@ public static class PretrainCommand
         {
             OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, SkipTest = skipTest,
         }, loggers, ctx.Cancel);
-        if (VideoVCReg.Models.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
+        if (VideoVCReg.Runtime.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
         return 0;
     }
 }

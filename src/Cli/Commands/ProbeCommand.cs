@@ -63,7 +63,7 @@ public static class ProbeCommand
                 Settings = new Dictionary<string, object?>
                 {
                     ["arch"] = preset, ["weights"] = start is null ? null : Path.GetFullPath(start), ["labels"] = labelKind,
-                    ["weights_sha256"] = start is null ? null : VideoVCReg.Models.IO.FileDigest.Sha256(start),
+                    ["weights_sha256"] = start is null ? null : VideoVCReg.Runtime.IO.FileDigest.Sha256(start),
                 },
             };
             var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("probe");

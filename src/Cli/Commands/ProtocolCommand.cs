@@ -77,7 +77,12 @@ public static class ProtocolCommand
         var selectAlpha = new Option<string?>("--select-alpha") { Description = "VCReg rows: α values, comma-separated, to choose from on a validation hold-out before the seeded runs (the paper's grid search; its grid is 1.28,0.64,0.32,0.16; default: the preset's α)" };
         var selectBeta = new Option<string?>("--select-beta") { Description = "VCReg rows: β values to choose from likewise (the paper's grid: 0.16,0.08,0.04,0.02,0.01; default: the preset's β)" };
         var selectShare = new Option<double>("--select-share") { Description = "The stratified share of the training set each grid point is scored on (default 0.1)", DefaultValueFactory = _ => 0.1 };
-        var cmd = new Command(name, description) { arch, imagePresets, data, regs, seeds, solver, lambdas, probeEpochs, outDir, force, selectAlpha, selectBeta, selectShare };
+        var selectOn = new Option<string>("--select-on")
+        {
+            Description = "What a grid point is scored by on the hold-out: top1 (default: §4.3's \"validation set accuracy\") or mean-class (our option: the long tail's hold-out is imbalanced, its test set balanced)",
+            DefaultValueFactory = _ => "top1",
+        };
+        var cmd = new Command(name, description) { arch, imagePresets, data, regs, seeds, solver, lambdas, probeEpochs, outDir, force, selectAlpha, selectBeta, selectShare, selectOn };
         var run = specific(cmd, data);
         TrainCliOptions.AddTo(cmd);
         RegularizerCliOptions.AddTo(cmd, all: true);
@@ -99,7 +104,8 @@ public static class ProtocolCommand
             int seedCount = p.GetValue(seeds);
             if (seedCount < 1 || seedCount > 100) problems.Add($"--seeds must be in 1..100 (got {seedCount})");
             if (kinds.Distinct().Count() != kinds.Length) problems.Add("--regs names a regularizer twice");
-            var selection = new GridSelection(Values(p.GetValue(selectAlpha), "--select-alpha", problems), Values(p.GetValue(selectBeta), "--select-beta", problems), p.GetValue(selectShare));
+            var selection = new GridSelection(Values(p.GetValue(selectAlpha), "--select-alpha", problems), Values(p.GetValue(selectBeta), "--select-beta", problems), p.GetValue(selectShare),
+                p.GetValue(selectOn)!);
             problems.AddRange(selection.Problems());
             if (selection.Any && !kinds.Any(k => k.StartsWith("vcreg"))) problems.Add("--select-alpha/--select-beta choose a vcreg row's weights, and --regs names none");
             if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));

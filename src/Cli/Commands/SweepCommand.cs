@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment.Sweeps;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Cli.Commands;
 
@@ -152,7 +153,7 @@ public static class SweepCommand
             Directory.CreateDirectory(root);
             var planPath = Path.Combine(root, SweepPlan.FileName);
             // Workers started together on a new folder: one creates the plan, the others find the same plan and join it.
-            if (!Models.IO.AtomicFile.CreateTextOnce(planPath, plan.ToJson()) && File.ReadAllText(planPath) != plan.ToJson())
+            if (!AtomicFile.CreateTextOnce(planPath, plan.ToJson()) && File.ReadAllText(planPath) != plan.ToJson())
                 throw new UserInputException($"{root}: holds another sweep (its {SweepPlan.FileName} differs); choose another --out, or run 'sweep {root}' to continue that one");
             var sweep = new SweepWorker(root, plan, runner, log, loggers);
             Console.WriteLine($"sweep {root}: {plan.Trials().Count} trials ({string.Join(" × ", axes.Select(a => $"{a.Values.Count} {a.Option.TrimStart('-')}"))})");

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using VideoVCReg.Runtime;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.Cli.Hosting;
 
@@ -34,7 +36,7 @@ public static class AppHost
             o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         if (parse.GetValue(GlobalOptions.Verbose)) builder.Logging.SetMinimumLevel(LogLevel.Debug);
         // Data parallel: rank 0 tells the story; the other ranks speak up for warnings (a skipped video) and errors only.
-        if (Models.Distributed.ProcessGroup.World.Rank > 0) builder.Logging.AddFilter((_, level) => level >= LogLevel.Warning);
+        if (ProcessGroup.World.Rank > 0) builder.Logging.AddFilter((_, level) => level >= LogLevel.Warning);
 
         // The sections ConfigurationCheck.Sections checks.
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration("Runtime").ValidateOnStart();
@@ -94,7 +96,7 @@ public static class AppHost
     /// Whether the command runs low-precision autocast: `bench amp`, `--amp` handed on by a verb that runs others (`sweep`), or
     /// FineTune:Amp in the configuration as <see cref="Build"/> layers it (typed `--amp`, a `--config` file, a recipe,
     /// VIDEOVCREG_FineTune__Amp). Read before any tensor exists, for
-    /// <see cref="Models.Runtime.OneDnnIsa"/>; a command line or layer that does not load counts as no, and the host reports it.
+    /// <see cref="OneDnnIsa"/>; a command line or layer that does not load counts as no, and the host reports it.
     /// </summary>
     public static bool WantsAutocast(string[] args)
     {

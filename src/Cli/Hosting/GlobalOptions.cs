@@ -1,5 +1,5 @@
 using System.CommandLine;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
 
 namespace VideoVCReg.Cli.Hosting;
 

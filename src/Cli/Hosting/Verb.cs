@@ -3,7 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TorchSharp;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.Cli.Hosting;
 
@@ -67,7 +68,7 @@ public static class Verb
         });
     }
 
-    static Models.Distributed.ProcessGroup World => Models.Distributed.ProcessGroup.World;
+    static ProcessGroup World => ProcessGroup.World;
 
     static int announced;
 

@@ -1,3 +1,5 @@
+using VideoVCReg.Runtime.Data;
+
 namespace VideoVCReg.Decoding.Datasets;
 
 /// <summary>

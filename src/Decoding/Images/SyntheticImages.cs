@@ -1,3 +1,5 @@
+using VideoVCReg.Runtime.Data;
+
 namespace VideoVCReg.Decoding.Images;
 
 /// <summary>Size of the synthetic image data: images per class in the source's and the downstream set's train and test parts.</summary>
@@ -32,7 +34,7 @@ public static class SyntheticImages
 
     /// <summary>
     /// Writes both sets under <paramref name="outDir"/>, every file through <paramref name="write"/> (path, content): the run's
-    /// atomic writer, Models.IO.AtomicFile.Write, which this layer does not reference. Written in place, a full disk left a partial train.bin.
+    /// atomic writer, passed in by the caller (Runtime.IO.AtomicFile.Write). Written in place, a full disk left a partial train.bin.
     /// </summary>
     public static void Write(string outDir, SynthImageOptions o, Action<string, Action<Stream>> write)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Decoding.Loading;

@@ -1,5 +1,6 @@
 using VideoVCReg.Decoding.Datasets;
 using VideoVCReg.Decoding.Loading;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Decoding.Synthetic;

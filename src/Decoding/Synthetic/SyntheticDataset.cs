@@ -1,5 +1,6 @@
 using System.Globalization;
 using VideoVCReg.Decoding.Datasets;
+using VideoVCReg.Runtime.Data;
 
 namespace VideoVCReg.Decoding.Synthetic;
 

@@ -1,3 +1,4 @@
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Decoding.Transforms;

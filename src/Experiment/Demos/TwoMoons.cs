@@ -8,9 +8,10 @@ using TorchSharp;
 using VideoVCReg.Decoding;
 using VideoVCReg.Eval;
 using VideoVCReg.FineTune;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
 using VideoVCReg.Models.Toy;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Experiment.Demos;

@@ -4,6 +4,7 @@ using VideoVCReg.Decoding.Transforms;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Image;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Images;
 
@@ -50,8 +51,8 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             if (!File.Exists(marker) || File.ReadAllText(marker) != stamp)
             {
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                SyntheticImages.Write(dir, new SynthImageOptions(), Models.IO.AtomicFile.Write);
-                Models.IO.AtomicFile.WriteText(marker, stamp);
+                SyntheticImages.Write(dir, new SynthImageOptions(), AtomicFile.Write);
+                AtomicFile.WriteText(marker, stamp);
             }
             (kind, root) = spec == Synthetic ? (CifarKind.Cifar100, Path.Combine(dir, "source")) : (CifarKind.Cifar10, Path.Combine(dir, "downstream"));
         }
@@ -80,7 +81,7 @@ public sealed class CifarSource(string spec, ImagePreset preset, bool coarse = f
             train = train.Subset(fit, "without the validation share");
         }
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Labels.Count(l => l == c), test = test.Labels.Count(l => l == c) });
-        Models.IO.AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public IReadOnlyList<string> Classes(int fold) => (train ?? throw new InvalidOperationException("Prepare the source first")).Classes;

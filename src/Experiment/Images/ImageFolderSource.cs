@@ -5,6 +5,7 @@ using VideoVCReg.Decoding.Loading;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Image;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Images;
 
@@ -49,7 +50,7 @@ public sealed class ImageFolderSource(string root, ImagePreset preset, double? i
         }
         TrainingClasses.RequireReadable(train);
         var counts = train.Classes.Select((name, c) => new { @class = name, train = train.Files.Count(f => f.Label == c), test = test.Files.Count(f => f.Label == c) });
-        Models.IO.AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteTextIfChanged(Path.Combine(runDir, "class_counts.json"), JsonSerializer.Serialize(counts, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     public IReadOnlyList<string> Classes(int fold) => (train ?? throw new InvalidOperationException("Prepare the source first")).Classes;

@@ -1,3 +1,5 @@
+using VideoVCReg.Runtime.Data;
+
 namespace VideoVCReg.Experiment.Images;
 
 /// <summary>
@@ -15,7 +17,7 @@ public static class ImageHoldOut
         foreach (var group in Enumerable.Range(0, labels.Count).GroupBy(i => labels[i]).OrderBy(g => g.Key))
         {
             var members = group.ToArray();
-            new Random(Decoding.Seeds.Mix(seed, group.Key, 0x7a1d)).Shuffle(members);
+            new Random(Seeds.Mix(seed, group.Key, 0x7a1d)).Shuffle(members);
             int take = members.Length < 2 ? 0 : Math.Clamp((int)Math.Round(share * members.Length, MidpointRounding.AwayFromZero), 1, members.Length - 1);
             held.AddRange(members.Take(take));
         }

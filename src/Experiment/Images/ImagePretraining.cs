@@ -6,6 +6,7 @@ using VideoVCReg.Models.SelfSupervised;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Experiment.Images;
@@ -121,7 +122,7 @@ public static class ImagePretraining
     /// Backbone (its classifier frozen and unsaved) plus the objective's projector. A run's own checkpoint restores both;
     /// <c>--weights</c> gives the backbone its starting weights (any torchvision or self-supervised file) and the projector starts fresh.
     /// </summary>
-    static BuiltModel BuildSelfSupervised(ImagePretrainSpec spec, string projector, string? from, Models.Distributed.ProcessGroup group)
+    static BuiltModel BuildSelfSupervised(ImagePretrainSpec spec, string projector, string? from, ProcessGroup group)
     {
         var widths = Models.SelfSupervised.Projector.Widths(projector);
         var backbone = ImagePresets.Build(spec.Preset, 1);

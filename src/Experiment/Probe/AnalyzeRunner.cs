@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VideoVCReg.Eval;
 using VideoVCReg.Experiment.Protocols;
 using VideoVCReg.FineTune;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Experiment.Probe;

@@ -1,6 +1,7 @@
 using VideoVCReg.Decoding;
 using VideoVCReg.Eval;
 using VideoVCReg.FineTune;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Experiment.Probe;

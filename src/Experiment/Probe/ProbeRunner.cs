@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VideoVCReg.Eval;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Experiment.Probe;

@@ -5,8 +5,9 @@ using VideoVCReg.Experiment.Images;
 using VideoVCReg.Experiment.Probe;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime.Data;
 
 namespace VideoVCReg.Experiment.Protocols;
 
@@ -87,8 +88,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
     {
         var rows = options.Regularizers.Select(reg => Row(reg, seed =>
         {
-            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, Recipe: options.Recipe), seed,
-                selectOn: "mean_class_accuracy");
+            var (_, tested, label) = Pretrain(reg, new ImagePretrainSpec(options.Preset, data, Imbalance: imbalance, Workers: options.Workers, Recipe: options.Recipe), seed);
             if (tested is null) throw new InvalidOperationException($"{data}: no test set to score the long-tail run on");
             // The long-tail profile keeps the most images of class 0 and the fewest of the last: thirds by class index.
             int classes = tested.Predictions.Max(p => p.Label) + 1;
@@ -127,8 +127,7 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
     /// The row's regularizer settings: the shared ones with its kind and scaling, and for a VCReg row under a
     /// <see cref="GridSelection"/>, the α and β its validation hold-out chose (the grid's runs happen on the first call).
     /// </summary>
-    /// <param name="metric">The validation measure chosen on: top1, or mean_class_accuracy where the test set is balanced and the hold-out is not (long tail).</param>
-    RegularizerOptions RowSettings(string row, ImagePretrainSpec spec, string metric)
+    RegularizerOptions RowSettings(string row, ImagePretrainSpec spec)
     {
         var reg = ProtocolRows.Apply(row, options.Pretrain.Regularizer);
         if (options.Selection is not { Any: true } selection || !reg.Kind.StartsWith("vcreg")) return reg;
@@ -141,19 +140,19 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
                 OutDir = Path.Combine(Root, GridSelection.Folder(row, point.Alpha, point.Beta)), Regularizer = reg with { Alpha = point.Alpha, Beta = point.Beta },
                 ReuseFinished = !options.Pretrain.Force, SkipTest = true, Title = "", Seed = SeedList[0],
             }, loggers, cancel);
-            return outcome[0].Epochs.Count > 0 && outcome[0].Epochs[^1].Validation.TryGetValue(metric, out var score) ? score : (double?)null;
+            return outcome[0].Epochs.Count > 0 && outcome[0].Epochs[^1].Validation.TryGetValue(selection.Metric, out var score) ? score : (double?)null;
         }).ToList();
         int best = GridSelection.Best(scores, row);
         var result = reg with { Alpha = points[best].Alpha, Beta = points[best].Beta };
-        selection.Write(Root, row, $"{options.Preset.Name} / {reg.Kind} {reg.Scaling}-scaled", metric, points, scores, best);
+        selection.Write(Root, row, $"{options.Preset.Name} / {reg.Kind} {reg.Scaling}-scaled", points, scores, best);
         loggers?.CreateLogger("protocol").LogInformation("{Row}: α {Alpha}, β {Beta} chosen on the validation hold-out ({Metric} {Score:P1}); {File}",
-            row, result.Alpha, result.Beta, metric, scores[best], Path.Combine(Root, $"selection-{ProtocolRows.Folder(row)}.md"));
+            row, result.Alpha, result.Beta, selection.Metric, scores[best], Path.Combine(Root, $"selection-{ProtocolRows.Folder(row)}.md"));
         return chosen[row] = result;
     }
 
-    (string Weights, EvalResult? Tested, string Label) Pretrain(string row, ImagePretrainSpec spec, int seed, string selectOn = "top1")
+    (string Weights, EvalResult? Tested, string Label) Pretrain(string row, ImagePretrainSpec spec, int seed)
     {
-        var regOptions = RowSettings(row, spec, selectOn);
+        var regOptions = RowSettings(row, spec);
         var outcome = ImagePretraining.Run(spec, options.Pretrain with
         {
             OutDir = Path.Combine(Root, $"pretrain-{ProtocolRows.Folder(row)}{SeedTag(seed)}"), Regularizer = regOptions, ReuseFinished = !options.Pretrain.Force, Title = "",

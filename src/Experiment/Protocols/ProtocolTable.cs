@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Protocols;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
 using VideoVCReg.Eval;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
+using VideoVCReg.Runtime.Data;
 
 namespace VideoVCReg.Experiment.Protocols;
 

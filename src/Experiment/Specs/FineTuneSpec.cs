@@ -29,7 +29,7 @@ public sealed record FineTuneSpec
     /// <summary>This split only, as one task of the Slurm array <see cref="Experiments.Submit"/> wrote.</summary>
     public int? OnlyFold { get; init; }
     public long Seed { get; init; }
-    /// <summary>auto, cpu, cuda or cuda:N (<see cref="Models.Runtime.TorchDevice"/>).</summary>
+    /// <summary>auto, cpu, cuda or cuda:N (<see cref="VideoVCReg.Runtime.TorchDevice"/>).</summary>
     public string Device { get; init; } = "auto";
     public TrainOptions Train { get; init; } = new();
     public DataOptions Data { get; init; } = new();

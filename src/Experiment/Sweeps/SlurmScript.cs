@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Sweeps;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Sweeps;
 
@@ -91,7 +92,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
         log.LogInformation("trial {Id}/{Count}: {Label}", id, trials.Count, trial.Label);
         var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.TrialSpec(trial, dir), folder, cancel) : await RunCapturing(plan.TrialArgs(trial, dir), cancel);
         if (rc != 0 && !cancel.IsCancellationRequested)
-            Models.IO.AtomicFile.WriteText(Path.Combine(folder, FailedFile), $"exit code {rc}: {lastError}\n");
+            AtomicFile.WriteText(Path.Combine(folder, FailedFile), $"exit code {rc}: {lastError}\n");
         return rc;
     }
 
@@ -168,7 +169,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
         using var claim = TryClaim(finalDir);
         if (claim is null) { log.LogInformation("the final stage is being run by another process ({Owner})", Owner(finalDir)); return 0; }
         var choices = Choose();
-        Models.IO.AtomicFile.WriteText(Path.Combine(finalDir, "choices.json"), JsonSerializer.Serialize(choices, SweepPlan.Json));
+        AtomicFile.WriteText(Path.Combine(finalDir, "choices.json"), JsonSerializer.Serialize(choices, SweepPlan.Json));
         var splits = plan.Axes.FirstOrDefault(a => a.Option == SweepPlan.SplitAxis)?.Values;
         foreach (var choice in choices)
         {
@@ -205,7 +206,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
     (int Code, string LastError) RunSpec(Specs.FineTuneSpec spec, string folder, CancellationToken cancel)
     {
         Directory.CreateDirectory(folder);
-        Models.IO.AtomicFile.WriteText(Path.Combine(folder, SpecFile), Specs.SpecJson.Write(spec));
+        AtomicFile.WriteText(Path.Combine(folder, SpecFile), Specs.SpecJson.Write(spec));
         try
         {
             Experiments.Run(spec, loggers, cancel);

@@ -1,5 +1,6 @@
-using VideoVCReg.Models.Distributed;
+using VideoVCReg.Runtime.Distributed;
 using VideoVCReg.Models.SelfSupervised;
+using VideoVCReg.Runtime;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.FineTune.Objectives;
@@ -46,10 +47,10 @@ public sealed class SelfSupervisedObjective : ITrainingObjective
         Tensor z1, z2, loss;
         if (kind == SelfSupervisedKinds.SimClr)
         {
-            var z = Models.Runtime.Autocast.Full(model.call(cat([v1, v2], 0)));
+            var z = Autocast.Full(model.call(cat([v1, v2], 0)));
             (z1, z2) = (z[..(int)n], z[(int)n..]);
         }
-        else (z1, z2) = (Models.Runtime.Autocast.Full(model.call(v1)), Models.Runtime.Autocast.Full(model.call(v2)));
+        else (z1, z2) = (Autocast.Full(model.call(v1)), Autocast.Full(model.call(v2)));
         var (all1, offset) = GatherRows.Apply(z1, group);
         var (all2, _) = GatherRows.Apply(z2, group);
         loss = kind == SelfSupervisedKinds.SimClr ? SslLosses.NtXent(all1, all2, temperature) : SslLosses.VicReg(all1, all2).Loss;

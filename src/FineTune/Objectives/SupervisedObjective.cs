@@ -1,5 +1,6 @@
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
-using static VideoVCReg.Models.Runtime.Autocast;
+using static VideoVCReg.Runtime.Autocast;
 
 namespace VideoVCReg.FineTune.Objectives;
 
@@ -17,7 +18,7 @@ public sealed class SupervisedObjective(Models.Network model, TrainOptions optio
         Tensor logits, loss;
         if (mixup.Active && x.shape[0] > 1)
         {
-            var (mixed, lambda, _) = mixup.Mix(x, new Random(Decoding.Seeds.Mix(seed, epoch, micro, 0x313)));
+            var (mixed, lambda, _) = mixup.Mix(x, new Random(Seeds.Mix(seed, epoch, micro, 0x313)));
             logits = Full(model.call(mixed));
             loss = Mixup.SoftTargetLoss(logits, Mixup.Targets(y, (int)logits.shape[1], options.LabelSmoothing, lambda));
         }

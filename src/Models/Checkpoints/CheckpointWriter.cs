@@ -1,5 +1,6 @@
 using System.Collections;
 using TorchSharp;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Checkpoints;
@@ -26,6 +27,6 @@ public static class CheckpointWriter
         foreach (var (k, v) in named) sd[k] = v.contiguous().clone();
         Hashtable root = model.PublishesBareStateDict && extra is null ? sd : new Hashtable { ["model"] = sd };
         foreach (var (k, v) in extra ?? new Dictionary<string, Hashtable>()) root[k] = v;
-        IO.AtomicFile.Write(path, stream => TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, root));
+        AtomicFile.Write(path, stream => TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, root));
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VideoVCReg.Runtime;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Image;
@@ -22,7 +23,7 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var t = Runtime.Autocast.Full(x).permute(0, 2, 3, 1);            // (B, H, W, C)
+        var t = Autocast.Full(x).permute(0, 2, 3, 1);    // (B, H, W, C)
         t = nn.functional.layer_norm(t, [channels], weight, bias, eps);
         return t.permute(0, 3, 1, 2);
     }

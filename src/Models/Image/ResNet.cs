@@ -4,7 +4,7 @@ using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
 using BatchNorm = VideoVCReg.Models.Norms.BatchNorm;
 using VideoVCReg.Models.Layers;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
 
 namespace VideoVCReg.Models.Image;
 

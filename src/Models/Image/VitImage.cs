@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
 using VideoVCReg.Models.Layers;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
 
 namespace VideoVCReg.Models.Image;
 

@@ -1,5 +1,5 @@
 using TorchSharp.Modules;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Layers;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Norms;
@@ -8,7 +9,7 @@ namespace VideoVCReg.Models.Norms;
 /// Batch norm over axis 1 of any input of two or more axes (BatchNorm1d and BatchNorm2d alike), with PyTorch's keys
 /// (weight, bias, running_mean, running_var, num_batches_tracked) and arithmetic (<c>F.batch_norm</c>). Ours rather than
 /// TorchSharp's modules so that one switch, <see cref="Group"/>, makes it SyncBatchNorm in a data-parallel run: the
-/// statistics of the training batch over every rank's samples (<see cref="Distributed.SyncBatchNormFunction"/>).
+/// statistics of the training batch over every rank's samples (<see cref="SyncBatchNormFunction"/>).
 /// </summary>
 public sealed class BatchNorm : nn.Module<Tensor, Tensor>
 {
@@ -31,7 +32,7 @@ public sealed class BatchNorm : nn.Module<Tensor, Tensor>
     public long Features => weight.shape[0];
 
     /// <summary>The ranks whose samples one training batch's statistics span; null or one rank: this process's batch only.</summary>
-    public Distributed.ProcessGroup? Group { get; set; }
+    public ProcessGroup? Group { get; set; }
 
     public override Tensor forward(Tensor x)
     {
@@ -41,13 +42,13 @@ public sealed class BatchNorm : nn.Module<Tensor, Tensor>
         {
             using (no_grad()) num_batches_tracked.add_(1);
             if (Group is { Size: > 1 } group)
-                return Distributed.SyncBatchNormFunction.Apply(x, weight, bias, running_mean, running_var, momentum, eps, group);
+                return SyncBatchNormFunction.Apply(x, weight, bias, running_mean, running_var, momentum, eps, group);
         }
         return nn.functional.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps);
     }
 
     /// <summary>Sets <see cref="Group"/> on every batch norm of <paramref name="model"/> (PyTorch's convert_sync_batchnorm); returns how many.</summary>
-    public static int Synchronise(nn.Module model, Distributed.ProcessGroup? group)
+    public static int Synchronise(nn.Module model, ProcessGroup? group)
     {
         int count = 0;
         foreach (var (_, m) in model.named_modules())

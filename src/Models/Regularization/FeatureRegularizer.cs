@@ -21,6 +21,12 @@ public abstract class FeatureRegularizer
     /// <summary>As <see cref="Apply(Tensor)"/>, at a named site ("head", "blocks.3"), for regularizers that log per site.</summary>
     public virtual Tensor Apply(Tensor features, string site) => Apply(features);
 
+    /// <summary>
+    /// The forward talks to the other processes (the naive VCReg's gathered rows under --vcreg-sync), so a data-parallel
+    /// loop must agree on skipping a batch before the forward, not after it.
+    /// </summary>
+    public virtual bool CollectiveForward => false;
+
     /// <summary>Regularizers are active in training only; in eval mode placements pass features through.</summary>
     public bool Enabled { get; set; } = true;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VideoVCReg.Runtime.Distributed;
 
 namespace VideoVCReg.Models.Regularization;
 
@@ -59,7 +60,7 @@ public sealed record RegularizerOptions
     {
         RowsPerSample = rowsPerSample,
         Alpha = Alpha, Beta = Beta, Epsilon = Epsilon, Scaling = Scaling == "loss" ? VcRegScaling.Loss : VcRegScaling.Paper, SmoothL1Delta = SmoothL1Delta, Groups = Groups,
-        Sync = Sync ? Distributed.ProcessGroup.World : null,
+        Sync = Sync ? ProcessGroup.World : null,
     };
 
     /// <summary>Every problem, so one message can list them all.</summary>
@@ -75,8 +76,7 @@ public sealed record RegularizerOptions
         if (Weight is double w && !(w >= 0 && double.IsFinite(w))) p.Add($"Regularizer:Weight (--reg-weight) must be finite and ≥ 0 (got {w})");
         if (!(Gamma > 0 && double.IsFinite(Gamma))) p.Add($"Regularizer:Gamma must be finite and > 0 (got {Gamma})");
         if (Groups < 1) p.Add($"Regularizer:Groups (--vcreg-groups) must be ≥ 1 (got {Groups})");
-        // Both act in the fast backward; the naive loss would need its terms reduced through autograd.
-        if ((Sync || Groups > 1) && Kind != "vcreg") p.Add($"--vcreg-sync and --vcreg-groups act in the fast VCReg's backward: they need --reg vcreg (got {Kind})");
+        if ((Sync || Groups > 1) && Kind is not ("vcreg" or "vcreg-naive")) p.Add($"--vcreg-sync and --vcreg-groups set VCReg's statistics: they need --reg vcreg or vcreg-naive (got {Kind})");
         if (Sync && Groups > 1) p.Add("--vcreg-sync (statistics over all processes) and --vcreg-groups (over parts of the batch) exclude each other");
         return p;
     }
@@ -95,7 +95,7 @@ public static class RegularizerFactory
         FeatureRegularizer? reg = o.Kind switch
         {
             "vcreg" => new VcReg(o.ToVcReg(rowsPerSample), fast: true, logStats: o.LogStats),
-            "vcreg-naive" => new VcReg(o.ToVcReg(), fast: false, logStats: o.LogStats),
+            "vcreg-naive" => new VcReg(o.ToVcReg(rowsPerSample), fast: false, logStats: o.LogStats),
             "decov" => o.Weight is double w ? new DeCov(w) : new DeCov(),
             "wld-reg" => o.Weight is double w ? new WldReg(w, o.Gamma) : new WldReg(gamma: o.Gamma),
             _ => null,

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Regularization;
@@ -20,6 +21,8 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
 
     public override Tensor Apply(Tensor features) => Apply(features, null);
 
+    public override bool CollectiveForward => !Fast && Options.Sync is { Size: > 1 };
+
     /// <remarks>With logging on, ℓ_var and ℓ_cov are kept per site as well as in total (<see cref="TakeStats"/>).</remarks>
     public override Tensor Apply(Tensor features, string? site)
     {
@@ -30,10 +33,31 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
             return VcRegFunction.apply(features, GradientScale == 1 ? Options
                 : Options with { Alpha = Options.Alpha * GradientScale, Beta = Options.Beta * GradientScale }, siteOrTotal!);
         }
-        var (v, c, n) = VcRegLoss.TermsAndCount(features, Options);
-        AddLoss(VcRegLoss.Combine(v, c, n, Options));
-        if (LogStats) lock (naiveTerms) naiveTerms.Add((site, v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));
+        // The statistics the fast backward uses, as a loss: the global batch's under --vcreg-sync (every rank computes the
+        // same loss over the gathered rows; GatherRows hands each its rows' share), each group's under --vcreg-groups.
+        var rows = Options.Sync is { Size: > 1 } group ? GatherRows.Apply(features, group).All : features;
+        var part = Options.Groups > 1 ? Options with { Groups = 1, Alpha = Options.Alpha / Options.Groups, Beta = Options.Beta / Options.Groups } : Options;
+        Tensor? loss = null;
+        foreach (var members in NaiveGroups(rows))
+        {
+            var (v, c, n) = VcRegLoss.TermsAndCount(members, part);
+            var term = VcRegLoss.Combine(v, c, n, part);
+            loss = loss is null ? term : loss + term;
+            if (LogStats) lock (naiveTerms) naiveTerms.Add((site, v.detach().DetachFromDisposeScope(), c.detach().DetachFromDisposeScope()));
+        }
+        AddLoss(loss!);
         return features;
+    }
+
+    /// <summary>The batch's groups, as the fast backward forms them (<see cref="VcRegOptions.Groups"/>): sample b in group b mod G.</summary>
+    IEnumerable<Tensor> NaiveGroups(Tensor rows)
+    {
+        int g = Options.Groups;
+        if (g <= 1) { yield return rows; yield break; }
+        long b = rows.shape[0], per = Options.RowsPerSample;
+        if (b < g * per) throw new ArgumentException($"a batch of {b} rows ({per} per sample) cannot be split into {g} VCReg groups");
+        var sample = arange(0L, b, dtype: ScalarType.Int64, device: rows.device).div(per, rounding_mode: RoundingMode.floor);
+        for (int r = 0; r < g; r++) yield return rows.index_select(0, nonzero(sample.remainder(g).eq(r)).flatten());
     }
 
     /// <remarks>

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VideoVCReg.Runtime.Distributed;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Models.Regularization;
@@ -151,7 +152,7 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
     /// the same order (the same network, the same graph), also a rank with a single sample; see docs/ARCHITECTURE.md.
     /// </summary>
     static Tensor SyncedGradient(Tensor features, Tensor gradOutput, Tensor x, bool channelsFirst, long n, long d, VcRegOptions o,
-        VcRegStats? stats, Distributed.ProcessGroup group)
+        VcRegStats? stats, ProcessGroup group)
     {
         var sums = cat([tensor(new double[] { n }, device: x.device), (channelsFirst ? x.sum([0, 2]) : x.sum([0])).to_type(ScalarType.Float64)]);
         group.AllReduceSum(sums);

@@ -1,3 +1,5 @@
+using VideoVCReg.Runtime.Distributed;
+
 namespace VideoVCReg.Models.Regularization;
 
 /// <summary>
@@ -45,7 +47,7 @@ public sealed record VcRegOptions
     /// Data parallel, SyncBatchNorm's way: the mean and covariance over every rank's samples (the global batch), reduced in
     /// the backward; null: each rank's own, as DDP treats BatchNorm.
     /// </summary>
-    public Distributed.ProcessGroup? Sync { get; init; }
+    public ProcessGroup? Sync { get; init; }
 
     /// <summary>The weight of β·ℓ_cov in the loss whose gradient the fast backward adds: n−1 under <see cref="VcRegScaling.Paper"/>, else 1.</summary>
     public double CovarianceLossFactor(long n) => Scaling == VcRegScaling.Paper ? n - 1 : 1;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using VideoVCReg.Decoding;
 using VideoVCReg.Decoding.Images;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Tests.Decoding;
 

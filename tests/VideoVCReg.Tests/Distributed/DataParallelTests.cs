@@ -101,6 +101,26 @@ public class DataParallelTests : IClassFixture<DataParallelTests.Dataset>
         Assert.True(MaxDiff(twoPerRank, twoSync) > 1e-4, "per-rank and global statistics gave the same weights");
     }
 
+    /// <summary>
+    /// The naive VCReg's statistics follow --vcreg-sync (the gathered global batch) and --vcreg-groups as the fast backward's do,
+    /// under both scalings and at the head and every block: the two train the same weights.
+    /// </summary>
+    [Theory]
+    [InlineData("paper")]
+    [InlineData("loss")]
+    public void Naive_and_fast_vcreg_train_the_same_weights_with_synced_and_grouped_statistics(string scaling)
+    {
+        string[] Reg(string kind) => ["--reg", kind, "--alpha", "3", "--beta", "0.5", "--vcreg-scaling", scaling, "--placement", "head+blocks"];
+        var fastSync = Two($"fast-sync-{scaling}", "float64", "adamw", [.. Reg("vcreg"), "--vcreg-sync"]);
+        var naiveSync = Two($"naive-sync-{scaling}", "float64", "adamw", [.. Reg("vcreg-naive"), "--vcreg-sync"]);
+        Assert.True(MaxDiff(fastSync, naiveSync) <= 1e-10, $"--vcreg-sync: {MaxDiff(fastSync, naiveSync):E2}");
+        var fastGroups = One($"fast-groups-{scaling}", "float64", "adamw", [.. Reg("vcreg"), "--vcreg-groups", "2"]);
+        var naiveGroups = One($"naive-groups-{scaling}", "float64", "adamw", [.. Reg("vcreg-naive"), "--vcreg-groups", "2"]);
+        Assert.True(MaxDiff(fastGroups, naiveGroups) <= 1e-10, $"--vcreg-groups: {MaxDiff(fastGroups, naiveGroups):E2}");
+        // Grouped and synced statistics differ, so neither comparison could pass by ignoring the option.
+        Assert.True(MaxDiff(fastGroups, fastSync) > 1e-4, "grouped and global statistics gave the same weights");
+    }
+
     [Fact]
     public void A_refusal_on_rank_0_ends_every_rank_with_one_line()
     {

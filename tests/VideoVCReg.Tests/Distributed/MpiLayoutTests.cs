@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using VideoVCReg.Models.Distributed.Mpi;
+using VideoVCReg.Runtime.Distributed.Mpi;
 
 namespace VideoVCReg.Tests.Distributed;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VideoVCReg.Models.Distributed.Mpi;
+using VideoVCReg.Runtime.Distributed.Mpi;
 using VideoVCReg.Tests.Support;
 
 namespace VideoVCReg.Tests.Distributed;

@@ -1,6 +1,6 @@
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.Models.Checkpoints;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using VideoVCReg.Eval;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Eval;

@@ -3,7 +3,7 @@ using VideoVCReg.Experiment;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.FineTune;
 using VideoVCReg.Tests.ImageModels;
 using static TorchSharp.torch;

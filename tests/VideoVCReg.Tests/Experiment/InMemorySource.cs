@@ -2,6 +2,7 @@ using VideoVCReg.Decoding;
 using VideoVCReg.Experiment;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Experiment;
@@ -34,7 +35,7 @@ sealed class InMemorySource(long[] sampleShape, int classes = 3, int folds = 2, 
         };
     }
 
-    static int Seeds(int fold, int seed, int part) => VideoVCReg.Decoding.Seeds.Mix(fold, seed, part);
+    static int Seeds(int fold, int seed, int part) => VideoVCReg.Runtime.Data.Seeds.Mix(fold, seed, part);
 
     List<Batch> Make(int batches, int size, int seed, string prefix)
     {

@@ -2,8 +2,9 @@ using TorchSharp;
 using VideoVCReg.Decoding;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models.Checkpoints;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.FineTune;

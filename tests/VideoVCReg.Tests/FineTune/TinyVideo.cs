@@ -1,6 +1,7 @@
 using VideoVCReg.Decoding;
 using VideoVCReg.Decoding.Loading;
 using VideoVCReg.Models;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.FineTune;

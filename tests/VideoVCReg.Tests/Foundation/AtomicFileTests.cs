@@ -1,4 +1,4 @@
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Tests.Foundation;
 

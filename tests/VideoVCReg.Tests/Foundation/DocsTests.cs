@@ -181,8 +181,8 @@ public class DocsTests
         var assemblies = new[] { typeof(CliApp).Assembly }
             .Concat(typeof(CliApp).Assembly.GetReferencedAssemblies().Where(a => a.Name!.StartsWith("VideoVCReg.")).Select(Assembly.Load))
             .ToList();
-        // Experiment references FineTune and Eval, which reference Decoding and Models.
-        foreach (var name in new[] { "VideoVCReg.Files", "VideoVCReg.Decoding", "VideoVCReg.Models", "VideoVCReg.FineTune", "VideoVCReg.Eval", "VideoVCReg.Experiment" })
+        // Experiment references FineTune and Eval, which reference Runtime and Models; Decoding as well.
+        foreach (var name in new[] { "VideoVCReg.Files", "VideoVCReg.Runtime", "VideoVCReg.Decoding", "VideoVCReg.Models", "VideoVCReg.FineTune", "VideoVCReg.Eval", "VideoVCReg.Experiment" })
             if (assemblies.All(a => a.GetName().Name != name)) assemblies.Add(Assembly.Load(name));
         foreach (var assembly in assemblies)
         {

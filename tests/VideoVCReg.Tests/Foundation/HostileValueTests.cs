@@ -1,7 +1,7 @@
 using VideoVCReg.Experiment.Video;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
 
 namespace VideoVCReg.Tests.Foundation;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using TorchSharp;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.ImageModels;

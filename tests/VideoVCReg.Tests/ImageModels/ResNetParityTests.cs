@@ -1,7 +1,7 @@
 using TorchSharp;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
 using static TorchSharp.torch;
 

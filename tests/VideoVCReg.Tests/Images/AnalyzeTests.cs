@@ -1,7 +1,7 @@
 using System.Text.Json;
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.Models.Checkpoints;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;

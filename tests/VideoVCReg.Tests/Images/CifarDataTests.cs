@@ -1,5 +1,5 @@
 using VideoVCReg.Decoding.Images;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;
 

@@ -67,7 +67,7 @@ public class CoarseLabelTests
         try
         {
             string[] fine = ["car", "cat", "dog", "lorry", "mouse"];
-            ImageFolderWriter.Write(dir, Tiny(fine, 4), Tiny(fine, 2), VideoVCReg.Models.IO.AtomicFile.Write);
+            ImageFolderWriter.Write(dir, Tiny(fine, 4), Tiny(fine, 2), VideoVCReg.Runtime.IO.AtomicFile.Write);
             Assert.Contains($"looked for {Path.Combine(dir, CoarseLabels.FolderFile)}", ImageSources.Problem(dir, coarse: true));
             File.WriteAllText(Path.Combine(dir, CoarseLabels.FolderFile),
                 """{"source": "test", "coarse": {"animal": ["cat", "dog", "mouse"], "vehicle": ["car", "lorry"]}}""");

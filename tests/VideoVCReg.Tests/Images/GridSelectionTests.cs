@@ -38,7 +38,18 @@ public class GridSelectionTests
     }
 
     [Fact]
-    public void Long_tail_protocol_chooses_alpha_and_beta_on_the_hold_outs_mean_class_accuracy_and_runs_the_seeds_with_them()
+    public void The_score_is_top1_unless_mean_class_is_asked_for()
+    {
+        Assert.Equal("top1", new GridSelection([1], []).Metric);
+        Assert.Equal("mean_class_accuracy", new GridSelection([1], [], On: "mean-class").Metric);
+        Assert.Contains(new GridSelection([1], [], On: "top5").Problems(), p => p.Contains("--select-on"));
+    }
+
+    /// <summary>The paper's criterion by default (§4.3, "validation set accuracy"); mean class accuracy only when asked for.</summary>
+    [Theory]
+    [InlineData(null, "top1")]
+    [InlineData("mean-class", "mean_class_accuracy")]
+    public void Long_tail_protocol_chooses_alpha_and_beta_on_the_hold_out_and_runs_the_seeds_with_them(string? selectOn, string metric)
     {
         var work = Directory.CreateTempSubdirectory("grid-select-").FullName;
         try
@@ -46,20 +57,20 @@ public class GridSelectionTests
             var data = Path.Combine(work, "fmnist");
             IdxTestFiles.WriteSet(data, train: 300, test: 200);
             var outDir = Path.Combine(work, "lt");
-            var r = CliProcess.Run("protocol", "long-tail", "--arch", "resnet32", "--data", $"idx:{data}#20", "--imbalance", "2", "--regs", "none,vcreg:loss",
-                "--select-alpha", "0.32,0.64", "--select-beta", "0.01,0.16", "--select-share", "0.2", "--seeds", "1", "--seed", "3", "--epochs", "2", "--batch-size", "32", "--out", outDir);
+            string[] args = ["protocol", "long-tail", "--arch", "resnet32", "--data", $"idx:{data}#20", "--imbalance", "2", "--regs", "none,vcreg:loss",
+                "--select-alpha", "0.32,0.64", "--select-beta", "0.01,0.16", "--select-share", "0.2", "--seeds", "1", "--seed", "3", "--epochs", "2", "--batch-size", "32", "--out", outDir];
+            var r = CliProcess.Run(selectOn is null ? args : [.. args, "--select-on", selectOn]);
             Assert.True(r.ExitCode == 0, r.Stderr);
 
             var csv = File.ReadAllLines(Path.Combine(outDir, "selection-vcreg-loss.csv"));
-            // The long tail's hold-out is as imbalanced as its training set, its test set balanced: chosen on mean class accuracy.
-            Assert.Equal("alpha,beta,validation_mean_class_accuracy,chosen", csv[0]);
+            Assert.Equal($"alpha,beta,validation_{metric},chosen", csv[0]);
             var points = csv.Skip(1).Select(l => l.Split(',')).ToList();
             Assert.Equal([("0.32", "0.01"), ("0.32", "0.16"), ("0.64", "0.01"), ("0.64", "0.16")], points.Select(p => (p[0], p[1])));
             var scores = new List<double?>();
             foreach (var p in points)
             {
                 var dir = Path.Combine(outDir, $"select-vcreg-loss-a{p[0]}-b{p[1]}");
-                Assert.Equal(LastValidation(dir, "mean_class_accuracy"), double.Parse(p[2], CultureInfo.InvariantCulture));
+                Assert.Equal(LastValidation(dir, metric), double.Parse(p[2], CultureInfo.InvariantCulture));
                 scores.Add(double.Parse(p[2], CultureInfo.InvariantCulture));
                 using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "settings.json"))))
                 {

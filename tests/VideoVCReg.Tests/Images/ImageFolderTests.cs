@@ -6,7 +6,7 @@ using TorchSharp;
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.Decoding.Loading;
 using VideoVCReg.Decoding.Transforms;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;
 

@@ -16,7 +16,7 @@ public sealed class NoInheritedDefaultsTests : IDisposable
 
     public NoInheritedDefaultsTests()
     {
-        SyntheticImages.Write(Path.Combine(work, "data"), new SynthImageOptions(TrainPerClass: 8, TestPerClass: 2), VideoVCReg.Models.IO.AtomicFile.Write);
+        SyntheticImages.Write(Path.Combine(work, "data"), new SynthImageOptions(TrainPerClass: 8, TestPerClass: 2), VideoVCReg.Runtime.IO.AtomicFile.Write);
         data = $"cifar10:{Path.Combine(work, "data", "downstream")}";
     }
 

@@ -8,8 +8,9 @@ using VideoVCReg.FineTune;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
+using VideoVCReg.Runtime.Data;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Images;
@@ -49,7 +50,7 @@ public class ProbeTests
         using var net = ImagePresets.Build(ImagePresets.Get(arch), 5);
         net.eval();
         using var x = randn(6, 3, 32, 32);
-        var batch = new VideoVCReg.Decoding.Batch(0, x.clone(), tensor(new long[] { 0, 1, 2, 3, 4, 0 }), ["a", "b", "c", "d", "e", "f"], new int[6]);
+        var batch = new Batch(0, x.clone(), tensor(new long[] { 0, 1, 2, 3, 4, 0 }), ["a", "b", "c", "d", "e", "f"], new int[6]);
         using var features = FeatureExtractor.Extract(net, [batch], CPU);
         using var logits = net.call(x);
         var head = (VideoVCReg.Models.Layers.AutocastLinear)net.HeadInput;

@@ -3,7 +3,7 @@ using VideoVCReg.Decoding.Images;
 using VideoVCReg.Eval;
 using VideoVCReg.Experiment.Probe;
 using VideoVCReg.Experiment.Protocols;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
 
 namespace VideoVCReg.Tests.Images;

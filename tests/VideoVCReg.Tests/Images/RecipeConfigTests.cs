@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using VideoVCReg.Decoding.Images;
 using VideoVCReg.FineTune;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.Support;
 
 namespace VideoVCReg.Tests.Images;

@@ -1,6 +1,6 @@
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Tests.ImageModels;
 using static TorchSharp.torch;
 

@@ -10,7 +10,7 @@ using VideoVCReg.FineTune;
 using VideoVCReg.FineTune.Objectives;
 using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Image;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.Regularization;
 using VideoVCReg.Models.SelfSupervised;
 using VideoVCReg.Tests.Support;

@@ -2,7 +2,7 @@ using TorchSharp;
 using VideoVCReg.Models;
 using VideoVCReg.Models.Image;
 using VideoVCReg.Models.Layers;
-using VideoVCReg.Models.Runtime;
+using VideoVCReg.Runtime;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Models;

@@ -147,7 +147,7 @@ public class CheckpointLoadingTests
         Python("official-logits", saved, ModelFixtures.File("clip_b2.npy"), logits, model.Config.ToJson());
         using var _ = no_grad();
         var ours = model.call(ModelFixtures.Npy("clip_b2.npy"));
-        var err = ModelFixtures.MaxAbsDiff(ours, VideoVCReg.Models.IO.NpyFile.ReadFloat32(logits));
+        var err = ModelFixtures.MaxAbsDiff(ours, VideoVCReg.Runtime.IO.NpyFile.ReadFloat32(logits));
         Assert.True(err <= 1e-4, $"max abs error {err:E2}");
         // And it comes back here unchanged.
         var again = PretrainedLoader.Load(ModelFixtures.Small(), saved).Model;
@@ -211,8 +211,8 @@ public class CheckpointLoadingTests
             Assert.True(model.call(torch.randn(new long[] { 1, 3, 4, 32, 32 })).isfinite().all().item<bool>());
             return;
         }
-        var err = ModelFixtures.MaxAbsDiff(model.call(VideoVCReg.Models.IO.NpyFile.ReadFloat32(logits + ".clip.npy")),
-            VideoVCReg.Models.IO.NpyFile.ReadFloat32(logits));
+        var err = ModelFixtures.MaxAbsDiff(model.call(VideoVCReg.Runtime.IO.NpyFile.ReadFloat32(logits + ".clip.npy")),
+            VideoVCReg.Runtime.IO.NpyFile.ReadFloat32(logits));
         Assert.True(err <= 1e-4, $"max abs error {err:E2}");
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using TorchSharp;
 using VideoVCReg.Models;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
 
 namespace VideoVCReg.Tests.Models;

@@ -76,6 +76,47 @@ public class FastVcRegGradientTests
         AssertClose(fast, naive, Upstream(x));
     }
 
+    /// <summary>Gradients through the regularizer module, as the training loop attaches it: the fast one's backward, the naive one's loss.</summary>
+    static (Tensor Fast, Tensor Naive) ModuleGradients(Tensor x0, VcRegOptions o, int seed = 7)
+    {
+        var w = Upstream(x0, seed);
+        var xf = x0.clone().requires_grad_(true);
+        (new VcReg(o, fast: true).Apply(xf) * w).sum().backward();
+        var xn = x0.clone().requires_grad_(true);
+        var naive = new VcReg(o, fast: false);
+        var kept = naive.Apply(xn);
+        ((kept * w).sum() + naive.TakeLoss()!).backward();
+        return (xf.grad!, xn.grad!);
+    }
+
+    public static TheoryData<long[], int, int, VcRegScaling> GroupedCases()
+    {
+        var data = new TheoryData<long[], int, int, VcRegScaling>();
+        foreach (var scaling in new[] { VcRegScaling.Paper, VcRegScaling.Loss })
+        {
+            data.Add([12, 6], 2, 1, scaling);          // rows
+            data.Add([12, 6], 3, 1, scaling);          // three groups
+            data.Add([12, 6], 2, 2, scaling);          // two views per sample stay in one group
+            data.Add([4, 5, 8], 2, 1, scaling);        // tokens: a clip's tokens share its group
+            data.Add([6, 4, 2, 2], 2, 1, scaling);     // NCHW maps
+            data.Add([4, 12], 2, 1, scaling);          // n = 2 < d = 12 per group: the Gram path
+        }
+        return data;
+    }
+
+    /// <summary>--vcreg-groups: the naive loss groups the batch as the fast backward does, so the two agree; and grouping changes the gradient.</summary>
+    [Theory]
+    [MemberData(nameof(GroupedCases))]
+    public void Grouped_fast_gradient_equals_autograd_of_the_grouped_naive_loss(long[] shape, int groups, int rowsPerSample, VcRegScaling scaling)
+    {
+        var x = Features(shape, 5 + groups + 7 * rowsPerSample + shape.Length);
+        var o = new VcRegOptions { Alpha = 1.1, Beta = 0.6, Scaling = scaling, Groups = groups, RowsPerSample = rowsPerSample };
+        var (fast, naive) = ModuleGradients(x, o);
+        AssertClose(fast, naive, Upstream(x));
+        var (whole, _) = ModuleGradients(x, o with { Groups = 1 });
+        Assert.True((whole - fast).abs().max().item<double>() > 1e-6 * (whole - Upstream(x)).abs().max().item<double>(), "grouping changed nothing");
+    }
+
     [Fact]
     public void Smooth_l1_gradient_matches_when_clamping_happens()
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TorchSharp;
 using VideoVCReg.FineTune;
-using VideoVCReg.Models.IO;
+using VideoVCReg.Runtime.IO;
 using VideoVCReg.Models.SelfSupervised;
 using VideoVCReg.Tests.Support;
 using static TorchSharp.torch;

@@ -6,5 +6,5 @@ namespace VideoVCReg.Tests.Support;
 static class HeapSettings
 {
     [ModuleInitializer]
-    internal static void Apply() => VideoVCReg.Models.Runtime.NativeHeap.Configure();
+    internal static void Apply() => VideoVCReg.Runtime.NativeHeap.Configure();
 }

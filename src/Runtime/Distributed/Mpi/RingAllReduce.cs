@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace VideoVCReg.Models.Distributed.Mpi;
+namespace VideoVCReg.Runtime.Distributed.Mpi;
 
 /// <summary>
 /// The sum of a large buffer over the ranks by the ring algorithm (Patarasuk and Yuan, 2009; what Horovod and NCCL run

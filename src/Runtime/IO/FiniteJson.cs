@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace VideoVCReg.Models.IO;
+namespace VideoVCReg.Runtime.IO;
 
 /// <summary>
 /// JSON has no NaN or infinity, and System.Text.Json refuses to write them: a diverged run lost its results.json to

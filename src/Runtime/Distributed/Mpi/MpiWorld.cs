@@ -1,4 +1,4 @@
-namespace VideoVCReg.Models.Distributed.Mpi;
+namespace VideoVCReg.Runtime.Distributed.Mpi;
 
 /// <summary>
 /// MPI_COMM_WORLD as a <see cref="ProcessGroup"/>. A CUDA tensor goes to MPI as device memory when the library is

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Models.Distributed;
+namespace VideoVCReg.Runtime.Distributed;
 
 /// <summary>
 /// Every rank's rows of a [n_r, …] tensor, in rank order, with a gradient: the self-supervised losses need the whole

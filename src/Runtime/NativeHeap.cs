@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace VideoVCReg.Models.Runtime;
+namespace VideoVCReg.Runtime;
 
 /// <summary>
 /// glibc's malloc settings for libtorch's CPU tensors. By default glibc hands blocks above its (adaptive, at most 32 MiB)

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Models.Distributed;
+namespace VideoVCReg.Runtime.Distributed;
 
 /// <summary>
 /// The processes of one data-parallel run (MPI's world) and the collectives the training loop needs. Every

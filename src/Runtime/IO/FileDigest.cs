@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace VideoVCReg.Models.IO;
+namespace VideoVCReg.Runtime.IO;
 
 /// <summary>A file's identity by content, for settings that must change when a file is rewritten under the same name.</summary>
 public static class FileDigest

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace VideoVCReg.Models.Distributed.Mpi;
+namespace VideoVCReg.Runtime.Distributed.Mpi;
 
 /// <summary>
 /// The few MPI functions the data-parallel loop calls, bound to Open MPI 4.x (libmpi.so.40). Open MPI's handles

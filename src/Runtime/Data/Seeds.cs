@@ -1,4 +1,4 @@
-namespace VideoVCReg.Decoding;
+namespace VideoVCReg.Runtime.Data;
 
 /// <summary>Derives per-item seeds. Not HashCode.Combine: that is randomised per process, and a dataset must be reproducible.</summary>
 public static class Seeds

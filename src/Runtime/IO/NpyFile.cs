@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Models.IO;
+namespace VideoVCReg.Runtime.IO;
 
 /// <summary>Reads NumPy .npy files holding little-endian float32 in C order (what np.save writes for float32), and
 /// writes float32 and int64 tensors as np.save does (format 1.0, C order), atomically.</summary>

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Models.Distributed;
+namespace VideoVCReg.Runtime.Distributed;
 
 /// <summary>
 /// SyncBatchNorm's training step (PyTorch's <c>nn.SyncBatchNorm</c>): batch norm with the mean and biased variance of

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace VideoVCReg.Models.Runtime;
+namespace VideoVCReg.Runtime;
 
 /// <summary>Turns the user's `--device auto|cpu|cuda` into a torch device.</summary>
 public static class TorchDevice

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Decoding;
+namespace VideoVCReg.Runtime.Data;
 
 /// <summary>
 /// What every loader hands the loop and the evaluator, whatever the modality: inputs (clips <c>[B, C, T, H, W]</c>

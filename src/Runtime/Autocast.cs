@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Models.Runtime;
+namespace VideoVCReg.Runtime;
 
 /// <summary>
 /// Mixed precision (`--amp`) as torch.autocast does it, for the models of this project: TorchSharp 0.107 has no

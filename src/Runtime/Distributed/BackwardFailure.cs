@@ -1,4 +1,4 @@
-namespace VideoVCReg.Models.Distributed;
+namespace VideoVCReg.Runtime.Distributed;
 
 /// <summary>
 /// A managed exception escaping into libtorch's autograd engine ends the process, so the collectives that run inside a

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace VideoVCReg.Models.Runtime;
+namespace VideoVCReg.Runtime;
 
 /// <summary>
 /// The instruction set libtorch's oneDNN (CPU convolutions, bfloat16 products) may use. Measured on this project's

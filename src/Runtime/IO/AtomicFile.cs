@@ -1,4 +1,4 @@
-namespace VideoVCReg.Models.IO;
+namespace VideoVCReg.Runtime.IO;
 
 /// <summary>
 /// The one way a run writes a file: into <c>PATH.partial</c>, flushed to disk, then renamed over PATH, so a

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace VideoVCReg.Models.Distributed;
+namespace VideoVCReg.Runtime.Distributed;
 
 /// <summary>
 /// The address of a tensor's first element on its own device: TorchSharp exposes CPU memory as spans only, so a CUDA
