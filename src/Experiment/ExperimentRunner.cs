@@ -77,12 +77,11 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         if (File.Exists(Path.Combine(outDir, RunFolder.FinishedMarker))) throw RunFolder.FinishedRefusal(outDir);
         var dir = Path.Combine(outDir, $"split{fold}");
         using var folder = Group.IsWriter ? RunFolder.Acquire(dir) : null;
-        var settingsPath = Path.Combine(outDir, "settings.json");
+        var settingsPath = Path.Combine(outDir, RunSettings.FileName);
         var settings = SettingsJson(source, fold: null);
         if (Group.IsWriter)
         {
-            if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
-                throw new InvalidOperationException($"{outDir}: the run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+            RunSettings.RequireSame(outDir, settings);
             if (!File.Exists(settingsPath)) AtomicFile.WriteText(settingsPath, settings);
         }
         Group.Barrier();
@@ -126,10 +125,9 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     {
         using var folder = RunFolder.Acquire(options.OutDir);
         folder.Claim(options.OutDir, options.Force, () => Preflight(source, factory));
-        var settingsPath = Path.Combine(options.OutDir, "settings.json");
+        var settingsPath = Path.Combine(options.OutDir, RunSettings.FileName);
         var settings = SettingsJson(source, fold: null);
-        if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
-            throw new InvalidOperationException($"{options.OutDir}: the run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+        RunSettings.RequireSame(options.OutDir, settings);
         // Written here, once: array tasks that start together then only compare it.
         AtomicFile.WriteText(settingsPath, settings);
         source.Prepare(options.OutDir, cancel);
@@ -139,7 +137,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     int Decide(RunFolder folder, IDataSource source, ModelFactory factory)
     {
         string outDir = options.OutDir;
-        var settingsPath = Path.Combine(outDir, "settings.json");
+        var settingsPath = Path.Combine(outDir, RunSettings.FileName);
         var settings = SettingsJson(source, fold: null);
         if (folder.Finished && options.ReuseFinished && !options.Force && File.Exists(settingsPath) && File.ReadAllText(settingsPath) == settings)
         {
@@ -161,8 +159,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         }
         if (resume) log.LogInformation("{Out} holds an unfinished run: resuming it (--force starts over)", outDir);
         // The run's settings, kept beside it: a resume with other settings would silently be another run.
-        if (resume && File.Exists(settingsPath) && File.ReadAllText(settingsPath) != settings)
-            throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings)}); repeat its options, or --force to start over");
+        if (resume) RunSettings.RequireSame(outDir, settings);
         AtomicFile.WriteText(settingsPath, settings);
         source.Prepare(outDir, cancel);
         return resume ? Resume : Fresh;
@@ -333,7 +330,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     /// What decides a run's numbers, as JSON: a resume with any of it changed would be a different run. Workers
     /// and threads are left out: batches do not depend on the worker count, and a resume may use other hardware.
     /// </summary>
-    string SettingsJson(IDataSource source, int? fold)
+    internal string SettingsJson(IDataSource source, int? fold)
     {
         var all = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))
         {

@@ -94,7 +94,7 @@ public static class AnalyzeCommand
         var preset = VideoVCReg.Models.ModelPresets.Get(presetName, presetsPath);
         var source = new VideoVCReg.Experiment.Video.VideoSplits(dataOptions with { Split = dataOptions.Folds()[0].ToString(System.Globalization.CultureInfo.InvariantCulture) },
             outDir, (int)ctx.Runtime.Seed, loggers.CreateLogger("data"));
-        ModelFactory Factory(string? weights) => (classes, _) => FineTuneRun.Build(preset, weights, new VideoVCReg.Models.Checkpoints.LoadOptions(classes, frames, size), log);
+        ModelFactory Factory(string? weights) => (classes, _) => PresetModels.Build(preset, weights, new VideoVCReg.Models.Checkpoints.LoadOptions(classes, frames, size), log);
         IReadOnlyList<(string?, ModelFactory)> backbones = files.Length == 0 ? [(null, Factory(null))] : [.. files.Select(f => ((string?)f, Factory(f)))];
         var results = new AnalyzeRunner(outDir, force, ctx.Device, (int)ctx.Runtime.Seed, loggers, ctx.Cancel).Run(source, backbones, saveFeatures);
         Print(results, source.Description, json, outDir);

@@ -58,7 +58,7 @@ public static class EvalCommand
             }, loggers, ctx.Cancel);
             runner.Test(source, (classes, _) =>
             {
-                var built = FineTuneRun.Build(preset, file, new LoadOptions(null, p.GetValue(frames), p.GetValue(size)), log);
+                var built = PresetModels.Build(preset, file, new LoadOptions(null, p.GetValue(frames), p.GetValue(size)), log);
                 long head = built.Model.Classes;
                 if (head != classes)
                 {

@@ -1,10 +1,20 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VideoVCReg.Cli.Hosting;
+using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Specs;
+using VideoVCReg.Experiment.Sweeps;
+using VideoVCReg.Experiment.Video;
+using VideoVCReg.FineTune;
+using VideoVCReg.Models.Regularization;
 
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg finetune`: fine-tune a video preset on an HMDB51-layout dataset (synthetic when none is given)
+/// `videovcreg finetune`: its options mapped to a <see cref="FineTuneSpec"/>, run by <see cref="Experiments.Run"/> (or sent to
+/// Slurm by <see cref="Experiments.Submit"/>). Fine-tune a video preset on an HMDB51-layout dataset (synthetic when none is given)
 /// with a feature regularizer, validate every epoch, test each split with N clips × M crops, and report per split and mean.
 /// </summary>
 public static class FineTuneCommand
@@ -36,17 +46,50 @@ public static class FineTuneCommand
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            var run = new FineTuneRun(ctx, p.GetValue(model)!, p.GetValue(weights), p.GetValue(presets), p.GetValue(frames), p.GetValue(size), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(noTest))
+            var spec = SpecOf(p, ctx.Services, ctx.Runtime);
+            var loggers = ctx.Get<ILoggerFactory>();
+            if (!p.GetValue(slurm))
             {
-                OnlyFold = p.GetValue(foldTask),
-            };
-            if (!p.GetValue(slurm)) return Task.FromResult(run.Execute());
-            var options = new VideoVCReg.Experiment.Sweeps.SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
+                Experiments.Run(spec, loggers, ctx.Cancel);
+                return Task.FromResult(0);
+            }
+            var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (options.Problems() is { Count: > 0 } problems) throw new UserInputException(string.Join("; ", problems));
-            if (p.GetValue(foldTask) is not null) throw new UserInputException("--slurm submits the array; --fold-task is one of its tasks");
-            return Task.FromResult(run.Submit(options, TaskArgs(p)));
+            if (spec.OnlyFold is not null) throw new UserInputException("--slurm submits the array; --fold-task is one of its tasks");
+            var sent = Experiments.Submit(spec, options, TaskArgs(p), loggers, ctx.Cancel);
+            Console.WriteLine(sent.Jobs is not { } jobs ? $"written (not submitted): {sent.ArrayScript}, {sent.ReportScript}"
+                : $"submitted: array job {jobs.ArrayJob} ({sent.Splits} splits), report job {jobs.FinalJob} after it; logs in {sent.Logs}");
+            return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The run a `finetune` command line describes: its own options, the Train, Data and Regularizer sections as the host bound
+    /// them from every configuration layer, the runtime's seed and device; checked once, every problem in one line.
+    /// </summary>
+    static FineTuneSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new FineTuneSpec
+    {
+        Model = p.GetValue<string>("--model")!, Weights = p.GetValue<string?>("--weights"), Presets = p.GetValue<string?>("--presets"),
+        Frames = p.GetValue<int?>("--frames"), Size = p.GetValue<int?>("--size"), OutDir = p.GetValue<string>("--out")!,
+        Force = p.GetValue<bool>("--force"), SkipTest = p.GetValue<bool>("--no-test"), OnlyFold = p.GetValue<int?>("--fold-task"),
+        Seed = runtime.Seed, Device = runtime.Device,
+        Train = services.GetRequiredService<IOptions<TrainOptions>>().Value,
+        Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
+        Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
+    }.Checked();
+
+    /// <summary>
+    /// The spec of a `finetune` command line (global options included), bound as the verb binds it: the configuration layers,
+    /// the environment, then the typed options. A sweep binds its base spec so, once, when it starts.
+    /// </summary>
+    internal static FineTuneSpec Bind(string[] args)
+    {
+        if (CliApp.ParseProblem(args) is string bad) throw new UserInputException(bad);
+        var parse = CliApp.BuildRoot().Parse(args);
+        if (parse.CommandResult.Command.Name != "finetune") throw new UserInputException($"not a finetune command line: {string.Join(' ', args)}");
+        using var host = AppHost.Build(parse);
+        return SpecOf(parse, host.Services, host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value);
     }
 
     static readonly string[] SlurmValued = ["--partition", "--gpus-per-task", "--cpus-per-task", "--time", "--threads"];

@@ -105,7 +105,7 @@ public static class PretrainCommand
                 },
                 ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description },
             }, loggers, ctx.Cancel);
-            var outcome = runner.Run(source, (n, from) => FineTuneRun.Build(preset, from ?? start, new LoadOptions(n, f, s, train.DropPath, KeepFloat64: train.Precision == "float64"), log));
+            var outcome = runner.Run(source, (n, from) => PresetModels.Build(preset, from ?? start, new LoadOptions(n, f, s, train.DropPath, KeepFloat64: train.Precision == "float64"), log));
             if (VideoVCReg.Runtime.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
             return Task.FromResult(0);
         });

@@ -101,19 +101,11 @@ public static class ImagePretraining
         return runner.Run(source, (classes, from) =>
         {
             var net = ImagePresets.Build(spec.Preset, classes);
-            var weights = from ?? spec.Start;
-            // A self-supervised pretraining as the start: its backbone, with a fresh classifier for these classes.
-            if (from is null && spec.Start is not null && SelfSupervisedFile(spec.Start)) TorchvisionCheckpoint.LoadBackbone(net, spec.Start);
-            else if (weights is not null) TorchvisionCheckpoint.LoadStrict(net, weights);
-            return new BuiltModel(net, spec.Preset.Name, weights ?? "random weights");
+            // The run's own checkpoint restores everything; a start may be a self-supervised backbone (a fresh classifier then).
+            if (from is not null) TorchvisionCheckpoint.LoadStrict(net, from);
+            else if (spec.Start is not null) TorchvisionCheckpoint.LoadStart(net, spec.Start);
+            return new BuiltModel(net, spec.Preset.Name, from ?? spec.Start ?? "random weights");
         });
-    }
-
-    static bool SelfSupervisedFile(string path)
-    {
-        var raw = CheckpointFile.Read(path);
-        try { return TorchvisionCheckpoint.IsSelfSupervised(raw); }
-        finally { foreach (var t in raw.Values) t.Dispose(); }
     }
 
     static string DefaultProjectorFor(ImagePretrainSpec spec) => ImagePretrainSpec.DefaultProjector(spec.Objective, ImagePresets.FeatureWidth(spec.Preset.Arch));

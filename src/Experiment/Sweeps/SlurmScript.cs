@@ -24,7 +24,7 @@ public sealed record SlurmOptions(string? Partition = null, int? GpusPerTask = n
 public sealed record SlurmJobs(string ArrayJob, string FinalJob, string SubmittedUtc);
 
 /// <summary>
-/// Slurm job-array scripts for a sweep folder: sweep.sbatch (array task K runs `sweep --trial K DIR`, logs in
+/// The one writer of Slurm scripts, for `finetune --slurm` (<see cref="WriteSplits"/>) and for a sweep folder: sweep.sbatch (array task K runs `sweep --trial K DIR`, logs in
 /// DIR/logs/trial-K.out, requeueable, SIGTERM two minutes before the time limit so the run stops cleanly and a
 /// requeue resumes from its last checkpoint) and final.sbatch (the retrain-and-test, submitted with
 /// --dependency=afterok on the array). `sbatch` must be on PATH when not a dry run.
@@ -75,6 +75,25 @@ public static class SlurmScript
         AtomicFile.WriteText(arrayPath, array);
         AtomicFile.WriteText(finalPath, final);
         return (arrayPath, finalPath);
+    }
+
+    /// <summary>
+    /// `finetune --slurm`'s scripts in its run folder: splits.sbatch (array task K runs <paramref name="jobArgs"/> with
+    /// `--fold-task K`, logs in logs/split-K.out) and report.sbatch (<paramref name="jobArgs"/> alone, which finds every split
+    /// done and writes the report).
+    /// </summary>
+    public static (string Array, string Report) WriteSplits(string dir, IReadOnlyList<int> folds, SlurmOptions options, string self, IReadOnlyList<string> jobArgs)
+    {
+        var full = Path.GetFullPath(dir);
+        Directory.CreateDirectory(Path.Combine(full, "logs"));
+        string Command(string extra) => $"{self} --threads {options.CpusPerTask} {string.Join(' ', jobArgs.Select(Word))}{extra}";
+        var array = Script("videovcreg-splits", Path.Combine(full, "logs", "split-%a.out"), options, string.Join(',', folds), Command(" --fold-task \"$SLURM_ARRAY_TASK_ID\""));
+        var report = Script("videovcreg-report", Path.Combine(full, "logs", "report.out"), options, null, Command(""));
+        var arrayPath = Path.Combine(full, "splits.sbatch");
+        var reportPath = Path.Combine(full, "report.sbatch");
+        AtomicFile.WriteText(arrayPath, array);
+        AtomicFile.WriteText(reportPath, report);
+        return (arrayPath, reportPath);
     }
 
     /// <summary>A shell word: single-quoted unless plainly safe.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using VideoVCReg.Experiment.Specs;
 
 namespace VideoVCReg.Experiment.Sweeps;
 
@@ -16,12 +18,16 @@ public sealed record Trial(int Id, IReadOnlyDictionary<string, string> Values)
 
 /// <summary>
 /// A hyperparameter sweep (appendix C.2), as written to DIR/sweep.json: the verb and its fixed options, and the axes.
+/// A `finetune` sweep also holds its base <see cref="Spec"/>, bound once when the sweep starts: a trial is that spec with the
+/// trial's values (<see cref="TrialSpec"/>), run in-process through <see cref="Experiments.Run"/>. Trials of `pretrain` are
+/// still command lines (<see cref="TrialArgs"/>), run through the CLI: there is no pretraining spec yet.
 /// The grid is the product of the axes, the first axis slowest. <see cref="Tuned"/> axes are chosen (α, β);
 /// <see cref="Condition"/> axes get one final run per value (noise σ); the split axis is averaged over when scoring
 /// and is the final run's split list. Trials run with --no-test (scored by validation top-1); the final run of each
 /// condition retrains the best tuned values on the full training splits (--val-share 0) and tests them.
 /// </summary>
-public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IReadOnlyList<SweepAxis> Axes)
+public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IReadOnlyList<SweepAxis> Axes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FineTuneSpec? Spec = null)
 {
     public const string FileName = "sweep.json";
     public static readonly string[] Tuned = ["--alpha", "--beta"];
@@ -50,6 +56,51 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
     /// <summary>The trial's full command line: the verb, the fixed options, its values, validation only, its folder.</summary>
     public string[] TrialArgs(Trial trial, string sweepDir) =>
         [Verb, .. BaseArgs, .. trial.Values.SelectMany(kv => new[] { kv.Key, kv.Value }), .. ValidationArgs, "--no-test", "--out", Path.Combine(sweepDir, trial.Folder)];
+
+    /// <summary>The base spec with the trial's values, validation only, into the trial's folder; checked like any bound spec.</summary>
+    public FineTuneSpec TrialSpec(Trial trial, string sweepDir) =>
+        With(trial.Values, RequireSpec(sweepDir)) with { SkipTest = true, Force = false, OnlyFold = null, OutDir = Path.Combine(sweepDir, trial.Folder) };
+
+    /// <summary>
+    /// A condition's final run: the base spec with the chosen tuned values and the condition's, on every swept split (or the
+    /// base's), retrained on the full training splits (no validation share) and tested.
+    /// </summary>
+    public FineTuneSpec FinalSpec(FinalChoice choice, string sweepDir, string outDir)
+    {
+        var spec = With(choice.Tuned.Concat(choice.Condition), RequireSpec(sweepDir));
+        var splits = Axes.FirstOrDefault(a => a.Option == SplitAxis)?.Values;
+        return spec with
+        {
+            Data = spec.Data with { ValidationShare = 0, Split = splits is null ? spec.Data.Split : string.Join(",", splits) },
+            SkipTest = false, Force = false, OnlyFold = null, OutDir = outDir,
+        };
+    }
+
+    /// <summary>The base spec with each axis's value where the option would have put it (--alpha → Regularizer:Alpha, ...).</summary>
+    static FineTuneSpec With(IEnumerable<KeyValuePair<string, string>> values, FineTuneSpec spec)
+    {
+        foreach (var (option, text) in values)
+        {
+            double Number() => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            spec = option switch
+            {
+                "--alpha" => spec with { Regularizer = spec.Regularizer with { Alpha = Number() } },
+                "--beta" => spec with { Regularizer = spec.Regularizer with { Beta = Number() } },
+                "--noise" => spec with { Data = spec.Data with { Noise = Number() } },
+                SplitAxis => spec with { Data = spec.Data with { Split = text } },
+                _ => throw new InvalidDataException($"sweep: {option} is not an axis a spec can take"),
+            };
+        }
+        return spec.Checked();
+    }
+
+    /// <summary>
+    /// The base spec of a `finetune` sweep. A sweep.json written before trials were specs holds only command lines: it is
+    /// refused in one line rather than re-parsed.
+    /// </summary>
+    public FineTuneSpec RequireSpec(string sweepDir) => Spec ?? throw new InvalidDataException(Verb == "finetune"
+        ? $"{sweepDir}: a sweep written by an earlier videovcreg (its {FileName} holds finetune command lines, not a spec); start it again with sweep ... --out NEWDIR, or finish it with the version that started it"
+        : $"{sweepDir}: a sweep of {Verb} trials has no spec; its trials run as command lines");
 
     /// <summary>
     /// An image pretraining has no validation share unless asked, so its trials get finetune's default one (0.1) to be scored on;
@@ -108,7 +159,8 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
         catch (FormatException) { return null; }
     }
 
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>sweep.json's form; the base spec in it is written whole (<see cref="SpecJson"/>).</summary>
+    public static readonly JsonSerializerOptions Json = SpecJson.With(new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -7,7 +7,7 @@ using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Sweeps;
 
-/// <summary>Runs one command line of the tool in this process (the CLI's verb tree); returns its exit code.</summary>
+/// <summary>Runs one command line of the tool in this process (the CLI's verb tree); returns its exit code. Only `pretrain` trials, which have no spec yet, still run so.</summary>
 public delegate Task<int> VerbRunner(string[] args, CancellationToken cancel);
 
 /// <summary>
@@ -24,11 +24,14 @@ public enum TrialStatus { Pending, Running, Finished, Failed, Cancelled }
 /// checkpoint; a finished one (report.json) is never run again. A trial that exits non-zero gets failed.txt (its exit
 /// code and last error line) and is not retried until that file is removed. When every trial is finished or failed,
 /// the final stage runs once (DIR/final/.claim): per condition the best tuned values, retrained and tested.
+/// A `finetune` trial is a spec (<see cref="SweepPlan.TrialSpec"/>), kept as spec.json in its folder and run here through
+/// <see cref="Experiments.Run"/>; a `pretrain` trial is still a command line, run through <paramref name="run"/>.
 /// </summary>
-public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILogger? log = null)
+public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILogger? log = null, ILoggerFactory? loggers = null)
 {
     readonly ILogger log = log ?? NullLogger.Instance;
-    public const string ClaimFile = ".claim", FailedFile = "failed.txt", FinalFolder = "final";
+    readonly ILoggerFactory loggers = loggers ?? NullLoggerFactory.Instance;
+    public const string ClaimFile = ".claim", FailedFile = "failed.txt", FinalFolder = "final", SpecFile = "spec.json";
 
     public string Dir => dir;
     public SweepPlan Plan => plan;
@@ -79,6 +82,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
     {
         var trials = plan.Trials();
         if (id < 0 || id >= trials.Count) throw new ArgumentException($"--trial {id}: the sweep in {dir} has trials 0 … {trials.Count - 1}");
+        RequireRunnable();
         var trial = trials[id];
         var folder = Path.Combine(dir, trial.Folder);
         using var claim = TryClaim(folder);
@@ -86,7 +90,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
         if (StatusOf(folder) == TrialStatus.Finished) { log.LogInformation("trial {Id} ({Label}) finished before", id, trial.Label); return 0; }
         File.Delete(Path.Combine(folder, FailedFile)); // an explicit --trial retries a failed trial
         log.LogInformation("trial {Id}/{Count}: {Label}", id, trials.Count, trial.Label);
-        var (rc, lastError) = await RunCapturing(plan.TrialArgs(trial, dir), cancel);
+        var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.TrialSpec(trial, dir), folder, cancel) : await RunCapturing(plan.TrialArgs(trial, dir), cancel);
         if (rc != 0 && !cancel.IsCancellationRequested)
             AtomicFile.WriteText(Path.Combine(folder, FailedFile), $"exit code {rc}: {lastError}\n");
         return rc;
@@ -98,6 +102,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
     /// </summary>
     public async Task<int> Work(CancellationToken cancel)
     {
+        RequireRunnable();
         int worst = 0;
         foreach (var trial in plan.Trials())
         {
@@ -159,6 +164,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
     /// <summary>The retrain-and-test of each condition's best setting, once (DIR/final/.claim); finished runs are kept.</summary>
     public async Task<int> RunFinal(CancellationToken cancel)
     {
+        RequireRunnable();
         var finalDir = Path.Combine(dir, FinalFolder);
         using var claim = TryClaim(finalDir);
         if (claim is null) { log.LogInformation("the final stage is being run by another process ({Owner})", Owner(finalDir)); return 0; }
@@ -170,12 +176,12 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
             var name = choice.Condition.Count == 0 ? "run" : string.Join("-", choice.Condition.Select(kv => $"{kv.Key.TrimStart('-')}{kv.Value}"));
             var outDir = Path.Combine(finalDir, name);
             if (File.Exists(Path.Combine(outDir, FineTune.RunFolder.FinishedMarker))) continue;
-            string[] args = [plan.Verb, .. plan.BaseArgs, .. choice.Tuned.Concat(choice.Condition).SelectMany(kv => new[] { kv.Key, kv.Value }),
-                .. splits is null ? Array.Empty<string>() : ["--split", string.Join(",", splits)], "--val-share", "0", "--out", outDir];
             log.LogInformation("final: {Condition} with {Tuned} (mean validation top-1 {Score:P1} over {Count} trial(s)): retrained on the full training split(s) and tested",
                 choice.Condition.Count == 0 ? "the sweep" : string.Join(" ", choice.Condition.Select(kv => $"{kv.Key} {kv.Value}")),
                 string.Join(" ", choice.Tuned.Select(kv => $"{kv.Key} {kv.Value}")), choice.MeanValidationTop1, choice.Trials);
-            var (rc, lastError) = await RunCapturing(args, cancel);
+            var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.FinalSpec(choice, dir, outDir), outDir, cancel) : await RunCapturing(
+                [plan.Verb, .. plan.BaseArgs, .. choice.Tuned.Concat(choice.Condition).SelectMany(kv => new[] { kv.Key, kv.Value }),
+                 .. splits is null ? Array.Empty<string>() : ["--split", string.Join(",", splits)], "--val-share", "0", "--out", outDir], cancel);
             if (rc != 0) { log.LogError("final run {Out} failed: {Error}", outDir, lastError); return rc; }
         }
         return 0;
@@ -186,13 +192,42 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner run, ILog
         try { return File.ReadAllText(Path.Combine(folder, ClaimFile + "-owner")).Trim(); } catch (IOException) { return "unknown"; }
     }
 
+    /// <summary>A sweep this worker can run: a `finetune` sweep written before trials were specs is refused in one line.</summary>
+    void RequireRunnable()
+    {
+        if (plan.Verb == "finetune") plan.RequireSpec(dir);
+        else if (run is null) throw new InvalidOperationException($"{dir}: {plan.Verb} trials run as command lines, and this worker was given no way to run them");
+    }
+
+    /// <summary>
+    /// A spec run in this process, kept beside its run as spec.json (what the trial was, whatever wrote the sweep). A failure
+    /// is the trial's, as a failed process was: its one line is returned and logged, and the sweep goes on with the next trial.
+    /// </summary>
+    (int Code, string LastError) RunSpec(Specs.FineTuneSpec spec, string folder, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteText(Path.Combine(folder, SpecFile), Specs.SpecJson.Write(spec));
+        try
+        {
+            Experiments.Run(spec, loggers, cancel);
+            return (0, "");
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested) { throw; }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var line = e.Message.ReplaceLineEndings(" ").Trim();
+            log.LogError("{Out}: {Error}", spec.OutDir, line);
+            return (1, line);
+        }
+    }
+
     /// <summary>Runs a command line in this process, keeping the last line it wrote to standard error (its one-line failure, if any).</summary>
     async Task<(int Code, string LastError)> RunCapturing(string[] args, CancellationToken cancel)
     {
         var original = Console.Error;
         var tee = new LastLineWriter(original);
         Console.SetError(tee);
-        try { return (await run(args, cancel), tee.Last); }
+        try { return (await run!(args, cancel), tee.Last); }
         finally { Console.SetError(original); }
     }
 

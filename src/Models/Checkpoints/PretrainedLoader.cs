@@ -61,40 +61,28 @@ public static class PretrainedLoader
         var floating = src.State.Values.Where(t => t.is_floating_point()).ToList();
         if (keepFloat64 && floating.Count > 0 && floating.All(t => t.dtype == ScalarType.Float64)) model.to(ScalarType.Float64);
         var target = model.state_dict();
-        var missing = new List<string>();
-        var shapes = new List<string>();
-        var fresh = new List<string>();
-        var plan = new List<(Tensor To, Tensor From)>();
+        // Learned positions of another grid are resampled to the model's, which the user asked for with --frames/--size.
+        var state = new Dictionary<string, Tensor>(src.State);
         var disposeAfter = new List<Tensor>();
-
-        foreach (var (name, dst) in target)
+        if (state.TryGetValue("pos_embed", out var pos) && target.TryGetValue("pos_embed", out var want)
+            && !pos.shape.SequenceEqual(want.shape) && pos.dim() == 3 && pos.shape[2] == want.shape[2])
         {
-            if (!src.State.TryGetValue(name, out var value))
-            {
-                if (src.MayBeMissing.Contains(name)) fresh.Add(name);
-                else missing.Add(name);
-                continue;
-            }
-            if (name == "pos_embed" && !value.shape.SequenceEqual(dst.shape) && value.dim() == 3 && value.shape[2] == dst.shape[2])
-            {
-                int prefix = config.ClsToken ? 1 : 0;
-                value = PositionEmbedding.Resample(value, prefix,
-                    (ckptConfig.GridT, ckptConfig.GridHW, ckptConfig.GridHW), (config.GridT, config.GridHW, config.GridHW));
-                disposeAfter.Add(value);
-                warnings.Add($"position embeddings resampled from {ckptConfig.Frames}x{ckptConfig.ImageSize}² to {config.Frames}x{config.ImageSize}²");
-            }
-            if (name.StartsWith("head.") && config.NumClasses != ckptConfig.NumClasses) continue;
-            if (!value.shape.SequenceEqual(dst.shape)) { shapes.Add($"{name} (checkpoint [{string.Join(", ", value.shape)}], model [{string.Join(", ", dst.shape)}])"); continue; }
-            plan.Add((dst, value));
+            state["pos_embed"] = PositionEmbedding.Resample(pos, config.ClsToken ? 1 : 0,
+                (ckptConfig.GridT, ckptConfig.GridHW, ckptConfig.GridHW), (config.GridT, config.GridHW, config.GridHW));
+            disposeAfter.Add(state["pos_embed"]);
+            warnings.Add($"position embeddings resampled from {ckptConfig.Frames}x{ckptConfig.ImageSize}² to {config.Frames}x{config.ImageSize}²");
         }
-        var unexpected = src.State.Keys.Where(k => !target.ContainsKey(k)).ToList();
-
-        if (missing.Count + unexpected.Count + shapes.Count > 0)
+        // Tolerated: another class count's head (re-initialised below) and the keys a layout may lack (initialised fresh).
+        bool NewHead(string key) => key.StartsWith("head.") && config.NumClasses != ckptConfig.NumClasses;
+        var fresh = target.Keys.Where(k => !state.ContainsKey(k) && src.MayBeMissing.Contains(k)).ToList();
+        var required = target.Where(kv => !NewHead(kv.Key) && !fresh.Contains(kv.Key)).ToList();
+        var mismatch = KeyMismatch.Between(required, state, mayAlsoHold: NewHead);
+        if (!mismatch.Fits)
         {
             foreach (var t in disposeAfter) t.Dispose();
-            throw new InvalidDataException(
-                $"{path}: {src.Layout} checkpoint does not fit model {config.Name} ({config.EmbedDim} wide, depth {config.Depth}): {KeyMismatch.Describe(missing, unexpected, shapes)}");
+            throw new InvalidDataException($"{path}: {src.Layout} checkpoint does not fit model {config.Name} ({config.EmbedDim} wide, depth {config.Depth}): {mismatch}");
         }
+        var plan = required.Select(kv => (To: kv.Value, From: state[kv.Key])).ToList();
 
         using (no_grad())
             foreach (var (to, from) in plan) to.copy_(from);

@@ -24,18 +24,34 @@ public static class TorchvisionCheckpoint
     /// </summary>
     public static string LoadBackbone(Network model, string path)
     {
-        var head = model.named_modules().FirstOrDefault(m => ReferenceEquals(m.module, model.HeadInput)).name
-            ?? throw new InvalidOperationException($"{model.GetName()}: its head module is not among its modules");
+        var raw = CheckpointFile.Read(path);
+        try { return LoadBackbone(model, raw, path); }
+        finally { foreach (var t in raw.Values) t.Dispose(); }
+    }
+
+    /// <summary>
+    /// A training run's starting weights, the file read once: a self-supervised pretraining gives the backbone and the
+    /// classifier starts fresh; any other file must fit the whole network, classifier included.
+    /// </summary>
+    public static void LoadStart(Network model, string path)
+    {
         var raw = CheckpointFile.Read(path);
         try
         {
-            bool Body(string key) => !key.StartsWith(head + ".");
-            var layout = IsSelfSupervised(raw) ? FromSelfSupervised(raw) : FromTorchvision(raw);
-            var state = layout.Where(kv => Body(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
-            LoadStrict(model, state, path, Body);
-            return head;
+            if (IsSelfSupervised(raw)) LoadBackbone(model, raw, path);
+            else LoadStrict(model, FromTorchvision(raw), path);
         }
         finally { foreach (var t in raw.Values) t.Dispose(); }
+    }
+
+    static string LoadBackbone(Network model, IReadOnlyDictionary<string, Tensor> raw, string path)
+    {
+        var head = model.named_modules().FirstOrDefault(m => ReferenceEquals(m.module, model.HeadInput)).name
+            ?? throw new InvalidOperationException($"{model.GetName()}: its head module is not among its modules");
+        bool Body(string key) => !key.StartsWith(head + ".");
+        var layout = IsSelfSupervised(raw) ? FromSelfSupervised(raw) : FromTorchvision(raw);
+        LoadStrict(model, layout.Where(kv => Body(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), path, Body);
+        return head;
     }
 
     /// <summary>A self-supervised pretraining's file (<see cref="SelfSupervised.SslNetwork"/>, VICReg's layout): backbone.* and projector.* only.</summary>
@@ -53,15 +69,8 @@ public static class TorchvisionCheckpoint
     public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> state, string source, Func<string, bool>? include = null)
     {
         var target = model.state_dict().Where(kv => include?.Invoke(kv.Key) ?? true).ToDictionary(kv => kv.Key, kv => kv.Value);
-        var missing = target.Keys.Where(k => !state.ContainsKey(k)).ToList();
-        var unexpected = state.Keys.Where(k => !target.ContainsKey(k)).ToList();
-        var shapes = target.Where(kv => state.TryGetValue(kv.Key, out var v) && !v.shape.SequenceEqual(kv.Value.shape))
-            .Select(kv => $"{kv.Key} (checkpoint [{string.Join(", ", state[kv.Key].shape)}], model [{string.Join(", ", kv.Value.shape)}])")
-            .ToList();
-        if (missing.Count + unexpected.Count + shapes.Count > 0)
-        {
-            throw new InvalidDataException($"{source}: torchvision state_dict does not fit {model.GetName()}: {KeyMismatch.Describe(missing, unexpected, shapes)}");
-        }
+        var mismatch = KeyMismatch.Between(target, state);
+        if (!mismatch.Fits) throw new InvalidDataException($"{source}: torchvision state_dict does not fit {model.GetName()}: {mismatch}");
         using (no_grad())
             foreach (var (name, dst) in target) dst.copy_(state[name]);
     }

@@ -28,10 +28,8 @@ public static class ImageCheckpoint
             if (FirstKey(preset.Arch) is string key && !state.ContainsKey(key)) continue;
             using var net = ImagePresets.Build(preset, 10);
             var head = net.named_modules().First(m => ReferenceEquals(m.module, net.HeadInput)).name + ".";
-            var body = net.state_dict().Where(kv => !kv.Key.StartsWith(head, StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
-            bool fits = body.All(kv => state.TryGetValue(kv.Key, out var t) && t.shape.SequenceEqual(kv.Value.shape))
-                && state.Keys.All(k => body.ContainsKey(k) || k.StartsWith(head, StringComparison.Ordinal));
-            if (!fits) continue;
+            bool Head(string key) => key.StartsWith(head, StringComparison.Ordinal);
+            if (!KeyMismatch.Between(net.state_dict().Where(kv => !Head(kv.Key)), state, mayAlsoHold: Head).Fits) continue;
             long? classes = state.TryGetValue(head + "weight", out var w) ? w.shape[0] : null;
             return new ImageLayout(preset.Arch, ssl, classes);
         }

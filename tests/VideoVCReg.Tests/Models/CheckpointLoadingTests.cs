@@ -216,3 +216,48 @@ public class CheckpointLoadingTests
         Assert.True(err <= 1e-4, $"max abs error {err:E2}");
     }
 }
+
+/// <summary>An image run's starting weights (<see cref="TorchvisionCheckpoint.LoadStart"/>): the layout is read from the file once.</summary>
+public class ImageStartWeightsTests
+{
+    static string Save(Dictionary<string, Tensor> state)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("vvcreg-start-").FullName, "start.pth");
+        var table = new System.Collections.Hashtable();
+        foreach (var (k, v) in state) table[k] = v.detach().contiguous().clone();
+        using (var f = File.Create(path)) TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(f, table);
+        return path;
+    }
+
+    static Dictionary<string, Tensor> State(nn.Module m) => m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    [Fact]
+    public void A_self_supervised_file_gives_the_backbone_and_leaves_the_classifier_fresh_and_a_torchvision_file_gives_everything()
+    {
+        torch.manual_seed(1);
+        using var source = VideoVCReg.Models.Image.ResNetCifar.R32(10);
+        using var target = VideoVCReg.Models.Image.ResNetCifar.R32(7);
+        var head = target.named_modules().First(m => ReferenceEquals(m.module, target.HeadInput)).name + ".";
+        var before = State(target).ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var ssl = State(source).Where(kv => !kv.Key.StartsWith(head)).ToDictionary(kv => "backbone." + kv.Key, kv => kv.Value);
+        ssl["projector.0.weight"] = randn(16, 64);
+        TorchvisionCheckpoint.LoadStart(target, Save(ssl));
+        foreach (var (k, v) in State(target))
+        {
+            if (k.StartsWith(head)) Assert.True(Same(before[k], v), $"{k}: the classifier must start fresh");
+            else if (v.is_floating_point() && v.numel() > 1) Assert.True(Same(State(source)[k], v), $"{k}: not the backbone's");
+        }
+
+        // A torchvision file of the same class count fits the whole network, classifier included.
+        using var other = VideoVCReg.Models.Image.ResNetCifar.R32(7);
+        TorchvisionCheckpoint.LoadStart(target, Save(State(other)));
+        Assert.All(State(target), kv => Assert.True(Same(State(other)[kv.Key], kv.Value), kv.Key));
+
+        // Without its classifier a torchvision file does not fit: the keys it lacks are named.
+        var headless = Save(State(other).Where(kv => !kv.Key.StartsWith(head)).ToDictionary());
+        var e = Assert.Throws<InvalidDataException>(() => TorchvisionCheckpoint.LoadStart(target, headless));
+        Assert.Contains($"missing 2 [{head}weight, {head}bias]", e.Message);
+    }
+}
