@@ -21,7 +21,7 @@ sealed record ResumePoint(int Epoch, int Step)
         torch.optim.Optimizer optimizer, LossScaler? scaler, WeightAverage? ema)
     {
         var state = TrainingState.Read(from) ?? throw new InvalidDataException($"{from}: holds weights only, no training state to resume from");
-        EnsureSameSettings(state.Settings, settings, outDir);
+        RunSettings.RequireSame(state.Settings, settings, outDir);
         metrics.Resume(state.EpochsDone);
         state.Restore(optimizer, from);
         if (scaler is not null)
@@ -36,12 +36,5 @@ sealed record ResumePoint(int Epoch, int Step)
         }
         checkpoints.Resumed(from, state.BestTop1);
         return new(state.EpochsDone, state.Step);
-    }
-
-    /// <summary>Refuses to continue a run under settings other than those it was started with (JSON, compared as text).</summary>
-    public static void EnsureSameSettings(string saved, string now, string outDir)
-    {
-        if (saved != now)
-            throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({Trainer.SettingsDiff(saved, now)}); repeat its options, or --force to start over");
     }
 }

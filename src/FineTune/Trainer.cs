@@ -324,27 +324,4 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
             if (!isfinite(p).all().item<bool>())
                 throw new NonFiniteLossException(epoch, steps - 1, double.NaN, lastGood, $"parameter {name} is not finite", DivergenceHint);
     }
-
-    /// <summary>The top-level settings whose values differ, for the refusal message.</summary>
-    public static string SettingsDiff(string saved, string now)
-    {
-        try
-        {
-            using var a = JsonDocument.Parse(saved);
-            using var b = JsonDocument.Parse(now);
-            Dictionary<string, string> left = [], right = [];
-            Flatten(a.RootElement, "", left);
-            Flatten(b.RootElement, "", right);
-            var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order().ToList();
-            return string.Join("; ", keys.Select(k => $"{k}: {left.GetValueOrDefault(k) ?? "unset"} then, {right.GetValueOrDefault(k) ?? "unset"} now"));
-        }
-        catch (JsonException) { return "unreadable saved settings"; }
-    }
-
-    /// <summary>Nested objects as dotted keys, so a difference names the one value that changed, not a whole section.</summary>
-    static void Flatten(JsonElement e, string prefix, Dictionary<string, string> into)
-    {
-        if (e.ValueKind != JsonValueKind.Object || (prefix.Length > 0 && !e.EnumerateObject().Any())) { into[prefix] = e.GetRawText(); return; }
-        foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}", into);
-    }
 }
