@@ -72,10 +72,11 @@ public static class PretrainedLoader
             disposeAfter.Add(state["pos_embed"]);
             warnings.Add($"position embeddings resampled from {ckptConfig.Frames}x{ckptConfig.ImageSize}² to {config.Frames}x{config.ImageSize}²");
         }
-        // Tolerated: another class count's head (re-initialised below) and the keys a layout may lack (initialised fresh).
-        bool NewHead(string key) => key.StartsWith("head.") && config.NumClasses != ckptConfig.NumClasses;
+        // Tolerated: the model's head keys at another class count (any shape: re-initialised below), and the keys a layout
+        // may lack (initialised fresh). A head key the file lacks is still missing, and one the model has not still unexpected.
+        bool NewHead(string key) => key.StartsWith("head.") && config.NumClasses != ckptConfig.NumClasses && target.ContainsKey(key);
         var fresh = target.Keys.Where(k => !state.ContainsKey(k) && src.MayBeMissing.Contains(k)).ToList();
-        var required = target.Where(kv => !NewHead(kv.Key) && !fresh.Contains(kv.Key)).ToList();
+        var required = target.Where(kv => !(NewHead(kv.Key) && state.ContainsKey(kv.Key)) && !fresh.Contains(kv.Key)).ToList();
         var mismatch = KeyMismatch.Between(required, state, mayAlsoHold: NewHead);
         if (!mismatch.Fits)
         {

@@ -100,6 +100,27 @@ public class CheckpointLoadingTests
         reference.Dispose();
     }
 
+    /// <summary>Another class count excuses the head's shape, not its absence nor a head the model does not have.</summary>
+    [Fact]
+    public void At_another_class_count_a_headless_or_foreign_headed_fine_tuned_file_is_still_refused()
+    {
+        var raw = CheckpointFile.Read(ModelFixtures.File("videomae_official.pth"));
+        static string Save(IEnumerable<KeyValuePair<string, Tensor>> state)
+        {
+            var path = Temp("edited.pth");
+            var table = new System.Collections.Hashtable();
+            foreach (var (k, v) in state) table[k] = v.contiguous().clone();
+            using (var f = File.Create(path)) TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(f, table);
+            return path;
+        }
+        var headless = Save(raw.Where(kv => !kv.Key.StartsWith("head.")));
+        var e = Assert.Throws<InvalidDataException>(() => PretrainedLoader.Load(ModelFixtures.Small(), headless, new LoadOptions(NumClasses: 7)));
+        Assert.Contains("missing 2 [head.weight, head.bias]", e.Message);
+        var foreign = Save(raw.Append(new("head.fc1.weight", zeros(3, 3))));
+        e = Assert.Throws<InvalidDataException>(() => PretrainedLoader.Load(ModelFixtures.Small(), foreign, new LoadOptions(NumClasses: 7)));
+        Assert.Contains("unexpected 1 [head.fc1.weight]", e.Message);
+    }
+
     [Fact]
     public void Other_frame_count_resamples_learned_positions_and_recomputes_sincos()
     {
