@@ -46,4 +46,7 @@ public static class EvalCommand
         OutDir = p.GetValue<string>("--out")!, Force = p.GetValue<bool>("--force"), Seed = runtime.Seed, Device = runtime.Device,
         Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
     }.Checked();
+
+    /// <summary>The spec of a `eval` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
+    internal static EvalSpec Bind(string[] args) => SpecBinding.Bind("eval", args, SpecOf);
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment;
 using VideoVCReg.Experiment.Images;
@@ -41,7 +43,7 @@ public static class ProbeCommand
         DataCliOptions.AddWorkers(cmd);
         Verb.SetAction(cmd, ctx =>
         {
-            var spec = SpecOf(ctx.Parse, ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers, ctx.Runtime);
+            var spec = SpecOf(ctx.Parse, ctx.Services, ctx.Runtime);
             var report = Experiments.Run(spec, ctx.Get<ILoggerFactory>(), ctx.Cancel);
             var options = spec.Probe;
             if (ctx.Parse.GetValue(json))
@@ -56,10 +58,10 @@ public static class ProbeCommand
     }
 
     /// <summary>The probe a `probe` command line describes: its options, the loader's workers as bound, the runtime's seed and device; checked once.</summary>
-    static ProbeSpec SpecOf(ParseResult p, int workers, RuntimeOptions runtime) => new ProbeSpec
+    static ProbeSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new ProbeSpec
     {
         Arch = p.GetValue<string>("--arch")!, Weights = p.GetValue<string?>("--weights"), ArchPresets = p.GetValue<string?>("--image-presets"),
-        Source = p.GetValue<string>("--data")!, Labels = p.GetValue<string>("--labels")!, Workers = workers, Device = runtime.Device,
+        Source = p.GetValue<string>("--data")!, Labels = p.GetValue<string>("--labels")!, Workers = services.GetRequiredService<IOptions<VideoVCReg.Experiment.Video.DataOptions>>().Value.Workers, Device = runtime.Device,
         Probe = new ProbeOptions
         {
             OutDir = p.GetValue<string>("--out")!, Force = p.GetValue<bool>("--force"), Solver = p.GetValue<string>("--solver")!, SaveFeatures = p.GetValue<string?>("--save-features"),
@@ -67,4 +69,7 @@ public static class ProbeCommand
             Epochs = p.GetValue<int>("--epochs"), Lr = p.GetValue<double>("--lr"), WeightDecay = p.GetValue<double>("--weight-decay"), BatchSize = p.GetValue<int>("--batch-size"),
         },
     }.Checked();
+
+    /// <summary>The spec of a `probe` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
+    internal static ProbeSpec Bind(string[] args) => SpecBinding.Bind("probe", args, SpecOf);
 }
