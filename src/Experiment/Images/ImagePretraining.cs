@@ -76,7 +76,8 @@ public static class ImagePretraining
 {
     public static IReadOnlyList<FoldOutcome> Run(ImagePretrainSpec spec, ExperimentOptions options, ILoggerFactory? loggers, CancellationToken cancel)
     {
-        if (spec.Problem() is string bad) throw new ArgumentException(bad);
+        // The objective's settings were checked where they were given (PretrainSpec, the protocol verb); the recipe's switches
+        // are checked here too because the protocols have no spec that would list them.
         if (spec.SelfSupervised && ImagePretrainSpec.FineTuningOnly(options.Train) is string on)
             throw new ArgumentException(ImagePretrainSpec.LabelFree(spec.Objective, on));
         var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
