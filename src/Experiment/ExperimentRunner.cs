@@ -143,7 +143,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             return Reused;
         }
         if (folder.Finished && options.ReuseFinished && !options.Force)
-            throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? Trainer.SettingsDiff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so it is not reused; use --force to replace it, or choose another --out");
+            throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? RunSettings.Diff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so it is not reused; use --force to replace it, or choose another --out");
         // VideoMAE's auto_resume: an unfinished run in the folder continues where its last checkpoint left it.
         bool resume = folder.Unfinished && !options.Force;
         folder.Claim(outDir, options.Force, () => Preflight(source, factory));

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace VideoVCReg.FineTune;
 
 /// <summary>
@@ -26,6 +28,19 @@ public sealed class LossScaler(double initialScale = 65536.0, double growthFacto
             Scale *= growthFactor;
             GrowthTracker = 0;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// After a step's backward: when every gradient is finite, divides them by the scale they were computed at and returns
+    /// true; otherwise leaves them and returns false. Either way the outcome is recorded (<see cref="Update"/>).
+    /// </summary>
+    public bool Unscale(IReadOnlyList<TorchSharp.Modules.Parameter> parameters)
+    {
+        double used = Scale;
+        if (!Update(double.IsFinite(GradientNorm.Of(parameters)))) return false;
+        using (no_grad())
+            foreach (var p in parameters) p.grad?.mul_(1.0 / used);
         return true;
     }
 

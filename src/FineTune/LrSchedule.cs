@@ -6,6 +6,10 @@ namespace VideoVCReg.FineTune;
 /// </summary>
 public sealed class LrSchedule(double peak, double min, int totalSteps, int warmupSteps, double start = 1e-6)
 {
+    /// <summary>A run's schedule in optimizer steps, the warm-up rounded to whole steps.</summary>
+    public static LrSchedule For(TrainOptions o, int stepsPerEpoch) =>
+        new(o.PeakLr, o.MinLr, o.Epochs * stepsPerEpoch, (int)Math.Round(o.EffectiveWarmupEpochs * stepsPerEpoch), o.WarmupStart);
+
     public double At(int step)
     {
         if (step < warmupSteps) return warmupSteps == 1 ? start : start + (peak - start) * step / (warmupSteps - 1);

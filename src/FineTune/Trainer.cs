@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using VideoVCReg.Models.Regularization;
 using VideoVCReg.Runtime;
+using VideoVCReg.Runtime.Data;
 using VideoVCReg.Runtime.Distributed;
 using VideoVCReg.Runtime.IO;
 using static TorchSharp.torch;
@@ -74,6 +74,96 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// </summary>
     public List<EpochRecord> Fit(TrainData data, string outDir, CancellationToken cancel = default, string? resumeFrom = null)
     {
+        int syncedNorms = Prepare(data, outDir);
+        var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
+        var optimizer = Optimizers.Create(options, groups);
+        using var ema = options.EmaDecay is null ? null : new WeightAverage(model, WeightAverage.AdjustedDecay(options));
+        int k = options.UpdateFreq, stepsPerEpoch = OptimizerStepsPerEpoch(data);
+        var schedule = LrSchedule.For(options, stepsPerEpoch);
+        var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
+        bool parallel = Group.Size > 1, agreeBeforeStep = AgreeBeforeStep(objective, syncedNorms);
+        var trainable = groups.SelectMany(g => g.Parameters).ToList();
+        var scaler = options.AutocastType == ScalarType.Float16 ? new LossScaler(InitialLossScale) : null;
+        using var reducer = new GradientBuckets(Group, trainable);
+        var metrics = new MetricsFile(outDir, WriteMetrics && Group.IsWriter);
+        var checkpoints = new EpochCheckpoints(outDir, SaveCheckpoint, Group.IsWriter);
+        var start = Start(resumeFrom, outDir, metrics, checkpoints, optimizer, scaler, ema);
+        // Opened once the run is known to go ahead: an event file is a new file in the run folder.
+        var board = TensorBoardDir is null || !Group.IsWriter ? null : new EpochBoard(TensorBoardDir);
+        var (onStep, clock, step) = (Group.IsWriter ? OnStep : null, new ProgressClock(options.Epochs, stepsPerEpoch, start.Step), start.Step);
+        for (int epoch = start.Epoch; epoch < options.Epochs; epoch++)
+        {
+            var tally = new EpochTally();
+            model.train();
+            using (var attached = AttachRegularizer())
+            {
+                int micro = 0;
+                foreach (var next in tally.Timed(data.Epoch(epoch, cancel)))
+                {
+                    using var batch = next;
+                    using var scope = NewDisposeScope();
+                    cancel.ThrowIfCancellationRequested();
+                    if (micro / k >= stepsPerEpoch) break; // the dropped incomplete group
+                    if (micro % k == 0) tally.UseLr(StartStep(optimizer, groups, schedule.At(step)));
+                    if (agreeBeforeStep && SomeRankEmpty(batch.Count)) { WarnEmpty(epoch, batch.Index); continue; }
+                    var (loss, value, sums) = Forward(objective, attached, batch, epoch, micro);
+                    if (sums.NonFinite) throw new NonFiniteLossException(epoch, tally.Steps, parallel ? double.NaN : value, checkpoints.LastGood, hint: DivergenceHint);
+                    if (sums.Empty) { WarnEmpty(epoch, batch.Index); continue; }
+                    Backward(loss!, attached, scaler);
+                    micro++;
+                    tally.Add(sums);
+                    if (micro % k != 0) continue;
+                    if (parallel) { reducer.Average(); value = tally.StepLoss; }
+                    tally.EndStep(applied: Apply(optimizer, trainable, scaler, epoch, tally.Steps, value, checkpoints.LastGood));
+                    ema?.AfterStep(tally.Steps, options.EmaSteps, warmingUp: epoch < options.EffectiveWarmupEpochs);
+                    step++;
+                    board?.Step(step, value, tally.Lr);
+                    onStep?.Invoke(clock.At(epoch, tally, value, step));
+                }
+                if (attached != null) attached.Regularizer.GradientScale = 1;
+            }
+            AllReduceSeconds += reducer.TakeSeconds();
+            if (tally.Samples == 0) throw new InvalidOperationException($"epoch {epoch}: every training batch was empty (every sample failed to load; see the warnings above)");
+            var (reg, val) = Score(epoch, ema, cancel);
+            if (checkpoints.Enabled) EnsureFiniteWeights(epoch, tally.Steps, checkpoints.LastGood);
+            var record = tally.Record(epoch, reg, val, checkpoints.Enabled ? checkpoints.LastPath : null);
+            board?.Epoch(record);
+            // Metrics first: a kill before the checkpoint leaves a line too many, which a resume drops; the other order loses one.
+            metrics.Append(record);
+            checkpoints.Write(val, ema, best => TrainingState.Capture(optimizer, epoch + 1, step, best, Settings, ema, scaler));
+            LogEpoch(epoch, record, tally, scaler);
+        }
+        return metrics.Records;
+    }
+
+    /// <summary>
+    /// One optimizer step per UpdateFreq micro-batches; a last, incomplete group of an epoch is dropped
+    /// (VideoMAE carries its gradient into the next epoch's first step, unscaled by the lr it was meant for).
+    /// </summary>
+    int OptimizerStepsPerEpoch(TrainData data)
+    {
+        int k = options.UpdateFreq, steps = data.StepsPerEpoch / k;
+        return steps >= 1 ? steps : throw new ArgumentException($"{data.StepsPerEpoch} batch(es) per epoch make no optimizer step at --update-freq {k}");
+    }
+
+    /// <summary>
+    /// A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
+    /// none, so an empty batch is agreed on before it rather than after.
+    /// </summary>
+    bool AgreeBeforeStep(Objectives.ITrainingObjective objective, int syncedNorms) =>
+        Group.Size > 1 && (objective.Collective || syncedNorms > 0 || Regularization?.Regularizer.CollectiveForward == true);
+
+    ResumePoint Start(string? resumeFrom, string outDir, MetricsFile metrics, EpochCheckpoints checkpoints, optim.Optimizer optimizer, LossScaler? scaler, WeightAverage? ema)
+    {
+        if (resumeFrom is null) return ResumePoint.StartOver(metrics, checkpoints);
+        var start = ResumePoint.Resume(resumeFrom, outDir, Settings, metrics, checkpoints, optimizer, scaler, ema);
+        log.LogInformation("resuming {Dir} after epoch {Epoch} of {Epochs} (step {Step})", outDir, start.Epoch, options.Epochs, start.Step);
+        return start;
+    }
+
+    /// <summary>Checks the run's inputs, puts the model on its device and precision, starts every rank from rank 0's weights; returns the batch norms synchronised.</summary>
+    int Prepare(TrainData data, string outDir)
+    {
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         if (data.StepsPerEpoch < 1) throw new ArgumentException("the training set gives no batch: nothing to train on");
         bool writer = Group.IsWriter, parallel = Group.Size > 1;
@@ -88,247 +178,107 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         int syncedNorms = parallel && options.SyncBatchNorm ? Models.Norms.BatchNorm.Synchronise(model, Group) : 0;
         if (parallel && options.SyncBatchNorm && syncedNorms == 0)
             log.LogWarning("--sync-bn: {Model} has no batch norm to synchronise", model.GetName());
-        var groups = ParameterGroups.For(model, options.WeightDecay, options.LayerDecay);
-        var optimizer = Optimizers.Create(options, groups);
-        using var ema = options.EmaDecay is null ? null : new WeightAverage(model, WeightAverage.AdjustedDecay(options));
-        // One optimizer step per UpdateFreq micro-batches; a last, incomplete group of an epoch is dropped
-        // (VideoMAE carries its gradient into the next epoch's first step, unscaled by the lr it was meant for).
-        int k = options.UpdateFreq, stepsPerEpoch = data.StepsPerEpoch / k;
-        if (stepsPerEpoch < 1) throw new ArgumentException($"{data.StepsPerEpoch} batch(es) per epoch make no optimizer step at --update-freq {k}");
-        var schedule = new LrSchedule(options.PeakLr, options.MinLr, options.Epochs * stepsPerEpoch,
-            (int)Math.Round(options.EffectiveWarmupEpochs * stepsPerEpoch), options.WarmupStart);
-        var objective = Objective ?? new Objectives.SupervisedObjective(model, options, Seed);
-        // A forward that talks to the other ranks (a gathered loss, synchronised batch norms) must run on every rank or on
-        // none, so an empty batch is agreed on before it rather than after.
-        bool agreeBeforeStep = parallel && (objective.Collective || syncedNorms > 0 || Regularization?.Regularizer.CollectiveForward == true);
-        var onStep = writer ? OnStep : null;
-        bool writeMetrics = WriteMetrics && writer;
-        var trainable = groups.SelectMany(g => g.Parameters).ToList();
-        var scaler = options.AutocastType == ScalarType.Float16 ? new LossScaler(InitialLossScale) : null;
-        using var reducer = new GradientBuckets(Group, trainable);
-        var metricsPath = Path.Combine(outDir, "metrics.jsonl");
-        var lines = new List<string>();
-        var records = new List<EpochRecord>();
-        string? lastGood = null;
-        double bestTop1 = double.NegativeInfinity;
-        int step = 0, first = 0;
-        if (resumeFrom is not null)
+        return syncedNorms;
+    }
+
+    AttachedRegularizer? AttachRegularizer()
+    {
+        var attached = Regularization is { } r && r.Placement != Placement.None ? AttachedRegularizer.Attach(model, r.Regularizer, r.Placement) : null;
+        if (attached != null) attached.Regularizer.GradientScale = 1.0 / options.UpdateFreq;
+        return attached;
+    }
+
+    /// <summary>The first micro-batch of an optimizer step: every group's lr (times its layer scale), gradients cleared.</summary>
+    static double StartStep(optim.Optimizer optimizer, IReadOnlyList<ParameterGroup> groups, double lr)
+    {
+        for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
+        optimizer.zero_grad();
+        return lr;
+    }
+
+    void WarnEmpty(int epoch, int batch)
+    {
+        if (Group.IsWriter) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch);
+    }
+
+    /// <summary>The micro-batch's loss (null when this rank's share is empty), its value, and the numbers every rank agrees on.</summary>
+    (Tensor? Loss, double Value, MicroBatchSums Sums) Forward(Objectives.ITrainingObjective objective, AttachedRegularizer? attached, Batch batch, int epoch, int micro)
+    {
+        Tensor? loss = null;
+        double value = 0;
+        long right = 0;
+        if (batch.Count > 0)
         {
-            var state = TrainingState.Read(resumeFrom) ?? throw new InvalidDataException($"{resumeFrom}: holds weights only, no training state to resume from");
-            if (state.Settings != Settings)
-                throw new InvalidOperationException($"{outDir}: the unfinished run there used other settings ({SettingsDiff(state.Settings, Settings)}); repeat its options, or --force to start over");
-            var done = File.Exists(metricsPath) ? File.ReadAllLines(metricsPath).Where(l => l.Trim().Length > 0).ToList() : [];
-            if (done.Count < state.EpochsDone)
-                throw new InvalidDataException($"{metricsPath}: {done.Count} epoch(s) recorded, the checkpoint has {state.EpochsDone}");
-            // Lines past the checkpoint belong to an epoch whose weights were lost with the process: it runs again.
-            lines.AddRange(done.Take(state.EpochsDone));
-            for (int i = 0; i < lines.Count; i++)
+            var x = batch.Inputs.to(device);
+            if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
+            var y = batch.Labels.to(device);
+            using (Autocast.Enter(options.AutocastType))
             {
-                try { records.Add(JsonSerializer.Deserialize<EpochRecord>(lines[i], JsonOptions) ?? throw new JsonException("null")); }
-                catch (JsonException e) { throw new InvalidDataException($"{metricsPath}: line {i + 1} is not an epoch record ({e.Message}); --force starts the run over"); }
+                (loss, right) = objective.Step(x, y, epoch, micro);
+                if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
             }
-            state.Restore(optimizer, resumeFrom);
-            if (scaler is not null)
-            {
-                if (state.LossScale is not double scale) throw new InvalidDataException($"{resumeFrom}: holds no loss scale to resume float16 training from");
-                scaler.Restore(scale, state.LossScaleGrowth);
-            }
-            if (ema is not null)
-            {
-                if (state.Ema is null) throw new InvalidDataException($"{resumeFrom}: holds no weight average to resume it from");
-                ema.Load(state.Ema, state.EmaCount, resumeFrom);
-            }
-            (first, step, bestTop1, lastGood) = (state.EpochsDone, state.Step, state.BestTop1, resumeFrom);
-            log.LogInformation("resuming {Dir} after epoch {Epoch} of {Epochs} (step {Step})", outDir, first, options.Epochs, step);
+            value = loss.ToDouble();
         }
-        else
+        return (loss, value, MicroBatchSums.Reduce(Group, value, right, batch.Count));
+    }
+
+    void Backward(Tensor loss, AttachedRegularizer? attached, LossScaler? scaler)
+    {
+        int k = options.UpdateFreq;
+        var share = k == 1 ? loss : loss / k;
+        if (scaler is not null)
         {
-            // A new run owns the folder's metrics and best checkpoint: nothing from an earlier run may mix in.
-            if (writeMetrics) AtomicFile.WriteText(metricsPath, "");
-            if (writer)
-            {
-                File.Delete(Path.Combine(outDir, "checkpoint-best.pth"));
-                File.Delete(Path.Combine(outDir, "checkpoint-ema.pth"));
-            }
+            // float16: the loss scaled before its backward, and the fast VCReg's analytic gradient with it.
+            if (attached != null) attached.Regularizer.GradientScale = scaler.Scale / k;
+            share = share * scaler.Scale;
         }
-        // Opened once the run is known to go ahead: an event file is a new file in the run folder.
-        var board = TensorBoardDir is null || !writer ? null : new EpochBoard(TensorBoardDir);
-        var runWatch = Stopwatch.StartNew();
-        int startStep = step;
-        for (int epoch = first; epoch < options.Epochs; epoch++)
-        {
-            var watch = Stopwatch.StartNew();
-            var waiting = TimeSpan.Zero;
-            double lossSum = 0, lrMax = 0, lr = 0;
-            long correct = 0, samples = 0;
-            // This step's sums over its micro-batches (and, data parallel, over the ranks): loss × samples, right, samples.
-            var stepSums = new double[3];
-            int steps = 0, skipped = 0;
-            model.train();
-            using (var attached = Regularization is { } r && r.Placement != Placement.None
-                       ? AttachedRegularizer.Attach(model, r.Regularizer, r.Placement) : null)
-            {
-                if (attached != null) attached.Regularizer.GradientScale = 1.0 / k;
-                int micro = 0;
-                using var batches = data.Epoch(epoch, cancel).GetEnumerator();
-                while (true)
-                {
-                    // Time blocked on the loader: the share of it says whether decoding keeps up with the model.
-                    var asked = watch.Elapsed;
-                    if (!batches.MoveNext()) break;
-                    waiting += watch.Elapsed - asked;
-                    using var batch = batches.Current;
-                    using var scope = NewDisposeScope();
-                    cancel.ThrowIfCancellationRequested();
-                    if (micro / k >= stepsPerEpoch) break; // the dropped incomplete group
-                    if (micro % k == 0)
-                    {
-                        lr = schedule.At(step);
-                        lrMax = Math.Max(lrMax, lr);
-                        for (int g = 0; g < groups.Count; g++) optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].LrScale;
-                        optimizer.zero_grad();
-                    }
-                    if (agreeBeforeStep && SomeRankEmpty(batch.Count))
-                    {
-                        if (writer) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch.Index);
-                        continue;
-                    }
-                    Tensor? loss = null;
-                    double value = 0;
-                    long right = 0;
-                    if (batch.Count > 0)
-                    {
-                        var x = batch.Inputs.to(device);
-                        if (x.is_floating_point() && x.dtype != options.ParameterType) x = x.to_type(options.ParameterType);
-                        var y = batch.Labels.to(device);
-                        using (Autocast.Enter(options.AutocastType))
-                        {
-                            (loss, right) = objective.Step(x, y, epoch, micro);
-                            if (attached?.Regularizer.TakeLoss() is Tensor extra) loss = loss + extra;
-                        }
-                        value = loss.ToDouble();
-                    }
-                    // This micro-batch's loss × samples, right, samples, non-finite losses, empty batches; data parallel, summed over
-                    // the ranks before any backward, so that every rank takes the same branch below and reaches the same collectives.
-                    var sums = new[] { value * batch.Count, right, batch.Count, batch.Count > 0 && !double.IsFinite(value) ? 1 : 0, batch.Count == 0 ? 1 : 0 };
-                    if (parallel) Group.AllReduceSum(sums);
-                    if (sums[3] > 0) throw new NonFiniteLossException(epoch, steps, parallel ? double.NaN : value, lastGood, hint: DivergenceHint);
-                    if (sums[4] > 0)
-                    {
-                        // A rank whose every sample failed to load: the micro-batch is left out on all ranks alike.
-                        if (writer) log.LogWarning("epoch {Epoch}: a process had no readable sample in batch {Batch}; the batch is skipped on every process", epoch + 1, batch.Index);
-                        continue;
-                    }
-                    var share = k == 1 ? loss! : loss! / k;
-                    if (scaler is not null)
-                    {
-                        // float16: the loss scaled before its backward, and the fast VCReg's analytic gradient with it.
-                        if (attached != null) attached.Regularizer.GradientScale = scaler.Scale / k;
-                        share = share * scaler.Scale;
-                    }
-                    share.backward();
-                    attached?.Regularizer.AfterBackward();
-                    BackwardFailure.ThrowIfAny();
-                    micro++;
-                    // The epoch's numbers count every trained micro-batch (a last, incomplete group's too, as before).
-                    lossSum += sums[0];
-                    correct += (long)sums[1];
-                    samples += (long)sums[2];
-                    for (int i = 0; i < 3; i++) stepSums[i] += sums[i];
-                    if (micro % k != 0) continue;
-                    if (parallel)
-                    {
-                        reducer.Average();
-                        value = stepSums[0] / stepSums[2];
-                    }
-                    Array.Clear(stepSums);
-                    // float16: a step whose scaled gradients overflowed is skipped and the scale backs off (GradScaler); the
-                    // step and the schedule still advance, as VideoMAE's loop counts its iterations.
-                    if (scaler is null || Unscaled(scaler, trainable))
-                    {
-                        // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
-                        double norm = options.ClipGrad is double clip
-                            ? nn.utils.clip_grad_norm_(trainable, clip)
-                            : GradientNorm(trainable);
-                        if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, value, lastGood, $"gradient norm is {norm}", DivergenceHint);
-                        optimizer.step();
-                    }
-                    else skipped++;
-                    steps++;
-                    // torchvision: an update at batch 0, EmaSteps, 2·EmaSteps, … of each epoch; in the warm-up the average restarts.
-                    if (ema is not null && (steps - 1) % options.EmaSteps == 0)
-                    {
-                        ema.Update();
-                        if (epoch < options.EffectiveWarmupEpochs) ema.Restart();
-                    }
-                    step++;
-                    board?.Step(step, value, lr);
-                    onStep?.Invoke(new StepProgress(epoch, options.Epochs, steps, stepsPerEpoch, value, lr, samples / watch.Elapsed.TotalSeconds,
-                        step - startStep, options.Epochs * stepsPerEpoch - startStep, runWatch.Elapsed));
-                }
-                if (attached != null) attached.Regularizer.GradientScale = 1;
-            }
-            AllReduceSeconds += reducer.TakeSeconds();
-            if (samples == 0) throw new InvalidOperationException($"epoch {epoch}: every training batch was empty (every sample failed to load; see the warnings above)");
-            var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
-            // BatchNorm's running statistics come from each rank's own shard: rank 0's, everywhere, before anything is scored or
-            // saved (DDP's broadcast_buffers), so every rank validates and tests the model rank 0 writes.
-            if (parallel) SynchroniseBuffers();
-            var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
-            if (ema is not null && Validate is not null)
-            {
-                // The average scored too, as torchvision's "Test: EMA"; "best" still follows the trained weights.
-                using (ema.SwapIn())
-                    val = val.Concat(Validate(epoch, cancel).Select(kv => new KeyValuePair<string, double>($"ema_{kv.Key}", kv.Value))).ToDictionary();
-            }
-            var lastPath = Path.Combine(outDir, "checkpoint-last.pth");
-            if (SaveCheckpoint != null) EnsureFiniteWeights(epoch, steps, lastGood);
-            var record = new EpochRecord(epoch, steps, (int)samples, lossSum / samples, (double)correct / samples, lrMax,
-                watch.Elapsed.TotalSeconds, reg, val, SaveCheckpoint != null ? lastPath : null, waiting.TotalSeconds / watch.Elapsed.TotalSeconds);
-            board?.Epoch(record);
-            records.Add(record);
-            // Metrics first, then the checkpoint: a run killed between the two has a line too many, which a
-            // resume drops and recomputes; the other order would lose an epoch's line for good. The file is
-            // rewritten whole (it is small), so a kill while writing leaves the previous epochs intact.
-            lines.Add(JsonSerializer.Serialize(record, JsonOptions));
-            if (writeMetrics) AtomicFile.WriteText(metricsPath, string.Join("\n", lines) + "\n");
-            if (SaveCheckpoint != null)
-            {
-                // Every rank keeps the same books (validation is gathered), so all agree on "best"; rank 0 alone writes.
-                if (val.TryGetValue("top1", out var top1) && top1 > bestTop1)
-                {
-                    bestTop1 = top1;
-                    if (writer) SaveCheckpoint(Path.Combine(outDir, "checkpoint-best.pth"), null);
-                }
-                if (ema is not null && writer)
-                    using (ema.SwapIn()) SaveCheckpoint(Path.Combine(outDir, "checkpoint-ema.pth"), null);
-                if (writer) SaveCheckpoint(lastPath, TrainingState.Capture(optimizer, epoch + 1, step, bestTop1, Settings, ema, scaler));
-                lastGood = lastPath;
-            }
-            if (writer && skipped > 0)
-                log.LogInformation("epoch {Epoch}: {Skipped} of {Steps} steps skipped for float16 gradient overflow; loss scale now {Scale}", epoch + 1, skipped, steps, scaler!.Scale);
-            if (writer) log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",
-                epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, steps, record.Seconds, record.DataWaitShare,
-                val.Count == 0 ? "" : ", validation " + string.Join(", ", val.Select(kv => $"{kv.Key} {kv.Value:G4}")));
-        }
-        return records;
+        share.backward();
+        attached?.Regularizer.AfterBackward();
+        BackwardFailure.ThrowIfAny();
+    }
+
+    /// <summary>
+    /// The optimizer step, unless float16's scaled gradients overflowed: then the step is skipped and the scale backs off
+    /// (GradScaler), while the step count and the schedule still advance, as VideoMAE's loop counts its iterations.
+    /// </summary>
+    bool Apply(optim.Optimizer optimizer, IReadOnlyList<TorchSharp.Modules.Parameter> trainable, LossScaler? scaler, int epoch, int steps, double loss, string? lastGood)
+    {
+        if (scaler is not null && !scaler.Unscale(trainable)) return false;
+        // The fast VCReg's gradient is not in the loss, so a finite loss does not prove finite gradients.
+        double norm = options.ClipGrad is double clip ? nn.utils.clip_grad_norm_(trainable, clip) : GradientNorm.Of(trainable);
+        if (!double.IsFinite(norm)) throw new NonFiniteLossException(epoch, steps, loss, lastGood, $"gradient norm is {norm}", DivergenceHint);
+        optimizer.step();
+        return true;
+    }
+
+    /// <summary>
+    /// The epoch's regularizer statistics and the caller's validation; with a weight average the average is scored too
+    /// (keys ema_…), as torchvision's "Test: EMA", while "best" still follows the trained weights.
+    /// </summary>
+    (IReadOnlyDictionary<string, double> Regularizer, IReadOnlyDictionary<string, double> Validation) Score(int epoch, WeightAverage? ema, CancellationToken cancel)
+    {
+        var reg = Regularization?.Regularizer.TakeStats() ?? new Dictionary<string, double>();
+        // BatchNorm's running statistics come from each rank's own shard: rank 0's, everywhere, before anything is scored or
+        // saved (DDP's broadcast_buffers), so every rank validates and tests the model rank 0 writes.
+        if (Group.Size > 1) SynchroniseBuffers();
+        var val = Validate?.Invoke(epoch, cancel) ?? new Dictionary<string, double>();
+        if (ema is null || Validate is null) return (reg, val);
+        using (ema.SwapIn())
+            return (reg, val.Concat(Validate(epoch, cancel).Select(kv => new KeyValuePair<string, double>($"ema_{kv.Key}", kv.Value))).ToDictionary());
+    }
+
+    void LogEpoch(int epoch, EpochRecord record, EpochTally tally, LossScaler? scaler)
+    {
+        if (!Group.IsWriter) return;
+        if (tally.Skipped > 0)
+            log.LogInformation("epoch {Epoch}: {Skipped} of {Steps} steps skipped for float16 gradient overflow; loss scale now {Scale}", epoch + 1, tally.Skipped, tally.Steps, scaler!.Scale);
+        log.LogInformation("epoch {Epoch}/{Epochs}: loss {Loss:F4}, train acc {Acc:P1}, {Steps} steps, {Seconds:F1}s ({Wait:P0} waiting for data){Val}",
+            epoch + 1, options.Epochs, record.TrainLoss, record.TrainAccuracy, tally.Steps, record.Seconds, record.DataWaitShare,
+            record.Validation.Count == 0 ? "" : ", validation " + string.Join(", ", record.Validation.Select(kv => $"{kv.Key} {kv.Value:G4}")));
     }
 
     /// <summary>float16 training's starting loss scale (GradScaler's 2¹⁶); tests start it high to force overflows.</summary>
     public double InitialLossScale { get; init; } = 65536.0;
-
-    /// <summary>
-    /// After a float16 step's backward: when every gradient is finite, divides them by the scale they were computed at and
-    /// returns true; otherwise leaves them and returns false. Either way the scaler records the outcome.
-    /// </summary>
-    static bool Unscaled(LossScaler scaler, IReadOnlyList<TorchSharp.Modules.Parameter> trainable)
-    {
-        double used = scaler.Scale;
-        if (!scaler.Update(double.IsFinite(GradientNorm(trainable)))) return false;
-        using (no_grad())
-            foreach (var p in trainable) p.grad?.mul_(1.0 / used);
-        return true;
-    }
 
     /// <summary>How metrics.jsonl lines are written (snake_case), for readers of the file.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }.NonFiniteAsNull();
@@ -366,13 +316,6 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
     /// <summary>Seconds this run spent averaging gradients over the ranks (data parallel), for `bench ddp`.</summary>
     public double AllReduceSeconds { get; private set; }
 
-    static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
-    {
-        using var scope = NewDisposeScope();
-        var norms = parameters.Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToList();
-        return norms.Count == 0 ? 0 : stack(norms).norm().ToDouble();
-    }
-
     void EnsureFiniteWeights(int epoch, int steps, string? lastGood)
     {
         using var scope = NewDisposeScope();
@@ -380,28 +323,5 @@ public sealed class Trainer(Models.Network model, TrainOptions options, Device d
         foreach (var (name, p) in model.named_parameters())
             if (!isfinite(p).all().item<bool>())
                 throw new NonFiniteLossException(epoch, steps - 1, double.NaN, lastGood, $"parameter {name} is not finite", DivergenceHint);
-    }
-
-    /// <summary>The top-level settings whose values differ, for the refusal message.</summary>
-    public static string SettingsDiff(string saved, string now)
-    {
-        try
-        {
-            using var a = JsonDocument.Parse(saved);
-            using var b = JsonDocument.Parse(now);
-            Dictionary<string, string> left = [], right = [];
-            Flatten(a.RootElement, "", left);
-            Flatten(b.RootElement, "", right);
-            var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order().ToList();
-            return string.Join("; ", keys.Select(k => $"{k}: {left.GetValueOrDefault(k) ?? "unset"} then, {right.GetValueOrDefault(k) ?? "unset"} now"));
-        }
-        catch (JsonException) { return "unreadable saved settings"; }
-    }
-
-    /// <summary>Nested objects as dotted keys, so a difference names the one value that changed, not a whole section.</summary>
-    static void Flatten(JsonElement e, string prefix, Dictionary<string, string> into)
-    {
-        if (e.ValueKind != JsonValueKind.Object || (prefix.Length > 0 && !e.EnumerateObject().Any())) { into[prefix] = e.GetRawText(); return; }
-        foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}", into);
     }
 }

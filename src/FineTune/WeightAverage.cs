@@ -44,6 +44,17 @@ public sealed class WeightAverage : IDisposable
         Count++;
     }
 
+    /// <summary>
+    /// After the <paramref name="stepsThisEpoch"/>-th optimizer step of an epoch: torchvision updates at its batch 0,
+    /// <paramref name="every"/>, 2·<paramref name="every"/>, …, and in the warm-up restarts the average after each update.
+    /// </summary>
+    public void AfterStep(int stepsThisEpoch, int every, bool warmingUp)
+    {
+        if ((stepsThisEpoch - 1) % every != 0) return;
+        Update();
+        if (warmingUp) Restart();
+    }
+
     /// <summary>The next update copies the weights again (torchvision's n_averaged.fill_(0) in the warm-up).</summary>
     public void Restart() => Count = 0;
 

@@ -114,8 +114,20 @@ public class HostileValueTests
     {
         var then = """{"model":"tiny","train":{"BaseLr":0.001,"Epochs":1,"Seed":0},"data":"ds"}""";
         var now = """{"model":"tiny","train":{"BaseLr":0.5,"Epochs":1,"Seed":0},"data":"ds"}""";
-        Assert.Equal("train.BaseLr: 0.001 then, 0.5 now", Trainer.SettingsDiff(then, now));
-        Assert.Equal("extra: unset then, 1 now", Trainer.SettingsDiff("{}", """{"extra":1}"""));
+        Assert.Equal("train.BaseLr: 0.001 then, 0.5 now", RunSettings.Diff(then, now));
+        Assert.Equal("extra: unset then, 1 now", RunSettings.Diff("{}", """{"extra":1}"""));
+    }
+
+    [Fact]
+    public void A_run_from_before_the_scaling_option_is_named_as_such_and_other_runs_are_not()
+    {
+        var old = """{"regularizer":{"Kind":"vcreg","Alpha":1}}""";
+        var now = """{"regularizer":{"Kind":"vcreg","Alpha":1,"Scaling":"paper"}}""";
+        var e = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(old, now, "/runs/a"));
+        Assert.Equal("/runs/a: the unfinished run there was started by a videovcreg from before --vcreg-scaling (it computed eq. 3's scaling, today's loss), "
+            + "which this version cannot continue; --force to start over, or choose another --out", e.Message);
+        var other = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(now.Replace("1,", "2,"), now, "/runs/a"));
+        Assert.DoesNotContain("before --vcreg-scaling", other.Message);
     }
 
     [Fact]

@@ -1,0 +1,69 @@
+using System.Text.Json;
+
+namespace VideoVCReg.FineTune;
+
+/// <summary>
+/// A run's recorded settings (settings.json, and the copy inside checkpoint-last.pth) against the settings of the command
+/// that continues it: one comparison and one refusal for every way into a run folder (a whole run, an array task of one
+/// split, the submitter of the array, the training loop's resume). A resume with other settings would silently be another run.
+/// </summary>
+public static class RunSettings
+{
+    public const string FileName = "settings.json";
+
+    /// <summary>Throws the one refusal when <paramref name="outDir"/> recorded settings other than <paramref name="current"/>; a folder without any passes.</summary>
+    public static void RequireSame(string outDir, string current)
+    {
+        var path = Path.Combine(outDir, FileName);
+        if (!File.Exists(path)) return;
+        RequireSame(File.ReadAllText(path), current, outDir);
+    }
+
+    /// <summary>The same refusal for settings already read (a checkpoint's).</summary>
+    public static void RequireSame(string recorded, string current, string outDir)
+    {
+        if (recorded != current) throw OtherSettings(outDir, recorded, current);
+    }
+
+    public static InvalidOperationException OtherSettings(string outDir, string recorded, string current) => FromBeforeScaling(recorded)
+        ? new($"{outDir}: the unfinished run there was started by a videovcreg from before --vcreg-scaling (it computed eq. 3's scaling, today's loss), which this version cannot continue; --force to start over, or choose another --out")
+        : new($"{outDir}: the unfinished run there used other settings ({Diff(recorded, current)}); repeat its options, or --force to start over");
+
+    /// <summary>
+    /// Runs from before `--vcreg-scaling` existed recorded no scaling; no option repeats an absent key, so they are named
+    /// as what they are rather than sent looking for one.
+    /// </summary>
+    static bool FromBeforeScaling(string recorded)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(recorded);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("regularizer", out var reg)
+                && reg.ValueKind == JsonValueKind.Object && !reg.TryGetProperty("Scaling", out _);
+        }
+        catch (JsonException) { return false; }
+    }
+
+    /// <summary>The settings whose values differ, each as a dotted key, for the refusal messages.</summary>
+    public static string Diff(string saved, string now)
+    {
+        try
+        {
+            using var a = JsonDocument.Parse(saved);
+            using var b = JsonDocument.Parse(now);
+            Dictionary<string, string> left = [], right = [];
+            Flatten(a.RootElement, "", left);
+            Flatten(b.RootElement, "", right);
+            var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order().ToList();
+            return string.Join("; ", keys.Select(k => $"{k}: {left.GetValueOrDefault(k) ?? "unset"} then, {right.GetValueOrDefault(k) ?? "unset"} now"));
+        }
+        catch (JsonException) { return "unreadable saved settings"; }
+    }
+
+    /// <summary>Nested objects as dotted keys, so a difference names the one value that changed, not a whole section.</summary>
+    static void Flatten(JsonElement e, string prefix, Dictionary<string, string> into)
+    {
+        if (e.ValueKind != JsonValueKind.Object || (prefix.Length > 0 && !e.EnumerateObject().Any())) { into[prefix] = e.GetRawText(); return; }
+        foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}", into);
+    }
+}
