@@ -81,17 +81,6 @@ public static class CliApp
         return string.Join(" ", parse.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
     }
 
-    /// <summary>A command line run inside a running verb (a sweep's trial): the caller's cancellation, no signal handlers of its own.</summary>
-    internal static async Task<int> RunNestedAsync(string[] args, CancellationToken cancel)
-    {
-        if (ParseProblem(args) is string reason)
-        {
-            Console.Error.WriteLine($"videovcreg: {reason} (see 'videovcreg --help')");
-            return 2;
-        }
-        return await BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel);
-    }
-
     static async Task<int> RunVerbAsync(string[] args)
     {
         var parse = BuildRoot().Parse(args);

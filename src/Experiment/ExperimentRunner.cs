@@ -34,8 +34,6 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     /// <summary>Trains (or resumes) and tests every fold; returns the outcomes in fold order.</summary>
     public IReadOnlyList<FoldOutcome> Run(IDataSource source, ModelFactory factory)
     {
-        if (options.Train.Problems().Concat(options.Regularizer.Problems()).ToList() is { Count: > 0 } problems)
-            throw new ArgumentException(string.Join("; ", problems));
         string outDir = options.OutDir;
         if (options.OnlyFold is int only) return [RunOnlyFold(source, factory, only)];
         using var folder = Group.IsWriter ? RunFolder.Acquire(outDir) : null;

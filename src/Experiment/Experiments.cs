@@ -17,7 +17,7 @@ public sealed record Submission(string ArrayScript, string ReportScript, int Spl
 /// source, the preset with its weights as the model factory, and the <see cref="ExperimentRunner"/> over them. The verb
 /// `finetune`, a sweep's trials and its final runs all come here.
 /// </summary>
-public static class Experiments
+public static partial class Experiments
 {
     /// <summary>Trains (or resumes) and tests every split of the spec's run folder; the outcomes in split order.</summary>
     public static IReadOnlyList<FoldOutcome> Run(FineTuneSpec spec, ILoggerFactory loggers, CancellationToken cancel)

@@ -2,17 +2,19 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment;
 using VideoVCReg.Experiment.Images;
 using VideoVCReg.Experiment.Probe;
-using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Experiment.Specs;
+using VideoVCReg.Experiment.Video;
 using VideoVCReg.Models.Image;
 
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg analyze`: what a frozen image backbone's features look like (the paper's Table 6): CDNV, nearest
+/// `videovcreg analyze`: its options mapped to an <see cref="AnalyzeSpec"/>, run by <see cref="Experiments"/>: what a frozen image backbone's features look like (the paper's Table 6): CDNV, nearest
 /// class-centre accuracy, the covariance spectrum and its effective rank; several --weights side by side.
 /// </summary>
 public static class AnalyzeCommand
@@ -42,32 +44,26 @@ public static class AnalyzeCommand
         cmd.Options.Add(new ConfigOption<int>("--sampling-rate", "Data:SamplingRate", "Video: take every N-th frame (default 2)").Init());
         Verb.SetAction(cmd, ctx =>
         {
-            var p = ctx.Parse;
-            if ((p.GetValue(arch) is null) == (p.GetValue(model) is null)) throw new ArgumentException("give one of --arch (an image backbone) or --model (a video preset)");
-            if (p.GetValue(model) is string videoPreset) return Task.FromResult(AnalyzeVideo(ctx, videoPreset, p.GetValue(presets), p.GetValue(frames), p.GetValue(size),
-                p.GetValue(weights) ?? [], p.GetValue(data), p.GetValue(saveFeatures), p.GetValue(json), p.GetValue(outDir)!, p.GetValue(force)));
-            string spec = p.GetValue(data) ?? CifarSource.Synthetic, labelKind = p.GetValue(labels)!;
-            var problems = new List<string>();
-            if (labelKind is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labelKind}')");
-            else if (ImageSources.Problem(spec, labelKind == "coarse") is string bad) problems.Add(bad);
-            var files = p.GetValue(weights) ?? [];
-            foreach (var f in files.Where(f => !File.Exists(f))) problems.Add($"{f}: file not found");
-            if (files.Distinct().Count() != files.Length) problems.Add("--weights names a file twice");
-            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-            var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
-            var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
-            var source = ImageSources.Create(spec, preset, coarse: labelKind == "coarse", workers: ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers,
-                log: loggers.CreateLogger("data"));
-            IReadOnlyList<(string?, ModelFactory)> backbones = files.Length == 0
-                ? [(null, ImageBackbone.Factory(preset, null))]
-                : [.. files.Select(f => ((string?)f, ImageBackbone.Factory(preset, f)))];
-            var results = new AnalyzeRunner(p.GetValue(outDir)!, p.GetValue(force), ctx.Device, (int)ctx.Runtime.Seed, loggers, ctx.Cancel)
-                .Run(source, backbones, p.GetValue(saveFeatures));
-            Print(results, source.Description, p.GetValue(json), p.GetValue(outDir)!);
+            var spec = SpecOf(ctx.Parse, ctx.Services, ctx.Runtime);
+            var analysis = Experiments.Run(spec, ctx.Get<ILoggerFactory>(), ctx.Cancel);
+            Print(analysis.Runs, analysis.Data, ctx.Parse.GetValue(json), spec.OutDir);
             return Task.FromResult(0);
         });
         return cmd;
     }
+
+    /// <summary>The analysis an `analyze` command line describes: its options, the Data section as bound, the runtime's seed and device; checked once.</summary>
+    static AnalyzeSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new AnalyzeSpec
+    {
+        Arch = p.GetValue<string?>("--arch"), ArchPresets = p.GetValue<string?>("--image-presets"), Model = p.GetValue<string?>("--model"),
+        Presets = p.GetValue<string?>("--presets"), Frames = p.GetValue<int?>("--frames"), Size = p.GetValue<int?>("--size"),
+        Weights = p.GetValue<string[]>("--weights") ?? [], Source = p.GetValue<string?>("--data"), Labels = p.GetValue<string>("--labels")!,
+        SaveFeatures = p.GetValue<string?>("--save-features"), OutDir = p.GetValue<string>("--out")!, Force = p.GetValue<bool>("--force"),
+        Seed = runtime.Seed, Device = runtime.Device, Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
+    }.Checked();
+
+    /// <summary>The spec of a `analyze` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
+    internal static AnalyzeSpec Bind(string[] args) => SpecBinding.Bind("analyze", args, SpecOf);
 
     static void Print(IReadOnlyList<AnalyzedWeights> results, string data, bool json, string outDir)
     {
@@ -78,26 +74,5 @@ public static class AnalyzeCommand
             Console.Write(File.ReadAllText(Path.Combine(outDir, "analysis.md")));
             Console.WriteLine($"written: {Path.Combine(outDir, "report.json")}, analysis.md/.csv, spectrum.png");
         }
-    }
-
-    /// <summary>A video preset on an HMDB51-layout split: one centred view per training and test video.</summary>
-    static int AnalyzeVideo(VerbContext ctx, string presetName, string? presetsPath, int? frames, int? size, string[] files, string? data, string? saveFeatures,
-        bool json, string outDir, bool force)
-    {
-        foreach (var f in files.Where(f => !File.Exists(f))) throw new FileNotFoundException($"{f}: file not found", f);
-        if (files.Distinct().Count() != files.Length) throw new ArgumentException("--weights names a file twice");
-        var dataOptions = ctx.Options<VideoVCReg.Experiment.Video.DataOptions>() with { Path = data };
-        if (dataOptions.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
-        if (dataOptions.Folds().Count != 1) throw new ArgumentException($"--split must name one split for an analysis (got '{dataOptions.Split}')");
-        var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
-        var log = loggers.CreateLogger("analyze");
-        var preset = VideoVCReg.Models.ModelPresets.Get(presetName, presetsPath);
-        var source = new VideoVCReg.Experiment.Video.VideoSplits(dataOptions with { Split = dataOptions.Folds()[0].ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            outDir, (int)ctx.Runtime.Seed, loggers.CreateLogger("data"));
-        ModelFactory Factory(string? weights) => (classes, _) => PresetModels.Build(preset, weights, new VideoVCReg.Models.Checkpoints.LoadOptions(classes, frames, size), log);
-        IReadOnlyList<(string?, ModelFactory)> backbones = files.Length == 0 ? [(null, Factory(null))] : [.. files.Select(f => ((string?)f, Factory(f)))];
-        var results = new AnalyzeRunner(outDir, force, ctx.Device, (int)ctx.Runtime.Seed, loggers, ctx.Cancel).Run(source, backbones, saveFeatures);
-        Print(results, source.Description, json, outDir);
-        return 0;
     }
 }

@@ -1,19 +1,16 @@
 using System.CommandLine;
-using System.Globalization;
-using TorchSharp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment;
+using VideoVCReg.Experiment.Specs;
 using VideoVCReg.Experiment.Video;
-using VideoVCReg.FineTune;
-using VideoVCReg.Models;
-using VideoVCReg.Models.Checkpoints;
 
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg eval`: a checkpoint on the test videos of one or more splits with N clips × M crops, and the
+/// `videovcreg eval`: its options mapped to an <see cref="EvalSpec"/>, run by <see cref="Experiments"/>: a checkpoint on the test videos of one or more splits with N clips × M crops, and the
 /// report over the splits (per split and mean), as `finetune` ends.
 /// </summary>
 public static class EvalCommand
@@ -35,40 +32,21 @@ public static class EvalCommand
         DataCliOptions.AddTo(cmd, training: false);
         Verb.SetAction(cmd, ctx =>
         {
-            var p = ctx.Parse;
-            var data = ctx.Options<DataOptions>();
-            var problems = data.Problems().ToList();
-            if (data.Path is null) problems.Add($"eval needs --data (Data:Path): {VideoVCReg.Decoding.Datasets.DatasetSpec.Accepted}");
-            if (p.GetValue(batch) < 1) problems.Add("--batch-size must be ≥ 1");
-            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-            if (data.Dataset() is { } spec && !Directory.Exists(spec.Dir)) throw new DirectoryNotFoundException($"{spec.Dir}: dataset folder not found");
-            var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
-            var log = loggers.CreateLogger("eval");
-            var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
-            string dir = p.GetValue(outDir)!, file = p.GetValue(weights)!;
-            var source = new VideoSplits(data, null, (int)ctx.Runtime.Seed, loggers.CreateLogger("loader"));
-            var runner = new ExperimentRunner(new ExperimentOptions
-            {
-                OutDir = dir, Force = p.GetValue(force), Train = new TrainOptions { BatchSize = p.GetValue(batch) }, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device,
-                Title = $"{Path.GetFileName(file)}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
-                ResultFields = new Dictionary<string, object?>
-                {
-                    ["weights"] = file, ["data"] = data.Path, ["noise"] = data.Noise, ["test_views"] = $"{data.TestClips}x{data.TestCrops}",
-                },
-            }, loggers, ctx.Cancel);
-            runner.Test(source, (classes, _) =>
-            {
-                var built = PresetModels.Build(preset, file, new LoadOptions(null, p.GetValue(frames), p.GetValue(size)), log);
-                long head = built.Model.Classes;
-                if (head != classes)
-                {
-                    built.Model.Dispose();
-                    throw new InvalidDataException($"{file}: the head has {head} classes, the dataset {classes}");
-                }
-                return built;
-            });
+            Experiments.Run(SpecOf(ctx.Parse, ctx.Services, ctx.Runtime), ctx.Get<ILoggerFactory>(), ctx.Cancel);
             return Task.FromResult(0);
         });
         return cmd;
     }
+
+    /// <summary>The evaluation an `eval` command line describes: its own options, the Data section as bound from every layer, the runtime's seed and device; checked once.</summary>
+    static EvalSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new EvalSpec
+    {
+        Model = p.GetValue<string>("--model")!, Weights = p.GetValue<string>("--weights")!, Presets = p.GetValue<string?>("--presets"),
+        Frames = p.GetValue<int?>("--frames"), Size = p.GetValue<int?>("--size"), BatchSize = p.GetValue<int>("--batch-size"),
+        OutDir = p.GetValue<string>("--out")!, Force = p.GetValue<bool>("--force"), Seed = runtime.Seed, Device = runtime.Device,
+        Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
+    }.Checked();
+
+    /// <summary>The spec of a `eval` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
+    internal static EvalSpec Bind(string[] args) => SpecBinding.Bind("eval", args, SpecOf);
 }

@@ -79,18 +79,8 @@ public static class FineTuneCommand
         Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
     }.Checked();
 
-    /// <summary>
-    /// The spec of a `finetune` command line (global options included), bound as the verb binds it: the configuration layers,
-    /// the environment, then the typed options. A sweep binds its base spec so, once, when it starts.
-    /// </summary>
-    internal static FineTuneSpec Bind(string[] args)
-    {
-        if (CliApp.ParseProblem(args) is string bad) throw new UserInputException(bad);
-        var parse = CliApp.BuildRoot().Parse(args);
-        if (parse.CommandResult.Command.Name != "finetune") throw new UserInputException($"not a finetune command line: {string.Join(' ', args)}");
-        using var host = AppHost.Build(parse);
-        return SpecOf(parse, host.Services, host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value);
-    }
+    /// <summary>The spec of a `finetune` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
+    internal static FineTuneSpec Bind(string[] args) => SpecBinding.Bind("finetune", args, SpecOf);
 
     static readonly string[] SlurmValued = ["--partition", "--gpus-per-task", "--cpus-per-task", "--time", "--threads"];
     static readonly string[] SlurmFlags = ["--slurm", "--dry-run", "--force"];

@@ -1,19 +1,19 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment;
 using VideoVCReg.Experiment.Images;
+using VideoVCReg.Experiment.Specs;
 using VideoVCReg.Experiment.Video;
 using VideoVCReg.FineTune;
-using VideoVCReg.Models;
-using VideoVCReg.Models.Checkpoints;
 using VideoVCReg.Models.Regularization;
 
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg pretrain`: supervised pretraining of a network on a source dataset, through the same experiment
+/// `videovcreg pretrain`: its options mapped to a <see cref="PretrainSpec"/>, run by <see cref="Experiments.Run(PretrainSpec, ILoggerFactory, CancellationToken)"/>. Supervised or self-supervised pretraining of a network on a source dataset, through the same experiment
 /// layer, loop and checkpoint writer as `finetune`; its checkpoint-last.pth is a starting point for
 /// `finetune --weights`. Video networks (<c>--model</c>) pretrain on rendered motion classes
 /// (<see cref="SyntheticMotion"/>); image backbones (<c>--arch</c>) on CIFAR-format data (<see cref="CifarSource"/>),
@@ -57,85 +57,38 @@ public static class PretrainCommand
         RegularizerCliOptions.AddTo(cmd);
         Verb.SetAction(cmd, ctx =>
         {
-            var p = ctx.Parse;
-            var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
-            var log = loggers.CreateLogger("pretrain");
-            var train = ctx.Options<TrainOptions>();
-            var dataOptions = ctx.Options<DataOptions>();
-            var reg = ctx.Options<RegularizerOptions>();
-            var problems = train.Problems().Concat(dataOptions.Problems()).Concat(reg.Problems()).ToList();
-            var ssl = (Objective: p.GetValue(objective)!, Projector: p.GetValue(projector), Temperature: p.GetValue(temperature));
-            if (p.GetValue(arch) is string archName)
-                return Task.FromResult(PretrainImages(ctx, archName, p.GetValue(imagePresets), p.GetValue(data) ?? CifarSource.Synthetic, p.GetValue(labels)!,
-                    p.GetValue(imbalance), p.GetValue(weights), p.GetValue(outDir)!, p.GetValue(force), p.GetValue(reuse), problems, ssl, p.GetValue(valShare) ?? 0, p.GetValue(noTest)));
-            var videoData = p.GetValue(data) ?? SyntheticMotion.Name;
-            bool rendered = videoData == SyntheticMotion.Name;
-            if (rendered && p.GetValue(valShare) is double vs && vs != 0) problems.Add($"--val-share is for image data (--arch) and video datasets; pretraining on {SyntheticMotion.Name} validates on --val-clips rendered videos (got {vs})");
-            if (!rendered)
-                foreach (var o in new Option[] { classes, steps, valClips }.Where(o => p.GetResult(o) is { Implicit: false }))
-                    problems.Add($"{o.Name} is for {SyntheticMotion.Name}; --data {videoData} has its own classes and videos");
-            if (ssl.Objective != ImagePretrainSpec.Supervised || ssl.Projector is not null)
-                problems.Add($"--objective {ssl.Objective} and --projector are for image backbones (--arch); video pretraining is supervised");
-            if (!rendered)
-            {
-                dataOptions = dataOptions with { Path = videoData, ValidationShare = p.GetValue(valShare) ?? dataOptions.ValidationShare };
-                try { dataOptions.Folds(); } catch (FormatException e) { problems.Add(e.Message); }
-            }
-            if (p.GetResult(labels) is { Implicit: false }) problems.Add("--labels is for CIFAR-100 image data (--arch); the synthetic motion classes have one label set");
-            if (p.GetResult(imbalance) is { Implicit: false }) problems.Add("--imbalance is for image data (--arch); video pretraining renders every class alike");
-            if (p.GetValue(classes) is < 2 or > 64) problems.Add($"--classes must be in [2, 64] (got {p.GetValue(classes)})");
-            if (p.GetValue(steps) < 1) problems.Add($"--steps-per-epoch must be ≥ 1 (got {p.GetValue(steps)})");
-            if (p.GetValue(valClips) < 0) problems.Add($"--val-clips must be ≥ 0 (got {p.GetValue(valClips)})");
-            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-            var preset = ModelPresets.Get(p.GetValue(model)!, p.GetValue(presets));
-            string? start = p.GetValue(weights);
-            int? f = p.GetValue(frames), s = p.GetValue(size);
-            string dir = p.GetValue(outDir)!;
-            IDataSource source = rendered ? new SyntheticMotion(p.GetValue(classes), p.GetValue(steps), p.GetValue(valClips), dataOptions)
-                : new VideoSplits(dataOptions, dir, (int)ctx.Runtime.Seed, loggers.CreateLogger("loader"));
-            var runner = new ExperimentRunner(new ExperimentOptions
-            {
-                OutDir = dir, Force = p.GetValue(force), ReuseFinished = p.GetValue(reuse), Train = train, Regularizer = reg,
-                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, SkipTest = p.GetValue(noTest),
-                Title = $"{preset.Name} pretrained on {source.Description}",
-                Settings = new Dictionary<string, object?>
-                {
-                    ["model"] = preset.Name, ["weights"] = start, ["frames"] = f, ["size"] = s,
-                    ["views"] = new { dataOptions.SamplingRate, dataOptions.Noise, dataOptions.Flip, dataOptions.RandAugment, dataOptions.CropMinArea, dataOptions.SceneColourJitter },
-                },
-                ResultFields = new Dictionary<string, object?> { ["weights"] = start, ["data"] = source.Description },
-            }, loggers, ctx.Cancel);
-            var outcome = runner.Run(source, (n, from) => PresetModels.Build(preset, from ?? start, new LoadOptions(n, f, s, train.DropPath, KeepFloat64: train.Precision == "float64"), log));
+            var spec = SpecOf(ctx.Parse, ctx.Services, ctx.Runtime);
+            var loggers = ctx.Get<ILoggerFactory>();
+            // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost).
+            if (spec.Arch is not null) loggers.CreateLogger("pretrain").LogInformation("{Recipe}", ctx.Get<RecipeChoice>().Describe());
+            var outcome = Experiments.Run(spec, loggers, ctx.Cancel);
             if (VideoVCReg.Runtime.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
             return Task.FromResult(0);
         });
         return cmd;
     }
 
-    /// <summary>An image backbone on CIFAR-format data; the checkpoints are torchvision state_dicts.</summary>
-    static int PretrainImages(VerbContext ctx, string archName, string? presetsPath, string data, string labels, double? imbalance,
-        string? start, string dir, bool force, bool reuse, List<string> problems, (string Objective, string? Projector, double Temperature) ssl, double share, bool skipTest)
+    /// <summary>
+    /// The run a `pretrain` command line describes: its own options (the rendered source's and the labels only when typed, so
+    /// a run that cannot use them refuses them), the Train, Data and Regularizer sections as the host bound them from every
+    /// configuration layer, the runtime's seed and device; checked once, every problem in one line.
+    /// </summary>
+    static PretrainSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new PretrainSpec
     {
-        var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
-        var train = ctx.Options<TrainOptions>();
-        var reg = ctx.Options<RegularizerOptions>();
-        if (ImageSources.Problem(data, labels == "coarse") is string bad) problems.Add(bad);
-        if (labels is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labels}')");
-        if (imbalance is double r && !(r >= 1 && double.IsFinite(r))) problems.Add($"--imbalance must be a finite ratio ≥ 1 (got {r})");
-        var spec = new ImagePretrainSpec(null!, data, labels == "coarse", imbalance, start, ctx.Options<DataOptions>().Workers,
-            ctx.Options<DataOptions>().Images(), ssl.Objective, ssl.Projector, ssl.Temperature, share);
-        if (spec.Problem() is string sslBad) problems.Add(sslBad);
-        if (spec.SelfSupervised && imbalance is not null) problems.Add("--imbalance is for supervised pretraining (a self-supervised run does not use the labels)");
-        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-        // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost).
-        var recipe = ctx.Get<RecipeChoice>();
-        var preset = recipe.Image ?? VideoVCReg.Models.Image.ImagePresets.Get(archName, presetsPath);
-        loggers.CreateLogger("pretrain").LogInformation("{Recipe}", recipe.Describe());
-        var outcome = ImagePretraining.Run(spec with { Preset = preset }, new ExperimentOptions
-        {
-            OutDir = dir, Force = force, ReuseFinished = reuse, Train = train, Regularizer = reg, Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, SkipTest = skipTest,
-        }, loggers, ctx.Cancel);
-        if (VideoVCReg.Runtime.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
-        return 0;
-    }
+        Model = p.GetValue<string>("--model")!, Weights = p.GetValue<string?>("--weights"), Presets = p.GetValue<string?>("--presets"),
+        Frames = p.GetValue<int?>("--frames"), Size = p.GetValue<int?>("--size"),
+        Arch = p.GetValue<string?>("--arch"), ArchPresets = p.GetValue<string?>("--image-presets"), Source = p.GetValue<string?>("--data"),
+        Labels = SpecBinding.GivenText(p, "--labels"), Imbalance = p.GetValue<double?>("--imbalance"),
+        Classes = SpecBinding.Given<int>(p, "--classes"), StepsPerEpoch = SpecBinding.Given<int>(p, "--steps-per-epoch"), ValClips = SpecBinding.Given<int>(p, "--val-clips"),
+        OutDir = p.GetValue<string>("--out")!, Force = p.GetValue<bool>("--force"), Reuse = p.GetValue<bool>("--reuse"), SkipTest = p.GetValue<bool>("--no-test"),
+        Objective = p.GetValue<string>("--objective")!, Projector = p.GetValue<string?>("--projector"), Temperature = p.GetValue<double>("--temperature"),
+        ValidationShare = p.GetValue<double?>("--val-share"),
+        Seed = runtime.Seed, Device = runtime.Device,
+        Train = services.GetRequiredService<IOptions<TrainOptions>>().Value,
+        Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
+        Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
+    }.Checked();
+
+    /// <summary>The spec of a `pretrain` command line, bound as the verb binds it (<see cref="SpecBinding"/>): a sweep's base spec.</summary>
+    internal static PretrainSpec Bind(string[] args) => SpecBinding.Bind("pretrain", args, SpecOf);
 }

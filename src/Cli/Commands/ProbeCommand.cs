@@ -2,17 +2,18 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VideoVCReg.Cli.Hosting;
 using VideoVCReg.Experiment;
 using VideoVCReg.Experiment.Images;
 using VideoVCReg.Experiment.Probe;
-using VideoVCReg.Models.Checkpoints;
+using VideoVCReg.Experiment.Specs;
 using VideoVCReg.Models.Image;
 
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg probe`: linear-probe transfer of a frozen image backbone (appendix C.1 with lbfgs, C.3 with adamw):
+/// `videovcreg probe`: its options mapped to a <see cref="ProbeSpec"/>, run by <see cref="Experiments"/>. Linear-probe transfer of a frozen image backbone (appendix C.1 with lbfgs, C.3 with adamw):
 /// features of the downstream training and test sets, then the probe; report.json in --out, or one JSON object with --json.
 /// </summary>
 public static class ProbeCommand
@@ -42,35 +43,10 @@ public static class ProbeCommand
         DataCliOptions.AddWorkers(cmd);
         Verb.SetAction(cmd, ctx =>
         {
-            var p = ctx.Parse;
-            var problems = new List<string>();
-            string spec = p.GetValue(data)!, labelKind = p.GetValue(labels)!;
-            if (ImageSources.Problem(spec, labelKind == "coarse") is string bad) problems.Add(bad);
-            if (labelKind is not ("fine" or "coarse")) problems.Add($"--labels must be fine or coarse (got '{labelKind}')");
-            var options = new ProbeOptions
-            {
-                OutDir = p.GetValue(outDir)!, Force = p.GetValue(force), Solver = p.GetValue(solver)!, SaveFeatures = p.GetValue(saveFeatures),
-                Seed = (int)ctx.Runtime.Seed, Device = ctx.Device, ValidationShare = p.GetValue(valShare), LambdaCount = p.GetValue(lambdas), MaxIterations = p.GetValue(maxIter),
-                Epochs = p.GetValue(epochs), Lr = p.GetValue(lr), WeightDecay = p.GetValue(wd), BatchSize = p.GetValue(batch),
-            };
-            problems.AddRange(options.Problems());
-            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-            var preset = ImagePresets.Get(p.GetValue(arch)!, p.GetValue(imagePresets));
-            string? start = p.GetValue(weights);
-            if (start is not null && !File.Exists(start)) throw new FileNotFoundException($"{start}: file not found", start);
-            options = options with
-            {
-                Settings = new Dictionary<string, object?>
-                {
-                    ["arch"] = preset, ["weights"] = start is null ? null : Path.GetFullPath(start), ["labels"] = labelKind,
-                    ["weights_sha256"] = start is null ? null : VideoVCReg.Runtime.IO.FileDigest.Sha256(start),
-                },
-            };
-            var log = ctx.Services.GetRequiredService<ILoggerFactory>().CreateLogger("probe");
-            var source = ImageSources.Create(spec, preset, coarse: labelKind == "coarse", workers: ctx.Options<VideoVCReg.Experiment.Video.DataOptions>().Workers, log: log);
-            var runner = new ProbeRunner(options, ctx.Services.GetRequiredService<ILoggerFactory>(), ctx.Cancel);
-            var report = runner.Run(source, ImageBackbone.Factory(preset, start, log), $"{preset.Name} ({start ?? "random weights"}) probed on {source.Description}, {options.Solver}");
-            if (p.GetValue(json))
+            var spec = SpecOf(ctx.Parse, ctx.Services, ctx.Runtime);
+            var report = Experiments.Run(spec, ctx.Get<ILoggerFactory>(), ctx.Cancel);
+            var options = spec.Probe;
+            if (ctx.Parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(ProbeReport.Json) { WriteIndented = false }));
             else
                 Console.WriteLine(options.Solver == "lbfgs"
@@ -80,4 +56,20 @@ public static class ProbeCommand
         });
         return cmd;
     }
+
+    /// <summary>The probe a `probe` command line describes: its options, the loader's workers as bound, the runtime's seed and device; checked once.</summary>
+    static ProbeSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new ProbeSpec
+    {
+        Arch = p.GetValue<string>("--arch")!, Weights = p.GetValue<string?>("--weights"), ArchPresets = p.GetValue<string?>("--image-presets"),
+        Source = p.GetValue<string>("--data")!, Labels = p.GetValue<string>("--labels")!, Workers = services.GetRequiredService<IOptions<VideoVCReg.Experiment.Video.DataOptions>>().Value.Workers, Device = runtime.Device,
+        Probe = new ProbeOptions
+        {
+            OutDir = p.GetValue<string>("--out")!, Force = p.GetValue<bool>("--force"), Solver = p.GetValue<string>("--solver")!, SaveFeatures = p.GetValue<string?>("--save-features"),
+            Seed = (int)runtime.Seed, ValidationShare = p.GetValue<double>("--val-share"), LambdaCount = p.GetValue<int>("--lambdas"), MaxIterations = p.GetValue<int>("--max-iter"),
+            Epochs = p.GetValue<int>("--epochs"), Lr = p.GetValue<double>("--lr"), WeightDecay = p.GetValue<double>("--weight-decay"), BatchSize = p.GetValue<int>("--batch-size"),
+        },
+    }.Checked();
+
+    /// <summary>The spec of a `probe` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
+    internal static ProbeSpec Bind(string[] args) => SpecBinding.Bind("probe", args, SpecOf);
 }

@@ -8,8 +8,8 @@ using VideoVCReg.Runtime.IO;
 namespace VideoVCReg.Cli.Commands;
 
 /// <summary>
-/// `videovcreg sweep`: appendix C.2's grid as a folder of `finetune` or `pretrain` trials (<see cref="SweepWorker"/>); a finetune
-/// sweep's trials are copies of one base spec, bound here from the trials' options when the sweep starts. Worked
+/// `videovcreg sweep`: appendix C.2's grid as a folder of `finetune` or `pretrain` trials (<see cref="SweepWorker"/>); the
+/// trials are copies of one base spec, bound here from the trials' options when the sweep starts. Worked
 /// through by any number of local processes or a Slurm job array, then the best setting retrained and tested; `--summary`
 /// ranks it. Options the sweep does not know are the trials' fixed options; α and β lists not given come from the Grid of
 /// their `--recipe` or `--config` (<see cref="ConfigGrid"/>).
@@ -104,8 +104,6 @@ public static class SweepCommand
             var p = ctx.Parse;
             var loggers = ctx.Services.GetRequiredService<ILoggerFactory>();
             var log = loggers.CreateLogger("sweep");
-            // pretrain trials only: they have no spec yet, so they still run as command lines.
-            VerbRunner runner = (args, ct) => CliApp.RunNestedAsync(args, ct);
             var axes = new[] { ("--alpha", p.GetValue(alpha)), ("--beta", p.GetValue(beta)), ("--noise", p.GetValue(noise)), ("--split", p.GetValue(split)) }
                 .Where(a => a.Item2 is not null).Select(a => new SweepAxis(a.Item1, List(a.Item2))).ToList();
             // Global options given before `sweep` belong to the sweep process; after it, to the trials as well.
@@ -120,7 +118,7 @@ public static class SweepCommand
                 var dir = existing ?? p.GetValue(outDir) ?? throw new UserInputException("sweep: give a grid (--alpha ... --out DIR) or an existing sweep folder DIR");
                 if (axes.Count > 0 || fixedArgs.Count > 0)
                     throw new UserInputException($"sweep {dir}: the grid and fixed options are in its sweep.json; give them only when starting a sweep (unexpected: {string.Join(" ", axes.Select(a => a.Option).Concat(fixedArgs))})");
-                var worker = new SweepWorker(dir, SweepPlan.Read(dir), runner, log, loggers);
+                var worker = new SweepWorker(dir, SweepPlan.Read(dir), log, loggers);
                 if (p.GetValue(trial) is int k) return await worker.RunTrial(k, ctx.Cancel);
                 if (p.GetValue(final)) return await worker.RunFinal(ctx.Cancel);
                 if (p.GetValue(summary)) { Console.WriteLine(SweepSummary.Write(worker)); return 0; }
@@ -134,20 +132,27 @@ public static class SweepCommand
             var problems = plan.Problems().ToList();
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (p.GetValue(slurm)) problems.AddRange(options.Problems());
-            // The trials' options are bound (finetune: into the base spec) or parsed (pretrain) now, not in a job hours later.
-            if (problems.Count == 0 && verbName == "finetune")
+            // The trials' options are bound into the base spec now, not in a job hours later, and the first trial checked.
+            if (problems.Count == 0)
             {
                 try
                 {
-                    plan = plan with { Spec = FineTuneCommand.Bind(["finetune", .. fixedArgs, "--out", root]) };
-                    plan.TrialSpec(plan.Trials()[0], root);
+                    if (verbName == "finetune")
+                    {
+                        plan = plan with { Spec = FineTuneCommand.Bind(["finetune", .. fixedArgs, "--out", root]) };
+                        plan.TrialSpec(plan.Trials()[0], root);
+                    }
+                    else
+                    {
+                        plan = plan with { Pretrain = PretrainCommand.Bind(["pretrain", .. fixedArgs, "--out", root]) };
+                        plan.PretrainTrialSpec(plan.Trials()[0], root);
+                    }
                 }
                 catch (Exception e) when (e is UserInputException or ArgumentException or FormatException or InvalidDataException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
                 {
                     problems.Add($"the trials' options: {e.Message}");
                 }
             }
-            else if (problems.Count == 0 && CliApp.ParseProblem(plan.TrialArgs(plan.Trials()[0], root)) is string bad) problems.Add($"the trials' options: {bad}");
             if (problems.Count > 0) throw new UserInputException(string.Join("; ", problems));
             if (File.Exists(root)) throw new UserInputException($"{root}: is a file, not a sweep folder (--out)");
             Directory.CreateDirectory(root);
@@ -155,7 +160,7 @@ public static class SweepCommand
             // Workers started together on a new folder: one creates the plan, the others find the same plan and join it.
             if (!AtomicFile.CreateTextOnce(planPath, plan.ToJson()) && File.ReadAllText(planPath) != plan.ToJson())
                 throw new UserInputException($"{root}: holds another sweep (its {SweepPlan.FileName} differs); choose another --out, or run 'sweep {root}' to continue that one");
-            var sweep = new SweepWorker(root, plan, runner, log, loggers);
+            var sweep = new SweepWorker(root, plan, log, loggers);
             Console.WriteLine($"sweep {root}: {plan.Trials().Count} trials ({string.Join(" × ", axes.Select(a => $"{a.Values.Count} {a.Option.TrimStart('-')}"))})");
             if (!p.GetValue(slurm)) return await sweep.Work(ctx.Cancel);
             var (arrayScript, finalScript) = SlurmScript.Write(root, plan, options, SlurmScript.SelfCommand());

@@ -47,6 +47,11 @@ public sealed record ImagePretrainSpec(ImagePreset Preset, string Data, bool Coa
         return on.Count == 0 ? null : string.Join(", ", on);
     }
 
+    /// <summary>The refusal of <see cref="FineTuningOnly"/>'s settings <paramref name="on"/> for a self-supervised <paramref name="objective"/>.</summary>
+    public static string LabelFree(string objective, string on) =>
+        $"--objective {objective} has no labels and trains every layer from the start: {on} must be off " +
+        "(--mixup 0 --cutmix 0 --label-smoothing 0 --num-sample 1 --layer-decay 1; the simclr and vicreg recipes set them so)";
+
     /// <summary>A one-line complaint about the objective's settings, or null.</summary>
     public string? Problem()
     {
@@ -71,10 +76,10 @@ public static class ImagePretraining
 {
     public static IReadOnlyList<FoldOutcome> Run(ImagePretrainSpec spec, ExperimentOptions options, ILoggerFactory? loggers, CancellationToken cancel)
     {
-        if (spec.Problem() is string bad) throw new ArgumentException(bad);
+        // The objective's settings were checked where they were given (PretrainSpec, the protocol verb); the recipe's switches
+        // are checked here too because the protocols have no spec that would list them.
         if (spec.SelfSupervised && ImagePretrainSpec.FineTuningOnly(options.Train) is string on)
-            throw new ArgumentException($"--objective {spec.Objective} has no labels and trains every layer from the start: {on} must be off " +
-                "(--mixup 0 --cutmix 0 --label-smoothing 0 --num-sample 1 --layer-decay 1; the simclr and vicreg recipes set them so)");
+            throw new ArgumentException(ImagePretrainSpec.LabelFree(spec.Objective, on));
         var source = ImageSources.Create(spec.Data, spec.Preset, spec.Coarse, spec.Imbalance, spec.Workers, loggers?.CreateLogger("data"),
             spec.Recipe, spec.SelfSupervised ? spec.Objective : null, spec.ValidationShare);
         var projector = spec.Projector ?? DefaultProjectorFor(spec);

@@ -51,7 +51,6 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
 
     public ProbeReport Run(IDataSource source, ModelFactory factory, string title)
     {
-        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems));
         using var folder = RunFolder.Acquire(options.OutDir);
         var settingsPath = Path.Combine(options.OutDir, "settings.json");
         var settings = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))

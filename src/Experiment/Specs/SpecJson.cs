@@ -14,7 +14,7 @@ namespace VideoVCReg.Experiment.Specs;
 /// </summary>
 public static class SpecJson
 {
-    static readonly HashSet<Type> Specs = [typeof(FineTuneSpec), typeof(TrainOptions), typeof(DataOptions), typeof(RegularizerOptions)];
+    static readonly HashSet<Type> Specs = [typeof(FineTuneSpec), typeof(PretrainSpec), typeof(TrainOptions), typeof(DataOptions), typeof(RegularizerOptions)];
 
     public static readonly JsonSerializerOptions Options = With(new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
@@ -40,9 +40,15 @@ public static class SpecJson
 
     public static string Write(FineTuneSpec spec) => JsonSerializer.Serialize(spec, Options);
 
-    public static FineTuneSpec Read(string path)
+    public static string Write(PretrainSpec spec) => JsonSerializer.Serialize(spec, Options);
+
+    public static FineTuneSpec Read(string path) => Read<FineTuneSpec>(path, "finetune");
+
+    public static PretrainSpec ReadPretrain(string path) => Read<PretrainSpec>(path, "pretrain");
+
+    static T Read<T>(string path, string verb)
     {
-        try { return JsonSerializer.Deserialize<FineTuneSpec>(File.ReadAllText(path), Options) ?? throw new InvalidDataException($"{path}: empty"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not a finetune spec ({e.Message})"); }
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options) ?? throw new InvalidDataException($"{path}: empty"); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a {verb} spec ({e.Message})"); }
     }
 }

@@ -18,16 +18,17 @@ public sealed record Trial(int Id, IReadOnlyDictionary<string, string> Values)
 
 /// <summary>
 /// A hyperparameter sweep (appendix C.2), as written to DIR/sweep.json: the verb and its fixed options, and the axes.
-/// A `finetune` sweep also holds its base <see cref="Spec"/>, bound once when the sweep starts: a trial is that spec with the
-/// trial's values (<see cref="TrialSpec"/>), run in-process through <see cref="Experiments.Run"/>. Trials of `pretrain` are
-/// still command lines (<see cref="TrialArgs"/>), run through the CLI: there is no pretraining spec yet.
+/// It also holds its base spec, bound once when the sweep starts (<see cref="Spec"/> for `finetune`, <see cref="Pretrain"/>
+/// for `pretrain`): a trial is that spec with the trial's values (<see cref="TrialSpec"/>, <see cref="PretrainTrialSpec"/>),
+/// run in-process through <see cref="Experiments"/>. <see cref="TrialArgs"/> is the same trial as a command line, for people.
 /// The grid is the product of the axes, the first axis slowest. <see cref="Tuned"/> axes are chosen (α, β);
 /// <see cref="Condition"/> axes get one final run per value (noise σ); the split axis is averaged over when scoring
 /// and is the final run's split list. Trials run with --no-test (scored by validation top-1); the final run of each
 /// condition retrains the best tuned values on the full training splits (--val-share 0) and tests them.
 /// </summary>
 public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IReadOnlyList<SweepAxis> Axes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FineTuneSpec? Spec = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FineTuneSpec? Spec = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PretrainSpec? Pretrain = null)
 {
     public const string FileName = "sweep.json";
     public static readonly string[] Tuned = ["--alpha", "--beta"];
@@ -53,7 +54,7 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
         return trials;
     }
 
-    /// <summary>The trial's full command line: the verb, the fixed options, its values, validation only, its folder.</summary>
+    /// <summary>The trial's full command line (what it runs, as a user would type it): the verb, the fixed options, its values, validation only, its folder.</summary>
     public string[] TrialArgs(Trial trial, string sweepDir) =>
         [Verb, .. BaseArgs, .. trial.Values.SelectMany(kv => new[] { kv.Key, kv.Value }), .. ValidationArgs, "--no-test", "--out", Path.Combine(sweepDir, trial.Folder)];
 
@@ -80,32 +81,62 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
     static FineTuneSpec With(IEnumerable<KeyValuePair<string, string>> values, FineTuneSpec spec)
     {
         foreach (var (option, text) in values)
-        {
-            double Number() => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
             spec = option switch
             {
-                "--alpha" => spec with { Regularizer = spec.Regularizer with { Alpha = Number() } },
-                "--beta" => spec with { Regularizer = spec.Regularizer with { Beta = Number() } },
-                "--noise" => spec with { Data = spec.Data with { Noise = Number() } },
+                "--noise" => spec with { Data = spec.Data with { Noise = Number(text) } },
                 SplitAxis => spec with { Data = spec.Data with { Split = text } },
-                _ => throw new InvalidDataException($"sweep: {option} is not an axis a spec can take"),
+                _ => spec with { Regularizer = TunedValue(option, text, spec.Regularizer) },
             };
-        }
         return spec.Checked();
     }
+
+    /// <summary>The pretrain base spec with each axis's value: pretraining's grid is α × β (<see cref="Problems"/>).</summary>
+    static PretrainSpec With(IEnumerable<KeyValuePair<string, string>> values, PretrainSpec spec)
+    {
+        foreach (var (option, text) in values) spec = spec with { Regularizer = TunedValue(option, text, spec.Regularizer) };
+        return spec.Checked();
+    }
+
+    static Models.Regularization.RegularizerOptions TunedValue(string option, string text, Models.Regularization.RegularizerOptions reg) => option switch
+    {
+        "--alpha" => reg with { Alpha = Number(text) },
+        "--beta" => reg with { Beta = Number(text) },
+        _ => throw new InvalidDataException($"sweep: {option} is not an axis a spec can take"),
+    };
+
+    static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The pretrain base spec with the trial's values, validation only, into the trial's folder. An image pretraining has no
+    /// validation share unless asked, so its trials get finetune's default one (0.1) to be scored on; video pretraining
+    /// validates on its rendered clips.
+    /// </summary>
+    public PretrainSpec PretrainTrialSpec(Trial trial, string sweepDir)
+    {
+        var spec = RequirePretrainSpec(sweepDir);
+        return With(trial.Values, spec with
+        {
+            ValidationShare = spec.Arch is not null ? 0.1 : spec.ValidationShare, SkipTest = true, Force = false, OutDir = Path.Combine(sweepDir, trial.Folder),
+        });
+    }
+
+    /// <summary>A condition's final pretraining: the chosen values, retrained on the whole training set (no share held out) and tested.</summary>
+    public PretrainSpec PretrainFinalSpec(FinalChoice choice, string sweepDir, string outDir) =>
+        With(choice.Tuned.Concat(choice.Condition), RequirePretrainSpec(sweepDir) with { ValidationShare = 0, SkipTest = false, Force = false, OutDir = outDir });
 
     /// <summary>
     /// The base spec of a `finetune` sweep. A sweep.json written before trials were specs holds only command lines: it is
     /// refused in one line rather than re-parsed.
     /// </summary>
-    public FineTuneSpec RequireSpec(string sweepDir) => Spec ?? throw new InvalidDataException(Verb == "finetune"
-        ? $"{sweepDir}: a sweep written by an earlier videovcreg (its {FileName} holds finetune command lines, not a spec); start it again with sweep ... --out NEWDIR, or finish it with the version that started it"
-        : $"{sweepDir}: a sweep of {Verb} trials has no spec; its trials run as command lines");
+    public FineTuneSpec RequireSpec(string sweepDir) => Spec ?? throw Earlier(sweepDir);
 
-    /// <summary>
-    /// An image pretraining has no validation share unless asked, so its trials get finetune's default one (0.1) to be scored on;
-    /// video pretraining validates on its rendered clips, finetune on its own default share.
-    /// </summary>
+    /// <summary>The base spec of a `pretrain` sweep; one written before pretraining had a spec is refused as <see cref="RequireSpec"/> refuses.</summary>
+    public PretrainSpec RequirePretrainSpec(string sweepDir) => Pretrain ?? throw Earlier(sweepDir);
+
+    InvalidDataException Earlier(string sweepDir) => new($"{sweepDir}: a sweep written by an earlier videovcreg (its {FileName} holds {Verb} command lines, not a spec); "
+        + "start it again with sweep ... --out NEWDIR, or finish it with the version that started it");
+
+    /// <summary>The validation share an image pretraining trial is given (<see cref="PretrainTrialSpec"/>), as options.</summary>
     string[] ValidationArgs => Verb == "pretrain" && BaseArgs.Contains("--arch") ? ["--val-share", "0.1"] : [];
 
     /// <summary>One-line complaints about the plan; empty when it can run.</summary>

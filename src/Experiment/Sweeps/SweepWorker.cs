@@ -1,14 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using VideoVCReg.Runtime.IO;
 
 namespace VideoVCReg.Experiment.Sweeps;
-
-/// <summary>Runs one command line of the tool in this process (the CLI's verb tree); returns its exit code. Only `pretrain` trials, which have no spec yet, still run so.</summary>
-public delegate Task<int> VerbRunner(string[] args, CancellationToken cancel);
 
 /// <summary>
 /// Where a trial stands, read from its folder. Cancelled comes from Slurm alone (the summary asks it): the folder of a trial
@@ -24,10 +20,10 @@ public enum TrialStatus { Pending, Running, Finished, Failed, Cancelled }
 /// checkpoint; a finished one (report.json) is never run again. A trial that exits non-zero gets failed.txt (its exit
 /// code and last error line) and is not retried until that file is removed. When every trial is finished or failed,
 /// the final stage runs once (DIR/final/.claim): per condition the best tuned values, retrained and tested.
-/// A `finetune` trial is a spec (<see cref="SweepPlan.TrialSpec"/>), kept as spec.json in its folder and run here through
-/// <see cref="Experiments.Run"/>; a `pretrain` trial is still a command line, run through <paramref name="run"/>.
+/// A trial is a spec (<see cref="SweepPlan.TrialSpec"/>, <see cref="SweepPlan.PretrainTrialSpec"/>), kept as spec.json in its
+/// folder and run here through <see cref="Experiments"/>; so is a final run.
 /// </summary>
-public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILogger? log = null, ILoggerFactory? loggers = null)
+public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null, ILoggerFactory? loggers = null)
 {
     readonly ILogger log = log ?? NullLogger.Instance;
     readonly ILoggerFactory loggers = loggers ?? NullLoggerFactory.Instance;
@@ -78,7 +74,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
     }
 
     /// <summary>Runs trial <paramref name="id"/> if no one else is (a Slurm array task); 0 when it is finished or taken elsewhere.</summary>
-    public async Task<int> RunTrial(int id, CancellationToken cancel)
+    public Task<int> RunTrial(int id, CancellationToken cancel)
     {
         var trials = plan.Trials();
         if (id < 0 || id >= trials.Count) throw new ArgumentException($"--trial {id}: the sweep in {dir} has trials 0 … {trials.Count - 1}");
@@ -86,14 +82,14 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
         var trial = trials[id];
         var folder = Path.Combine(dir, trial.Folder);
         using var claim = TryClaim(folder);
-        if (claim is null) { log.LogInformation("trial {Id} ({Label}) is being run by another process ({Owner})", id, trial.Label, Owner(folder)); return 0; }
-        if (StatusOf(folder) == TrialStatus.Finished) { log.LogInformation("trial {Id} ({Label}) finished before", id, trial.Label); return 0; }
+        if (claim is null) { log.LogInformation("trial {Id} ({Label}) is being run by another process ({Owner})", id, trial.Label, Owner(folder)); return Task.FromResult(0); }
+        if (StatusOf(folder) == TrialStatus.Finished) { log.LogInformation("trial {Id} ({Label}) finished before", id, trial.Label); return Task.FromResult(0); }
         File.Delete(Path.Combine(folder, FailedFile)); // an explicit --trial retries a failed trial
         log.LogInformation("trial {Id}/{Count}: {Label}", id, trials.Count, trial.Label);
-        var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.TrialSpec(trial, dir), folder, cancel) : await RunCapturing(plan.TrialArgs(trial, dir), cancel);
+        var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.TrialSpec(trial, dir), cancel) : RunSpec(plan.PretrainTrialSpec(trial, dir), cancel);
         if (rc != 0 && !cancel.IsCancellationRequested)
             AtomicFile.WriteText(Path.Combine(folder, FailedFile), $"exit code {rc}: {lastError}\n");
-        return rc;
+        return Task.FromResult(rc);
     }
 
     /// <summary>
@@ -162,15 +158,14 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
     static string Key(Trial t, string[] axes) => string.Join("|", axes.Select(a => t.Values.GetValueOrDefault(a) ?? ""));
 
     /// <summary>The retrain-and-test of each condition's best setting, once (DIR/final/.claim); finished runs are kept.</summary>
-    public async Task<int> RunFinal(CancellationToken cancel)
+    public Task<int> RunFinal(CancellationToken cancel)
     {
         RequireRunnable();
         var finalDir = Path.Combine(dir, FinalFolder);
         using var claim = TryClaim(finalDir);
-        if (claim is null) { log.LogInformation("the final stage is being run by another process ({Owner})", Owner(finalDir)); return 0; }
+        if (claim is null) { log.LogInformation("the final stage is being run by another process ({Owner})", Owner(finalDir)); return Task.FromResult(0); }
         var choices = Choose();
         AtomicFile.WriteText(Path.Combine(finalDir, "choices.json"), JsonSerializer.Serialize(choices, SweepPlan.Json));
-        var splits = plan.Axes.FirstOrDefault(a => a.Option == SweepPlan.SplitAxis)?.Values;
         foreach (var choice in choices)
         {
             var name = choice.Condition.Count == 0 ? "run" : string.Join("-", choice.Condition.Select(kv => $"{kv.Key.TrimStart('-')}{kv.Value}"));
@@ -179,12 +174,10 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
             log.LogInformation("final: {Condition} with {Tuned} (mean validation top-1 {Score:P1} over {Count} trial(s)): retrained on the full training split(s) and tested",
                 choice.Condition.Count == 0 ? "the sweep" : string.Join(" ", choice.Condition.Select(kv => $"{kv.Key} {kv.Value}")),
                 string.Join(" ", choice.Tuned.Select(kv => $"{kv.Key} {kv.Value}")), choice.MeanValidationTop1, choice.Trials);
-            var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.FinalSpec(choice, dir, outDir), outDir, cancel) : await RunCapturing(
-                [plan.Verb, .. plan.BaseArgs, .. choice.Tuned.Concat(choice.Condition).SelectMany(kv => new[] { kv.Key, kv.Value }),
-                 .. splits is null ? Array.Empty<string>() : ["--split", string.Join(",", splits)], "--val-share", "0", "--out", outDir], cancel);
-            if (rc != 0) { log.LogError("final run {Out} failed: {Error}", outDir, lastError); return rc; }
+            var (rc, lastError) = plan.Verb == "finetune" ? RunSpec(plan.FinalSpec(choice, dir, outDir), cancel) : RunSpec(plan.PretrainFinalSpec(choice, dir, outDir), cancel);
+            if (rc != 0) { log.LogError("final run {Out} failed: {Error}", outDir, lastError); return Task.FromResult(rc); }
         }
-        return 0;
+        return Task.FromResult(0);
     }
 
     static string Owner(string folder)
@@ -192,60 +185,39 @@ public sealed class SweepWorker(string dir, SweepPlan plan, VerbRunner? run, ILo
         try { return File.ReadAllText(Path.Combine(folder, ClaimFile + "-owner")).Trim(); } catch (IOException) { return "unknown"; }
     }
 
-    /// <summary>A sweep this worker can run: a `finetune` sweep written before trials were specs is refused in one line.</summary>
+    /// <summary>A sweep this worker can run: one written before trials were specs is refused in one line.</summary>
     void RequireRunnable()
     {
         if (plan.Verb == "finetune") plan.RequireSpec(dir);
-        else if (run is null) throw new InvalidOperationException($"{dir}: {plan.Verb} trials run as command lines, and this worker was given no way to run them");
+        else plan.RequirePretrainSpec(dir);
     }
 
     /// <summary>
     /// A spec run in this process, kept beside its run as spec.json (what the trial was, whatever wrote the sweep). A failure
     /// is the trial's, as a failed process was: its one line is returned and logged, and the sweep goes on with the next trial.
     /// </summary>
-    (int Code, string LastError) RunSpec(Specs.FineTuneSpec spec, string folder, CancellationToken cancel)
+    (int Code, string LastError) RunSpec(Specs.FineTuneSpec spec, CancellationToken cancel) =>
+        RunSpec(spec.OutDir, Specs.SpecJson.Write(spec), () => Experiments.Run(spec, loggers, cancel), cancel);
+
+    (int Code, string LastError) RunSpec(Specs.PretrainSpec spec, CancellationToken cancel) =>
+        RunSpec(spec.OutDir, Specs.SpecJson.Write(spec), () => Experiments.Run(spec, loggers, cancel), cancel);
+
+    (int Code, string LastError) RunSpec(string folder, string json, Action run, CancellationToken cancel)
     {
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteText(Path.Combine(folder, SpecFile), Specs.SpecJson.Write(spec));
+        AtomicFile.WriteText(Path.Combine(folder, SpecFile), json);
         try
         {
-            Experiments.Run(spec, loggers, cancel);
+            run();
             return (0, "");
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested) { throw; }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var line = e.Message.ReplaceLineEndings(" ").Trim();
-            log.LogError("{Out}: {Error}", spec.OutDir, line);
+            log.LogError("{Out}: {Error}", folder, line);
             return (1, line);
         }
-    }
-
-    /// <summary>Runs a command line in this process, keeping the last line it wrote to standard error (its one-line failure, if any).</summary>
-    async Task<(int Code, string LastError)> RunCapturing(string[] args, CancellationToken cancel)
-    {
-        var original = Console.Error;
-        var tee = new LastLineWriter(original);
-        Console.SetError(tee);
-        try { return (await run!(args, cancel), tee.Last); }
-        finally { Console.SetError(original); }
-    }
-
-    sealed class LastLineWriter(TextWriter inner) : TextWriter
-    {
-        readonly StringBuilder line = new();
-        public string Last { get; private set; } = "";
-        public override Encoding Encoding => inner.Encoding;
-        public override void Write(char value)
-        {
-            inner.Write(value);
-            lock (line)
-            {
-                if (value == '\n') { if (line.ToString().Trim().Length > 0) Last = line.ToString().Trim(); line.Clear(); }
-                else line.Append(value);
-            }
-        }
-        public override void Flush() => inner.Flush();
     }
 }
 

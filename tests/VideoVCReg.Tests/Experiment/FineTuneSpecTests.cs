@@ -72,7 +72,7 @@ public class FineTuneSpecTests
         return leaves;
     }
 
-    static Dictionary<string, string> Changed(string from, string to)
+    internal static Dictionary<string, string> Changed(string from, string to)
     {
         var (a, b) = (Leaves(from), Leaves(to));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
@@ -134,7 +134,7 @@ public class FineTuneSpecTests
                 """);
             string line = $"{dir}: a sweep written by an earlier videovcreg (its sweep.json holds finetune command lines, not a spec); "
                 + "start it again with sweep ... --out NEWDIR, or finish it with the version that started it";
-            var worker = new SweepWorker(dir, SweepPlan.Read(dir), run: null);
+            var worker = new SweepWorker(dir, SweepPlan.Read(dir));
             Assert.Equal(line, (await Assert.ThrowsAsync<InvalidDataException>(() => worker.Work(default))).Message);
             Assert.Equal(line, (await Assert.ThrowsAsync<InvalidDataException>(() => worker.RunTrial(0, default))).Message);
             var cli = Support.CliProcess.Run("--threads", "1", "sweep", dir);

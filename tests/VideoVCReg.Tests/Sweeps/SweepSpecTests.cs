@@ -11,7 +11,7 @@ namespace VideoVCReg.Tests.Sweeps;
 public class SweepSpecTests(SynthData synth)
 {
     /// <summary>An epoch's line without what depends on the clock or the folder (seconds, loader waits, checkpoint paths).</summary>
-    static string Numbers(string line)
+    internal static string Numbers(string line)
     {
         var node = JsonNode.Parse(line)!.AsObject();
         foreach (var key in node.Select(kv => kv.Key).Where(k => k.Contains("second", StringComparison.OrdinalIgnoreCase)

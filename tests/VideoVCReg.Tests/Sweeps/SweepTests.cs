@@ -69,7 +69,7 @@ public class SweepTests(SynthData synth)
             // noise 2: α 1 → 0.7; α 3 → 0.3.
             FakeTrial(dir, t[2], 0.7); FakeTrial(dir, t[3], 0.7);
             FakeTrial(dir, t[6], 0.3); FakeTrial(dir, t[7], 0.3);
-            var worker = new SweepWorker(dir, plan, (_, _) => Task.FromResult(0));
+            var worker = new SweepWorker(dir, plan);
             var choices = worker.Choose();
             Assert.Equal(2, choices.Count);
             Assert.Equal("0", choices[0].Condition["--noise"]);
@@ -107,7 +107,7 @@ public class SweepTests(SynthData synth)
                 Directory.CreateDirectory(Path.Combine(dir, t[k].Folder));
                 File.WriteAllText(Path.Combine(dir, t[k].Folder, SweepWorker.FailedFile), $"exit code 1: boom {k}\n");
             }
-            var worker = new SweepWorker(dir, plan, (_, _) => Task.FromResult(0));
+            var worker = new SweepWorker(dir, plan);
             // The summary once failed on the empty heat map ("min must be a real number").
             var md = SweepSummary.Write(worker);
             Assert.Contains("0 of 4 trials finished", md);
