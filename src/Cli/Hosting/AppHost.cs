@@ -116,6 +116,9 @@ public static class AppHost
             {
                 var plan = Experiment.Sweeps.SweepPlan.Read(existing);
                 // A plan whose verb is not a trial verb (a hand-edited "sweep") would recurse without end; the sweep refuses it.
+                // The trials run the spec bound when the sweep started, whatever today's environment and --config say.
+                if (plan.Spec is { } spec) return spec.Train.Amp;
+                if (plan.Pretrain is { } pretrain) return pretrain.Train.Amp;
                 return Experiment.Sweeps.SweepPlan.Verbs.Contains(plan.Verb) && WantsAutocast([plan.Verb, .. plan.BaseArgs]);
             }
             catch (Exception) { return false; } // the sweep itself reports an unreadable plan

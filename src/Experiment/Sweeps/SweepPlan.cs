@@ -199,7 +199,16 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
     {
         var path = Path.Combine(sweepDir, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{sweepDir}: no {FileName}: not a sweep folder (start one with sweep --alpha ... --out DIR)");
-        try { return JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty"); }
+        SweepPlan plan;
+        try { plan = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a sweep plan ({e.Message})"); }
+        // A hand-edited plan may null a section the trials copy; name it here rather than fail inside a trial.
+        var empty = new (string Name, object? Value)[]
+        {
+            ("spec.train", plan.Spec?.Train), ("spec.data", plan.Spec?.Data), ("spec.regularizer", plan.Spec?.Regularizer), ("spec.model", plan.Spec?.Model), ("spec.out_dir", plan.Spec?.OutDir),
+            ("pretrain.train", plan.Pretrain?.Train), ("pretrain.data", plan.Pretrain?.Data), ("pretrain.regularizer", plan.Pretrain?.Regularizer),
+        }.Where(s => s.Value is null && (s.Name.StartsWith("spec.") ? plan.Spec is not null : plan.Pretrain is not null)).Select(s => s.Name).ToList();
+        if (empty.Count > 0) throw new InvalidDataException($"{path}: {string.Join(", ", empty)} missing or null: not a sweep plan this version wrote (start the sweep again with --out NEWDIR)");
+        return plan;
     }
 }

@@ -214,7 +214,8 @@ public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null,
         catch (OperationCanceledException) when (cancel.IsCancellationRequested) { throw; }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var line = e.Message.ReplaceLineEndings(" ").Trim();
+            // libtorch's errors carry the C++ stack; the one line a failed.txt and the summary quote is what the verb would print.
+            var line = (Runtime.NativeErrors.Describe(e.Message) ?? e.Message).ReplaceLineEndings(" ").Trim();
             log.LogError("{Out}: {Error}", folder, line);
             return (1, line);
         }

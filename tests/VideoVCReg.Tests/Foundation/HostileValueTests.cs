@@ -163,12 +163,12 @@ public class HostileValueTests
         const string cpu = "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to allocate 60211200000 bytes. "
             + "Error code 12 (Cannot allocate memory) frame #0: c10::ThrowEnforceNotMet(char const*, int) + 0x68 (0x7f in libc10.so) frame #1: c10::alloc_cpu";
         Assert.Equal("out of memory: a tensor of 60.2 GB could not be allocated; lower the batch size, image size or frame count",
-            VideoVCReg.Cli.Hosting.NativeErrors.Describe(cpu));
+            VideoVCReg.Runtime.NativeErrors.Describe(cpu));
         Assert.StartsWith("out of GPU memory: a tensor of 2.50 GiB could not be allocated",
-            VideoVCReg.Cli.Hosting.NativeErrors.Describe("CUDA out of memory. Tried to allocate 2.50 GiB. GPU 0 has a total capacity of 79.1 GiB"));
+            VideoVCReg.Runtime.NativeErrors.Describe("CUDA out of memory. Tried to allocate 2.50 GiB. GPU 0 has a total capacity of 79.1 GiB"));
         Assert.Equal("Expected 4-dimensional input for 4-dimensional weight [8, 3, 7, 7]",
-            VideoVCReg.Cli.Hosting.NativeErrors.Describe("Expected 4-dimensional input for 4-dimensional weight [8, 3, 7, 7] Exception raised from check_shape at conv.cpp:12 (most recent call first): frame #0: x"));
-        Assert.Null(VideoVCReg.Cli.Hosting.NativeErrors.Describe("a managed message"));
+            VideoVCReg.Runtime.NativeErrors.Describe("Expected 4-dimensional input for 4-dimensional weight [8, 3, 7, 7] Exception raised from check_shape at conv.cpp:12 (most recent call first): frame #0: x"));
+        Assert.Null(VideoVCReg.Runtime.NativeErrors.Describe("a managed message"));
 
         // The real thing: an absurd batch (6 TB of input) is one line and exit 1, not a page of native frames.
         var r = Support.CliProcess.Run("bench", "vcreg", "--batch", "10000000", "--networks", "vit_b_32", "--rounds", "1", "--threads", "1");

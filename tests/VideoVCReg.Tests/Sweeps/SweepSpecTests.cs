@@ -50,6 +50,15 @@ public class SweepSpecTests(SynthData synth)
             var final = SpecJson.Read(Path.Combine(dir, "final", "run", SweepWorker.SpecFile));
             Assert.Equal((3.0, 0.0, false), (final.Regularizer.Alpha, final.Data.ValidationShare, final.SkipTest));
             Assert.True(File.Exists(Path.Combine(dir, "final", "run", "report.json")));
+
+            // A hand-edited plan whose spec lost a section is named when read, not when a trial trips over it.
+            var edited = Directory.CreateDirectory(Path.Combine(work, "edited")).FullName;
+            var plan = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepPlan.FileName)))!.AsObject();
+            plan["spec"]!.AsObject()["train"] = null;
+            File.WriteAllText(Path.Combine(edited, SweepPlan.FileName), plan.ToJsonString());
+            var e = Assert.Throws<InvalidDataException>(() => SweepPlan.Read(edited));
+            Assert.Contains("spec.train missing or null", e.Message);
+            Assert.Contains(Path.Combine(edited, SweepPlan.FileName), e.Message);
         }
         finally { Directory.Delete(work, true); }
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace VideoVCReg.Cli.Hosting;
+namespace VideoVCReg.Runtime;
 
 /// <summary>
 /// libtorch's errors as one readable line. Its messages carry the C++ stack (" frame #0: …", "Exception raised from …"),
