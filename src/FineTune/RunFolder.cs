@@ -12,11 +12,13 @@ public sealed class RunFolder : IDisposable
     /// <summary>The file whose presence marks a finished run.</summary>
     public const string FinishedMarker = "report.json";
 
-    readonly FileStream lockStream;
+    const string LockFile = ".lock";
+
+    readonly FolderLock folderLock;
 
     public string Path { get; }
 
-    RunFolder(string path, FileStream lockStream) => (Path, this.lockStream) = (path, lockStream);
+    RunFolder(string path, FolderLock folderLock) => (Path, this.folderLock) = (path, folderLock);
 
     public static RunFolder Acquire(string path)
     {
@@ -28,36 +30,13 @@ public sealed class RunFolder : IDisposable
         {
             throw new IOException($"{path}: cannot be created as the output folder (--out): {e.Message}");
         }
-        var lockPath = System.IO.Path.Combine(full, ".lock");
-        // The lock file itself cannot be read while locked, so who holds it is written beside it.
-        var ownerPath = lockPath + "-owner";
-        FileStream stream;
-        try
+        var taken = FolderLock.TryTake(full, LockFile, shown: path);
+        if (taken is null)
         {
-            // FileShare.None takes an exclusive flock on Unix: held until this process closes it or dies.
-            stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (UnauthorizedAccessException e) when (Directory.Exists(lockPath))
-        {
-            throw new IOException($"{lockPath}: the output folder's lock file is a folder ({e.Message}); remove it or choose another --out");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw NotWritable(path, new IOException(e.Message, e));
-        }
-        catch (IOException e) when (!HeldByAnother(lockPath))
-        {
-            throw NotWritable(path, e);
-        }
-        catch (IOException)
-        {
-            string holder = "";
-            try { holder = File.ReadAllText(ownerPath).Trim(); } catch (IOException) { }
+            var holder = FolderLock.Owner(full, LockFile);
             throw new IOException($"{path}: another run is using this folder{(holder.Length > 0 ? $" ({holder})" : "")}; wait for it or choose another --out");
         }
-        try { File.WriteAllText(ownerPath, $"pid {Environment.ProcessId} since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z"); }
-        catch (IOException) { } // only a courtesy for the message above
-        return new RunFolder(full, stream);
+        return new RunFolder(full, taken);
     }
 
     /// <summary>
@@ -135,5 +114,5 @@ public sealed class RunFolder : IDisposable
             File.Delete(System.IO.Path.Combine(Path, f));
     }
 
-    public void Dispose() => lockStream.Dispose();
+    public void Dispose() => folderLock.Dispose();
 }

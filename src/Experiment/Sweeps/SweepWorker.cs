@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using VideoVCReg.Runtime.IO;
+using VideoVCReg.FineTune;
 
 namespace VideoVCReg.Experiment.Sweeps;
 
@@ -37,29 +38,20 @@ public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null,
     /// `--summary`) holds a claim for microseconds, so a claim that fails is tried again for a second before the
     /// folder counts as taken: a probe never makes a worker skip a trial that nobody runs.
     /// </summary>
-    public static FileStream? TryClaim(string folder)
+    public static FolderLock? TryClaim(string folder)
     {
         for (int attempt = 0; ; attempt++)
         {
-            if (Lock(folder) is { } claim)
-            {
-                // Who holds it, for the summary: the claim file itself cannot be read while locked.
-                var job = Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { } id ? $", Slurm job {id}" : "";
-                File.WriteAllText(Path.Combine(folder, ClaimFile + "-owner"), $"pid {Environment.ProcessId} on {Environment.MachineName}{job}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
-                return claim;
-            }
+            if (Lock(folder) is { } claim) return claim;
             if (attempt == 10) return null;
             Thread.Sleep(100);
         }
     }
 
-    static FileStream? Lock(string folder)
+    static FolderLock? Lock(string folder)
     {
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, ClaimFile);
-        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException e) when (!FineTune.RunFolder.HeldByAnother(path)) { throw FineTune.RunFolder.NotWritable(folder, e); }
-        catch (IOException) { return null; }
+        return FolderLock.TryTake(folder, ClaimFile);
     }
 
     public TrialStatus Status(Trial trial) => StatusOf(Path.Combine(dir, trial.Folder));
@@ -182,7 +174,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null,
 
     static string Owner(string folder)
     {
-        try { return File.ReadAllText(Path.Combine(folder, ClaimFile + "-owner")).Trim(); } catch (IOException) { return "unknown"; }
+        return FolderLock.Owner(folder, ClaimFile) is { Length: > 0 } owner ? owner : "unknown";
     }
 
     /// <summary>A sweep this worker can run: one written before trials were specs is refused in one line.</summary>

@@ -1,0 +1,51 @@
+namespace VideoVCReg.FineTune;
+
+/// <summary>
+/// The one lock design for folders that one process at a time may work in: a run folder (<c>.lock</c>, <see cref="RunFolder"/>)
+/// and a sweep trial or final stage (<c>.claim</c>). An exclusive OS file lock on FILE, released when the process ends however
+/// it ends, and beside it FILE-owner naming the holder (pid, host, Slurm job, since when), because the locked file itself
+/// cannot be read while held.
+/// </summary>
+public sealed class FolderLock : IDisposable
+{
+    readonly FileStream stream;
+
+    FolderLock(FileStream stream) => this.stream = stream;
+
+    /// <summary>
+    /// Takes the lock, or returns null when another process holds it. A folder that cannot be written (a read-only file system)
+    /// or a lock path that is a folder is an error naming <paramref name="shown"/> (default: the folder), never "held".
+    /// </summary>
+    public static FolderLock? TryTake(string folder, string file, string? shown = null)
+    {
+        shown ??= folder;
+        var path = Path.Combine(folder, file);
+        FileStream taken;
+        try
+        {
+            // FileShare.None takes an exclusive flock on Unix: held until this process closes it or dies.
+            taken = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (UnauthorizedAccessException e) when (Directory.Exists(path))
+        {
+            throw new IOException($"{path}: the folder's lock file is a folder ({e.Message}); remove it or choose another --out");
+        }
+        catch (UnauthorizedAccessException e) { throw RunFolder.NotWritable(shown, new IOException(e.Message, e)); }
+        catch (IOException e) when (!RunFolder.HeldByAnother(path)) { throw RunFolder.NotWritable(shown, e); }
+        catch (IOException) { return null; }
+        var job = Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { } id ? $", Slurm job {id}" : "";
+        try { File.WriteAllText(path + "-owner", $"pid {Environment.ProcessId} on {Environment.MachineName}{job}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z"); }
+        catch (IOException) { } // only a courtesy for the messages that name the holder
+        return new FolderLock(taken);
+    }
+
+    /// <summary>Who holds (or last held) the lock, as its owner note says; empty when there is none.</summary>
+    public static string Owner(string folder, string file)
+    {
+        try { return File.ReadAllText(Path.Combine(folder, file + "-owner")).Trim(); }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    public void Dispose() => stream.Dispose();
+}
