@@ -132,43 +132,52 @@ public static class SweepCommand
             var problems = plan.Problems().ToList();
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (p.GetValue(slurm)) problems.AddRange(options.Problems());
-            // The trials' options are bound into the base spec now, not in a job hours later, and the first trial checked.
-            if (problems.Count == 0)
-            {
-                try
-                {
-                    if (verbName == "finetune")
-                    {
-                        plan = plan with { Spec = FineTuneCommand.Bind(["finetune", .. fixedArgs, "--out", root]) };
-                        plan.TrialSpec(plan.Trials()[0], root);
-                    }
-                    else
-                    {
-                        plan = plan with { Pretrain = PretrainCommand.Bind(["pretrain", .. fixedArgs, "--out", root]) };
-                        plan.PretrainTrialSpec(plan.Trials()[0], root);
-                    }
-                }
-                catch (Exception e) when (e is UserInputException or ArgumentException or FormatException or InvalidDataException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
-                {
-                    problems.Add($"the trials' options: {e.Message}");
-                }
-            }
+            if (problems.Count == 0) plan = WithBaseSpec(plan, fixedArgs, root, problems);
             if (problems.Count > 0) throw new UserInputException(string.Join("; ", problems));
-            if (File.Exists(root)) throw new UserInputException($"{root}: is a file, not a sweep folder (--out)");
-            Directory.CreateDirectory(root);
-            var planPath = Path.Combine(root, SweepPlan.FileName);
-            // Workers started together on a new folder: one creates the plan, the others find the same plan and join it.
-            if (!AtomicFile.CreateTextOnce(planPath, plan.ToJson()) && File.ReadAllText(planPath) != plan.ToJson())
-                throw new UserInputException($"{root}: holds another sweep (its {SweepPlan.FileName} differs); choose another --out, or run 'sweep {root}' to continue that one");
-            var sweep = new SweepWorker(root, plan, log, loggers);
-            Console.WriteLine($"sweep {root}: {plan.Trials().Count} trials ({string.Join(" × ", axes.Select(a => $"{a.Values.Count} {a.Option.TrimStart('-')}"))})");
-            if (!p.GetValue(slurm)) return await sweep.Work(ctx.Cancel);
-            var (arrayScript, finalScript) = SlurmScript.Write(root, plan, options, SlurmScript.SelfCommand());
-            if (options.DryRun) { Console.WriteLine($"written (not submitted): {arrayScript}, {finalScript}"); return 0; }
-            var jobs = SlurmScript.Submit(root, arrayScript, finalScript);
-            Console.WriteLine($"submitted: array job {jobs.ArrayJob} ({plan.Trials().Count} tasks), final job {jobs.FinalJob} after it; 'videovcreg sweep --summary {root}' shows progress");
-            return 0;
+            return await Start(plan, root, p.GetValue(slurm) ? options : null, log, loggers, ctx.Cancel);
         });
         return cmd;
+    }
+
+    /// <summary>The trials' options bound into the base spec now, not in a job hours later, and the first trial checked; a problem is added, not thrown.</summary>
+    static SweepPlan WithBaseSpec(SweepPlan plan, List<string> fixedArgs, string root, List<string> problems)
+    {
+        try
+        {
+            if (plan.Verb == "finetune")
+            {
+                plan = plan with { Spec = FineTuneCommand.Bind(["finetune", .. fixedArgs, "--out", root]) };
+                plan.TrialSpec(plan.Trials()[0], root);
+            }
+            else
+            {
+                plan = plan with { Pretrain = PretrainCommand.Bind(["pretrain", .. fixedArgs, "--out", root]) };
+                plan.PretrainTrialSpec(plan.Trials()[0], root);
+            }
+        }
+        catch (Exception e) when (e is UserInputException or ArgumentException or FormatException or InvalidDataException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
+        {
+            problems.Add($"the trials' options: {e.Message}");
+        }
+        return plan;
+    }
+
+    /// <summary>Writes the new sweep's plan (or joins the same plan another worker just wrote) and works on it here, or submits it to Slurm.</summary>
+    static async Task<int> Start(SweepPlan plan, string root, SlurmOptions? slurm, ILogger log, ILoggerFactory loggers, CancellationToken cancel)
+    {
+        if (File.Exists(root)) throw new UserInputException($"{root}: is a file, not a sweep folder (--out)");
+        Directory.CreateDirectory(root);
+        var planPath = Path.Combine(root, SweepPlan.FileName);
+        // Workers started together on a new folder: one creates the plan, the others find the same plan and join it.
+        if (!AtomicFile.CreateTextOnce(planPath, plan.ToJson()) && File.ReadAllText(planPath) != plan.ToJson())
+            throw new UserInputException($"{root}: holds another sweep (its {SweepPlan.FileName} differs); choose another --out, or run 'sweep {root}' to continue that one");
+        var sweep = new SweepWorker(root, plan, log, loggers);
+        Console.WriteLine($"sweep {root}: {plan.Trials().Count} trials ({string.Join(" × ", plan.Axes.Select(a => $"{a.Values.Count} {a.Option.TrimStart('-')}"))})");
+        if (slurm is null) return await sweep.Work(cancel);
+        var (arrayScript, finalScript) = SlurmScript.Write(root, plan, slurm, SlurmScript.SelfCommand());
+        if (slurm.DryRun) { Console.WriteLine($"written (not submitted): {arrayScript}, {finalScript}"); return 0; }
+        var jobs = SlurmScript.Submit(root, arrayScript, finalScript);
+        Console.WriteLine($"submitted: array job {jobs.ArrayJob} ({plan.Trials().Count} tasks), final job {jobs.FinalJob} after it; 'videovcreg sweep --summary {root}' shows progress");
+        return 0;
     }
 }
