@@ -56,4 +56,38 @@ public class SyntheticDatasetTests
         }
         finally { Directory.Delete(root, true); }
     }
+
+    /// <summary>
+    /// The encoders' output follows their thread count, which the ffmpeg CLI sets from the cores the process may use: bound
+    /// to one core (as mpirun binds each rank), the same seed once gave other videos, so data-parallel runs that write their
+    /// own data trained on other clips than one process did. Every file must be the same bytes either way.
+    /// </summary>
+    [Fact]
+    public void The_dataset_is_the_same_bytes_whatever_cores_the_writing_process_may_use()
+    {
+        var work = Directory.CreateTempSubdirectory("synth-cores-").FullName;
+        try
+        {
+            string[] Args(string dir) => ["--threads", "1", "data", "synth", "--out", dir, "--classes", "2", "--videos-per-class", "3"];
+            var free = CliProcess.Run(Args(Path.Combine(work, "free")));
+            Assert.True(free.ExitCode == 0, free.Stderr);
+            var psi = new System.Diagnostics.ProcessStartInfo("taskset") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            string[] bound = ["-c", "0", "dotnet", Path.Combine(AppContext.BaseDirectory, "videovcreg.dll"), .. Args(Path.Combine(work, "bound"))];
+            foreach (var word in bound) psi.ArgumentList.Add(word);
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                p.OutputDataReceived += (_, _) => { };
+                p.BeginOutputReadLine();
+                var err = p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, err);
+            }
+            static Dictionary<string, string> Hashes(string dir) => Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+                .ToDictionary(f => Path.GetRelativePath(dir, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+            var (a, b) = (Hashes(Path.Combine(work, "free")), Hashes(Path.Combine(work, "bound")));
+            Assert.Equal(6, a.Keys.Count(k => k.StartsWith("videos")));
+            Assert.Equal(a.OrderBy(kv => kv.Key), b.OrderBy(kv => kv.Key));
+        }
+        finally { Directory.Delete(work, true); }
+    }
 }
