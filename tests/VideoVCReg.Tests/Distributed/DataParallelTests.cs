@@ -102,6 +102,27 @@ public class DataParallelTests : IClassFixture<DataParallelTests.Dataset>
     }
 
     /// <summary>
+    /// A real preset's defaults (videomae-s: two views per video, RandAugment, random erasing, label smoothing 0.1, layer decay 0.75,
+    /// warm-up), each run writing its own synthetic data under --out as the main job does. Only what is drawn per process batch
+    /// by design is off: mixup and cutmix pair samples inside a process's batch, and drop path draws from the process's generator,
+    /// in VideoMAE as here. Mpirun binds each rank to a core, and the synthetic videos once followed the encoder's core count.
+    /// </summary>
+    [Fact]
+    public void At_the_videomae_s_presets_defaults_two_processes_at_batch_4_train_what_one_process_at_batch_8_does()
+    {
+        string[] Args(string name, int batch) => ["finetune", "--model", "videomae-s", "--frames", "4", "--size", "32", "--precision", "float64",
+            "--drop-path", "0", "--reg", "none", "--mixup", "0", "--cutmix", "0", "--val-share", "0", "--epochs", "1", "--no-test", "--seed", "4",
+            "--threads", "1", "--batch-size", batch.ToString(), "--out", Path.Combine(work, name)];
+        var one = CliProcess.Run(Args("preset-one", 8));
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        var two = MpiRun.Run(2, Args("preset-two", 4));
+        Assert.True(two.ExitCode == 0, two.Stdout + two.Stderr);
+        var (a, b) = (CheckpointFile.Read(Path.Combine(work, "preset-one", "split1", "checkpoint-last.pth")),
+            CheckpointFile.Read(Path.Combine(work, "preset-two", "split1", "checkpoint-last.pth")));
+        Assert.True(MaxDiff(a, b) <= 1e-10, $"videomae-s defaults: {MaxDiff(a, b):E2}");
+    }
+
+    /// <summary>
     /// The naive VCReg's statistics follow --vcreg-sync (the gathered global batch) and --vcreg-groups as the fast backward's do,
     /// under both scalings and at the head and every block: the two train the same weights.
     /// </summary>
