@@ -64,7 +64,8 @@ public static class AppHost
         var extra = parse.GetValue(GlobalOptions.Config);
         if (extra != null)
         {
-            if (!File.Exists(extra)) throw new UserInputException($"{extra}: configuration file not found");
+            // Checked before .NET's loader opens it: a FIFO would block it, a device reads as garbage.
+            if (Files.InputFile.Problem(extra, "configuration") is string bad) throw new UserInputException(bad);
             configuration.AddJsonFile(Path.GetFullPath(extra), optional: false);
         }
         configuration.AddEnvironmentVariables("VIDEOVCREG_");

@@ -38,7 +38,7 @@ public static class Verb
             catch (Exception e) when (IsUserFacing(e))
             {
                 // A libtorch error can arrive wrapped (a backward that failed): its line too goes without the C++ stack.
-                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(NativeErrors.Describe(e.Message) ?? e.Message)}");
+                Console.Error.WriteLine($"videovcreg: {RankPrefix}{OneLine(NativeErrors.Describe(e.Message) ?? WithCause(e))}");
                 // For developers: the whole exception, when the one line is not enough to find the cause.
                 if (Environment.GetEnvironmentVariable("VIDEOVCREG_TRACE") == "1") Console.Error.WriteLine(e);
                 return Ended(1);
@@ -105,6 +105,18 @@ public static class Verb
         or FormatException;
 
     static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>
+    /// .NET's configuration loader says only "Failed to load configuration from file 'F'." and keeps why (the JSON error and
+    /// where it is) in the inner exception; the user needs both.
+    /// </summary>
+    static string WithCause(Exception e)
+    {
+        if (e is not InvalidDataException || !e.Message.StartsWith("Failed to load configuration", StringComparison.Ordinal)) return e.Message;
+        var causes = new List<string> { e.Message.TrimEnd('.') };
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException) causes.Add(inner.Message.TrimEnd('.'));
+        return string.Join(": ", causes);
+    }
 
     /// <summary>
     /// For an error no check foresaw, the whole exception (managed and native stacks) goes to a file named at the end of the

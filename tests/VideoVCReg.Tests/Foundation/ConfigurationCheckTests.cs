@@ -61,6 +61,38 @@ public class ConfigurationCheckTests
         Assert.False(Directory.Exists(Path.Combine(root, "run")));
     }
 
+    /// <summary>A --config that is a FIFO (it would block the loader), missing, or not JSON: one line naming the file and why.</summary>
+    [Fact]
+    public void A_config_file_that_cannot_be_read_as_json_gets_one_line_naming_it_and_why()
+    {
+        var root = Directory.CreateTempSubdirectory("config-bad-").FullName;
+        try
+        {
+            var fifo = Path.Combine(root, "pipe.json");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!)
+            {
+                mkfifo.WaitForExit();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+            var unclosed = Path.Combine(root, "unclosed.json");
+            File.WriteAllText(unclosed, """{ "FineTune": { "Epochs": 1 }""");
+            string Line(string config)
+            {
+                var r = CliProcess.Run("finetune", "--config", config, "--model", "videomae-s", "--out", Path.Combine(root, "run"));
+                Assert.Equal(1, r.ExitCode);
+                Assert.Single(r.Stderr.Trim().Split('\n'));
+                return r.Stderr.Trim();
+            }
+            Assert.Equal($"videovcreg: {fifo}: is a FIFO (named pipe), not a configuration file", Line(fifo));
+            Assert.Equal($"videovcreg: {Path.Combine(root, "none.json")}: configuration not found", Line(Path.Combine(root, "none.json")));
+            var json = Line(unclosed);
+            Assert.StartsWith($"videovcreg: Failed to load configuration from file '{unclosed}': Could not parse the JSON file: ", json);
+            Assert.Contains("LineNumber: 0", json);
+            Assert.False(Directory.Exists(Path.Combine(root, "run")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     /// <summary>
     /// Every file shipped in configs/: the configuration layers (default, image-training, recipes, the dataset presets) bind
     /// cleanly; the three tables read by their own strict readers load. A new file is a layer unless listed as a table.
