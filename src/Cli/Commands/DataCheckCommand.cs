@@ -27,6 +27,8 @@ public static class DataCheckCommand
             if (!(share >= 0 && share <= 1)) throw new ArgumentException($"--max-missing must be a share in [0, 1] (got {share})");
             var spec = DatasetSpec.Parse(ctx.Parse.GetValue(dir)!, ctx.Parse.GetValue(videoRoot));
             var result = DatasetCheck.Run(spec, share, cancel: ctx.Cancel);
+            // The same line `video check` gives: a run would decode these files, differently from the CLI.
+            foreach (var w in result.Warnings) Console.Error.WriteLine($"videovcreg: warning: {w}");
             foreach (var p in result.Problems) Console.WriteLine($"{p.Path}: {p.Reason}");
             foreach (var m in result.Missing) Console.WriteLine($"{m.Path}: {m.Reason}");
             var missing = result.Missing.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,

@@ -9,7 +9,8 @@ public sealed record DatasetProblem(string Path, string Reason);
 /// when a side of a split lacks more than the allowed share, the rule training applies, so a passing check means a run
 /// starts.
 /// </summary>
-public sealed record DatasetCheckResult(int Videos, int SplitEntries, IReadOnlyList<DatasetProblem> Problems, IReadOnlyList<DatasetProblem> Missing);
+/// <param name="Warnings">What the reader does differently from the ffmpeg CLI for a file that decodes (a display matrix off 90°), one line each naming the file.</param>
+public sealed record DatasetCheckResult(int Videos, int SplitEntries, IReadOnlyList<DatasetProblem> Problems, IReadOnlyList<DatasetProblem> Missing, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// Checks a dataset of any layout: every split's lines are read (a malformed line, a path leaving the video folder,
@@ -71,12 +72,13 @@ public static class DatasetCheck
         }
 
         byte[] rgb = [];
+        var warnings = new List<string>();
         foreach (var path in toDecode)
         {
             cancel.ThrowIfCancellationRequested();
             try
             {
-                VideoCheck.DecodeAll(path, ref rgb, cancel);
+                VideoCheck.DecodeAll(path, ref rgb, cancel, warnings.Add);
                 progress?.Report(path);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or NotSupportedException)
@@ -84,7 +86,7 @@ public static class DatasetCheck
                 problems.Add(new(path, ex.Message.StartsWith(path, StringComparison.Ordinal) ? ex.Message[path.Length..].TrimStart(':', ' ') : ex.Message));
             }
         }
-        return new DatasetCheckResult(toDecode.Count, entries, problems, missing);
+        return new DatasetCheckResult(toDecode.Count, entries, problems, missing, warnings);
     }
 
     static string Reason(string message, string where) =>

@@ -28,6 +28,28 @@ public class DefectMatrixTests(VideoMatrix matrix)
         Assert.StartsWith($"{file}: {verdict}", e.Message);
     }
 
+    /// <summary>`data check` decodes what a run would and says, as `video check` does, where the reader departs from the CLI.</summary>
+    [Fact]
+    public void Data_check_prints_the_odd_angle_warning_of_a_listed_video()
+    {
+        var dir = Directory.CreateTempSubdirectory("data-check-warning-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "v"));
+            File.Copy(matrix["d7-rotate45.mp4"], Path.Combine(dir, "v", "turned.mp4"));
+            File.Copy(matrix["d7-rotate45.mp4"], Path.Combine(dir, "v", "test.mp4"));
+            File.WriteAllLines(Path.Combine(dir, "train.csv"), ["v/turned.mp4 0"]);
+            File.WriteAllLines(Path.Combine(dir, "test.csv"), ["v/test.mp4 0"]);
+            var r = CliProcess.Run("data", "check", $"list:{dir}");
+            Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+            var warnings = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("videovcreg: warning: ")).ToList();
+            Assert.Equal([$"videovcreg: warning: {Path.Combine(dir, "v", "test.mp4")}: ", $"videovcreg: warning: {Path.Combine(dir, "v", "turned.mp4")}: "],
+                warnings.Select(w => w[..(w.IndexOf(".mp4: ") + 6)]));
+            Assert.All(warnings, w => Assert.EndsWith("not a multiple of 90°: rounded to 90°", w));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     /// <summary>Frame 7 of a file as the reader gives it.</summary>
     byte[] Frame(string row, bool autorotate = true)
     {
