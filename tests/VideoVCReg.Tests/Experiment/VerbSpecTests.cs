@@ -38,4 +38,17 @@ public class VerbSpecTests
         var video = AnalyzeCommand.Bind(["analyze", "--model", "tiny", "--split", "2", "--sampling-rate", "4"]);
         Assert.Equal(("tiny", "2", 4, (string?)null), (video.Model, video.VideoData.Split, video.VideoData.SamplingRate, video.Arch));
     }
+
+    [Fact]
+    public void A_protocol_spec_holds_its_protocols_options_and_names_every_problem_at_once()
+    {
+        var spec = ProtocolCommand.Bind(["--seed", "4", "protocol", "long-tail", "--regs", "none, vcreg:loss", "--seeds", "2", "--imbalance", "10", "--select-alpha", "0.32,0.64", "--out", "o"]);
+        Assert.Equal(("long-tail", "long_tail", 10.0, 2, "lbfgs", 4L, "o"), (spec.Protocol, spec.TableName, spec.Imbalance, spec.Seeds, spec.Solver, spec.Seed, spec.OutDir));
+        Assert.Equal(["none", "vcreg:loss"], spec.Regularizers);
+        Assert.Equal([0.32, 0.64], spec.Selection().Alphas);
+        var e = Assert.Throws<ArgumentException>(() => ProtocolCommand.Bind(["protocol", "long-tail", "--seeds", "0", "--imbalance", "0.5"]));
+        Assert.Equal("--seeds must be in 1..100 (got 0); --imbalance must be a finite ratio ≥ 1 (got 0.5)", e.Message);
+        var transfer = Assert.Throws<ArgumentException>(() => ProtocolCommand.Bind(["protocol", "transfer", "--select-alpha", "0.1,x", "--downstream", " , "]));
+        Assert.Equal("--select-alpha: 'x' is not a number; --downstream names no set", transfer.Message);
+    }
 }
