@@ -16,7 +16,8 @@ public sealed class FolderLock : IDisposable
     /// Takes the lock, or returns null when another process holds it. A folder that cannot be written (a read-only file system)
     /// or a lock path that is a folder is an error naming <paramref name="shown"/> (default: the folder), never "held".
     /// </summary>
-    public static FolderLock? TryTake(string folder, string file, string? shown = null)
+    /// <param name="note">Write the owner note; off for a status probe, which holds the lock for microseconds and is no holder worth naming.</param>
+    public static FolderLock? TryTake(string folder, string file, string? shown = null, bool note = true)
     {
         shown ??= folder;
         var path = Path.Combine(folder, file);
@@ -33,9 +34,11 @@ public sealed class FolderLock : IDisposable
         catch (UnauthorizedAccessException e) { throw RunFolder.NotWritable(shown, new IOException(e.Message, e)); }
         catch (IOException e) when (!RunFolder.HeldByAnother(path)) { throw RunFolder.NotWritable(shown, e); }
         catch (IOException) { return null; }
+        if (!note) return new FolderLock(taken);
         var job = Environment.GetEnvironmentVariable("SLURM_JOB_ID") is { } id ? $", Slurm job {id}" : "";
         try { File.WriteAllText(path + "-owner", $"pid {Environment.ProcessId} on {Environment.MachineName}{job}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z"); }
-        catch (IOException) { } // only a courtesy for the messages that name the holder
+        // Only a courtesy for the messages that name the holder: a note path that is a folder or not ours must not stop the run.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return new FolderLock(taken);
     }
 

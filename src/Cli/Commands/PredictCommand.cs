@@ -108,7 +108,12 @@ public static class PredictCommand
     /// </summary>
     internal static IReadOnlyList<string> ReadClassNames(string source)
     {
-        if (File.Exists(source)) return [.. File.ReadAllLines(source).Select(l => l.Trim()).Where(l => l.Length > 0)];
+        if (File.Exists(source))
+        {
+            // A FIFO would block the read, a device would read forever: named before anything opens them.
+            if (Files.InputFile.Problem(source, "class-names") is string bad) throw new InvalidDataException(bad);
+            return [.. File.ReadAllLines(source).Select(l => l.Trim()).Where(l => l.Length > 0)];
+        }
         var spec = DatasetSpec.Parse(source, option: "--classes");
         if (!Directory.Exists(spec.Dir))
             throw new FileNotFoundException($"{source}: no such class-names file or dataset folder ({DatasetSpec.Accepted})", source);

@@ -157,7 +157,7 @@ public static class SweepCommand
         }
         catch (Exception e) when (e is UserInputException or ArgumentException or FormatException or InvalidDataException or Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
         {
-            problems.Add($"the trials' options: {e.Message}");
+            problems.Add($"the trials' options: {Verb.WithCause(e)}");
         }
         return plan;
     }

@@ -110,7 +110,7 @@ public static class Verb
     /// .NET's configuration loader says only "Failed to load configuration from file 'F'." and keeps why (the JSON error and
     /// where it is) in the inner exception; the user needs both.
     /// </summary>
-    static string WithCause(Exception e)
+    internal static string WithCause(Exception e)
     {
         if (e is not InvalidDataException || !e.Message.StartsWith("Failed to load configuration", StringComparison.Ordinal)) return e.Message;
         var causes = new List<string> { e.Message.TrimEnd('.') };

@@ -205,9 +205,12 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
         // A hand-edited plan may null a section the trials copy; name it here rather than fail inside a trial.
         var empty = new (string Name, object? Value)[]
         {
+            ("verb", plan.Verb), ("base_args", plan.BaseArgs), ("axes", plan.Axes),
             ("spec.train", plan.Spec?.Train), ("spec.data", plan.Spec?.Data), ("spec.regularizer", plan.Spec?.Regularizer), ("spec.model", plan.Spec?.Model), ("spec.out_dir", plan.Spec?.OutDir),
             ("pretrain.train", plan.Pretrain?.Train), ("pretrain.data", plan.Pretrain?.Data), ("pretrain.regularizer", plan.Pretrain?.Regularizer),
-        }.Where(s => s.Value is null && (s.Name.StartsWith("spec.") ? plan.Spec is not null : plan.Pretrain is not null)).Select(s => s.Name).ToList();
+        }.Concat((plan.Axes ?? []).Select((a, i) => (Name: $"axes[{i}]", Value: (object?)a?.Values)))
+            .Where(s => s.Value is null && (s.Name.StartsWith("spec.") ? plan.Spec is not null : !s.Name.StartsWith("pretrain.") || plan.Pretrain is not null))
+            .Select(s => s.Name).ToList();
         if (empty.Count > 0) throw new InvalidDataException($"{path}: {string.Join(", ", empty)} missing or null: not a sweep plan this version wrote (start the sweep again with --out NEWDIR)");
         return plan;
     }

@@ -42,16 +42,16 @@ public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null,
     {
         for (int attempt = 0; ; attempt++)
         {
-            if (Lock(folder) is { } claim) return claim;
+            if (Lock(folder, note: true) is { } claim) return claim;
             if (attempt == 10) return null;
             Thread.Sleep(100);
         }
     }
 
-    static FolderLock? Lock(string folder)
+    static FolderLock? Lock(string folder, bool note)
     {
         Directory.CreateDirectory(folder);
-        return FolderLock.TryTake(folder, ClaimFile);
+        return FolderLock.TryTake(folder, ClaimFile, note: note);
     }
 
     public TrialStatus Status(Trial trial) => StatusOf(Path.Combine(dir, trial.Folder));
@@ -61,7 +61,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null,
         if (File.Exists(Path.Combine(folder, FineTune.RunFolder.FinishedMarker))) return TrialStatus.Finished;
         if (File.Exists(Path.Combine(folder, FailedFile))) return TrialStatus.Failed;
         if (!Directory.Exists(folder)) return TrialStatus.Pending;
-        using var probe = Lock(folder);
+        using var probe = Lock(folder, note: false);
         return probe is null ? TrialStatus.Running : TrialStatus.Pending;
     }
 

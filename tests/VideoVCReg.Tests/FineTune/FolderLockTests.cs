@@ -29,4 +29,22 @@ public class FolderLockTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>The owner note is a courtesy: a note path that cannot be written never costs the lock; a status probe writes none.</summary>
+    [Fact]
+    public void An_unwritable_owner_note_does_not_cost_the_lock_and_a_status_probe_writes_no_note()
+    {
+        var dir = Directory.CreateTempSubdirectory("folder-lock-note-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, SweepWorker.ClaimFile + "-owner"));
+            using (var claim = FolderLock.TryTake(dir, SweepWorker.ClaimFile)) Assert.NotNull(claim);
+            var quiet = Path.Combine(dir, "quiet");
+            Directory.CreateDirectory(quiet);
+            using (var probe = FolderLock.TryTake(quiet, SweepWorker.ClaimFile, note: false)) Assert.NotNull(probe);
+            Assert.False(File.Exists(Path.Combine(quiet, SweepWorker.ClaimFile + "-owner")));
+            Assert.Equal("", FolderLock.Owner(quiet, SweepWorker.ClaimFile));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -62,4 +62,20 @@ public class ModelCliTests
         Assert.Contains("videomae_official.pth", line);
         Assert.Contains("does not fit model videomae-s", line);
     }
+
+    /// <summary>A FIFO as --classes would block the read forever: it is named before anything opens it.</summary>
+    [Fact]
+    public void Predict_with_a_fifo_as_class_names_is_one_line_exit_1()
+    {
+        var dir = Directory.CreateTempSubdirectory("predict-fifo-").FullName;
+        try
+        {
+            var fifo = Path.Combine(dir, "names.txt");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!) { mkfifo.WaitForExit(); Assert.Equal(0, mkfifo.ExitCode); }
+            var r = CliProcess.Run("predict", "--model", "videomae-s", "--clip", ModelFixtures.File("clip0.npy"), "--classes", fifo);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal($"videovcreg: {fifo}: is a FIFO (named pipe), not a class-names file", r.Stderr.Trim());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -59,6 +59,11 @@ public class SweepSpecTests(SynthData synth)
             var e = Assert.Throws<InvalidDataException>(() => SweepPlan.Read(edited));
             Assert.Contains("spec.train missing or null", e.Message);
             Assert.Contains(Path.Combine(edited, SweepPlan.FileName), e.Message);
+            plan["spec"]!.AsObject()["train"] = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SweepPlan.FileName)))!["spec"]!["train"]!.DeepClone();
+            plan["axes"]![0]!.AsObject()["values"] = null;
+            plan["base_args"] = null;
+            File.WriteAllText(Path.Combine(edited, SweepPlan.FileName), plan.ToJsonString());
+            Assert.Contains(": base_args, axes[0] missing or null", Assert.Throws<InvalidDataException>(() => SweepPlan.Read(edited)).Message);
         }
         finally { Directory.Delete(work, true); }
     }

@@ -180,7 +180,8 @@ public class SweepTests(SynthData synth)
 
             // kill -9 in the middle of a trial, then a worker again: the trial resumes from its checkpoint.
             var killedDir = Path.Combine(work, "killed");
-            using (var victim = Start(SweepArgs(presets, killedDir, epochs: "6")))
+            // Enough epochs that the kill lands inside the trial even when a loaded machine delays the poll below.
+            using (var victim = Start(SweepArgs(presets, killedDir, epochs: "30")))
             {
                 var checkpoint = Path.Combine(killedDir, "trial-000", "split1", "checkpoint-last.pth");
                 var watch = Stopwatch.StartNew();
@@ -189,10 +190,10 @@ public class SweepTests(SynthData synth)
                 await victim.WaitForExitAsync();
             }
             Assert.False(File.Exists(Path.Combine(killedDir, "trial-000", "report.json")), "trial 0 finished before the kill: the test proves nothing");
-            var resumed = CliProcess.Run(SweepArgs(presets, killedDir, epochs: "6"));
+            var resumed = CliProcess.Run(SweepArgs(presets, killedDir, epochs: "30"));
             Assert.True(resumed.ExitCode == 0, resumed.Stderr);
             Assert.Contains("resuming", resumed.Stdout + resumed.Stderr);
-            Assert.Equal(6, File.ReadAllLines(Path.Combine(killedDir, "trial-000", "split1", "metrics.jsonl")).Count(l => l.Length > 0));
+            Assert.Equal(30, File.ReadAllLines(Path.Combine(killedDir, "trial-000", "split1", "metrics.jsonl")).Count(l => l.Length > 0));
         }
         finally { Directory.Delete(work, true); }
     }
