@@ -203,15 +203,23 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
         try { plan = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a sweep plan ({e.Message})"); }
         // A hand-edited plan may null a section the trials copy; name it here rather than fail inside a trial.
-        var empty = new (string Name, object? Value)[]
-        {
-            ("verb", plan.Verb), ("base_args", plan.BaseArgs), ("axes", plan.Axes),
-            ("spec.train", plan.Spec?.Train), ("spec.data", plan.Spec?.Data), ("spec.regularizer", plan.Spec?.Regularizer), ("spec.model", plan.Spec?.Model), ("spec.out_dir", plan.Spec?.OutDir),
-            ("pretrain.train", plan.Pretrain?.Train), ("pretrain.data", plan.Pretrain?.Data), ("pretrain.regularizer", plan.Pretrain?.Regularizer),
-        }.Concat((plan.Axes ?? []).Select((a, i) => (Name: $"axes[{i}]", Value: (object?)a?.Values)))
-            .Where(s => s.Value is null && (s.Name.StartsWith("spec.") ? plan.Spec is not null : !s.Name.StartsWith("pretrain.") || plan.Pretrain is not null))
-            .Select(s => s.Name).ToList();
+        var empty = NullFields(plan).ToList();
         if (empty.Count > 0) throw new InvalidDataException($"{path}: {string.Join(", ", empty)} missing or null: not a sweep plan this version wrote (start the sweep again with --out NEWDIR)");
         return plan;
+    }
+
+    static IEnumerable<string> NullFields(SweepPlan p)
+    {
+        if (p.Verb is null) yield return "verb";
+        if (p.BaseArgs is null) yield return "base_args";
+        if (p.Axes is null) yield return "axes";
+        for (int i = 0; i < (p.Axes?.Count ?? 0); i++)
+            if (p.Axes![i]?.Values is null) yield return $"axes[{i}]";
+        if (p.Spec is { } s)
+            foreach (var (name, value) in new (string, object?)[] { ("train", s.Train), ("data", s.Data), ("regularizer", s.Regularizer), ("model", s.Model), ("out_dir", s.OutDir) })
+                if (value is null) yield return "spec." + name;
+        if (p.Pretrain is { } t)
+            foreach (var (name, value) in new (string, object?)[] { ("train", t.Train), ("data", t.Data), ("regularizer", t.Regularizer) })
+                if (value is null) yield return "pretrain." + name;
     }
 }

@@ -17,6 +17,19 @@ public enum FeatureLayout
 /// </summary>
 public static class FeatureSamples
 {
+    /// <summary>
+    /// The batch rows of each VCReg group (<see cref="VcRegOptions.Groups"/>): sample b, its <see cref="VcRegOptions.RowsPerSample"/>
+    /// consecutive rows, in group b mod G. One definition for the fast backward and the naive loss, so both group alike.
+    /// </summary>
+    public static IReadOnlyList<Tensor> GroupRows(long rows, VcRegOptions o, Device device)
+    {
+        long per = o.RowsPerSample;
+        int g = o.Groups;
+        if (rows < g * per) throw new ArgumentException($"a batch of {rows} rows ({per} per sample) cannot be split into {g} VCReg groups");
+        var sample = arange(0L, rows, dtype: ScalarType.Int64, device: device).div(per, rounding_mode: RoundingMode.floor);
+        return [.. Enumerable.Range(0, g).Select(r => nonzero(sample.remainder(g).eq(r)).flatten())];
+    }
+
     public static bool IsChannelsFirst(Tensor x, FeatureLayout layout) => x.dim() > 2 && layout switch
     {
         FeatureLayout.ChannelsFirst => true,

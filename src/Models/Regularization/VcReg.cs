@@ -52,12 +52,8 @@ public sealed class VcReg(VcRegOptions options, bool fast = true, bool logStats 
     /// <summary>The batch's groups, as the fast backward forms them (<see cref="VcRegOptions.Groups"/>): sample b in group b mod G.</summary>
     IEnumerable<Tensor> NaiveGroups(Tensor rows)
     {
-        int g = Options.Groups;
-        if (g <= 1) { yield return rows; yield break; }
-        long b = rows.shape[0], per = Options.RowsPerSample;
-        if (b < g * per) throw new ArgumentException($"a batch of {b} rows ({per} per sample) cannot be split into {g} VCReg groups");
-        var sample = arange(0L, b, dtype: ScalarType.Int64, device: rows.device).div(per, rounding_mode: RoundingMode.floor);
-        for (int r = 0; r < g; r++) yield return rows.index_select(0, nonzero(sample.remainder(g).eq(r)).flatten());
+        if (Options.Groups <= 1) { yield return rows; yield break; }
+        foreach (var members in FeatureSamples.GroupRows(rows.shape[0], Options, rows.device)) yield return rows.index_select(0, members);
     }
 
     /// <remarks>

@@ -176,17 +176,11 @@ public sealed class VcRegFunction : autograd.SingleTensorFunction<VcRegFunction>
     static Tensor GroupedGradient(Tensor features, Tensor gradOutput, VcRegOptions o, VcRegStats? stats)
     {
         using var scope = NewDisposeScope();
-        long b = features.shape[0], per = o.RowsPerSample;
         int g = o.Groups;
-        if (b < g * per) throw new ArgumentException($"a batch of {b} rows ({per} per sample) cannot be split into {g} VCReg groups");
         var part = o with { Groups = 1, Alpha = o.Alpha / g, Beta = o.Beta / g };
         var result = gradOutput.clone();
-        var sample = arange(0L, b, dtype: ScalarType.Int64, device: features.device).div(per, rounding_mode: RoundingMode.floor);
-        for (int r = 0; r < g; r++)
-        {
-            var rows = nonzero(sample.remainder(g).eq(r)).flatten();
+        foreach (var rows in FeatureSamples.GroupRows(features.shape[0], o, features.device))
             result.index_copy_(0, rows, AddGradient(features.index_select(0, rows), gradOutput.index_select(0, rows), part, stats));
-        }
         return result.MoveToOuterDisposeScope();
     }
 
