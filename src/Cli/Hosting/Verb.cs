@@ -93,9 +93,16 @@ public static class Verb
     static int Ended(int code)
     {
         // An interrupted rank: mpirun, itself signalled, passed the signal to every rank and ends them all with SIGKILL a
-        // second later. Waiting for that keeps Open MPI's MPI_ABORT banner from burying the one line; a signal sent to this
-        // rank alone still ends the job, after the wait.
-        if (World.Size > 1 && code == 130) Thread.Sleep(TimeSpan.FromSeconds(3));
+        // second later. Waiting for that keeps Open MPI's MPI_ABORT banner from burying the one line.
+        if (World.Size > 1 && code == 130)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(3));
+            // Still here: the signal reached this rank alone. Aborting would leave the line to chance: rank 0, waiting in a
+            // collective, said it only if the abort's SIGTERM reached it before the SIGKILL, and after Open MPI's banner.
+            // Passed to the launcher, it ends the job as a signal to mpirun does; the wait is for mpirun's SIGKILL.
+            if (World.InterruptJob()) Thread.Sleep(TimeSpan.FromSeconds(10));
+            else if (!World.IsWriter) Console.Error.WriteLine($"videovcreg: rank {World.Rank}: stopped (interrupted: the signal reached this rank alone)");
+        }
         if (World.Size > 1) World.Abort(code);
         return code;
     }

@@ -24,6 +24,13 @@ public abstract class ProcessGroup
     /// <summary>Ends every rank of the run at once (after an error on one, so the others do not wait forever).</summary>
     public abstract void Abort(int code);
 
+    /// <summary>
+    /// Asks the launcher to interrupt every rank, as it does when it is signalled itself; false when this process cannot.
+    /// For a signal that reached one rank alone: the others, waiting in a collective for it, would otherwise be ended by an
+    /// abort, with the launcher's banner and no line of ours.
+    /// </summary>
+    public virtual bool InterruptJob() => false;
+
     /// <summary>Whether collectives take CUDA device memory directly (a CUDA-aware MPI); otherwise CUDA tensors are staged through host memory.</summary>
     public virtual bool DeviceBuffers => false;
 

@@ -149,6 +149,27 @@ public sealed unsafe class MpiWorld : ProcessGroup, IDisposable
         MpiNative.MPI_Abort(comm, code);
     }
 
+    /// <summary>
+    /// SIGTERM to mpirun when it started this rank (a rank on mpirun's own node is its child): mpirun passes it on to every
+    /// rank, rank 0 says the run's one line, and the job ends as when a user signals mpirun. A rank under srun or a remote
+    /// node's orted has no such parent, and signalling those would not end the job as one: false.
+    /// </summary>
+    public override bool InterruptJob()
+    {
+        int parent = getppid();
+        string name;
+        try { name = File.ReadAllText($"/proc/{parent}/comm").Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        const int SigTerm = 15;
+        return name is "mpirun" or "mpiexec" or "orterun" && kill(parent, SigTerm) == 0;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6")]
+    static extern int getppid();
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6")]
+    static extern int kill(int pid, int signal);
+
     public void Dispose()
     {
         if (MpiNative.MPI_Finalized(out int done) == MpiNative.Success && done == 0) MpiNative.MPI_Finalize();
