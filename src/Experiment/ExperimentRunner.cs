@@ -72,6 +72,9 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
         string outDir = options.OutDir;
         if (!source.Folds.Contains(fold))
             throw new ArgumentException($"split {fold} is not one of this run's splits ({string.Join(", ", source.Folds)})");
+        // The run folder too, shared with the other splits' tasks: holding only the split folder let a `finetune --force` on
+        // the same --out clear that split under the running task, and both went on.
+        using var run = Group.IsWriter ? RunFolder.Share(outDir) : null;
         if (File.Exists(Path.Combine(outDir, RunFolder.FinishedMarker))) throw RunFolder.FinishedRefusal(outDir);
         var dir = Path.Combine(outDir, $"split{fold}");
         using var folder = Group.IsWriter ? RunFolder.Acquire(dir) : null;

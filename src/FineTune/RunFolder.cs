@@ -22,6 +22,13 @@ public sealed class RunFolder : IDisposable
 
     public static RunFolder Acquire(string path)
     {
+        var full = Created(path);
+        return new RunFolder(full, FolderLock.TryTake(full, LockFile, shown: path) ?? throw InUse(path, full));
+    }
+
+    /// <summary>The output folder's full path, created when missing; a path that cannot be one is a one-line error.</summary>
+    static string Created(string path)
+    {
         if (string.IsNullOrWhiteSpace(path)) throw new IOException("--out is empty: name an output folder");
         var full = System.IO.Path.GetFullPath(path);
         if (File.Exists(full)) throw new IOException($"{path}: is a file, not an output folder (--out)");
@@ -30,31 +37,51 @@ public sealed class RunFolder : IDisposable
         {
             throw new IOException($"{path}: cannot be created as the output folder (--out): {e.Message}");
         }
-        var taken = FolderLock.TryTake(full, LockFile, shown: path);
-        if (taken is null)
-        {
-            var holder = FolderLock.Owner(full, LockFile);
-            throw new IOException($"{path}: another run is using this folder{(holder.Length > 0 ? $" ({holder})" : "")}; wait for it or choose another --out");
-        }
-        return new RunFolder(full, taken);
+        return full;
     }
 
     /// <summary>
-    /// Whether another process holds the exclusive lock on <paramref name="lockPath"/>: a shared lock is refused only then. The
-    /// exclusive open also fails on a read-only file system, which once read as "another run is using this folder" and named
-    /// the process in .lock-owner, long gone.
+    /// An array task's hold on its run folder (<c>--fold-task</c>): shared with the tasks of the other splits, refused while a
+    /// whole run holds the folder, and refusing one (a --force that would clear the task's split) while the task runs. The
+    /// task's own split folder it takes with <see cref="Acquire"/>.
+    /// </summary>
+    public static FolderLock Share(string path)
+    {
+        var full = Created(path);
+        return FolderLock.TryTake(full, LockFile, shown: path, shared: true) ?? throw InUse(path, full);
+    }
+
+    /// <summary>The one refusal of a folder another process holds, naming it as its owner note does (the last task, for shared holders).</summary>
+    static IOException InUse(string path, string full)
+    {
+        var holder = FolderLock.Owner(full, LockFile);
+        return new IOException($"{path}: another run is using this folder{(holder.Length > 0 ? $" ({holder})" : "")}; wait for it or choose another --out");
+    }
+
+    /// <summary>
+    /// Whether another process holds the lock on <paramref name="lockPath"/>, after an open that takes it failed. The exclusive
+    /// open also fails on a read-only file system, which once read as "another run is using this folder" and named the process
+    /// in .lock-owner, long gone.
     /// </summary>
     public static bool HeldByAnother(string lockPath)
     {
         try
         {
-            // FileShare other than None takes a shared flock on Unix; a read-only open works on a read-only file system.
+            // FileShare other than None takes a shared flock on Unix, refused only while another holds the exclusive one; a
+            // read-only open works on a read-only file system.
             using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return false;
         }
         catch (FileNotFoundException) { return false; }
         catch (UnauthorizedAccessException) { return false; }
         catch (IOException) { return true; }
+        try
+        {
+            // The shared probe got in beside array tasks' shared holds too, which are what refused an exclusive open; a
+            // read-only file system refuses this write open instead.
+            using var writable = new FileStream(lockPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>The one line for a folder a run cannot write: the system's reason (read-only file system, ...) without the path it repeats.</summary>
