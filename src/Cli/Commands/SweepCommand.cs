@@ -133,6 +133,8 @@ public static class SweepCommand
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (p.GetValue(slurm)) problems.AddRange(options.Problems());
             if (problems.Count == 0) plan = WithBaseSpec(plan, fixedArgs, root, problems);
+            // Again with the bound spec: its data may come from --config or the environment, which the first check cannot see.
+            if (problems.Count == 0 && plan.Spec is not null) problems.AddRange(plan.Problems());
             if (problems.Count > 0) throw new UserInputException(string.Join("; ", problems));
             return await Start(plan, root, p.GetValue(slurm) ? options : null, log, loggers, ctx.Cancel);
         });

@@ -176,9 +176,17 @@ public sealed record SweepPlan(string Verb, IReadOnlyList<string> BaseArgs, IRea
         return p;
     }
 
-    /// <summary>The dataset the fixed options' <c>--data</c> names; null when none is given or it does not parse (the trial says why).</summary>
+    /// <summary>
+    /// The dataset the trials read: the bound spec's, wherever its Data:Path came from (--data, --config, VIDEOVCREG_Data__Path),
+    /// else what the fixed options' <c>--data</c> names; null for the synthetic set, or when it does not parse (the binding says why).
+    /// </summary>
     Decoding.Datasets.DatasetSpec? DataSpec()
     {
+        if (Spec is not null)
+        {
+            try { return Spec.Data.Dataset(); }
+            catch (FormatException) { return null; }
+        }
         string? text = null;
         for (int i = 0; i < BaseArgs.Count; i++)
         {

@@ -198,6 +198,41 @@ public class SweepTests(SynthData synth)
         finally { Directory.Delete(work, true); }
     }
 
+    /// <summary>
+    /// The swept splits are checked against the dataset the trials read, wherever Data:Path comes from: a --config file or
+    /// the environment once went unchecked (only a typed --data was seen), and each trial of split 2 failed on its own, later.
+    /// </summary>
+    [Fact]
+    public void Swept_splits_are_checked_against_data_given_by_config_or_environment_before_any_trial()
+    {
+        var work = Directory.CreateTempSubdirectory("sweep-config-data-").FullName;
+        try
+        {
+            var config = Path.Combine(work, "kinetics.json");
+            File.WriteAllText(config, """{ "Data": { "Path": "kinetics:/k" } }""");
+            var fromConfig = Path.Combine(work, "c");
+            var r = CliProcess.Run("sweep", "--alpha", "1", "--split", "1,2", "--out", fromConfig, "--config", config, "--slurm", "--dry-run");
+            Assert.Equal(1, r.ExitCode);
+            Assert.Equal("videovcreg: --split: '2' is not a split of kinetics:/k (it has 1)", r.Stderr.Trim());
+            Assert.False(File.Exists(Path.Combine(fromConfig, SweepPlan.FileName)));
+
+            var fromEnvironment = Path.Combine(work, "e");
+            var e = CliProcess.RunWith(null, new Dictionary<string, string?> { ["VIDEOVCREG_Data__Path"] = "list:/l" },
+                "sweep", "--alpha", "1", "--split", "1,3", "--out", fromEnvironment, "--slurm", "--dry-run");
+            Assert.Equal(1, e.ExitCode);
+            Assert.Equal("videovcreg: --split: '3' is not a split of list:/l (it has 1)", e.Stderr.Trim());
+            Assert.False(File.Exists(Path.Combine(fromEnvironment, SweepPlan.FileName)));
+
+            // Data with three splits, from the same file: the sweep is written.
+            File.WriteAllText(config, """{ "Data": { "Path": "ucf101:/u" } }""");
+            var ucf = Path.Combine(work, "u");
+            var ok = CliProcess.Run("sweep", "--alpha", "1", "--split", "1,3", "--out", ucf, "--config", config, "--slurm", "--dry-run");
+            Assert.True(ok.ExitCode == 0, ok.Stderr);
+            Assert.Equal("ucf101:/u", SweepPlan.Read(ucf).Spec!.Data.Path);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
     [Fact]
     public void Slurm_dry_run_writes_an_array_of_trial_tasks_and_a_final_job()
     {
