@@ -44,7 +44,7 @@ public static class DatasetSplits
         foreach (var (side, listed, missing) in new[] { ("train", loss.TrainListed, loss.TrainMissing), ("test", loss.TestListed, loss.TestMissing) })
             if (listed > 0 && (double)missing / listed > maxMissing)
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Text}: split {split} {side}: {missing} of {listed} listed videos are missing ({100.0 * missing / listed:0.#} %), more than the {100 * maxMissing:0.#} % allowed (--max-missing); videovcreg data check lists them"));
+                    $"{spec.Text}: split {split} {side}: {missing} of {listed} listed videos are missing ({100.0 * missing / listed:0.#} %), more than the {100 * maxMissing:0.#} % allowed (--max-missing); videovcreg data check {spec.Text} lists them"));
         foreach (var (side, kept) in new[] { ("train", keptTrain), ("test", keptTest) })
         {
             // A class with no video would still get a head output and count in the class total, without a word.

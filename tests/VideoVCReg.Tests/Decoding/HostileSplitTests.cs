@@ -234,7 +234,7 @@ public class HostileSplitTests(SynthData synth)
             Assert.Equal(3, split.Train.Count);
             Assert.DoesNotContain(split.Train.Items, i => i.Path == gone);
             var e = Assert.Throws<InvalidDataException>(() => DatasetSplits.Load(spec, 1));
-            Assert.Equal($"kinetics:{root}: split 1 train: 1 of 4 listed videos are missing (25 %), more than the 20 % allowed (--max-missing); videovcreg data check lists them", e.Message);
+            Assert.Equal($"kinetics:{root}: split 1 train: 1 of 4 listed videos are missing (25 %), more than the 20 % allowed (--max-missing); videovcreg data check kinetics:{root} lists them", e.Message);
 
             var check = CliProcess.Run("data", "check", $"kinetics:{root}");
             Assert.Equal(1, check.ExitCode);
