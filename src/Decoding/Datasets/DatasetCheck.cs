@@ -41,7 +41,9 @@ public static class DatasetCheck
                     problems.Add(new(spec.Dir, $"no split found: {Reason(e.Message, spec.Dir)}"));
                     break;
                 }
-                problems.Add(none ? new(spec.Dir, $"no split files for split {k}") : Split(e.Message));
+                var problem = none ? new DatasetProblem(spec.Dir, $"no split files for split {k}") : Split(e.Message);
+                // A file all splits read (UCF101's classInd.txt) stops each of them alike: one fault, so one line.
+                if (!problems.Contains(problem)) problems.Add(problem);
                 continue;
             }
             problems.AddRange(listing.Problems);
@@ -52,7 +54,7 @@ public static class DatasetCheck
                 foreach (var (first, again) in DatasetSplits.Repeats(list))
                     problems.Add(new(again.Where, $"lists {again.Id} again ({Fold(side)}; first at {first.Where}): it would count twice"));
                 foreach (var v in list.Where(v => !File.Exists(v.Path)))
-                    missing.Add(new(v.Where, $"lists {v.Id}, but {v.Path} does not exist"));
+                    missing.Add(new(v.Where, v.Absence));
                 // The share a run refuses, counted as the run counts it: each video once.
                 var (distinct, _) = DatasetSplits.Distinct(list);
                 int absent = distinct.Count(v => !File.Exists(v.Path));

@@ -34,7 +34,7 @@ public static class DatasetSplits
         var (test, testRepeats) = Distinct(listing.Test);
         var leaks = Leaks(listing).ToList();
         if (leaks.Count > 0)
-            throw new InvalidDataException($"{leaks[0].Test.Where}: {leaks[0].Test.Path} is also a training video ({leaks[0].Train.Where}); " +
+            throw new InvalidDataException($"{leaks[0].Test.Where}: {leaks[0].Test.Name} is also a training video ({leaks[0].Train.Where}); " +
                 $"{leaks.Count} video(s) of split {split} are listed for both train and test, which would test on training videos");
         var present = new Dictionary<string, bool>(StringComparer.Ordinal);
         bool Exists(ListedVideo v) => present.TryGetValue(v.Path, out var e) ? e : present[v.Path] = File.Exists(v.Path);
@@ -44,7 +44,7 @@ public static class DatasetSplits
         foreach (var (side, listed, missing) in new[] { ("train", loss.TrainListed, loss.TrainMissing), ("test", loss.TestListed, loss.TestMissing) })
             if (listed > 0 && (double)missing / listed > maxMissing)
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{spec.Text}: split {split} {side}: {missing} of {listed} listed videos are missing ({100.0 * missing / listed:0.#} %), more than the {100 * maxMissing:0.#} % allowed (--max-missing); videovcreg data check lists them"));
+                    $"{spec.Text}: split {split} {side}: {missing} of {listed} listed videos are missing ({100.0 * missing / listed:0.#} %), more than the {100 * maxMissing:0.#} % allowed (--max-missing); videovcreg data check {spec.Text} lists them"));
         foreach (var (side, kept) in new[] { ("train", keptTrain), ("test", keptTest) })
         {
             // A class with no video would still get a head output and count in the class total, without a word.
@@ -67,7 +67,7 @@ public static class DatasetSplits
         return (videos, listed.Count - videos.Count);
     }
 
-    /// <summary>What makes two lines one video: its full path (a Kinetics clip not on disk has a stand-in path from its name).</summary>
+    /// <summary>What makes two lines one video: its full path (a Kinetics clip not on disk has a stand-in path from its name, <see cref="ListedVideo.NotFound"/>).</summary>
     internal static string Key(ListedVideo v) => Path.GetFullPath(v.Path);
 
     internal static IEnumerable<(ListedVideo Train, ListedVideo Test)> Leaks(SplitListing listing)

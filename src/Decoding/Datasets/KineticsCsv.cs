@@ -13,8 +13,8 @@ public static class KineticsCsv
 {
     public const string TrainFile = "train.csv", TestFile = "validate.csv";
 
-    static readonly HashSet<string> VideoExtensions = new(StringComparer.OrdinalIgnoreCase)
-        { ".mp4", ".webm", ".mkv", ".avi", ".mov", ".m4v", ".flv", ".3gp", ".ogv", ".mpg", ".mpeg", ".ts" };
+    static readonly string[] Extensions = [".mp4", ".webm", ".mkv", ".avi", ".mov", ".m4v", ".flv", ".3gp", ".ogv", ".mpg", ".mpeg", ".ts"];
+    static readonly HashSet<string> VideoExtensions = new(Extensions, StringComparer.OrdinalIgnoreCase);
 
     public static string Stem(string youtubeId, int start, int end) =>
         string.Create(CultureInfo.InvariantCulture, $"{youtubeId}_{start:D6}_{end:D6}");
@@ -44,7 +44,10 @@ public static class KineticsCsv
             if (label.ContainsKey(r.Label)) return true;
             problems.Add(new(r.Where, $"label '{r.Label}' has no video in {TrainFile}"));
             return false;
-        }).Select(r => new ListedVideo(files.GetValueOrDefault(r.Stem) ?? Path.Combine(root, r.Stem + ".*"), label[r.Label], r.Stem, r.Where, r.YoutubeId))];
+        }).Select(r => files.GetValueOrDefault(r.Stem) is { } file
+            ? new ListedVideo(file, label[r.Label], r.Stem, r.Where, r.YoutubeId)
+            : new ListedVideo(Path.Combine(root, r.Stem + ".*"), label[r.Label], r.Stem, r.Where, r.YoutubeId,
+                $"lists youtube_id {r.YoutubeId}, but no {r.Stem}.<ext> is anywhere below {root} (<ext>: {string.Join(", ", Extensions.Select(e => e[1..]))})"))];
         return new SplitListing(root, classes, Videos(trainRows), Videos(testRows), problems);
     }
 

@@ -4,7 +4,19 @@ namespace VideoVCReg.Decoding.Datasets;
 /// One split-file entry: the video it names, its class, a stable id (what multi-view scores merge on), where it was
 /// listed ("file:line") and its hold-out group (clips of one source video stay on one side of a validation cut).
 /// </summary>
-public sealed record ListedVideo(string Path, int Label, string Id, string Where, string Group);
+/// <param name="NotFound">
+/// Set by a layout that finds videos by name (Kinetics) when none was found: <paramref name="Path"/> is then only a
+/// stand-in that keeps the entry's identity for repeats and leaks, and this says what was searched for, since the
+/// stand-in is a path the user never had.
+/// </param>
+public sealed record ListedVideo(string Path, int Label, string Id, string Where, string Group, string? NotFound = null)
+{
+    /// <summary>The video in a message: its file, or its id when the path is a stand-in.</summary>
+    public string Name => NotFound is null ? Path : Id;
+
+    /// <summary>Why the video is absent, as a check reports it after its "file:line".</summary>
+    public string Absence => NotFound ?? $"lists {Id}, but {Path} does not exist";
+}
 
 /// <summary>
 /// One split of a dataset as its files list it, before anything is checked on disk: classes (index = label), train and

@@ -234,13 +234,15 @@ public class HostileSplitTests(SynthData synth)
             Assert.Equal(3, split.Train.Count);
             Assert.DoesNotContain(split.Train.Items, i => i.Path == gone);
             var e = Assert.Throws<InvalidDataException>(() => DatasetSplits.Load(spec, 1));
-            Assert.Equal($"kinetics:{root}: split 1 train: 1 of 4 listed videos are missing (25 %), more than the 20 % allowed (--max-missing); videovcreg data check lists them", e.Message);
+            Assert.Equal($"kinetics:{root}: split 1 train: 1 of 4 listed videos are missing (25 %), more than the 20 % allowed (--max-missing); videovcreg data check kinetics:{root} lists them", e.Message);
 
             var check = CliProcess.Run("data", "check", $"kinetics:{root}");
             Assert.Equal(1, check.ExitCode);
             var lines = check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Contains($"{root}: train: 1 of 4 listed videos are missing (25 %), more than the 20 % a run allows (--max-missing)", lines);
-            Assert.Contains($"{root}/train.csv:5: lists walk1_000000_000010, but {root}/walk1_000000_000010.* does not exist", lines);
+            // What was searched for, not the stand-in path the listing keeps for the absent clip ({root}/walk1_000000_000010.*).
+            var absent = $"lists youtube_id walk1, but no walk1_000000_000010.<ext> is anywhere below {root} (<ext>: mp4, webm, mkv, avi, mov, m4v, flv, 3gp, ogv, mpg, mpeg, ts)";
+            Assert.Contains($"{root}/train.csv:5: {absent}", lines);
             Assert.Equal($"1 problem(s) in {root}: 5 videos scanned, 6 split entries, 1 missing their video (16.7 %)", lines[^1]);
             var lenient = CliProcess.Run("data", "check", $"kinetics:{root}", "--max-missing", "0.3");
             Assert.Equal(0, lenient.ExitCode);
@@ -250,6 +252,37 @@ public class HostileSplitTests(SynthData synth)
             var run = CliProcess.Run("finetune", "--data", $"kinetics:{root}", "--out", Path.Combine(work, "run"), "--epochs", "1");
             Assert.Equal(1, run.ExitCode);
             Assert.Contains("1 of 4 listed videos are missing (25 %)", Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("videovcreg: ")));
+
+            // The absent clip listed for validation too is a leak, named by its clip name, as neither side has a file for it.
+            File.AppendAllText(Path.Combine(root, "validate.csv"), "walk,walk1,0,10,x\n");
+            var leak = Assert.Throws<InvalidDataException>(() => DatasetSplits.Load(spec, 1, maxMissing: 0.6));
+            Assert.StartsWith($"{root}/validate.csv:4: walk1_000000_000010 is also a training video ({root}/train.csv:5); ", leak.Message);
+            Assert.Contains(new DatasetProblem($"{root}/validate.csv:4", absent), DatasetCheck.Run(spec, maxMissing: 0.6).Missing);
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
+    public void A_malformed_ucf101_class_index_is_one_problem_not_one_per_split()
+    {
+        var work = Directory.CreateTempSubdirectory("videovcreg-classind-").FullName;
+        try
+        {
+            var root = Tiny(DatasetLayout.Ucf101, Path.Combine(work, "data"));
+            var classInd = Path.Combine(root, "lists", "classInd.txt");
+            File.WriteAllLines(classInd, ["1 jump", "two walk"]);
+            var expected = $"{classInd}:2: expected '2 <class>', got 'two walk'";
+
+            // All three splits read this one file; it is one fault.
+            var problem = Assert.Single(DatasetCheck.Run(new DatasetSpec(DatasetLayout.Ucf101, root)).Problems);
+            Assert.Equal(expected, $"{problem.Path}: {problem.Reason}");
+            var check = CliProcess.Run("data", "check", $"ucf101:{root}");
+            Assert.Equal(1, check.ExitCode);
+            Assert.Equal([expected, $"1 problem(s) in {root}: 0 videos scanned, 0 split entries"], check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+            var run = CliProcess.Run("finetune", "--data", $"ucf101:{root}", "--split", "all", "--out", Path.Combine(work, "run"), "--epochs", "1");
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal("videovcreg: " + expected, Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("classInd")));
         }
         finally { Directory.Delete(work, true); }
     }

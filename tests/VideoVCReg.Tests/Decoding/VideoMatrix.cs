@@ -46,6 +46,14 @@ public sealed class VideoMatrix : IDisposable
         ["flv1"] = ("flv1.flv", 30, ["-c:v", "flv1"]),
         ["theora"] = ("theora.ogv", 30, ["-c:v", "libtheora", "-q:v", "7"]),
         ["h264-ts-no-bframes"] = ("h264-nob.ts", 30, ["-c:v", "libx264", "-bf", "0"]),
+        // Interlaced sources (field_order tt). FFmpeg's mpeg2video codes frame pictures and x264 codes MBAFF, so both
+        // carry a field pair per packet; x265 codes each field as a picture of its own, one per packet, and the
+        // decoder shows each as a frame, so a frame there is a field, as the CLI counts it. Neither encoder here
+        // writes field pictures whose pair makes one frame (H.264 PAFF, MPEG-2 field pictures): those stay untested.
+        ["mpeg2-ts-interlaced"] = ("mpeg2-tff.ts", 50, ["-vf", "tinterlace=interleave_top,setfield=tff", "-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "-bf", "2"]),
+        ["h264-ts-mbaff"] = ("h264-mbaff.ts", 30, ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-bf", "3"]),
+        ["hevc-ts-fields"] = ("hevc-fields.ts", 50, ["-vf", "tinterlace=interleave_top,setfield=tff,separatefields", "-c:v", "libx265", "-pix_fmt", "yuv420p",
+            "-x265-params", "interlace=tff:bframes=3:log-level=error"]),
     };
 
     /// <summary>
