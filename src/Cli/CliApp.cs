@@ -38,7 +38,7 @@ public static class CliApp
     /// What `videovcreg` with no arguments runs: the user's `finetune --model videomae-s --noise 1.5` over all three
     /// splits of the synthetic dataset, at a CPU size (4 frames of 32², a few epochs), starting from weights the
     /// project makes itself: supervised pretraining on rendered motion classes the dataset does not have (the
-    /// paper's Kinetics → HMDB51 protocol in miniature), kept in runs/main-source and reused while its settings hold.
+    /// paper's Kinetics → HMDB51 protocol in miniature), kept in runs/main-pretrain and reused while its settings hold.
     /// Both steps see the synthetic data with a scene colour that follows the class's direction ± 35° (it tells
     /// neighbouring classes apart only partly; motion does the rest).
     /// </summary>
@@ -47,8 +47,8 @@ public static class CliApp
         ["pretrain", "--model", "videomae-s", "--frames", "4", "--size", "32", "--sampling-rate", "8", "--scene-colour-jitter", "35",
          "--classes", "16", "--steps-per-epoch", "40", "--epochs", "4", "--warmup-epochs", "1", "--batch-size", "32", "--lr", "2.4e-3",
          "--layer-decay", "1", "--mixup", "0", "--cutmix", "0", "--num-sample", "1", "--rand-augment", "none", "--crop-min-area", "0.4",
-         "--reg", "none", "--out", "runs/main-source", "--reuse"],
-        ["finetune", "--model", "videomae-s", "--noise", "1.5", "--weights", "runs/main-source/split1/checkpoint-last.pth",
+         "--reg", "none", "--out", "runs/main-pretrain", "--reuse"],
+        ["finetune", "--model", "videomae-s", "--noise", "1.5", "--weights", "runs/main-pretrain/split1/checkpoint-last.pth",
          "--frames", "4", "--size", "32", "--sampling-rate", "8", "--scene-colour-jitter", "35", "--split", "all",
          "--epochs", "8", "--warmup-epochs", "1", "--batch-size", "8", "--lr", "1e-2", "--mixup", "0", "--cutmix", "0",
          "--rand-augment", "none", "--crop-min-area", "0.4", "--out", "runs/main", "--force"], // the demo's folder is rewritten on every run

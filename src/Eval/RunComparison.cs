@@ -40,17 +40,7 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
                         : $"{dir}: not a fine-tuning run with test results (a pretraining run, or one trained with --no-test); report compares tested finetune runs, or probe runs");
             if (!File.Exists(settings)) throw new InvalidDataException($"{dir}: no settings.json (a finetune run folder is needed; eval folders have none)");
             reading = settings;
-            using var s = JsonDocument.Parse(File.ReadAllText(settings));
-            var reg = s.RootElement.GetProperty("regularizer");
-            string regularizer = VideoVCReg.Models.Regularization.RegularizerOptions.FromSettings(reg).Label;
-            string model = s.RootElement.GetProperty("model").GetString()!;
-            double noise = s.RootElement.GetProperty("views").GetProperty("Noise").GetDouble();
-            int seed = s.RootElement.TryGetProperty("seed", out var seedValue) && seedValue.ValueKind == JsonValueKind.Number ? seedValue.GetInt32() : 0;
-            var withoutSeed = new System.Text.Json.Nodes.JsonObject();
-            foreach (var p in s.RootElement.EnumerateObject().Where(p => p.Name != "seed").OrderBy(p => p.Name, StringComparer.Ordinal))
-                withoutSeed[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
-            var withoutRegularizer = new System.Text.Json.Nodes.JsonObject();
-            foreach (var p in withoutSeed.Where(p => p.Key != "regularizer")) withoutRegularizer[p.Key] = p.Value?.DeepClone();
+            var recorded = RecordedSettings.Parse(File.ReadAllText(settings));
             reading = report;
             using var r = JsonDocument.Parse(File.ReadAllText(report));
             var splits = r.RootElement.GetProperty("splits").EnumerateArray().Select(e => (e.GetProperty("split").GetInt32(), e.GetProperty("videos").GetInt32(),
@@ -67,11 +57,11 @@ public sealed record FinishedRun(string Dir, string Model, string Regularizer, d
                     .Select(p => (p.GetProperty("label").GetInt32(), p.GetProperty("predicted").GetInt32())));
             }
             reading = report;
-            return new FinishedRun(dir, model, regularizer, noise,
+            return new FinishedRun(dir, recorded.Model, recorded.Regularizer.Label, recorded.Noise,
                 [.. splits.Select(x => x.Item4)], mean.GetProperty("top1").GetDouble(), mean.GetProperty("top1_std").GetDouble(),
                 mean.GetProperty("top5").GetDouble(), mean.GetProperty("top5_std").GetDouble(), splits, predictions)
             {
-                Seed = seed, SettingsWithoutSeed = withoutSeed.ToJsonString(), SettingsWithoutSeedOrRegularizer = withoutRegularizer.ToJsonString(),
+                Seed = (int)recorded.Seed, SettingsWithoutSeed = recorded.WithoutSeed, SettingsWithoutSeedOrRegularizer = recorded.WithoutSeedOrRegularizer,
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

@@ -7,9 +7,9 @@ namespace VideoVCReg.Experiment;
 
 /// <summary>
 /// How an experiment runs, whatever the data and the model: the run folder, the loop's recipe, the regularizer,
-/// the seed and device, and what the verb wants recorded. <see cref="Settings"/> holds what, beside the data,
-/// recipe, regularizer and seed, decides the run's numbers (model, weights, views): a resume with any of it
-/// changed is refused. <see cref="ResultFields"/> are copied into every fold's results.json.
+/// the seed and device, and what the verb wants recorded. settings.json is <see cref="Spec"/> serialised, with
+/// <see cref="Resolved"/> beside it: a resume with any of it changed is refused (<see cref="FineTune.RunSettings"/>).
+/// <see cref="ResultFields"/> are copied into every fold's results.json.
 /// </summary>
 public sealed record ExperimentOptions
 {
@@ -26,7 +26,14 @@ public sealed record ExperimentOptions
     public Device Device { get; init; } = CPU;
     /// <summary>The report's title line.</summary>
     public string Title { get; init; } = "";
-    public IReadOnlyDictionary<string, object?> Settings { get; init; } = new Dictionary<string, object?>();
+    /// <summary>
+    /// The spec this run is (<see cref="Specs.FineTuneSpec"/>, <see cref="Specs.PretrainSpec"/>), whose
+    /// <see cref="Specs.IRunSpec.Train"/>, regularizer and seed must be this run's; null: a run without one (the tests'
+    /// toy sources) records its recipe, regularizer and seed alone.
+    /// </summary>
+    public Specs.IRunSpec? Spec { get; init; }
+    /// <summary>What the spec resolved to here, recorded beside it (a preset's values, a default projector).</summary>
+    public IReadOnlyDictionary<string, object?> Resolved { get; init; } = new Dictionary<string, object?>();
     public IReadOnlyDictionary<string, object?> ResultFields { get; init; } = new Dictionary<string, object?>();
     /// <summary>
     /// Train and test this fold only, as one task of a Slurm array (`finetune --slurm`): the fold's folder is locked instead of

@@ -26,7 +26,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
 {
     readonly ILogger log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("experiment");
     // Each process learns its share from here: the data sources shard their loaders by these.
-    readonly ExperimentOptions options = given with { Train = given.Train with { Rank = given.Group.Rank, Ranks = given.Group.Size } };
+    readonly ExperimentOptions options = SpecAgrees(given) with { Train = given.Train with { Rank = given.Group.Rank, Ranks = given.Group.Size } };
     ProcessGroup Group => options.Group;
 
     const int Fresh = 0, Resume = 1, Reused = 2;
@@ -146,7 +146,7 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
             return Reused;
         }
         if (folder.Finished && options.ReuseFinished && !options.Force)
-            throw new IOException($"{outDir}: holds a finished run with other settings ({(File.Exists(settingsPath) ? RunSettings.Diff(File.ReadAllText(settingsPath), settings) : "no settings.json")}), so it is not reused; use --force to replace it, or choose another --out");
+            throw RunSettings.NotReused(outDir, File.Exists(settingsPath) ? File.ReadAllText(settingsPath) : null, settings);
         // VideoMAE's auto_resume: an unfinished run in the folder continues where its last checkpoint left it.
         bool resume = folder.Unfinished && !options.Force;
         folder.Claim(outDir, options.Force, () => Preflight(source, factory));
@@ -333,11 +333,21 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     /// </summary>
     internal string SettingsJson(IDataSource source, int? fold)
     {
-        var all = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))
+        var resolved = new SortedDictionary<string, object?>(options.Resolved.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)
         {
-            ["data"] = source.Description, ["split"] = fold, ["splits"] = string.Join(",", source.Folds),
-            ["seed"] = options.Seed, ["train"] = options.Train, ["regularizer"] = options.Regularizer,
+            ["data"] = source.Description, ["split"] = fold, ["splits"] = string.Join(",", source.Folds), ["processes"] = options.Train.Ranks,
         };
-        return JsonSerializer.Serialize(all);
+        var settings = new System.Text.Json.Nodes.JsonObject
+        {
+            [RunSettings.VersionKey] = RunSettings.Version,
+            ["spec"] = Specs.SpecJson.ToRecorded((object?)options.Spec ?? new { options.Train, options.Regularizer, Seed = (long)options.Seed }),
+            ["resolved"] = JsonSerializer.SerializeToNode(resolved),
+        };
+        return settings.ToJsonString();
     }
+
+    /// <summary>The options when their recipe, regularizer and seed are their spec's: settings.json records the spec, so they must be what runs.</summary>
+    static ExperimentOptions SpecAgrees(ExperimentOptions o) =>
+        o.Spec is null || (o.Spec.Train == o.Train && o.Spec.Regularizer == o.Regularizer && o.Spec.Seed == o.Seed) ? o
+        : throw new InvalidOperationException($"{o.OutDir}: the run's recipe, regularizer or seed is not its spec's, so settings.json would not record what runs");
 }

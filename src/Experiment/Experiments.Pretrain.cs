@@ -33,12 +33,7 @@ public static partial class Experiments
         var runner = new ExperimentRunner(options with
         {
             Title = $"{preset.Name} pretrained on {source.Description}",
-            // The layout settings.json has always had: runs written before specs existed still resume (and --reuse finds them).
-            Settings = new Dictionary<string, object?>
-            {
-                ["model"] = preset.Name, ["weights"] = spec.Weights, ["frames"] = spec.Frames, ["size"] = spec.Size,
-                ["views"] = new { data.SamplingRate, data.Noise, data.Flip, data.RandAugment, data.CropMinArea, data.SceneColourJitter },
-            },
+            Spec = spec, Resolved = new Dictionary<string, object?> { ["preset"] = preset },
             ResultFields = new Dictionary<string, object?> { ["weights"] = spec.Weights, ["data"] = source.Description },
         }, loggers, cancel);
         var log = loggers.CreateLogger("pretrain");

@@ -29,17 +29,21 @@ public static partial class Experiments
     }
 
     /// <summary>
-    /// `finetune --slurm`: the data written once and a finished run refused (or cleared with --force) here, then an sbatch job
-    /// array with one task a split (<paramref name="jobArgs"/> with `--fold-task K`, resumable, requeued on pre-emption) and,
-    /// after it (afterok), <paramref name="jobArgs"/> alone, which finds every split done and writes the report over them.
+    /// `finetune --slurm`: the data written once and a finished run refused (or cleared with --force) here, the spec kept as
+    /// OUT/spec.json, then an sbatch job array with one task a split (`finetune --spec OUT/spec.json --fold-task K`,
+    /// resumable, requeued on pre-emption) and, after it (afterok), `finetune --spec OUT/spec.json`, which finds every split
+    /// done and writes the report over them. The jobs run the spec bound here: a --config file edited or an environment
+    /// changed while they wait in the queue changes nothing.
     /// </summary>
-    /// <param name="jobArgs">The command line that runs this spec again, without --threads (the job's --cpus-per-task) or --force.</param>
-    public static Submission Submit(FineTuneSpec spec, SlurmOptions slurm, IReadOnlyList<string> jobArgs, ILoggerFactory loggers, CancellationToken cancel)
+    public static Submission Submit(FineTuneSpec spec, SlurmOptions slurm, ILoggerFactory loggers, CancellationToken cancel)
     {
         var (runner, source, build) = Prepare(spec, loggers, cancel);
         runner.PrepareForTasks(source, build);
         var dir = Path.GetFullPath(spec.OutDir);
-        var (array, report) = SlurmScript.WriteSplits(dir, source.Folds, slurm, SlurmScript.SelfCommand(), jobArgs);
+        // --force was carried out here: in a task it would delete the other splits' work.
+        var specPath = Path.Combine(dir, SpecJson.FileName);
+        VideoVCReg.Runtime.IO.AtomicFile.WriteText(specPath, SpecJson.Write(spec with { OutDir = dir, Force = false, OnlyFold = null }));
+        var (array, report) = SlurmScript.WriteSplits(dir, source.Folds, slurm, SlurmScript.SelfCommand(), ["finetune", "--spec", specPath]);
         var jobs = slurm.DryRun ? null : SlurmScript.Submit(dir, array, report, "slurm.json");
         return new Submission(array, report, source.Folds.Count, Path.Combine(dir, "logs"), jobs);
     }
@@ -56,13 +60,8 @@ public static partial class Experiments
             OutDir = spec.OutDir, Force = spec.Force, SkipTest = spec.SkipTest, OnlyFold = spec.OnlyFold, Train = train, Regularizer = reg, Seed = seed,
             Device = VideoVCReg.Runtime.TorchDevice.Resolve(spec.Device),
             Title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {reg.Kind} at {reg.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
-            // The layout settings.json has always had: runs written before specs existed still resume.
-            Settings = new Dictionary<string, object?>
-            {
-                ["model"] = spec.Model, ["weights"] = weights, ["frames"] = spec.Frames, ["size"] = spec.Size,
-                ["views"] = new { data.SamplingRate, data.ValidationShare, data.Noise, data.TestClips, data.TestCrops, data.SynthClasses, data.SynthVideosPerClass, data.SceneColourJitter,
-                    data.Flip, data.RandAugment, data.CropMinArea },
-            },
+            // settings.json is the spec; the preset's values beside it, so an edited preset file is seen on resume.
+            Spec = spec, Resolved = new Dictionary<string, object?> { ["preset"] = preset },
             ResultFields = new Dictionary<string, object?>
             {
                 ["weights"] = weights, ["data"] = source.Root, ["noise"] = data.Noise, ["test_views"] = $"{data.TestClips}x{data.TestCrops}",

@@ -25,21 +25,34 @@ public static class RunSettings
         if (recorded != current) throw OtherSettings(outDir, recorded, current);
     }
 
-    public static InvalidOperationException OtherSettings(string outDir, string recorded, string current) => FromBeforeScaling(recorded)
-        ? new($"{outDir}: the unfinished run there was started by a videovcreg from before --vcreg-scaling (it computed eq. 3's scaling, today's loss), which this version cannot continue; --force to start over, or choose another --out")
+    public static InvalidOperationException OtherSettings(string outDir, string recorded, string current) => IsOlderLayout(recorded)
+        ? new($"{outDir}: the unfinished run there was started by an older videovcreg ({OlderLayout}), which this version cannot continue; --force to start over, or choose another --out")
         : new($"{outDir}: the unfinished run there used other settings ({Diff(recorded, current)}); repeat its options, or --force to start over");
 
+    /// <summary>The refusal to keep a finished run as a cache (pretrain --reuse, a protocol's runs) when its settings are not these.</summary>
+    public static IOException NotReused(string outDir, string? recorded, string current) => new(recorded is not null && IsOlderLayout(recorded)
+        ? $"{outDir}: holds a finished run of an older videovcreg ({OlderLayout}), so it is not reused; use --force to replace it, or choose another --out"
+        : $"{outDir}: holds a finished run with other settings ({(recorded is null ? "no settings.json" : Diff(recorded, current))}), so it is not reused; use --force to replace it, or choose another --out");
+
     /// <summary>
-    /// Runs from before `--vcreg-scaling` existed recorded no scaling; no option repeats an absent key, so they are named
-    /// as what they are rather than sent looking for one.
+    /// settings.json's layout: 2 is {"settings_version", "spec" (the run's spec, run control left out), "resolved" (what the
+    /// spec resolved to here: the data's folder, the splits, the processes, a preset's values)}. Earlier runs wrote a flat
+    /// layout of their own; no option can make a resume repeat it, so they are named as what they are.
     /// </summary>
-    static bool FromBeforeScaling(string recorded)
+    public const int Version = 2;
+
+    public const string VersionKey = "settings_version";
+
+    const string OlderLayout = "its settings.json has no settings_version 2";
+
+    /// <summary>Whether <paramref name="recorded"/> is settings of an earlier layout (any JSON without this version's key and value).</summary>
+    public static bool IsOlderLayout(string recorded)
     {
         try
         {
             using var doc = JsonDocument.Parse(recorded);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("regularizer", out var reg)
-                && reg.ValueKind == JsonValueKind.Object && !reg.TryGetProperty("Scaling", out _);
+            return !(doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(VersionKey, out var v)
+                && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int version) && version == Version);
         }
         catch (JsonException) { return false; }
     }

@@ -64,14 +64,12 @@ public sealed record TrainOptions
 
     /// <summary>
     /// Processes of a data-parallel run (mpirun -np N); <see cref="BatchSize"/> stays per process, as in VideoMAE and DDP.
-    /// A setting: a run resumed on another number of processes would train on other global batches.
+    /// Not a spec field: it is the world mpirun gives, and settings.json records it beside the spec (a run resumed on another
+    /// number of processes would train on other global batches).
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Ranks { get; init; } = 1;
 
-    /// <summary>How <see cref="Ranks"/> appears in a run's settings: only when above 1, so one-process settings read as before.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public int? Processes => Ranks > 1 ? Ranks : null;
     /// <summary>This process's rank among <see cref="Ranks"/>; not a setting (every rank's settings must read the same).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Rank { get; init; }
@@ -80,23 +78,13 @@ public sealed record TrainOptions
     /// Data parallel: batch norms normalise with the statistics of every process's samples (PyTorch's SyncBatchNorm,
     /// torchvision's --sync-bn; SimCLR and VICReg train so); default each process's own, as DDP.
     /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public bool SyncBatchNorm { get; init; }
-
-    /// <summary>How <see cref="SyncBatchNorm"/> appears in a run's settings: only where it acts (on, several processes), so other settings read as before.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public bool? SyncBn => SyncBatchNorm && Ranks > 1 ? true : null;
 
     /// <summary>
     /// The weights' and activations' type: "float32", or "float64" for exactness checks against references (the data-parallel
     /// proof compares parameters to 1e-10 in it). Inputs are cast to it.
     /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public string Precision { get; init; } = "float32";
-
-    /// <summary>How <see cref="Precision"/> appears in a run's settings: only when not float32.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public string? ParameterPrecision => Precision == "float32" ? null : Precision;
 
     public static readonly string[] Precisions = ["float32", "float64"];
 
@@ -105,18 +93,12 @@ public sealed record TrainOptions
     /// attention behind them, run in <see cref="AmpDtype"/> over float32 weights (<see cref="Autocast"/>);
     /// gradients, the optimizer, the weight average and checkpoints stay float32, and validation and testing run in float32.
     /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public bool Amp { get; init; }
-
-    /// <summary>How <see cref="Amp"/> appears in a run's settings: only when on, so other settings read as before.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public string? MixedPrecision => Amp ? AmpDtype : null;
 
     /// <summary>
     /// --amp-dtype: bfloat16 (default; float32's exponent range, no loss scaling) or float16 (what torch.cuda.amp uses by
     /// default, for GPUs without fast bfloat16), trained with dynamic loss scaling (<see cref="LossScaler"/>).
     /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public string AmpDtype { get; init; } = "bfloat16";
 
     public static readonly string[] AmpDtypes = ["bfloat16", "float16"];

@@ -36,9 +36,10 @@ public static class FineTuneCommand
         var time = new Option<string>("--time") { Description = "--slurm: time limit per task, HH:MM (default 04:00)", DefaultValueFactory = _ => "04:00" };
         var dryRun = new Option<bool>("--dry-run") { Description = "--slurm: write the scripts, do not submit" };
         var foldTask = new Option<int?>("--fold-task") { Description = "Internal: train and test only this split of the run (a Slurm array task)", Hidden = true };
+        var specFile = SpecFile.Option();
         var cmd = new Command("finetune", "Fine-tune a video transformer with a feature regularizer (VCReg by default), test each split, report per split and mean")
         {
-            model, weights, presets, frames, size, outDir, force, noTest, slurm, partition, gpus, cpus, time, dryRun, foldTask,
+            model, weights, presets, frames, size, outDir, force, noTest, slurm, partition, gpus, cpus, time, dryRun, foldTask, specFile,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddTo(cmd, training: true);
@@ -46,7 +47,10 @@ public static class FineTuneCommand
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            var spec = SpecOf(p, ctx.Services, ctx.Runtime);
+            var spec = p.GetValue(specFile) is string file
+                ? SpecFile.Read(p, file, SpecJson.Read) with { Force = p.GetValue(force), OnlyFold = p.GetValue(foldTask) }
+                : SpecOf(p, ctx.Services, ctx.Runtime);
+            spec = spec.Checked();
             var loggers = ctx.Get<ILoggerFactory>();
             if (!p.GetValue(slurm))
             {
@@ -56,7 +60,7 @@ public static class FineTuneCommand
             var options = new SlurmOptions(p.GetValue(partition), p.GetValue(gpus), p.GetValue(cpus), p.GetValue(time)!, p.GetValue(dryRun));
             if (options.Problems() is { Count: > 0 } problems) throw new UserInputException(string.Join("; ", problems));
             if (spec.OnlyFold is not null) throw new UserInputException("--slurm submits the array; --fold-task is one of its tasks");
-            var sent = Experiments.Submit(spec, options, TaskArgs(p), loggers, ctx.Cancel);
+            var sent = Experiments.Submit(spec, options, loggers, ctx.Cancel);
             Console.WriteLine(sent.Jobs is not { } jobs ? $"written (not submitted): {sent.ArrayScript}, {sent.ReportScript}"
                 : $"submitted: array job {jobs.ArrayJob} ({sent.Splits} splits), report job {jobs.FinalJob} after it; logs in {sent.Logs}");
             return Task.FromResult(0);
@@ -66,7 +70,8 @@ public static class FineTuneCommand
 
     /// <summary>
     /// The run a `finetune` command line describes: its own options, the Train, Data and Regularizer sections as the host bound
-    /// them from every configuration layer, the runtime's seed and device; checked once, every problem in one line.
+    /// them from every configuration layer, the runtime's seed and device. Checked once by the caller (as a spec file is),
+    /// every problem in one line.
     /// </summary>
     static FineTuneSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new FineTuneSpec
     {
@@ -77,40 +82,8 @@ public static class FineTuneCommand
         Train = services.GetRequiredService<IOptions<TrainOptions>>().Value,
         Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
         Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
-    }.Checked();
+    };
 
     /// <summary>The spec of a `finetune` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
-    internal static FineTuneSpec Bind(string[] args) => SpecBinding.Bind("finetune", args, SpecOf);
-
-    static readonly string[] SlurmValued = ["--partition", "--gpus-per-task", "--cpus-per-task", "--time", "--threads"];
-    static readonly string[] SlurmFlags = ["--slurm", "--dry-run", "--force"];
-
-    /// <summary>
-    /// The run's own options for its jobs: the global options given before `finetune` (--seed, --config, --device, …: they
-    /// change the run), then `finetune`, then every token after it but the Slurm ones (and --force, which the submitter carried
-    /// out: in a task or the report job it would delete the other splits' work). --threads is the job's --cpus-per-task.
-    /// </summary>
-    static List<string> TaskArgs(ParseResult p)
-    {
-        var tokens = p.Tokens.Select(t => t.Value).ToList();
-        int verb = p.Tokens.ToList().FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Command && t.Value == "finetune");
-        var args = new List<string>();
-        for (int i = 0; i < verb; i++)
-        {
-            if (tokens[i].Split('=')[0] == "--threads") { if (!tokens[i].Contains('=')) i++; continue; }
-            args.Add(tokens[i]);
-        }
-        args.Add("finetune");
-        for (int i = verb + 1; i < tokens.Count; i++)
-        {
-            if (SlurmValued.Contains(tokens[i].Split('=')[0])) { if (!tokens[i].Contains('=')) i++; continue; }
-            if (SlurmFlags.Contains(tokens[i].Split('=')[0]))
-            {
-                if (!tokens[i].Contains('=') && i + 1 < tokens.Count && tokens[i + 1] is "true" or "false") i++;
-                continue;
-            }
-            args.Add(tokens[i]);
-        }
-        return args;
-    }
+    internal static FineTuneSpec Bind(string[] args) => SpecBinding.Bind("finetune", args, (p, s, r) => SpecOf(p, s, r).Checked());
 }

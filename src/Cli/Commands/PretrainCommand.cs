@@ -44,10 +44,11 @@ public static class PretrainCommand
         var temperature = new Option<double>("--temperature") { Description = "simclr: NT-Xent's temperature τ (default 0.1)", DefaultValueFactory = _ => 0.1 };
         var valShare = new Option<double?>("--val-share") { Description = "Images: a stratified share of the training set held out and scored after each epoch (default none; a sweep's trials are scored on it). Video: 0 only (--val-clips validates)" };
         var noTest = new Option<bool>("--no-test") { Description = "Train and validate only, no test (a sweep's trials)" };
+        var specFile = SpecFile.Option();
         var cmd = new Command("pretrain", "Supervised or self-supervised pretraining on a source dataset; the weights are a starting point for finetune --weights or probe --weights")
         {
             model, weights, presets, frames, size, arch, imagePresets, data, labels, imbalance, classes, steps, valClips, outDir, force, reuse, objective, projector, temperature,
-            valShare, noTest,
+            valShare, noTest, specFile,
         };
         TrainCliOptions.AddTo(cmd);
         DataCliOptions.AddAugmentation(cmd);
@@ -57,10 +58,13 @@ public static class PretrainCommand
         RegularizerCliOptions.AddTo(cmd);
         Verb.SetAction(cmd, ctx =>
         {
-            var spec = SpecOf(ctx.Parse, ctx.Services, ctx.Runtime);
+            var p = ctx.Parse;
+            var file = p.GetValue(specFile);
+            var spec = (file is null ? SpecOf(p, ctx.Services, ctx.Runtime)
+                : SpecFile.Read(p, file, SpecJson.ReadPretrain) with { Force = p.GetValue(force), Reuse = p.GetValue(reuse) }).Checked();
             var loggers = ctx.Get<ILoggerFactory>();
-            // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost).
-            if (spec.Arch is not null) loggers.CreateLogger("pretrain").LogInformation("{Recipe}", ctx.Get<RecipeChoice>().Describe());
+            // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost); a spec file holds them already.
+            if (spec.Arch is not null && file is null) loggers.CreateLogger("pretrain").LogInformation("{Recipe}", ctx.Get<RecipeChoice>().Describe());
             var outcome = Experiments.Run(spec, loggers, ctx.Cancel);
             if (VideoVCReg.Runtime.Distributed.ProcessGroup.World.IsWriter) Console.WriteLine($"pretrained weights: {Path.Combine(outcome[0].Dir, "checkpoint-last.pth")}");
             return Task.FromResult(0);
@@ -71,7 +75,7 @@ public static class PretrainCommand
     /// <summary>
     /// The run a `pretrain` command line describes: its own options (the rendered source's and the labels only when typed, so
     /// a run that cannot use them refuses them), the Train, Data and Regularizer sections as the host bound them from every
-    /// configuration layer, the runtime's seed and device; checked once, every problem in one line.
+    /// configuration layer, the runtime's seed and device. Checked once by the caller (as a spec file is), every problem in one line.
     /// </summary>
     static PretrainSpec SpecOf(ParseResult p, IServiceProvider services, RuntimeOptions runtime) => new PretrainSpec
     {
@@ -87,8 +91,8 @@ public static class PretrainCommand
         Train = services.GetRequiredService<IOptions<TrainOptions>>().Value,
         Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
         Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
-    }.Checked();
+    };
 
     /// <summary>The spec of a `pretrain` command line, bound as the verb binds it (<see cref="SpecBinding"/>): a sweep's base spec.</summary>
-    internal static PretrainSpec Bind(string[] args) => SpecBinding.Bind("pretrain", args, SpecOf);
+    internal static PretrainSpec Bind(string[] args) => SpecBinding.Bind("pretrain", args, (p, s, r) => SpecOf(p, s, r).Checked());
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using VideoVCReg.Decoding.Images;
+using VideoVCReg.Experiment.Specs;
 using VideoVCReg.FineTune;
 using VideoVCReg.FineTune.Objectives;
 using VideoVCReg.Models.SelfSupervised;
@@ -84,19 +85,11 @@ public static class ImagePretraining
             spec.Recipe, spec.SelfSupervised ? spec.Objective : null, spec.ValidationShare);
         var projector = spec.Projector ?? DefaultProjectorFor(spec);
         var reg = options.Regularizer;
-        var settings = new Dictionary<string, object?>(options.Settings);
-        // Only when set, so runs without a hold-out keep the settings they had before it existed.
-        if (spec.ValidationShare > 0) settings["validation_share"] = spec.ValidationShare;
         var runner = new ExperimentRunner(options with
         {
             Title = options.Title.Length > 0 ? options.Title : $"{spec.Preset.Name}{(spec.SelfSupervised ? $" ({spec.Objective})" : "")} on {source.Description}, {reg.Kind} at {reg.Placement}",
-            Settings = new Dictionary<string, object?>(settings)
-            {
-                ["arch"] = spec.Preset, ["weights"] = spec.Start, ["labels"] = spec.Coarse ? "coarse" : "fine", ["imbalance"] = spec.Imbalance,
-                ["image_recipe"] = spec.Recipe is { Any: true } r ? r : null,
-                ["objective"] = spec.Objective,
-                ["projector"] = spec.SelfSupervised ? projector : null, ["temperature"] = spec.Objective == SelfSupervisedKinds.SimClr ? spec.Temperature : null,
-            },
+            Spec = Recorded(spec, options),
+            Resolved = new Dictionary<string, object?> { ["arch"] = spec.Preset, ["projector"] = spec.SelfSupervised ? projector : null },
             ResultFields = new Dictionary<string, object?>(options.ResultFields)
             {
                 ["weights"] = spec.Start, ["data"] = source.Description, ["noise"] = 0.0, ["test_views"] = "1x1",
@@ -111,6 +104,22 @@ public static class ImagePretraining
             else if (spec.Start is not null) TorchvisionCheckpoint.LoadStart(net, spec.Start);
             return new BuiltModel(net, spec.Preset.Name, from ?? spec.Start ?? "random weights");
         });
+    }
+
+    /// <summary>
+    /// The run as the spec `pretrain --arch` takes for it, whoever started it (the verb, a protocol's row): settings.json
+    /// records it, so the same pretraining is the same setting either way. Video-only sections stay at their defaults.
+    /// </summary>
+    static PretrainSpec Recorded(ImagePretrainSpec spec, ExperimentOptions options)
+    {
+        var r = spec.Recipe ?? new ImageRecipe();
+        return new()
+        {
+            Arch = spec.Preset.Name, Source = spec.Data, Labels = spec.Coarse ? "coarse" : "fine", Imbalance = spec.Imbalance, Weights = spec.Start,
+            Objective = spec.Objective, Projector = spec.Projector, Temperature = spec.Temperature, ValidationShare = spec.ValidationShare,
+            Seed = options.Seed, Train = options.Train, Regularizer = options.Regularizer,
+            Data = new() { Workers = spec.Workers, AutoAugment = r.AutoAugment, RandomErase = r.RandomErase, TrainCropSize = r.TrainCropSize, ValResizeSize = r.ValResizeSize, RaReps = r.RaReps },
+        };
     }
 
     static string DefaultProjectorFor(ImagePretrainSpec spec) => ImagePretrainSpec.DefaultProjector(spec.Objective, ImagePresets.FeatureWidth(spec.Preset.Arch));

@@ -54,15 +54,9 @@ public static class TransferTable
         if (settings is null || !File.Exists(settings)) return weights;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(settings));
-            var root = doc.RootElement;
-            // Image runs keep their preset under "arch", video runs their preset's name under "model".
-            var arch = root.TryGetProperty("arch", out var preset)
-                ? (preset.TryGetProperty("Name", out var n) ? n : preset.GetProperty("name")).GetString()
-                : root.GetProperty("model").GetString();
-            var reg = VideoVCReg.Models.Regularization.RegularizerOptions.FromSettings(root.GetProperty("regularizer"));
-            return $"{arch} / {reg.RowLabel}";
+            var recorded = Eval.RecordedSettings.Parse(File.ReadAllText(settings));
+            return $"{recorded.Model} / {recorded.Regularizer.RowLabel}";
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return weights; }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { return weights; }
     }
 }

@@ -10,7 +10,7 @@ namespace VideoVCReg.Experiment.Specs;
 /// layers and its options and checks it once (<see cref="Checked"/>); a sweep copies it with a trial's values
 /// (<see cref="Sweeps.SweepPlan.TrialSpec"/>) and keeps the copy as JSON (<see cref="SpecJson"/>). <see cref="Experiments.Run"/> runs it.
 /// </summary>
-public sealed record FineTuneSpec
+public sealed record FineTuneSpec : IRunSpec
 {
     /// <summary>The preset's name (configs/models.json, or <see cref="Presets"/>).</summary>
     public string Model { get; init; } = "videomae-s";
@@ -21,15 +21,20 @@ public sealed record FineTuneSpec
     /// <summary>Frames per clip and square input size, when not the preset's.</summary>
     public int? Frames { get; init; }
     public int? Size { get; init; }
+    [VideoVCReg.Runtime.RunControl]
     public string OutDir { get; init; } = "runs/finetune";
     /// <summary>Replace a finished or unfinished run in <see cref="OutDir"/>.</summary>
+    [VideoVCReg.Runtime.RunControl]
     public bool Force { get; init; }
     /// <summary>Train and validate only (a sweep's trials are scored on validation).</summary>
+    [VideoVCReg.Runtime.RunControl]
     public bool SkipTest { get; init; }
     /// <summary>This split only, as one task of the Slurm array <see cref="Experiments.Submit"/> wrote.</summary>
+    [VideoVCReg.Runtime.RunControl]
     public int? OnlyFold { get; init; }
     public long Seed { get; init; }
     /// <summary>auto, cpu, cuda or cuda:N (<see cref="VideoVCReg.Runtime.TorchDevice"/>).</summary>
+    [VideoVCReg.Runtime.RunControl]
     public string Device { get; init; } = "auto";
     public TrainOptions Train { get; init; } = new();
     public DataOptions Data { get; init; } = new();

@@ -11,7 +11,7 @@ namespace VideoVCReg.Experiment.Specs;
 /// regularizer, the seed and device, and the run folder. Bound and checked once like <see cref="FineTuneSpec"/>; a sweep
 /// copies it with a trial's values (<see cref="Sweeps.SweepPlan.PretrainTrialSpec"/>). <see cref="Experiments.Run(PretrainSpec, Microsoft.Extensions.Logging.ILoggerFactory, CancellationToken)"/> runs it.
 /// </summary>
-public sealed record PretrainSpec
+public sealed record PretrainSpec : IRunSpec
 {
     /// <summary>The video preset (configs/models.json, or <see cref="Presets"/>); unused by an image run.</summary>
     public string Model { get; init; } = "videomae-s";
@@ -32,10 +32,14 @@ public sealed record PretrainSpec
     public int? Classes { get; init; }
     public int? StepsPerEpoch { get; init; }
     public int? ValClips { get; init; }
+    [VideoVCReg.Runtime.RunControl]
     public string OutDir { get; init; } = "runs/pretrain";
+    [VideoVCReg.Runtime.RunControl]
     public bool Force { get; init; }
     /// <summary>A finished run with the same settings is kept and its weights reported (a cache).</summary>
+    [VideoVCReg.Runtime.RunControl]
     public bool Reuse { get; init; }
+    [VideoVCReg.Runtime.RunControl]
     public bool SkipTest { get; init; }
     public string Objective { get; init; } = ImagePretrainSpec.Supervised;
     public string? Projector { get; init; }
@@ -43,6 +47,7 @@ public sealed record PretrainSpec
     /// <summary>`--val-share`; null when not given (images: none; a video dataset: Data:ValidationShare).</summary>
     public double? ValidationShare { get; init; }
     public long Seed { get; init; }
+    [VideoVCReg.Runtime.RunControl]
     public string Device { get; init; } = "auto";
     public TrainOptions Train { get; init; } = new();
     public DataOptions Data { get; init; } = new();

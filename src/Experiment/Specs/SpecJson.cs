@@ -1,36 +1,53 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using VideoVCReg.Experiment.Video;
 using VideoVCReg.FineTune;
 using VideoVCReg.Models.Regularization;
+using VideoVCReg.Runtime;
 
 namespace VideoVCReg.Experiment.Specs;
 
 /// <summary>
-/// A spec as a file (a sweep's trials, its base): every settable property, including those a run's settings.json leaves
-/// out to keep its old layout (<see cref="TrainOptions.Amp"/>, <see cref="TrainOptions.Precision"/>, ...). The settings
-/// file is what resume compares and must not change; the spec file must give back the same spec.
+/// A spec as JSON: every settable property and nothing computed (a peak lr, a label), in snake case. <see cref="Options"/>
+/// writes a whole spec (a sweep's base and trials, read back by <see cref="Read"/>); <see cref="Recorded"/> leaves out what
+/// is <see cref="RunControlAttribute">run control</see>, and is the "spec" of a run's settings.json (<see cref="RunSettings"/>).
 /// </summary>
 public static class SpecJson
 {
     static readonly HashSet<Type> Specs = [typeof(FineTuneSpec), typeof(PretrainSpec), typeof(TrainOptions), typeof(DataOptions), typeof(RegularizerOptions)];
 
-    public static readonly JsonSerializerOptions Options = With(new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+    /// <summary>A run's whole spec in its folder: a sweep trial's, and what `finetune --slurm`'s jobs run.</summary>
+    public const string FileName = "spec.json";
+
+    /// <summary>Reading refuses a key that names no setting: a misspelt one would otherwise leave its setting at the default.</summary>
+    public static readonly JsonSerializerOptions Options = With(new JsonSerializerOptions
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    });
+
+    /// <summary>As <see cref="Options"/>, on one line and without run control: what decides a run's numbers.</summary>
+    public static readonly JsonSerializerOptions Recorded = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = Resolver(runControl: false) };
 
     /// <summary><paramref name="options"/> with the spec types written as every settable property (and nothing computed).</summary>
     public static JsonSerializerOptions With(JsonSerializerOptions options)
     {
-        options.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { EverySettableProperty } };
+        options.TypeInfoResolver = Resolver(runControl: true);
         return options;
     }
 
-    static void EverySettableProperty(JsonTypeInfo info)
+    static DefaultJsonTypeInfoResolver Resolver(bool runControl) => new() { Modifiers = { info => SettableProperties(info, runControl) } };
+
+    static void SettableProperties(JsonTypeInfo info, bool runControl)
     {
         if (info.Kind != JsonTypeInfoKind.Object || !Specs.Contains(info.Type)) return;
         info.Properties.Clear();
         foreach (var p in info.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0))
         {
+            // JsonIgnore marks what is not the user's to set (a process's rank); run control is what settings leave out.
+            if (p.GetCustomAttribute<JsonIgnoreAttribute>() is not null || (!runControl && p.GetCustomAttribute<RunControlAttribute>() is not null)) continue;
             var property = info.CreateJsonPropertyInfo(p.PropertyType, info.Options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name);
             property.Get = p.GetValue;
             property.Set = p.SetValue;   // init-only setters are plain setters to reflection
@@ -41,6 +58,9 @@ public static class SpecJson
     public static string Write(FineTuneSpec spec) => JsonSerializer.Serialize(spec, Options);
 
     public static string Write(PretrainSpec spec) => JsonSerializer.Serialize(spec, Options);
+
+    /// <summary>What settings.json records of <paramref name="spec"/> (any spec, or an anonymous object of spec sections).</summary>
+    public static JsonNode? ToRecorded(object spec) => JsonSerializer.SerializeToNode(spec, spec.GetType(), Recorded);
 
     public static FineTuneSpec Read(string path) => Read<FineTuneSpec>(path, "finetune");
 

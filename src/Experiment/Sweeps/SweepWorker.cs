@@ -28,7 +28,7 @@ public sealed class SweepWorker(string dir, SweepPlan plan, ILogger? log = null,
 {
     readonly ILogger log = log ?? NullLogger.Instance;
     readonly ILoggerFactory loggers = loggers ?? NullLoggerFactory.Instance;
-    public const string ClaimFile = ".claim", FailedFile = "failed.txt", FinalFolder = "final", SpecFile = "spec.json";
+    public const string ClaimFile = ".claim", FailedFile = "failed.txt", FinalFolder = "final", SpecFile = Specs.SpecJson.FileName;
 
     public string Dir => dir;
     public SweepPlan Plan => plan;

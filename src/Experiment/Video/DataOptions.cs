@@ -16,6 +16,7 @@ public sealed record DataOptions
     /// <summary>Official splits to run, each from the same starting weights: "1", "1,3" or "all".</summary>
     public string Split { get; init; } = "1";
     public double ValidationShare { get; init; } = 0.1;
+    [VideoVCReg.Runtime.RunControl]
     public int Workers { get; init; } = 2;
     public int SamplingRate { get; init; } = 2;
     /// <summary>σ of the §5.3 Gaussian corruption on normalised clips (train and test); 0 is off.</summary>

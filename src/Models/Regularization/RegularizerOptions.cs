@@ -26,17 +26,13 @@ public sealed record RegularizerOptions
     public double? Weight { get; init; }
     /// <summary>WLD-Reg's RBF bandwidth γ.</summary>
     public double Gamma { get; init; } = 10.0;
+    /// <summary>Logs the features' statistics each epoch; changes no number, so a resume may turn it on or off.</summary>
+    [VideoVCReg.Runtime.RunControl]
     public bool LogStats { get; init; }
     /// <summary>--vcreg-sync: fast VCReg's statistics over the global batch of a data-parallel run (<see cref="VcRegOptions.Sync"/>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool Sync { get; init; }
     /// <summary>--vcreg-groups G: fast VCReg's statistics per group of the batch (<see cref="VcRegOptions.Groups"/>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public int Groups { get; init; } = 1;
-
-    /// <summary>How <see cref="Groups"/> appears in a run's settings: only when above 1, so earlier runs' settings still match.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public int? VcRegGroups => Groups > 1 ? Groups : null;
 
     /// <summary>How reports name it: "none", "vcreg α1 β0.1 paper-scaled at head", "decov at blocks".</summary>
     public string Label => Kind == "none" ? "none"

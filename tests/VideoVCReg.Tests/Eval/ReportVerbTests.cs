@@ -7,16 +7,29 @@ namespace VideoVCReg.Tests.Eval;
 public class ReportVerbTests
 {
     /// <summary>A finished run folder as finetune leaves it (settings.json, report.json, split*/results.json), with chosen numbers.</summary>
-    /// <remarks>Without <paramref name="scaling"/> the settings are as written before the scaling switch (no Scaling key).</remarks>
+    /// <remarks>
+    /// With <paramref name="scaling"/>, settings version 2 as finetune writes it; without, the flat layout of the runs from before
+    /// the scaling switch (no Scaling key), which report still reads.
+    /// </remarks>
     static string Run(string root, string name, string kind, double noise, (double Top1, (int Label, int Predicted)[] Predictions)[] splits, string? scaling = null, int? seed = null)
     {
         var dir = Path.Combine(root, name);
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "settings.json"), JsonSerializer.Serialize(new
-        {
-            model = "videomae-s", regularizer = scaling is null ? (object)new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1 }
-                : new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1, Scaling = scaling }, views = new { Noise = noise }, seed = seed ?? 0,
-        }));
+        File.WriteAllText(Path.Combine(dir, "settings.json"), scaling is null
+            ? JsonSerializer.Serialize(new
+            {
+                model = "videomae-s", regularizer = new { Kind = kind, Placement = "head", Alpha = 3.0, Beta = 0.1 }, views = new { Noise = noise }, seed = seed ?? 0,
+            })
+            : JsonSerializer.Serialize(new
+            {
+                settings_version = 2,
+                spec = new
+                {
+                    model = "videomae-s", seed = seed ?? 0, data = new { noise, split = "all" },
+                    regularizer = new { kind, placement = "head", alpha = 3.0, beta = 0.1, scaling },
+                },
+                resolved = new { data = "/data/hmdb51", splits = "1,2,3", processes = 1 },
+            }));
         double mean = splits.Average(s => s.Top1);
         double std = splits.Length < 2 ? 0 : Math.Sqrt(splits.Sum(s => (s.Top1 - mean) * (s.Top1 - mean)) / (splits.Length - 1));
         File.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(new
@@ -44,7 +57,7 @@ public class ReportVerbTests
             (int, int)[] a = [(0, 0), (1, 1), (2, 1), (2, 2)], b = [(0, 1), (1, 1), (2, 2), (0, 0)];
             var vcreg = Run(root, "vcreg-s15", "vcreg", 1.5, [(0.5, a), (0.7, b)]);
             var plain = Run(root, "none-s15", "none", 1.5, [(0.4, a), (0.4, b)]);
-            var clean = Run(root, "vcreg-s0", "vcreg", 0, [(0.8, a), (0.9, b)], scaling: "paper");
+            var clean = Run(root, "vcreg-s0", "vcreg", 0.5, [(0.8, a), (0.9, b)], scaling: "paper");   // settings version 2
             var outDir = Path.Combine(root, "out");
             var before = Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
             var r = CliProcess.Run("report", vcreg, plain, clean, "--out", outDir);
@@ -57,7 +70,7 @@ public class ReportVerbTests
             // A run from before the scaling switch used eq. 3's gradient: it must read as loss-scaled, not as today's default.
             Assert.Contains("| videomae-s | vcreg α3 β0.1 loss-scaled at head | 1.5 | 2 | 60.0 ± 14.1 |", md);   // mean ± sample std of 0.5, 0.7
             Assert.Contains("| videomae-s | none | 1.5 | 2 | 40.0 ± 0.0 |", md);
-            Assert.Contains("| videomae-s | vcreg α3 β0.1 paper-scaled at head | 0 | 2 | 85.0 ± 7.1 |", md);
+            Assert.Contains("| videomae-s | vcreg α3 β0.1 paper-scaled at head | 0.5 | 2 | 85.0 ± 7.1 |", md);
             var rows = File.ReadAllLines(Path.Combine(outDir, "comparison.csv")).Skip(1).Select(l => l.Split(',')).ToList();
             Assert.Equal(3, rows.Count);
             Assert.Equal("none", rows[0][1]);                          // unregularized first within a model, then by σ

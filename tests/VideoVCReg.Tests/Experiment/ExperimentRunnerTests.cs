@@ -26,7 +26,7 @@ public class ExperimentRunnerTests
     {
         OutDir = dir, Train = train ?? Quick, Seed = 5, Title = "test run",
         Regularizer = new VideoVCReg.Models.Regularization.RegularizerOptions { Kind = "none" },
-        Settings = new Dictionary<string, object?> { ["model"] = "tiny" },
+        Resolved = new Dictionary<string, object?> { ["model"] = "tiny" },
     };
 
     static BuiltModel TinyVit(int classes, string? from) => from is null
@@ -85,11 +85,27 @@ public class ExperimentRunnerTests
 
             // Other settings are another run: not reused, and not silently replaced either.
             var other = Options(dir, Quick with { Epochs = 2 }) with { ReuseFinished = true };
-            Assert.Throws<IOException>(() => new ExperimentRunner(other).Run(source, TinyVit));
+            Assert.Equal($"{dir}: holds a finished run with other settings (spec.train.epochs: 3 then, 2 now), so it is not reused; use --force to replace it, or choose another --out",
+                Assert.Throws<IOException>(() => new ExperimentRunner(other).Run(source, TinyVit)).Message);
             new ExperimentRunner(other with { Force = true }).Run(source, TinyVit);
             Assert.Equal(2, File.ReadAllLines(metrics).Length);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_run_whose_recipe_regularizer_or_seed_is_not_its_specs_is_refused_before_anything_is_written()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"experiment-spec-{Guid.NewGuid():N}");
+        var spec = new VideoVCReg.Experiment.Specs.PretrainSpec { Train = Quick, Regularizer = Options(dir).Regularizer, Seed = 5 };
+        _ = new ExperimentRunner(Options(dir) with { Spec = spec });
+        foreach (var wrong in new VideoVCReg.Experiment.Specs.PretrainSpec[] { spec with { Seed = 6 }, spec with { Train = Quick with { Epochs = 4 } },
+            spec with { Regularizer = spec.Regularizer with { Kind = "vcreg" } } })
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(Options(dir) with { Spec = wrong }));
+            Assert.Equal($"{dir}: the run's recipe, regularizer or seed is not its spec's, so settings.json would not record what runs", e.Message);
+        }
+        Assert.False(Directory.Exists(dir));
     }
 
     [Fact]

@@ -80,7 +80,33 @@ public class FineTuneSpecTests
     }
 
     [Fact]
-    public void A_spec_file_gives_back_the_same_spec_with_what_settings_json_leaves_out()
+    public void Settings_record_the_spec_without_its_run_control_or_computed_values()
+    {
+        var spec = Base with
+        {
+            OutDir = "/elsewhere", Force = true, SkipTest = true, OnlyFold = 2, Device = "cpu",
+            Data = Base.Data with { Workers = 7 }, Regularizer = Base.Regularizer with { LogStats = true },
+        };
+        var recorded = SpecJson.ToRecorded(spec)!.AsObject();
+        foreach (var key in new[] { "out_dir", "force", "skip_test", "only_fold", "device" }) Assert.False(recorded.ContainsKey(key), key);
+        Assert.False(recorded["data"]!.AsObject().ContainsKey("workers"));
+        Assert.False(recorded["regularizer"]!.AsObject().ContainsKey("log_stats"));
+        // Computed (the peak lr, a label) and per-process (the rank) values are not the user's to set.
+        foreach (var key in new[] { "peak_lr", "global_batch", "rank", "ranks", "mixup_settings" }) Assert.False(recorded["train"]!.AsObject().ContainsKey(key), key);
+        Assert.False(recorded["regularizer"]!.AsObject().ContainsKey("label"));
+        Assert.True(recorded["train"]!["amp"]!.GetValue<bool>());
+        // Read back as a spec file, it is the spec with its run control at the defaults: nothing that decides a number is lost.
+        var back = System.Text.Json.JsonSerializer.Deserialize<FineTuneSpec>(recorded.ToJsonString(), SpecJson.Options);
+        var defaults = new FineTuneSpec();
+        Assert.Equal(spec with
+        {
+            OutDir = defaults.OutDir, Force = false, SkipTest = false, OnlyFold = null, Device = defaults.Device,
+            Data = spec.Data with { Workers = defaults.Data.Workers }, Regularizer = spec.Regularizer with { LogStats = false },
+        }, back);
+    }
+
+    [Fact]
+    public void A_spec_file_gives_back_the_same_spec_run_control_included()
     {
         var json = SpecJson.Write(Base);
         Assert.Contains("\"amp\": true", json);

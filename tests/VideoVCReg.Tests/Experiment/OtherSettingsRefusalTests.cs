@@ -29,9 +29,16 @@ public class OtherSettingsRefusalTests
             var whole = Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(options).Run(source, never)).Message;
             var task = Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(options with { OnlyFold = 1 }).Run(source, never)).Message;
             var submitter = Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(options).PrepareForTasks(source, never)).Message;
-            Assert.Equal($"{dir}: the unfinished run there used other settings (seed: 1 then, 5 now); repeat its options, or --force to start over", whole);
+            Assert.Equal($"{dir}: the unfinished run there used other settings (spec.seed: 1 then, 5 now); repeat its options, or --force to start over", whole);
             Assert.Equal(whole, task);
             Assert.Equal(whole, submitter);
+
+            // The flat settings of an older videovcreg (the same run, as it recorded it): one line for what it is, by every way in.
+            File.WriteAllText(Path.Combine(dir, RunSettings.FileName), """{"data":"in-memory","seed":5,"split":null,"splits":"1","train":{"Epochs":1}}""");
+            var older = Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(options).Run(source, never)).Message;
+            Assert.Equal($"{dir}: the unfinished run there was started by an older videovcreg (its settings.json has no settings_version 2), which this version cannot continue; --force to start over, or choose another --out", older);
+            Assert.Equal(older, Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(options with { OnlyFold = 1 }).Run(source, never)).Message);
+            Assert.Equal(older, Assert.Throws<InvalidOperationException>(() => new ExperimentRunner(options).PrepareForTasks(source, never)).Message);
         }
         finally { Directory.Delete(dir, true); }
     }

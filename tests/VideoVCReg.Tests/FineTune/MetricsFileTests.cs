@@ -56,9 +56,9 @@ public class MetricsFileTests
     [Fact]
     public void A_resume_under_other_settings_is_refused_naming_what_changed()
     {
-        RunSettings.RequireSame("""{"lr":1}""", """{"lr":1}""", "/runs/a");
-        var e = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame("""{"lr":1}""", """{"lr":2}""", "/runs/a"));
-        Assert.Equal("/runs/a: the unfinished run there used other settings (lr: 1 then, 2 now); repeat its options, or --force to start over", e.Message);
+        RunSettings.RequireSame("""{"settings_version":2,"spec":{"lr":1}}""", """{"settings_version":2,"spec":{"lr":1}}""", "/runs/a");
+        var e = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame("""{"settings_version":2,"spec":{"lr":1}}""", """{"settings_version":2,"spec":{"lr":2}}""", "/runs/a"));
+        Assert.Equal("/runs/a: the unfinished run there used other settings (spec.lr: 1 then, 2 now); repeat its options, or --force to start over", e.Message);
     }
 
     [Fact]

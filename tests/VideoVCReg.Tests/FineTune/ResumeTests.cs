@@ -83,14 +83,13 @@ public class ResumeTests(SynthData synth)
             File.Delete(Path.Combine(killed, "report.json"));
             var changed = CliProcess.Run(Args(presets, synth.Dir, killed, alpha: "5"));
             Assert.Equal(1, changed.ExitCode);
-            Assert.Contains("used other settings (regularizer", changed.Stderr);
+            Assert.Contains("used other settings (spec.regularizer.alpha: 3 then, 5 now)", changed.Stderr);
 
             // The scaling is part of the run: recorded (the paper's by default), and a resume under the other one is refused.
-            using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(killed, "settings.json"))))
-                Assert.Equal("paper", settings.RootElement.GetProperty("regularizer").GetProperty("Scaling").GetString());
+            Assert.Equal("paper", SettingsFile.Spec(killed).GetProperty("regularizer").GetProperty("scaling").GetString());
             var rescaled = CliProcess.Run(Args(presets, synth.Dir, killed, "3", "--vcreg-scaling", "loss"));
             Assert.Equal(1, rescaled.ExitCode);
-            Assert.Contains("regularizer.Scaling: \"paper\" then, \"loss\" now", rescaled.Stderr);
+            Assert.Contains("spec.regularizer.scaling: \"paper\" then, \"loss\" now", rescaled.Stderr);
         }
         finally { Directory.Delete(work, true); }
     }

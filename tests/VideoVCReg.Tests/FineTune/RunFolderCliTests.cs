@@ -149,7 +149,7 @@ public class RunFolderCliTests(SynthData synth)
             var failed = Path.Combine(work, "failed");
             Directory.CreateDirectory(Path.Combine(failed, "split1"));
             File.WriteAllText(Path.Combine(failed, "split1", "metrics.jsonl"), "");
-            File.WriteAllText(Path.Combine(failed, "settings.json"), """{"other":"settings"}""");
+            File.WriteAllText(Path.Combine(failed, "settings.json"), """{"settings_version":2,"spec":{"other":"settings"}}""");
             Directory.CreateDirectory(Path.Combine(failed, "split2"));
             File.WriteAllText(Path.Combine(failed, "split2", "results.json"), "{}");
             OneLine(CliProcess.Run(Quick(presets, synth.Dir, failed)), "used other settings");

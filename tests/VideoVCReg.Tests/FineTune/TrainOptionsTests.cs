@@ -21,16 +21,14 @@ public class TrainOptionsTests
     }
 
     [Fact]
-    public void Mixed_precision_options_are_checked_and_recorded_only_when_on()
+    public void Mixed_precision_options_are_checked_and_give_the_forward_type()
     {
         Assert.Empty(new TrainOptions { Amp = true }.Problems());
         Assert.Empty(new TrainOptions { Amp = true, AmpDtype = "float16" }.Problems());
         Assert.Contains(new TrainOptions { Amp = true, Precision = "float64" }.Problems(), p => p.StartsWith("FineTune:Amp "));
         Assert.Contains(new TrainOptions { AmpDtype = "float16" }.Problems(), p => p.StartsWith("FineTune:AmpDtype") && p.Contains("without --amp"));
         Assert.Contains(new TrainOptions { Amp = true, AmpDtype = "float8" }.Problems(), p => p.StartsWith("FineTune:AmpDtype"));
-        Assert.Null(new TrainOptions().MixedPrecision);
         Assert.Null(new TrainOptions().AutocastType);
-        Assert.Equal("float16", new TrainOptions { Amp = true, AmpDtype = "float16" }.MixedPrecision);
         Assert.Equal(ScalarType.Float16, new TrainOptions { Amp = true, AmpDtype = "float16" }.AutocastType);
         Assert.Equal(ScalarType.BFloat16, new TrainOptions { Amp = true }.AutocastType);
     }

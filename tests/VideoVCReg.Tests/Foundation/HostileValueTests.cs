@@ -119,15 +119,21 @@ public class HostileValueTests
     }
 
     [Fact]
-    public void A_run_from_before_the_scaling_option_is_named_as_such_and_other_runs_are_not()
+    public void A_run_of_the_older_settings_layout_is_named_as_such_and_runs_of_this_layout_are_not()
     {
-        var old = """{"regularizer":{"Kind":"vcreg","Alpha":1}}""";
-        var now = """{"regularizer":{"Kind":"vcreg","Alpha":1,"Scaling":"paper"}}""";
+        var old = """{"regularizer":{"Kind":"vcreg","Alpha":1},"seed":0}""";
+        var now = """{"settings_version":2,"spec":{"regularizer":{"kind":"vcreg","alpha":1},"seed":0},"resolved":{}}""";
         var e = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(old, now, "/runs/a"));
-        Assert.Equal("/runs/a: the unfinished run there was started by a videovcreg from before --vcreg-scaling (it computed eq. 3's scaling, today's loss), "
+        Assert.Equal("/runs/a: the unfinished run there was started by an older videovcreg (its settings.json has no settings_version 2), "
             + "which this version cannot continue; --force to start over, or choose another --out", e.Message);
-        var other = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(now.Replace("1,", "2,"), now, "/runs/a"));
-        Assert.DoesNotContain("before --vcreg-scaling", other.Message);
+        // A later layout is not this one either; a version of this layout with another value is a difference like any other.
+        Assert.True(RunSettings.IsOlderLayout(now.Replace(":2,", ":3,")));
+        var other = Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(now.Replace("\"alpha\":1", "\"alpha\":2"), now, "/runs/a"));
+        Assert.Equal("/runs/a: the unfinished run there used other settings (spec.regularizer.alpha: 2 then, 1 now); repeat its options, or --force to start over", other.Message);
+        Assert.Equal("/runs/a: holds a finished run of an older videovcreg (its settings.json has no settings_version 2), so it is not reused; use --force to replace it, or choose another --out",
+            RunSettings.NotReused("/runs/a", old, now).Message);
+        Assert.Equal("/runs/a: holds a finished run with other settings (no settings.json), so it is not reused; use --force to replace it, or choose another --out",
+            RunSettings.NotReused("/runs/a", null, now).Message);
     }
 
     [Fact]

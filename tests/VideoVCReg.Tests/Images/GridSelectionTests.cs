@@ -72,24 +72,20 @@ public class GridSelectionTests
                 var dir = Path.Combine(outDir, $"select-vcreg-loss-a{p[0]}-b{p[1]}");
                 Assert.Equal(LastValidation(dir, metric), double.Parse(p[2], CultureInfo.InvariantCulture));
                 scores.Add(double.Parse(p[2], CultureInfo.InvariantCulture));
-                using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "settings.json"))))
-                {
-                    Assert.Equal(double.Parse(p[0], CultureInfo.InvariantCulture), settings.RootElement.GetProperty("regularizer").GetProperty("Alpha").GetDouble());
-                    Assert.Equal(double.Parse(p[1], CultureInfo.InvariantCulture), settings.RootElement.GetProperty("regularizer").GetProperty("Beta").GetDouble());
-                    Assert.Equal(0.2, settings.RootElement.GetProperty("validation_share").GetDouble());
-                }
+                var spec = SettingsFile.Spec(dir);
+                Assert.Equal(double.Parse(p[0], CultureInfo.InvariantCulture), spec.GetProperty("regularizer").GetProperty("alpha").GetDouble());
+                Assert.Equal(double.Parse(p[1], CultureInfo.InvariantCulture), spec.GetProperty("regularizer").GetProperty("beta").GetDouble());
+                Assert.Equal(0.2, spec.GetProperty("validation_share").GetDouble());
                 // Chosen on validation only: the selection runs never score the test set.
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "split1", "results.json")));
                 Assert.False(results.RootElement.TryGetProperty("test", out _));
             }
             int best = GridSelection.Best(scores);
             Assert.Equal(Enumerable.Range(0, points.Count).Select(i => i == best ? "1" : "0"), points.Select(p => p[3]));
-            using (var seeded = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss", "settings.json"))))
-            {
-                Assert.Equal(double.Parse(points[best][0], CultureInfo.InvariantCulture), seeded.RootElement.GetProperty("regularizer").GetProperty("Alpha").GetDouble());
-                Assert.Equal(double.Parse(points[best][1], CultureInfo.InvariantCulture), seeded.RootElement.GetProperty("regularizer").GetProperty("Beta").GetDouble());
-                Assert.False(seeded.RootElement.TryGetProperty("validation_share", out _));
-            }
+            var seeded = SettingsFile.Spec(Path.Combine(outDir, "pretrain-vcreg-loss"));
+            Assert.Equal(double.Parse(points[best][0], CultureInfo.InvariantCulture), seeded.GetProperty("regularizer").GetProperty("alpha").GetDouble());
+            Assert.Equal(double.Parse(points[best][1], CultureInfo.InvariantCulture), seeded.GetProperty("regularizer").GetProperty("beta").GetDouble());
+            Assert.Equal(0, seeded.GetProperty("validation_share").GetDouble());
             // The baseline row has no weights to choose: no selection runs for it.
             Assert.Empty(Directory.GetDirectories(outDir, "select-none*"));
             Assert.Contains($"α{points[best][0]} β{points[best][1]}", File.ReadAllText(Path.Combine(outDir, "long_tail.md")));

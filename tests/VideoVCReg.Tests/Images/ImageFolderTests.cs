@@ -393,10 +393,9 @@ public class ImageFolderTests
             Assert.True(r.ExitCode == 0, r.Stderr);
             using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "class_counts.json")));
             Assert.Equal(LongTail.Counts(8, 8, 2), counts.RootElement.EnumerateArray().Select(c => c.GetProperty("train").GetInt32()));
-            var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "settings.json"))).RootElement;
-            var recipe = settings.GetProperty("image_recipe");
-            Assert.Equal("ta_wide", recipe.GetProperty("AutoAugment").GetString());
-            Assert.Equal(0.25, recipe.GetProperty("RandomErase").GetDouble());
+            var recipe = SettingsFile.Spec(outDir).GetProperty("data");
+            Assert.Equal("ta_wide", recipe.GetProperty("auto_augment").GetString());
+            Assert.Equal(0.25, recipe.GetProperty("random_erase").GetDouble());
             using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "split1", "results.json")));
             Assert.Equal(24, results.RootElement.GetProperty("test").GetProperty("videos").GetInt32());
 

@@ -59,14 +59,12 @@ public class ProtocolTests
                 Assert.Equal(Path.Combine(pretrain, "split1", "checkpoint-last.pth"), ((JsonElement)probe.Settings["weights"]!).GetString());
                 Assert.Equal(reg.Item2, ((JsonElement)probe.Settings["seed"]!).GetInt32());
                 Assert.Equal(8, probe.Classes);
-                using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(pretrain, "settings.json")));
-                Assert.Equal(reg.Item2, settings.RootElement.GetProperty("seed").GetInt32());
+                Assert.Equal(reg.Item2, SettingsFile.Spec(pretrain).GetProperty("seed").GetInt32());
             }
             // The two seeds' pretrainings are different runs, not one run twice.
             Assert.NotEqual(File.ReadAllBytes(Path.Combine(outDir, "pretrain-vcreg-seed4", "split1", "checkpoint-last.pth")),
                 File.ReadAllBytes(Path.Combine(outDir, "pretrain-vcreg-seed5", "split1", "checkpoint-last.pth")));
-            var vcregRun = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-seed4", "settings.json"))).RootElement;
-            Assert.Equal("blocks", vcregRun.GetProperty("regularizer").GetProperty("Placement").GetString());
+            Assert.Equal("blocks", SettingsFile.Spec(Path.Combine(outDir, "pretrain-vcreg-seed4")).GetProperty("regularizer").GetProperty("placement").GetString());
 
             // The summary: mean and std over seeds, and vcreg − none paired by seed with its t-interval, from those runs.
             var summary = Csv(Path.Combine(outDir, "transfer_summary.csv"));
@@ -126,8 +124,7 @@ public class ProtocolTests
             var r = CliProcess.Run(["protocol", "hierarchical", "--data", $"cifar100:{Path.Combine(data, "source")}", "--regs", "vcreg:loss", "--seeds", "1", "--probe-epochs", "5", "--out", outDir, .. Small]);
             Assert.True(r.ExitCode == 0, r.Stderr);
             using var counts = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss", "class_counts.json")));
-            using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss", "settings.json"))))
-                Assert.Equal("loss", settings.RootElement.GetProperty("regularizer").GetProperty("Scaling").GetString());
+            Assert.Equal("loss", SettingsFile.Spec(Path.Combine(outDir, "pretrain-vcreg-loss")).GetProperty("regularizer").GetProperty("scaling").GetString());
             Assert.Equal(4, counts.RootElement.GetArrayLength());                       // the coarse shapes
             var probe = ProbeReport.Read(Directory.GetDirectories(outDir, "probe-vcreg-loss-*").Single());
             Assert.Equal(16, probe.Classes);                                               // the fine classes

@@ -62,8 +62,7 @@ public class RealDataProtocolTests
                 Assert.Equal(10, probe.Classes);
                 Assert.Equal("adamw", probe.Solver);
             }
-            using (var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain-vcreg-loss-seed7", "settings.json"))))
-                Assert.Equal("loss", settings.RootElement.GetProperty("regularizer").GetProperty("Scaling").GetString());
+            Assert.Equal("loss", SettingsFile.Spec(Path.Combine(outDir, "pretrain-vcreg-loss-seed7")).GetProperty("regularizer").GetProperty("scaling").GetString());
 
             var summary = File.ReadAllLines(Path.Combine(outDir, "hierarchical_summary.csv")).Skip(1).Select(l => l.Split(',')).ToList();
             var diff = SeedStatistics.Paired([Number(rows[2][3]), Number(rows[3][3])], [Number(rows[0][3]), Number(rows[1][3])]);

@@ -92,14 +92,14 @@ public class RecipeConfigTests
             var r = CliProcess.Run("pretrain", "--arch", "resnet32", "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--recipe", "long-tail",
                 "--epochs", "2", "--warmup-epochs", "0", "--batch-size", "16", "--threads", "1", "--out", outDir);
             Assert.True(r.ExitCode == 0, r.Stderr);
-            var train = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "settings.json"))).RootElement.GetProperty("train");
-            Assert.Equal("adam", train.GetProperty("Optimizer").GetString());
-            Assert.Equal(0.05, train.GetProperty("WeightDecay").GetDouble());
-            Assert.Equal(0, train.GetProperty("LabelSmoothing").GetDouble());       // the recipe's, over the loop's default 0.1
-            Assert.Equal(0, train.GetProperty("Mixup").GetDouble());
-            Assert.Equal(0, train.GetProperty("WarmupEpochs").GetDouble());         // typed over the recipe's 10
-            Assert.Equal(2, train.GetProperty("Epochs").GetInt32());                // typed over the recipe's 100
-            Assert.Equal(16, train.GetProperty("BatchSize").GetInt32());
+            var train = SettingsFile.Spec(outDir).GetProperty("train");
+            Assert.Equal("adam", train.GetProperty("optimizer").GetString());
+            Assert.Equal(0.05, train.GetProperty("weight_decay").GetDouble());
+            Assert.Equal(0, train.GetProperty("label_smoothing").GetDouble());       // the recipe's, over the loop's default 0.1
+            Assert.Equal(0, train.GetProperty("mixup").GetDouble());
+            Assert.Equal(0, train.GetProperty("warmup_epochs").GetDouble());         // typed over the recipe's 10
+            Assert.Equal(2, train.GetProperty("epochs").GetInt32());                // typed over the recipe's 100
+            Assert.Equal(16, train.GetProperty("batch_size").GetInt32());
 
             var unknown = CliProcess.Run("pretrain", "--arch", "resnet32", "--recipe", "magic", "--out", Path.Combine(work, "x"));
             Assert.Equal(1, unknown.ExitCode);

@@ -42,7 +42,8 @@ public class AmpCliTests
             var outDir = Path.Combine(work, "run");
             var r = CliProcess.Run([.. common, "--out", outDir, "--amp"]);
             Assert.True(r.ExitCode == 0, r.Stderr);
-            Assert.Contains("\"MixedPrecision\":\"bfloat16\"", File.ReadAllText(Path.Combine(outDir, "settings.json")));
+            Assert.True(SettingsFile.Spec(outDir).GetProperty("train").GetProperty("amp").GetBoolean());
+            Assert.Equal("bfloat16", SettingsFile.Spec(outDir).GetProperty("train").GetProperty("amp_dtype").GetString());
 
             // PyTorch reads the checkpoint back: every floating tensor is float32 (the weights were never cast).
             var script = Path.Combine(work, "dtypes.py");
@@ -62,14 +63,14 @@ public class AmpCliTests
             var again = CliProcess.Run([.. common, "--out", outDir]);
             Assert.NotEqual(0, again.ExitCode);
             Assert.Contains("other settings", again.Stderr);
-            Assert.Contains("MixedPrecision", again.Stderr);
+            Assert.Contains("spec.train.amp: true then, false now", again.Stderr);
             Assert.Equal(checkpoint, File.ReadAllBytes(Path.Combine(outDir, "split1", "checkpoint-last.pth")));
 
             // float16: recorded as such, and the checkpoint carries GradScaler's state as torchvision's does ('scaler').
             var half = Path.Combine(work, "half");
             var r16 = CliProcess.Run([.. common, "--out", half, "--amp", "--amp-dtype", "float16"]);
             Assert.True(r16.ExitCode == 0, r16.Stderr);
-            Assert.Contains("\"MixedPrecision\":\"float16\"", File.ReadAllText(Path.Combine(half, "settings.json")));
+            Assert.Equal("float16", SettingsFile.Spec(half).GetProperty("train").GetProperty("amp_dtype").GetString());
             var scalerScript = Path.Combine(work, "scaler.py");
             File.WriteAllText(scalerScript, """
                 import sys, math, torch
@@ -88,7 +89,7 @@ public class AmpCliTests
             var fromConfig = CliProcess.RunWith(null, new Dictionary<string, string?> { ["ONEDNN_MAX_CPU_ISA"] = null },
                 [.. common, "--out", Path.Combine(work, "config"), "--config", config]);
             Assert.True(fromConfig.ExitCode == 0, fromConfig.Stderr);
-            Assert.Contains("\"MixedPrecision\":\"bfloat16\"", File.ReadAllText(Path.Combine(work, "config", "settings.json")));
+            Assert.True(SettingsFile.Spec(Path.Combine(work, "config")).GetProperty("train").GetProperty("amp").GetBoolean());
             Assert.Contains("--amp on a CPU with ONEDNN_MAX_CPU_ISA=AVX2", fromConfig.Stderr);
             Assert.DoesNotContain("without ONEDNN_MAX_CPU_ISA", fromConfig.Stderr);
 

@@ -165,7 +165,7 @@ public class SlurmSweepTests(SynthData synth)
             var apart = Shell(Srun("none", "apart", 2));
             Assert.NotEqual(0, apart.Code);
             Assert.Matches("another run is using this folder|holds a finished run", apart.Output);
-            Assert.Null(Processes(Path.Combine(work, "apart")));
+            Assert.Equal(1, Processes(Path.Combine(work, "apart")));
             var alone = CheckpointFile.Read(Path.Combine(work, "apart", "split1", "checkpoint-last.pth"));
             Assert.True(MaxDiff(a, alone) > 1e-4, $"one process at batch 2 against batch 4: only {MaxDiff(a, alone):E2} apart, so the comparison above proves nothing");
         }
@@ -184,10 +184,6 @@ public class SlurmSweepTests(SynthData synth)
         return a.Where(kv => kv.Value.is_floating_point()).Max(kv => (kv.Value - b[kv.Key]).abs().max().item<double>());
     }
 
-    /// <summary>settings.json's train.Processes: written only by a run on more than one process.</summary>
-    static int? Processes(string run)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "settings.json")));
-        return doc.RootElement.GetProperty("train").TryGetProperty("Processes", out var p) ? p.GetInt32() : null;
-    }
+    /// <summary>settings.json's resolved.processes: the world the run trained in.</summary>
+    static int Processes(string run) => SettingsFile.Resolved(run).GetProperty("processes").GetInt32();
 }

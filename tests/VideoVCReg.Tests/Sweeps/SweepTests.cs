@@ -277,7 +277,7 @@ public class SweepTests(SynthData synth)
             var dir = Path.Combine(work, "run");
             var presets = Path.Combine(work, "tiny.json");
             File.WriteAllText(presets, TinyPreset);
-            // Global options before the verb change the run (the seed): the jobs get them; --threads is the job's own.
+            // Global options before the verb change the run (the seed): the jobs' spec holds them; --threads is the job's own.
             var r = CliProcess.Run("--seed", "7", "--threads", "1", "finetune", "--presets", presets, "--model", "tiny", "--data", synth.Dir, "--split", "all",
                 "--epochs", "3", "--out", dir, "--force", "true", "--slurm", "--cpus-per-task", "4", "--time", "01:00", "--gpus-per-task", "1", "--dry-run");
             Assert.True(r.ExitCode == 0, r.Stderr);
@@ -286,9 +286,13 @@ public class SweepTests(SynthData synth)
             Assert.Contains("#SBATCH --gpus-per-task=1", array);
             Assert.Contains($"#SBATCH --output={Path.Combine(Path.GetFullPath(dir), "logs", "split-%a.out")}", array);
             var task = array.Split('\n').Single(l => l.StartsWith("exec "));
-            Assert.EndsWith($"--threads 4 --seed 7 finetune --presets {presets} --model tiny --data {synth.Dir} --split all --epochs 3 --out {dir} --fold-task \"$SLURM_ARRAY_TASK_ID\"", task);
+            var specPath = Path.Combine(Path.GetFullPath(dir), "spec.json");
+            Assert.EndsWith($"--threads 4 finetune --spec {specPath} --fold-task \"$SLURM_ARRAY_TASK_ID\"", task);
             var report = File.ReadAllText(Path.Combine(dir, "report.sbatch")).Split('\n').Single(l => l.StartsWith("exec "));
-            Assert.EndsWith($"--threads 4 --seed 7 finetune --presets {presets} --model tiny --data {synth.Dir} --split all --epochs 3 --out {dir}", report);
+            Assert.EndsWith($"--threads 4 finetune --spec {specPath}", report);
+            // The jobs run the spec bound here: the seed given before the verb, the epochs after it, and no --force.
+            var spec = VideoVCReg.Experiment.Specs.SpecJson.Read(specPath);
+            Assert.Equal((7L, 3, false, "tiny"), (spec.Seed, spec.Train.Epochs, spec.Force, spec.Model));
             // The submitter wrote the run's settings once; the tasks only compare them.
             Assert.True(File.Exists(Path.Combine(dir, "settings.json")));
             Assert.DoesNotContain("--force", array + report);
