@@ -15,18 +15,10 @@ public static partial class Experiments
         var preset = ImagePresets.Get(spec.Arch, spec.ArchPresets);
         var start = spec.Weights;
         if (start is not null && !File.Exists(start)) throw new FileNotFoundException($"{start}: file not found", start);
-        var options = spec.Probe with
-        {
-            Device = VideoVCReg.Runtime.TorchDevice.Resolve(spec.Device),
-            Settings = new Dictionary<string, object?>
-            {
-                ["arch"] = preset, ["weights"] = start is null ? null : Path.GetFullPath(start), ["labels"] = spec.Labels,
-                ["weights_sha256"] = start is null ? null : VideoVCReg.Runtime.IO.FileDigest.Sha256(start),
-            },
-        };
+        var run = spec with { Probe = spec.Probe with { Device = VideoVCReg.Runtime.TorchDevice.Resolve(spec.Device) } };
         var log = loggers.CreateLogger("probe");
         var source = ImageSources.Create(spec.Source, preset, coarse: spec.Labels == "coarse", workers: spec.Workers, log: log);
-        var runner = new ProbeRunner(options, loggers, cancel);
-        return runner.Run(source, ImageBackbone.Factory(preset, start, log), $"{preset.Name} ({start ?? "random weights"}) probed on {source.Description}, {options.Solver}");
+        var runner = new ProbeRunner(run, preset, loggers, cancel);
+        return runner.Run(source, ImageBackbone.Factory(preset, start, log), $"{preset.Name} ({start ?? "random weights"}) probed on {source.Description}, {spec.Probe.Solver}");
     }
 }

@@ -10,16 +10,23 @@ namespace VideoVCReg.Experiment.Probe;
 /// </summary>
 public sealed record ProbeOptions
 {
+    [VideoVCReg.Runtime.RunControl]
     public required string OutDir { get; init; }
+    [VideoVCReg.Runtime.RunControl]
     public bool Force { get; init; }
     /// <summary>A finished probe with identical settings is kept and its report returned (the protocols' cache).</summary>
+    [VideoVCReg.Runtime.RunControl]
     public bool ReuseFinished { get; init; }
     public string Solver { get; init; } = "lbfgs";
     /// <summary>Folder for train/val/test features and labels as .npy; null: not written.</summary>
+    [VideoVCReg.Runtime.RunControl]
     public string? SaveFeatures { get; init; }
     public int Seed { get; init; }
+    /// <summary>The device resolved from the spec's (auto, cpu, cuda).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Device Device { get; init; } = CPU;
-    /// <summary>Batch size for feature extraction.</summary>
+    /// <summary>Batch size for feature extraction (the backbone is frozen and in eval mode: it changes no feature).</summary>
+    [VideoVCReg.Runtime.RunControl]
     public int ExtractBatchSize { get; init; } = 128;
     public double ValidationShare { get; init; } = 0.2;
     public int LambdaCount { get; init; } = 45;
@@ -27,12 +34,11 @@ public sealed record ProbeOptions
     public int MaxIterations { get; init; } = 1000;
     public int Epochs { get; init; } = 100;
     /// <summary>The option that sets <see cref="Epochs"/>, for messages: the protocols take it as --probe-epochs, beside their own --epochs.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string EpochsOption { get; init; } = "--epochs";
     public double Lr { get; init; } = 0.016;
     public double WeightDecay { get; init; } = 0.05;
     public int BatchSize { get; init; } = 256;
-    /// <summary>What decides the numbers beside the options (arch, weights, data, labels), for settings.json.</summary>
-    public IReadOnlyDictionary<string, object?> Settings { get; init; } = new Dictionary<string, object?>();
 
     public IReadOnlyList<string> Problems()
     {

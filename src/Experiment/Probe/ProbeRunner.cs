@@ -25,6 +25,26 @@ public sealed record ProbeReport(string Kind, string Solver, string Title, IRead
 {
     public static readonly JsonSerializerOptions Json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }.NonFiniteAsNull();
 
+    /// <summary>The data probed, as its source describes it ("" when the settings do not say).</summary>
+    public string Data => Text(At("resolved", "data") ?? At("data"));
+
+    /// <summary>The full path of the weights probed ("" for random weights).</summary>
+    public string Weights => Text(At("resolved", "weights") ?? At("weights"));
+
+    /// <summary>The probe's seed (0 when the settings do not say).</summary>
+    public int Seed => (At("spec", "probe", "seed") ?? At("seed")) is { ValueKind: JsonValueKind.Number } e ? e.GetInt32() : 0;
+
+    /// <summary>The settings' value at a path: version 2's ("resolved", "data"), or an older report's flat key.</summary>
+    JsonElement? At(string key, params string[] path)
+    {
+        if (!Settings.TryGetValue(key, out var top) || top is not JsonElement e) return null;
+        foreach (var k in path)
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(k, out e)) return null;
+        return e;
+    }
+
+    static string Text(JsonElement? e) => e is { ValueKind: JsonValueKind.String } s ? s.GetString()! : "";
+
     public static ProbeReport Read(string dir)
     {
         var path = Path.Combine(dir, RunFolder.FinishedMarker);
@@ -41,28 +61,37 @@ public sealed record ProbeReport(string Kind, string Solver, string Title, IRead
 /// The linear-probe protocol on the experiment layer's parts: a data source's plain training views and test
 /// set, a frozen backbone from a <see cref="ModelFactory"/>, its features (<see cref="FeatureExtractor"/>), then
 /// either the λ sweep of <see cref="LinearProbe"/> or a linear classifier trained by the one <see cref="Trainer"/>.
-/// The run folder follows <see cref="RunFolder"/>'s rules: locked, a finished probe refused unless forced.
+/// The run folder follows <see cref="RunFolder"/>'s rules: locked, a finished probe refused unless forced; settings.json
+/// is the spec (<see cref="RunSettings"/>' version 2) with what it resolved to: the data, the preset, the weights' path and digest.
 /// </summary>
-public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = null, CancellationToken cancel = default)
+public sealed class ProbeRunner(Specs.ProbeSpec spec, Models.Image.ImagePreset preset, ILoggerFactory? loggers = null, CancellationToken cancel = default)
 {
     public const string Kind = "linear-probe";
 
     readonly ILogger log = (loggers ?? NullLoggerFactory.Instance).CreateLogger("probe");
+    readonly ProbeOptions options = spec.Probe;
 
     public ProbeReport Run(IDataSource source, ModelFactory factory, string title)
     {
         using var folder = RunFolder.Acquire(options.OutDir);
-        var settingsPath = Path.Combine(options.OutDir, "settings.json");
-        var settings = new SortedDictionary<string, object?>(options.Settings.ToDictionary(kv => kv.Key, kv => kv.Value))
+        var settingsPath = Path.Combine(options.OutDir, RunSettings.FileName);
+        var settings = new System.Text.Json.Nodes.JsonObject
         {
-            ["data"] = source.Description, ["solver"] = options.Solver, ["seed"] = options.Seed, ["validation_share"] = options.ValidationShare,
-            ["lambdas"] = options.Solver == "lbfgs" ? options.LambdaCount : null,
-            ["max_iterations"] = options.Solver == "lbfgs" ? options.MaxIterations : null,
-            ["adamw"] = options.Solver == "adamw" ? new { options.Epochs, options.Lr, options.WeightDecay, options.BatchSize } : null,
+            [RunSettings.VersionKey] = RunSettings.Version,
+            ["spec"] = Specs.SpecJson.ToRecorded(spec),
+            ["resolved"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["data"] = source.Description, ["arch"] = preset,
+                // The file probed, whatever the path it was given by: a checkpoint rewritten in place is another probe.
+                ["weights"] = spec.Weights is null ? null : Path.GetFullPath(spec.Weights),
+                ["weights_sha256"] = spec.Weights is null ? null : FileDigest.Sha256(spec.Weights),
+            }),
         };
-        var settingsJson = JsonSerializer.Serialize(settings);
-        if (folder.Finished && options.ReuseFinished && !options.Force && File.Exists(settingsPath) && File.ReadAllText(settingsPath) == settingsJson)
+        var settingsJson = settings.ToJsonString();
+        string? recorded = File.Exists(settingsPath) ? File.ReadAllText(settingsPath) : null;
+        if (folder.Finished && options.ReuseFinished && !options.Force)
         {
+            if (recorded != settingsJson) throw RunSettings.NotReused(options.OutDir, recorded, settingsJson);
             log.LogInformation("{Out} holds a finished probe with these settings: reusing it", options.OutDir);
             return ProbeReport.Read(options.OutDir);
         }
@@ -91,19 +120,23 @@ public sealed class ProbeRunner(ProbeOptions options, ILoggerFactory? loggers = 
             if (r.Sweep.Count(q => !q.Converged) is int stopped and > 0)
                 log.LogWarning("{Stopped} of {Count} fits stopped at {Max} iterations short of the gradient tolerance (small λ on nearly separable features; --max-iter raises the cap); their scores are those of the stopped fit",
                     stopped, r.Sweep.Count, options.MaxIterations);
-            report = new ProbeReport(Kind, options.Solver, title, settings, train.Dim, classes.Count, train.Count, test.Count, r.TestTop1,
+            report = new ProbeReport(Kind, options.Solver, title, Settings(settingsJson), train.Dim, classes.Count, train.Count, test.Count, r.TestTop1,
                 r.Lambda, LogisticRegression.SklearnC(r.Lambda, train.Count), r.ValidationTop1, [.. r.Sweep.Select(p => new ProbeSweepPoint(p.Lambda, p.ValidationTop1, p.Iterations, p.Converged))],
                 null, extractSeconds, watch.Elapsed.TotalSeconds);
         }
         else
         {
             var (top1, loss) = TrainLinear(train, test, classes.Count);
-            report = new ProbeReport(Kind, options.Solver, title, settings, train.Dim, classes.Count, train.Count, test.Count, top1,
+            report = new ProbeReport(Kind, options.Solver, title, Settings(settingsJson), train.Dim, classes.Count, train.Count, test.Count, top1,
                 null, null, null, null, loss, extractSeconds, watch.Elapsed.TotalSeconds);
         }
         AtomicFile.WriteText(Path.Combine(options.OutDir, RunFolder.FinishedMarker), JsonSerializer.Serialize(report, ProbeReport.Json));
         return report;
     }
+
+    /// <summary>The settings as report.json embeds them, and as they read back from it.</summary>
+    static Dictionary<string, object?> Settings(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!.ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
 
     /// <summary>train_*, val_* (the validation share the λ sweep scores on) and test_* features and labels, as np.save writes them.</summary>
     void SaveFeatures(string dir, FeatureSet train, FeatureSet test)

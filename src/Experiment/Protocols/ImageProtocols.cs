@@ -170,14 +170,11 @@ public sealed class ImageProtocols(ProtocolOptions options, ILoggerFactory? logg
         {
             OutDir = Path.Combine(Root, $"probe-{ProtocolRows.Folder(row)}{SeedTag(seed)}-{name}"), Solver = options.ProbeSolver, Seed = seed, Device = options.Pretrain.Device,
             Force = options.Pretrain.Force, ReuseFinished = true,
-            Settings = new Dictionary<string, object?>
-            {
-                ["arch"] = options.Preset, ["weights"] = Path.GetFullPath(weights), ["weights_sha256"] = FileDigest.Sha256(weights),
-                ["labels"] = "fine",
-            },
         };
+        // The probe as the spec `probe` takes for it, so a protocol's probe and the same typed one record the same settings.
+        var spec = new Specs.ProbeSpec { Arch = options.Preset.Name, Weights = Path.GetFullPath(weights), Source = data, Labels = "fine", Workers = options.Workers, Probe = probe };
         var source = ImageSources.Create(data, options.Preset, workers: options.Workers, log: loggers?.CreateLogger("data"));
-        return new ProbeRunner(probe, loggers, cancel).Run(source, ImageBackbone.Factory(options.Preset, weights), $"{options.Preset.Name} ({weights}) probed on {source.Description}, {options.ProbeSolver}");
+        return new ProbeRunner(spec, options.Preset, loggers, cancel).Run(source, ImageBackbone.Factory(options.Preset, weights), $"{options.Preset.Name} ({weights}) probed on {source.Description}, {options.ProbeSolver}");
     }
 
     SeededTable Finish(string name, SeededTable table)

@@ -29,11 +29,10 @@ public static class TransferTable
     public static SeededTable From(IReadOnlyList<string> probeDirs)
     {
         var probes = probeDirs.Select(d => (Dir: d, Report: ProbeReport.Read(d))).ToList();
-        string Setting(ProbeReport r, string key) => r.Settings.TryGetValue(key, out var v) && v is JsonElement e && e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
-        int Seed(ProbeReport r) => r.Settings.TryGetValue("seed", out var v) && v is JsonElement e && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : 0;
-        string Column(ProbeReport r) => $"{Setting(r, "data")} ({r.Solver})";
+        int Seed(ProbeReport r) => r.Seed;
+        string Column(ProbeReport r) => $"{r.Data} ({r.Solver})";
         var columns = probes.Select(p => Column(p.Report)).Distinct().ToList();
-        var rows = probes.GroupBy(p => Pretraining(Setting(p.Report, "weights"))).Select(g =>
+        var rows = probes.GroupBy(p => Pretraining(p.Report.Weights)).Select(g =>
         {
             var seeds = g.Select(p => Seed(p.Report)).Distinct().Order().ToList();
             var values = seeds.Select(seed => (IReadOnlyList<double?>)[.. columns.Select(c =>

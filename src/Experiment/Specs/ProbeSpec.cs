@@ -17,9 +17,11 @@ public sealed record ProbeSpec
     public string Source { get; init; } = CifarSource.SyntheticDownstream;
     public string Labels { get; init; } = "fine";
     /// <summary>Loader workers for the images.</summary>
+    [VideoVCReg.Runtime.RunControl]
     public int Workers { get; init; } = 2;
     /// <summary>The solver and its settings, the folder, force, seed (its device and settings are the run's own).</summary>
     public required ProbeOptions Probe { get; init; }
+    [VideoVCReg.Runtime.RunControl]
     public string Device { get; init; } = "auto";
 
     /// <summary>Every problem of the spec, one line each; empty when it can run.</summary>

@@ -17,7 +17,8 @@ namespace VideoVCReg.Experiment.Specs;
 /// </summary>
 public static class SpecJson
 {
-    static readonly HashSet<Type> Specs = [typeof(FineTuneSpec), typeof(PretrainSpec), typeof(TrainOptions), typeof(DataOptions), typeof(RegularizerOptions)];
+    static readonly HashSet<Type> Specs = [typeof(FineTuneSpec), typeof(PretrainSpec), typeof(ProbeSpec), typeof(TrainOptions), typeof(DataOptions),
+        typeof(RegularizerOptions), typeof(Probe.ProbeOptions)];
 
     /// <summary>A run's whole spec in its folder: a sweep trial's, and what `finetune --slurm`'s jobs run.</summary>
     public const string FileName = "spec.json";

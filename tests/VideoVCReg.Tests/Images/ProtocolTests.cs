@@ -56,8 +56,8 @@ public class ProtocolTests
                 var probe = ProbeReport.Read(probeDirs.Single(d => Path.GetFileName(d).StartsWith($"probe-{reg.Item1}-seed{reg.Item2}-")));
                 Assert.Equal(probe.TestTop1, Number(row[3]));
                 // The probe read the backbone this pretraining wrote, on the same seed.
-                Assert.Equal(Path.Combine(pretrain, "split1", "checkpoint-last.pth"), ((JsonElement)probe.Settings["weights"]!).GetString());
-                Assert.Equal(reg.Item2, ((JsonElement)probe.Settings["seed"]!).GetInt32());
+                Assert.Equal(Path.Combine(pretrain, "split1", "checkpoint-last.pth"), probe.Weights);
+                Assert.Equal(reg.Item2, probe.Seed);
                 Assert.Equal(8, probe.Classes);
                 Assert.Equal(reg.Item2, SettingsFile.Spec(pretrain).GetProperty("seed").GetInt32());
             }
@@ -94,6 +94,23 @@ public class ProtocolTests
             Assert.Contains("reusing it", again.Stderr);
             Assert.DoesNotContain("epoch 1/1", again.Stderr);
             Assert.Equal(before, File.ReadAllText(Path.Combine(outDir, "transfer.csv")));
+
+            // The probe verb on the same weights, data, seed and λ count is the same probe: the same settings, byte for byte.
+            var protocolProbe = probeDirs.Single(d => Path.GetFileName(d).StartsWith("probe-none-seed4-"));
+            var typed = Path.Combine(work, "typed-probe");
+            var p = CliProcess.Run("--seed", "4", "--threads", "1", "probe", "--arch", "resnet32", "--weights", Path.Combine(outDir, "pretrain-none-seed4", "split1", "checkpoint-last.pth"),
+                "--data", $"cifar10:{Path.Combine(data, "downstream")}", "--lambdas", "9", "--out", typed);
+            Assert.True(p.ExitCode == 0, p.Stderr);
+            Assert.Equal(File.ReadAllText(Path.Combine(protocolProbe, "settings.json")), File.ReadAllText(Path.Combine(typed, "settings.json")));
+            Assert.Equal(ProbeReport.Read(protocolProbe).TestTop1, ProbeReport.Read(typed).TestTop1);
+
+            // A probe folder of an older videovcreg (flat settings) is not taken for this one's: one line, nothing replaced.
+            var flat = """{"data":"x","seed":4,"solver":"lbfgs"}""";
+            File.WriteAllText(Path.Combine(protocolProbe, "settings.json"), flat);
+            var older = CliProcess.Run(args);
+            Assert.Equal(1, older.ExitCode);
+            Assert.Contains($"{protocolProbe}: holds a finished run of an older videovcreg (its settings.json has no settings_version 2), so it is not reused; use --force to replace it", older.Stderr);
+            Assert.Equal(flat, File.ReadAllText(Path.Combine(protocolProbe, "settings.json")));
 
             var bad = CliProcess.Run("protocol", "transfer", "--regs", "none,magic,vcreg:sideways", "--seeds", "0", "--out", Path.Combine(work, "bad"));
             Assert.Equal(1, bad.ExitCode);
