@@ -67,9 +67,29 @@ public static class SpecJson
 
     public static PretrainSpec ReadPretrain(string path) => Read<PretrainSpec>(path, "pretrain");
 
-    static T Read<T>(string path, string verb)
+    static T Read<T>(string path, string verb) where T : class
     {
-        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options) ?? throw new InvalidDataException($"{path}: empty"); }
+        T? spec;
+        try { spec = JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a {verb} spec ({e.Message})"); }
+        if (spec is null) throw new InvalidDataException($"{path}: not a {verb} spec (null)");
+        // JSON's null passes where C# says a value must be (a section, a name); it would fail later, far from the file.
+        if (NullWhereRequired(spec, "") is string key) throw new InvalidDataException($"{path}: not a {verb} spec ({key} is null)");
+        return spec;
+    }
+
+    static readonly NullabilityInfoContext Nullability = new();
+
+    /// <summary>The first settable property, sections included, that is null though its type says it never is; null when none.</summary>
+    static string? NullWhereRequired(object spec, string prefix)
+    {
+        foreach (var p in spec.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }))
+        {
+            var name = prefix + Options.PropertyNamingPolicy!.ConvertName(p.Name);
+            var value = p.GetValue(spec);
+            if (value is null && !p.PropertyType.IsValueType && Nullability.Create(p).ReadState == NullabilityState.NotNull) return name;
+            if (value is not null && Specs.Contains(p.PropertyType) && NullWhereRequired(value, name + ".") is string inner) return inner;
+        }
+        return null;
     }
 }

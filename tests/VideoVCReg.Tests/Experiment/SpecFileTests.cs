@@ -86,6 +86,13 @@ public class SpecFileTests(SynthData synth)
             Assert.StartsWith($"videovcreg: {bad}: not a finetune spec (", refused.Stderr);
             Assert.Contains("'epoch'", refused.Stderr);
 
+            // JSON's null where a value must be (a section, a name) is named in the file, not met later as a crash.
+            foreach (var (text, what) in new[] { ("null", "null"), ("""{"train":null}""", "train is null"), ("""{"regularizer":{"kind":null}}""", "regularizer.kind is null") })
+            {
+                File.WriteAllText(bad, text);
+                Assert.Equal($"videovcreg: {bad}: not a finetune spec ({what})", CliProcess.Run("finetune", "--spec", bad).Stderr.Trim());
+            }
+
             var missing = CliProcess.Run("finetune", "--spec", Path.Combine(work, "none.json"));
             Assert.Equal($"videovcreg: {Path.Combine(work, "none.json")}: spec not found", missing.Stderr.Trim());
             var fifo = Path.Combine(work, "fifo");
