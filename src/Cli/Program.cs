@@ -1,5 +1,9 @@
 using VideoVCReg.Cli;
 
+// One culture for every number written (settings, reports, CSV, data descriptions): a run resumed under another locale is the same run.
+System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+
 // Before any tensor exists: how glibc recycles libtorch's large blocks (see NativeHeap).
 VideoVCReg.Runtime.NativeHeap.Configure();
 // Before oneDNN's first primitive: its AVX-512 bfloat16 convolutions are wrong for some shapes (see OneDnnIsa).

@@ -33,7 +33,7 @@ public static partial class Experiments
         var runner = new ExperimentRunner(options with
         {
             Title = $"{preset.Name} pretrained on {source.Description}",
-            Spec = spec, Resolved = new Dictionary<string, object?> { ["preset"] = preset },
+            Spec = spec, Resolved = RunInputs.Resolved(preset, spec.Weights),
             ResultFields = new Dictionary<string, object?> { ["weights"] = spec.Weights, ["data"] = source.Description },
         }, loggers, cancel);
         var log = loggers.CreateLogger("pretrain");

@@ -60,8 +60,7 @@ public static partial class Experiments
             OutDir = spec.OutDir, Force = spec.Force, SkipTest = spec.SkipTest, OnlyFold = spec.OnlyFold, Train = train, Regularizer = reg, Seed = seed,
             Device = VideoVCReg.Runtime.TorchDevice.Resolve(spec.Device),
             Title = $"{preset.Name}{(weights is null ? " (random weights)" : "")}, {reg.Kind} at {reg.Placement}, noise σ {data.Noise.ToString(CultureInfo.InvariantCulture)}, {data.TestClips}×{data.TestCrops} views",
-            // settings.json is the spec; the preset's values beside it, so an edited preset file is seen on resume.
-            Spec = spec, Resolved = new Dictionary<string, object?> { ["preset"] = preset },
+            Spec = spec, Resolved = RunInputs.Resolved(preset, weights),
             ResultFields = new Dictionary<string, object?>
             {
                 ["weights"] = weights, ["data"] = source.Root, ["noise"] = data.Noise, ["test_views"] = $"{data.TestClips}x{data.TestCrops}",

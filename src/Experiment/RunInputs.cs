@@ -8,6 +8,16 @@ namespace VideoVCReg.Experiment;
 /// </summary>
 public static class RunInputs
 {
+    /// <summary>
+    /// What a video run's spec resolved to, recorded beside it: the preset's values (so an edited presets file is seen on
+    /// resume; its prose description is not a value) and the starting weights' full path (a path typed relative names
+    /// another file from another folder; the file itself need not stay, since a resume starts from the run's checkpoint).
+    /// </summary>
+    public static Dictionary<string, object?> Resolved(Models.ModelConfig preset, string? weights) => new()
+    {
+        ["preset"] = preset with { Description = "" }, ["weights"] = weights is null ? null : Path.GetFullPath(weights),
+    };
+
     public static void Check(IDataSource source, IEnumerable<ModelFactory> factories, string outDir, CancellationToken cancel)
     {
         source.Prepare(outDir, cancel);

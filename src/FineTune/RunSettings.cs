@@ -25,9 +25,34 @@ public static class RunSettings
         if (recorded != current) throw OtherSettings(outDir, recorded, current);
     }
 
-    public static InvalidOperationException OtherSettings(string outDir, string recorded, string current) => IsOlderLayout(recorded)
-        ? new($"{outDir}: the unfinished run there was started by an older videovcreg ({OlderLayout}), which this version cannot continue; --force to start over, or choose another --out")
+    public static InvalidOperationException OtherSettings(string outDir, string recorded, string current) =>
+        IsOlderLayout(recorded) ? new($"{outDir}: the unfinished run there was started by an older videovcreg ({OlderLayout}), which this version cannot continue; --force to start over, or choose another --out")
+        : OtherVersion(recorded, current) is string keys ? new($"{outDir}: the unfinished run there was started by another videovcreg version ({keys}), which this one cannot continue; --force to start over, or choose another --out")
         : new($"{outDir}: the unfinished run there used other settings ({Diff(recorded, current)}); repeat its options, or --force to start over");
+
+    /// <summary>
+    /// Settings that one side has and the other has not: every key is always written (null when unset), so these come from
+    /// a version that knew other settings, and no option can repeat them. Null when both have the same keys.
+    /// </summary>
+    static string? OtherVersion(string recorded, string current)
+    {
+        try
+        {
+            var (then, now) = (Flat(recorded), Flat(current));
+            var parts = new[] { ("only then", then.Keys.Except(now.Keys)), ("only now", now.Keys.Except(then.Keys)) }
+                .Where(s => s.Item2.Any()).Select(s => $"{string.Join(", ", s.Item2.Order())} {s.Item1}").ToList();
+            return parts.Count == 0 ? null : "settings " + string.Join("; ", parts);
+        }
+        catch (JsonException) { return null; }
+    }
+
+    static Dictionary<string, string> Flat(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        Dictionary<string, string> into = [];
+        Flatten(doc.RootElement, "", into);
+        return into;
+    }
 
     /// <summary>The refusal to keep a finished run as a cache (pretrain --reuse, a protocol's runs) when its settings are not these.</summary>
     public static IOException NotReused(string outDir, string? recorded, string current) => new(recorded is not null && IsOlderLayout(recorded)
@@ -62,11 +87,7 @@ public static class RunSettings
     {
         try
         {
-            using var a = JsonDocument.Parse(saved);
-            using var b = JsonDocument.Parse(now);
-            Dictionary<string, string> left = [], right = [];
-            Flatten(a.RootElement, "", left);
-            Flatten(b.RootElement, "", right);
+            var (left, right) = (Flat(saved), Flat(now));
             var keys = left.Keys.Union(right.Keys).Where(k => left.GetValueOrDefault(k) != right.GetValueOrDefault(k)).Order().ToList();
             return string.Join("; ", keys.Select(k => $"{k}: {left.GetValueOrDefault(k) ?? "unset"} then, {right.GetValueOrDefault(k) ?? "unset"} now"));
         }

@@ -24,6 +24,7 @@ public static class Verb
                 using var host = AppHost.Build(parse, services);
                 var runtime = host.Services.GetRequiredService<IOptions<RuntimeOptions>>().Value;
                 if (runtime.Threads < 0) throw new UserInputException($"Runtime:Threads (--threads) must be ≥ 0, 0 meaning all cores (got {runtime.Threads})");
+                if (Experiment.Specs.SpecSeed.Problem(runtime.Seed) is string seed) throw new UserInputException(seed);
                 if (runtime.Threads > 0) torch.set_num_threads(runtime.Threads);
                 torch.manual_seed(runtime.Seed); // random weights and augmentation draws reproduce with --seed
                 int code = await body(new VerbContext(parse, host.Services, runtime, ct));

@@ -89,7 +89,11 @@ public static class ImagePretraining
         {
             Title = options.Title.Length > 0 ? options.Title : $"{spec.Preset.Name}{(spec.SelfSupervised ? $" ({spec.Objective})" : "")} on {source.Description}, {reg.Kind} at {reg.Placement}",
             Spec = Recorded(spec, options),
-            Resolved = new Dictionary<string, object?> { ["arch"] = spec.Preset, ["projector"] = spec.SelfSupervised ? projector : null },
+            Resolved = new Dictionary<string, object?>
+            {
+                ["arch"] = spec.Preset with { Description = "" }, ["projector"] = spec.SelfSupervised ? projector : null,
+                ["weights"] = spec.Start is null ? null : Path.GetFullPath(spec.Start),
+            },
             ResultFields = new Dictionary<string, object?>(options.ResultFields)
             {
                 ["weights"] = spec.Start, ["data"] = source.Description, ["noise"] = 0.0, ["test_views"] = "1x1",

@@ -81,7 +81,7 @@ public sealed class ProbeRunner(Specs.ProbeSpec spec, Models.Image.ImagePreset p
             ["spec"] = Specs.SpecJson.ToRecorded(spec),
             ["resolved"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, object?>(StringComparer.Ordinal)
             {
-                ["data"] = source.Description, ["arch"] = preset,
+                ["data"] = source.Description, ["arch"] = preset with { Description = "" },
                 // The file probed, whatever the path it was given by: a checkpoint rewritten in place is another probe.
                 ["weights"] = spec.Weights is null ? null : Path.GetFullPath(spec.Weights),
                 ["weights_sha256"] = spec.Weights is null ? null : FileDigest.Sha256(spec.Weights),

@@ -41,7 +41,8 @@ public sealed record FineTuneSpec : IRunSpec
     public RegularizerOptions Regularizer { get; init; } = new();
 
     /// <summary>Every problem of the spec, one line each; empty when it can run.</summary>
-    public IReadOnlyList<string> Problems() => [.. Train.Problems(), .. Data.Problems(), .. Regularizer.Problems()];
+    public IReadOnlyList<string> Problems() =>
+        [.. Train.Problems(), .. Data.Problems(), .. Regularizer.Problems(), .. SpecSeed.Problem(Seed) is string seed ? [seed] : Array.Empty<string>()];
 
     /// <summary>The spec itself when it can run; otherwise one error listing every problem, so a user fixes them in one go.</summary>
     public FineTuneSpec Checked() =>

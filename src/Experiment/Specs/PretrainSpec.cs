@@ -67,6 +67,7 @@ public sealed record PretrainSpec : IRunSpec
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>([.. Train.Problems(), .. Data.Problems(), .. Regularizer.Problems()]);
+        if (SpecSeed.Problem(Seed) is string seed) p.Add(seed);
         if (Arch is not null) p.AddRange(ImageProblems());
         else p.AddRange(VideoProblems());
         return p;

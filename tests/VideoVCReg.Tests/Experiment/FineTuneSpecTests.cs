@@ -106,6 +106,18 @@ public class FineTuneSpecTests
     }
 
     [Fact]
+    public void A_video_run_records_its_presets_values_less_prose_and_its_weights_full_path()
+    {
+        var preset = VideoVCReg.Models.ModelPresets.Get("videomae-s");
+        var resolved = VideoVCReg.Experiment.RunInputs.Resolved(preset, Path.Combine("runs", "w.pth"));
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "runs", "w.pth"), resolved["weights"]);
+        // A reworded description in configs/models.json is no other run; every value of the preset still is.
+        Assert.Equal(preset with { Description = "" }, resolved["preset"]);
+        Assert.NotEqual("", preset.Description);
+        Assert.Null(VideoVCReg.Experiment.RunInputs.Resolved(preset, null)["weights"]);
+    }
+
+    [Fact]
     public void A_spec_file_gives_back_the_same_spec_run_control_included()
     {
         var json = SpecJson.Write(Base);

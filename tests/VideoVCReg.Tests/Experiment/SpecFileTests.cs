@@ -103,6 +103,11 @@ public class SpecFileTests(SynthData synth)
             var wrong = Path.Combine(work, "wrong.json");
             File.WriteAllText(wrong, SpecJson.Write(new FineTuneSpec { Train = new() { Epochs = 0 } }));
             Assert.Equal("videovcreg: FineTune:Epochs (--epochs) must be ≥ 1 (got 0)", CliProcess.Run("finetune", "--spec", wrong).Stderr.Trim());
+            // A seed the loaders cannot take (they draw from 32 bits) is refused, typed or in a file, not cut.
+            File.WriteAllText(wrong, SpecJson.Write(new FineTuneSpec { Seed = 4294967297 }));
+            const string seedLine = "videovcreg: Runtime:Seed (--seed) must fit in 32 bits, [-2147483648, 2147483647] (got 4294967297)";
+            Assert.Equal(seedLine, CliProcess.Run("finetune", "--spec", wrong).Stderr.Trim());
+            Assert.Equal(seedLine, CliProcess.Run("--seed", "4294967297", "finetune", "--out", Path.Combine(work, "never")).Stderr.Trim());
             Assert.False(Directory.Exists(Path.Combine(work, "never")));
         }
         finally { Directory.Delete(work, true); }

@@ -152,7 +152,7 @@ public class RunFolderCliTests(SynthData synth)
             File.WriteAllText(Path.Combine(failed, "settings.json"), """{"settings_version":2,"spec":{"other":"settings"}}""");
             Directory.CreateDirectory(Path.Combine(failed, "split2"));
             File.WriteAllText(Path.Combine(failed, "split2", "results.json"), "{}");
-            OneLine(CliProcess.Run(Quick(presets, synth.Dir, failed)), "used other settings");
+            OneLine(CliProcess.Run(Quick(presets, synth.Dir, failed)), "which this one cannot continue");
             Assert.Equal("{}", File.ReadAllText(Path.Combine(failed, "split2", "results.json")));
             Directory.Delete(Path.Combine(failed, "split2"), true);
             var restart = CliProcess.Run(Quick(presets, synth.Dir, failed));

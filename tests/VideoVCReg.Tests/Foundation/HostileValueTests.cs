@@ -134,6 +134,11 @@ public class HostileValueTests
             RunSettings.NotReused("/runs/a", old, now).Message);
         Assert.Equal("/runs/a: holds a finished run with other settings (no settings.json), so it is not reused; use --force to replace it, or choose another --out",
             RunSettings.NotReused("/runs/a", null, now).Message);
+        // Every key is always written, so a key on one side only is another version's setting, which no option repeats.
+        var newer = now.Replace("\"seed\":0}", "\"seed\":0,\"later\":{\"x\":1}}");
+        Assert.Equal("/runs/a: the unfinished run there was started by another videovcreg version (settings spec.later.x only now), which this one cannot continue; "
+            + "--force to start over, or choose another --out", Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(now, newer, "/runs/a")).Message);
+        Assert.Contains("(settings spec.later.x only then)", Assert.Throws<InvalidOperationException>(() => RunSettings.RequireSame(newer, now, "/runs/a")).Message);
     }
 
     [Fact]
