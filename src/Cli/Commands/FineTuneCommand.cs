@@ -47,8 +47,7 @@ public static class FineTuneCommand
         Verb.SetAction(cmd, ctx =>
         {
             var p = ctx.Parse;
-            var spec = p.GetValue(specFile) is string file
-                ? SpecFile.Read(p, file, SpecJson.Read) with { Force = p.GetValue(force), OnlyFold = p.GetValue(foldTask) }
+            var spec = p.GetValue(specFile) is string file ? FromFile(ctx, file) with { Force = p.GetValue(force), OnlyFold = p.GetValue(foldTask) }
                 : SpecOf(p, ctx.Services, ctx.Runtime);
             spec = spec.Checked();
             var loggers = ctx.Get<ILoggerFactory>();
@@ -83,6 +82,14 @@ public static class FineTuneCommand
         Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
         Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
     };
+
+    /// <summary>A spec file's run, with the device and workers typed beside it.</summary>
+    static FineTuneSpec FromFile(VerbContext ctx, string file)
+    {
+        var spec = SpecFile.Read(ctx.Parse, file, SpecJson.Read);
+        var (device, workers) = SpecFile.Typed(ctx);
+        return spec with { Device = device ?? spec.Device, Data = spec.Data with { Workers = workers ?? spec.Data.Workers } };
+    }
 
     /// <summary>The spec of a `finetune` command line, bound as the verb binds it (<see cref="SpecBinding"/>).</summary>
     internal static FineTuneSpec Bind(string[] args) => SpecBinding.Bind("finetune", args, (p, s, r) => SpecOf(p, s, r).Checked());

@@ -60,8 +60,7 @@ public static class PretrainCommand
         {
             var p = ctx.Parse;
             var file = p.GetValue(specFile);
-            var spec = (file is null ? SpecOf(p, ctx.Services, ctx.Runtime)
-                : SpecFile.Read(p, file, SpecJson.ReadPretrain) with { Force = p.GetValue(force), Reuse = p.GetValue(reuse) }).Checked();
+            var spec = (file is null ? SpecOf(p, ctx.Services, ctx.Runtime) : FromFile(ctx, file) with { Force = p.GetValue(force), Reuse = p.GetValue(reuse) }).Checked();
             var loggers = ctx.Get<ILoggerFactory>();
             // The preset's α, β and placement, and its or the objective's recipe, are configuration layers (AppHost); a spec file holds them already.
             if (spec.Arch is not null && file is null) loggers.CreateLogger("pretrain").LogInformation("{Recipe}", ctx.Get<RecipeChoice>().Describe());
@@ -92,6 +91,14 @@ public static class PretrainCommand
         Data = services.GetRequiredService<IOptions<DataOptions>>().Value,
         Regularizer = services.GetRequiredService<IOptions<RegularizerOptions>>().Value,
     };
+
+    /// <summary>A spec file's run, with the device and workers typed beside it.</summary>
+    static PretrainSpec FromFile(VerbContext ctx, string file)
+    {
+        var spec = SpecFile.Read(ctx.Parse, file, SpecJson.ReadPretrain);
+        var (device, workers) = SpecFile.Typed(ctx);
+        return spec with { Device = device ?? spec.Device, Data = spec.Data with { Workers = workers ?? spec.Data.Workers } };
+    }
 
     /// <summary>The spec of a `pretrain` command line, bound as the verb binds it (<see cref="SpecBinding"/>): a sweep's base spec.</summary>
     internal static PretrainSpec Bind(string[] args) => SpecBinding.Bind("pretrain", args, (p, s, r) => SpecOf(p, s, r).Checked());

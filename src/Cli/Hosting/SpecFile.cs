@@ -11,13 +11,23 @@ namespace VideoVCReg.Cli.Hosting;
 public static class SpecFile
 {
     /// <summary>Options that say how the command runs, not what: they may go beside --spec.</summary>
-    static readonly HashSet<string> Beside = ["--spec", "--fold-task", "--force", "--reuse", "--threads", "--verbose", "-v"];
+    static readonly HashSet<string> Beside = ["--spec", "--fold-task", "--force", "--reuse", "--threads", "--device", "--workers", "--verbose", "-v"];
 
     public static Option<string?> Option() => new("--spec")
     {
         Description = "Run the spec in this JSON file (OUT/spec.json of --slurm, a sweep trial's spec.json) instead of these options; " +
-            "it is the whole run: only --force, --reuse (pretrain), --threads and --verbose may go with it",
+            "it is the whole run: only --force, --reuse (pretrain), --device, --workers, --threads and --verbose may go with it, and replace the file's",
     };
+
+    /// <summary>
+    /// The device and decode workers typed beside a spec file (null where not typed): run control, so they replace the file's,
+    /// as a resume on another node may use another device.
+    /// </summary>
+    public static (string? Device, int? Workers) Typed(VerbContext ctx)
+    {
+        var typed = ctx.Parse.Tokens.Where(t => t.Type == TokenType.Option).Select(t => t.Value.Split('=')[0]).ToHashSet();
+        return (typed.Contains("--device") ? ctx.Runtime.Device : null, typed.Contains("--workers") ? ctx.Options<Experiment.Video.DataOptions>().Workers : null);
+    }
 
     /// <summary>The spec in <paramref name="file"/>, read by <paramref name="read"/>, after refusing any option that would change it.</summary>
     public static T Read<T>(ParseResult p, string file, Func<string, T> read)

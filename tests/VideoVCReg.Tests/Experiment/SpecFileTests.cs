@@ -43,9 +43,14 @@ public class SpecFileTests(SynthData synth)
             // While the jobs wait in the queue the config file and the environment change: the task still runs what was sent.
             File.WriteAllText(config, """{ "Regularizer": { "Alpha": 5 }, "FineTune": { "Epochs": 3 } }""");
             var env = new Dictionary<string, string?> { ["VIDEOVCREG_Regularizer__Beta"] = "0.9" };
-            var ran = CliProcess.RunWith(null, env, "--threads", "1", "finetune", "--spec", specPath, "--fold-task", "1");
+            // Run control may go beside it and replaces the file's (a node without the GPU the file names): it changes no number.
+            var node = JsonNode.Parse(File.ReadAllText(specPath))!.AsObject();
+            node["device"] = "cuda";
+            File.WriteAllText(specPath, node.ToJsonString());
+            Assert.Contains("--device cuda: no CUDA device is available", CliProcess.Run("--threads", "1", "finetune", "--spec", specPath, "--fold-task", "1").Stderr);
+            var ran = CliProcess.RunWith(null, env, "--threads", "1", "--device", "cpu", "finetune", "--spec", specPath, "--fold-task", "1", "--workers", "2");
             Assert.True(ran.ExitCode == 0, ran.Stderr);
-            var reported = CliProcess.RunWith(null, env, "--threads", "1", "finetune", "--spec", specPath);
+            var reported = CliProcess.RunWith(null, env, "--threads", "1", "--device", "cpu", "finetune", "--spec", specPath);
             Assert.True(reported.ExitCode == 0, reported.Stderr);
             Assert.Contains("split 1 finished before: its results are kept", reported.Stderr);
             // The same settings, byte for byte, and the same numbers in every epoch as the plain command line's.
