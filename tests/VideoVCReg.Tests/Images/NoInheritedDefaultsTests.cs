@@ -136,5 +136,14 @@ public sealed class NoInheritedDefaultsTests : IDisposable
         var settings = Settings(Path.Combine(protocol, "pretrain-vcreg"));
         FromRecipe(settings.GetProperty("train"), "long-tail", "Epochs", "BatchSize", "WarmupEpochs");
         Assert.Equal((0.64, 0.04, "blocks"), Weights(settings));
+        Assert.Equal((2.0, "fine", "resnet32", data), (settings.GetProperty("imbalance").GetDouble(), settings.GetProperty("labels").GetString(),
+            settings.GetProperty("arch").GetString(), settings.GetProperty("source").GetString()));
+
+        // The same pretraining typed as a verb is the same setting: its settings.json, byte for byte, and its numbers.
+        var typed = Path.Combine(work, "typed-long-tail");
+        var t = CliProcess.Run(["pretrain", "--arch", "resnet32", "--data", data, "--imbalance", "2", "--reg", "vcreg", "--out", typed, .. Tiny]);
+        Assert.True(t.ExitCode == 0, t.Stderr);
+        Assert.Equal(File.ReadAllText(Path.Combine(protocol, "pretrain-vcreg", "settings.json")), File.ReadAllText(Path.Combine(typed, "settings.json")));
+        Assert.Equal(File.ReadAllText(Path.Combine(protocol, "pretrain-vcreg", "split1", "results.json")), File.ReadAllText(Path.Combine(typed, "split1", "results.json")));
     }
 }
