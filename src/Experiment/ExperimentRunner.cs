@@ -328,23 +328,15 @@ public sealed class ExperimentRunner(ExperimentOptions given, ILoggerFactory? lo
     }
 
     /// <summary>
-    /// What decides a run's numbers, as JSON: a resume with any of it changed would be a different run. Workers
-    /// and threads are left out: batches do not depend on the worker count, and a resume may use other hardware.
+    /// What decides a run's numbers, as JSON: a resume with any of it changed would be a different run. Run control
+    /// (workers, device, the folder) is left out of the spec, and threads are no setting: a resume may use other hardware.
     /// </summary>
-    internal string SettingsJson(IDataSource source, int? fold)
-    {
-        var resolved = new SortedDictionary<string, object?>(options.Resolved.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)
-        {
-            ["data"] = source.Description, ["split"] = fold, ["splits"] = string.Join(",", source.Folds), ["processes"] = options.Train.Ranks,
-        };
-        var settings = new System.Text.Json.Nodes.JsonObject
-        {
-            [RunSettings.VersionKey] = RunSettings.Version,
-            ["spec"] = Specs.SpecJson.ToRecorded((object?)options.Spec ?? new { options.Train, options.Regularizer, Seed = (long)options.Seed }),
-            ["resolved"] = JsonSerializer.SerializeToNode(resolved),
-        };
-        return settings.ToJsonString();
-    }
+    internal string SettingsJson(IDataSource source, int? fold) =>
+        Specs.SpecJson.Settings((object?)options.Spec ?? new { options.Train, options.Regularizer, Seed = (long)options.Seed },
+            new Dictionary<string, object?>(options.Resolved)
+            {
+                ["data"] = source.Description, ["split"] = fold, ["splits"] = string.Join(",", source.Folds), ["processes"] = options.Train.Ranks,
+            });
 
     /// <summary>The options when their recipe, regularizer and seed are their spec's: settings.json records the spec, so they must be what runs.</summary>
     static ExperimentOptions SpecAgrees(ExperimentOptions o) =>

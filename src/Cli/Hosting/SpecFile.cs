@@ -25,17 +25,24 @@ public static class SpecFile
     /// </summary>
     public static (string? Device, int? Workers) Typed(VerbContext ctx)
     {
-        var typed = ctx.Parse.Tokens.Where(t => t.Type == TokenType.Option).Select(t => t.Value.Split('=')[0]).ToHashSet();
+        var typed = TypedOptions(ctx.Parse);
         return (typed.Contains("--device") ? ctx.Runtime.Device : null, typed.Contains("--workers") ? ctx.Options<Experiment.Video.DataOptions>().Workers : null);
     }
 
     /// <summary>The spec in <paramref name="file"/>, read by <paramref name="read"/>, after refusing any option that would change it.</summary>
     public static T Read<T>(ParseResult p, string file, Func<string, T> read)
     {
-        var changing = p.Tokens.Where(t => t.Type == TokenType.Option).Select(t => t.Value.Split('=')[0]).Where(o => !Beside.Contains(o)).Distinct().ToList();
+        var changing = TypedOptions(p).Where(o => !Beside.Contains(o)).ToList();
         if (changing.Count > 0)
             throw new UserInputException($"--spec {file} is the whole run: {string.Join(", ", changing)} cannot be added to it (edit the file, or leave --spec out)");
         if (Files.InputFile.Problem(file, "spec") is string bad) throw new UserInputException(bad);
         return read(file);
     }
+
+    /// <summary>
+    /// The options typed on the command line, global ones before the verb included, in order and once each (a token, not
+    /// the option's result: a recursive option set before the verb is not the verb's own).
+    /// </summary>
+    static IReadOnlyList<string> TypedOptions(ParseResult p) =>
+        [.. p.Tokens.Where(t => t.Type == TokenType.Option).Select(t => t.Value.Split('=')[0]).Distinct()];
 }

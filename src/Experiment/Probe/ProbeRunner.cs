@@ -75,19 +75,13 @@ public sealed class ProbeRunner(Specs.ProbeSpec spec, Models.Image.ImagePreset p
     {
         using var folder = RunFolder.Acquire(options.OutDir);
         var settingsPath = Path.Combine(options.OutDir, RunSettings.FileName);
-        var settings = new System.Text.Json.Nodes.JsonObject
+        var settingsJson = Specs.SpecJson.Settings(spec, new Dictionary<string, object?>
         {
-            [RunSettings.VersionKey] = RunSettings.Version,
-            ["spec"] = Specs.SpecJson.ToRecorded(spec),
-            ["resolved"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["data"] = source.Description, ["arch"] = preset with { Description = "" },
-                // The file probed, whatever the path it was given by: a checkpoint rewritten in place is another probe.
-                ["weights"] = spec.Weights is null ? null : Path.GetFullPath(spec.Weights),
-                ["weights_sha256"] = spec.Weights is null ? null : FileDigest.Sha256(spec.Weights),
-            }),
-        };
-        var settingsJson = settings.ToJsonString();
+            ["data"] = source.Description, ["arch"] = preset with { Description = "" },
+            // The file probed, whatever the path it was given by: a checkpoint rewritten in place is another probe.
+            ["weights"] = spec.Weights is null ? null : Path.GetFullPath(spec.Weights),
+            ["weights_sha256"] = spec.Weights is null ? null : FileDigest.Sha256(spec.Weights),
+        });
         string? recorded = File.Exists(settingsPath) ? File.ReadAllText(settingsPath) : null;
         if (folder.Finished && options.ReuseFinished && !options.Force)
         {

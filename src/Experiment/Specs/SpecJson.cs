@@ -63,6 +63,17 @@ public static class SpecJson
     /// <summary>What settings.json records of <paramref name="spec"/> (any spec, or an anonymous object of spec sections).</summary>
     public static JsonNode? ToRecorded(object spec) => JsonSerializer.SerializeToNode(spec, spec.GetType(), Recorded);
 
+    /// <summary>
+    /// A run's settings.json (<see cref="RunSettings"/>' version 2): <paramref name="spec"/> as recorded, and what it
+    /// <paramref name="resolved"/> to, in ordinal key order so equal settings are equal text.
+    /// </summary>
+    public static string Settings(object spec, IReadOnlyDictionary<string, object?> resolved) => new JsonObject
+    {
+        [RunSettings.VersionKey] = RunSettings.Version,
+        ["spec"] = ToRecorded(spec),
+        ["resolved"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, object?>(resolved.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)),
+    }.ToJsonString();
+
     public static FineTuneSpec Read(string path) => Read<FineTuneSpec>(path, "finetune");
 
     public static PretrainSpec ReadPretrain(string path) => Read<PretrainSpec>(path, "pretrain");
